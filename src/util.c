@@ -1,0 +1,228 @@
+/* util.c - see util.h. */
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "ordex: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *ox_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *ox_xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+	if (!p)
+		oom(count * size);
+	return p;
+}
+
+void *ox_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *ox_xstrndup(const char *s, size_t n)
+{
+	char *p = ox_xmalloc(n + 1);
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void ox_grow(void **items, size_t *cap, size_t need, size_t esize)
+{
+	if (need <= *cap)
+		return;
+	size_t c = *cap ? *cap : 4;
+	while (c < need)
+		c *= 2;
+	*items = ox_xrealloc(*items, c * esize);
+	*cap = c;
+}
+
+uint64_t ox_hash64(const void *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
+
+struct ox_hash128 ox_hash128(const void *p, size_t n)
+{
+	XXH128_hash_t h = XXH3_128bits(p, n);
+	return (struct ox_hash128){ h.low64, h.high64 };
+}
+
+char *ox_money_format(ox_money fen, char buf[OX_MONEY_BUFSZ])
+{
+	uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	snprintf(buf, OX_MONEY_BUFSZ, "%s%llu.%02llu", fen < 0 ? "-" : "",
+		 (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+	return buf;
+}
+
+void ox_buf_init(struct ox_buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->max = max;
+}
+
+void ox_buf_release(struct ox_buf *b)
+{
+	free(b->data);
+	ox_buf_init(b, b->max);
+}
+
+void ox_buf_reset(struct ox_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+/* Keeps room for a terminating NUL so data is always a C string. */
+static int buf_reserve(struct ox_buf *b, size_t n)
+{
+	if (n > b->max || b->len > b->max - n)
+		return -1;
+	size_t need = b->len + n + 1;
+	if (need > b->cap) {
+		size_t c = b->cap ? b->cap : 64;
+		while (c < need)
+			c *= 2;
+		b->data = ox_xrealloc(b->data, c);
+		b->cap = c;
+	}
+	return 0;
+}
+
+int ox_buf_add(struct ox_buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int ox_buf_addz(struct ox_buf *b, const char *z)
+{
+	return ox_buf_add(b, z, strlen(z));
+}
+
+int ox_buf_addf(struct ox_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char tmp[256];
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof tmp)
+		return ox_buf_add(b, tmp, (size_t)n);
+	if (buf_reserve(b, (size_t)n) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int ox_buf_add_json_str(struct ox_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (ox_buf_add(b, "\"", 1) < 0)
+		return -1;
+	size_t run = 0; /* bytes copied verbatim in one go */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (ox_buf_add(b, s + run, i - run) < 0)
+			return -1;
+		run = i + 1;
+		char esc[7] = { '\\', 0, 0, 0, 0, 0, 0 };
+		size_t elen = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		if (ox_buf_add(b, esc, elen) < 0)
+			return -1;
+	}
+	if (ox_buf_add(b, s + run, n - run) < 0)
+		return -1;
+	return ox_buf_add(b, "\"", 1);
+}
+
+size_t ox_utf8_len(const char *s, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			count++;
+	return count;
+}
+
+static size_t space_prefix(const char *s, size_t n)
+{
+	if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ||
+		       s[0] == '\v' || s[0] == '\f'))
+		return 1;
+	if (n >= 3 && memcmp(s, "\xE3\x80\x80", 3) == 0) /* U+3000 */
+		return 3;
+	return 0;
+}
+
+static size_t space_suffix(const char *s, size_t n)
+{
+	char c = n ? s[n - 1] : 0;
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+		return 1;
+	if (n >= 3 && memcmp(s + n - 3, "\xE3\x80\x80", 3) == 0)
+		return 3;
+	return 0;
+}
+
+struct ox_str ox_str_trim(struct ox_str s)
+{
+	size_t k;
+	while (s.len && (k = space_prefix(s.s, s.len)) != 0) {
+		s.s += k;
+		s.len -= k;
+	}
+	while (s.len && (k = space_suffix(s.s, s.len)) != 0)
+		s.len -= k;
+	return s;
+}

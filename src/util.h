@@ -1,0 +1,90 @@
+/* util.h - small shared helpers: string slices, allocation, hashing, money.
+ *
+ * Memory policy: ordex is a server. Running out of memory is not an error a
+ * caller can handle usefully, so ox_xmalloc() and friends abort with a message
+ * (as Redis's zmalloc does). Everything else returns errors.
+ */
+#ifndef OX_UTIL_H
+#define OX_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A byte slice. Not necessarily NUL-terminated unless a producer says so. */
+struct ox_str {
+	const char *s;
+	size_t len;
+};
+
+#define OX_STR_LIT(lit) ((struct ox_str){ (lit), sizeof(lit) - 1 })
+#define OX_STR_NULL ((struct ox_str){ NULL, 0 })
+
+static inline struct ox_str ox_str_z(const char *z)
+{
+	return (struct ox_str){ z, z ? strlen(z) : 0 };
+}
+
+static inline bool ox_str_eq(struct ox_str a, struct ox_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+}
+
+static inline bool ox_str_eqz(struct ox_str a, const char *z)
+{
+	size_t n = strlen(z);
+	return a.len == n && (n == 0 || memcmp(a.s, z, n) == 0);
+}
+
+/* Allocation that aborts on out-of-memory (see the policy above). */
+void *ox_xmalloc(size_t n);
+void *ox_xcalloc(size_t count, size_t size);
+void *ox_xrealloc(void *p, size_t n);
+char *ox_xstrndup(const char *s, size_t n);
+#define OX_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Grow *items (of *cap elements of size esize) so that it holds at least
+ * need elements. Doubles; never shrinks. */
+void ox_grow(void **items, size_t *cap, size_t need, size_t esize);
+#define OX_GROW(arr, cap, need) ox_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/* 64-bit and 128-bit hashes (XXH3). The 128-bit one identifies event ids:
+ * a collision among 2^32 ids has probability ~2^-64. */
+uint64_t ox_hash64(const void *p, size_t n);
+struct ox_hash128 {
+	uint64_t lo, hi;
+};
+struct ox_hash128 ox_hash128(const void *p, size_t n);
+
+/* Money is integer fen (1/100 CNY). */
+typedef int64_t ox_money;
+
+/* Writes "119.80" (or "-0.50") into buf; returns buf. */
+#define OX_MONEY_BUFSZ 32
+char *ox_money_format(ox_money fen, char buf[OX_MONEY_BUFSZ]);
+
+/* A growable byte buffer with a hard maximum (like curl's dynbuf).
+ * ox_buf_init() cannot fail; ox_buf_release() frees and re-inits. */
+struct ox_buf {
+	char *data;
+	size_t len, cap, max;
+};
+void ox_buf_init(struct ox_buf *b, size_t max);
+void ox_buf_release(struct ox_buf *b);
+/* Return -1 (buffer unchanged) when the result would exceed max. */
+int ox_buf_add(struct ox_buf *b, const void *p, size_t n);
+int ox_buf_addz(struct ox_buf *b, const char *z);
+int ox_buf_addf(struct ox_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal, quotes included. */
+int ox_buf_add_json_str(struct ox_buf *b, const char *s, size_t n);
+void ox_buf_reset(struct ox_buf *b);
+
+/* Count UTF-8 code points (input assumed valid UTF-8). */
+size_t ox_utf8_len(const char *s, size_t n);
+
+/* Trim ASCII white space and the ideographic space U+3000 from both ends. */
+struct ox_str ox_str_trim(struct ox_str s);
+
+#endif
