@@ -1,0 +1,64 @@
+/* deadline.c - see deadline.h. */
+#include "deadline.h"
+
+#include <stdlib.h>
+
+#include "util.h"
+
+void ox_deadlines_init(struct ox_deadlines *q)
+{
+	q->heap = NULL;
+	q->n = q->cap = 0;
+	q->next_seq = 0;
+}
+
+void ox_deadlines_release(struct ox_deadlines *q)
+{
+	free(q->heap);
+	ox_deadlines_init(q);
+}
+
+static int before(const struct ox_deadline *a, const struct ox_deadline *b)
+{
+	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+void ox_deadlines_push(struct ox_deadlines *q, ox_time due, uint32_t kind, void *target, uint32_t aux)
+{
+	OX_GROW(q->heap, q->cap, q->n + 1);
+	struct ox_deadline d = { due, q->next_seq++, target, kind, aux };
+	size_t i = q->n++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!before(&d, &q->heap[parent]))
+			break;
+		q->heap[i] = q->heap[parent];
+		i = parent;
+	}
+	q->heap[i] = d;
+}
+
+const struct ox_deadline *ox_deadlines_peek(const struct ox_deadlines *q)
+{
+	return q->n ? &q->heap[0] : NULL;
+}
+
+void ox_deadlines_pop(struct ox_deadlines *q, struct ox_deadline *out)
+{
+	*out = q->heap[0];
+	struct ox_deadline last = q->heap[--q->n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= q->n)
+			break;
+		if (c + 1 < q->n && before(&q->heap[c + 1], &q->heap[c]))
+			c++;
+		if (!before(&q->heap[c], &last))
+			break;
+		q->heap[i] = q->heap[c];
+		i = c;
+	}
+	if (q->n)
+		q->heap[i] = last;
+}

@@ -1,0 +1,25 @@
+/* idset.h - the set of accepted event ids, as 128-bit hashes.
+ *
+ * Storing hashes instead of the ids keeps 16 bytes per event; two distinct
+ * ids collide with probability ~n^2/2^129, far below any disk error rate.
+ */
+#ifndef OX_IDSET_H
+#define OX_IDSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct ox_idset {
+	struct ox_hash128 *slots; /* {0,0} is empty; a real {0,0} becomes {1,0} */
+	size_t mask, count;
+};
+
+void ox_idset_init(struct ox_idset *s);
+void ox_idset_release(struct ox_idset *s);
+/* Adds the id; returns false when it was already there. */
+bool ox_idset_add(struct ox_idset *s, const char *id, size_t len);
+bool ox_idset_has(const struct ox_idset *s, const char *id, size_t len);
+
+#endif
