@@ -58,11 +58,12 @@ struct cfg_directive {
 #define G_DUR(key, field) G(key, CFG_DURATION, field, 1, CFG_DURATION_MAX)
 #define O_DUR(key, field) O(key, CFG_DURATION, field, 1, CFG_DURATION_MAX)
 #define G_COUNT(key, field) G(key, CFG_INT, field, 1, INT_MAX)
+#define G_FRAUD_COUNT(key, field) G(key, CFG_INT, field, 1, OX_FRAUD_COUNT_MAX)
 #define G_WEIGHT(key, field) G(key, CFG_INT, field, 0, CFG_SCORE_MAX)
 #define G_PCT(key, field) G(key, CFG_PERCENT, field, 0, 100)
 #define G_TERM(name, term)                                          \
 	G_DUR("fraud." name ".window", term.window),                \
-	G_COUNT("fraud." name ".min_customers", term.min_customers), \
+	G_FRAUD_COUNT("fraud." name ".min_customers", term.min_customers), \
 	G_WEIGHT("fraud." name ".weight", term.weight)
 
 static const struct cfg_directive cfg_directives[] = {
@@ -86,7 +87,7 @@ static const struct cfg_directive cfg_directives[] = {
 	G_TERM("coupon", fraud_coupon),
 	G_DUR("fraud.new_account.age", fraud_new_account_age),
 	G_DUR("fraud.new_account.window", fraud_new_account_window),
-	G_COUNT("fraud.new_account.orders", fraud_new_account_orders),
+	G_FRAUD_COUNT("fraud.new_account.orders", fraud_new_account_orders),
 	G_WEIGHT("fraud.new_account.weight", fraud_new_account_weight),
 	G_WEIGHT("fraud.max_qty_weight", fraud_max_qty_weight),
 	G_WEIGHT("fraud.invalid_phone_weight", fraud_invalid_phone_weight),

@@ -16,6 +16,7 @@
 
 #define OX_NAME_MAX 64      /* channel, carrier, system names in config */
 #define OX_LIST_MAX 64      /* entries in a list parameter */
+#define OX_FRAUD_COUNT_MAX 64 /* fraud min_customers / orders: counted exactly up to this */
 
 struct ox_name_list {
 	size_t n;

@@ -186,6 +186,16 @@ int ox_buf_add_json_str(struct ox_buf *b, const char *s, size_t n)
 	return ox_buf_add(b, "\"", 1);
 }
 
+size_t ox_utf8_clip(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--; /* s[n] continues a sequence: cut before its lead byte */
+	return n;
+}
+
 size_t ox_utf8_len(const char *s, size_t n)
 {
 	size_t count = 0;

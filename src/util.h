@@ -81,6 +81,10 @@ int ox_buf_addf(struct ox_buf *b, const char *fmt, ...)
 int ox_buf_add_json_str(struct ox_buf *b, const char *s, size_t n);
 void ox_buf_reset(struct ox_buf *b);
 
+/* Length of the longest prefix of s (at most max bytes) that does not end
+ * inside a UTF-8 sequence: for cutting text without breaking a character. */
+size_t ox_utf8_clip(const char *s, size_t len, size_t max);
+
 /* Count UTF-8 code points (input assumed valid UTF-8). */
 size_t ox_utf8_len(const char *s, size_t n);
 

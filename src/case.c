@@ -1,0 +1,262 @@
+/* case.c - the case store: one open case per (rule, key), firing again
+ * appends to it, auto-resolution closes it (rules.md, "case key").
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "engine_impl.h"
+
+static const char *const action_names[] = {
+#define X(e, s) s,
+	OX_CASE_ACTIONS(X)
+#undef X
+};
+
+const char *ox_case_action_name(enum ox_case_action a)
+{
+	return action_names[a];
+}
+
+struct case_key {
+	enum ox_rule rule;
+	const char *key;
+};
+
+static uint64_t key_hash(enum ox_rule r, const char *key)
+{
+	return ox_hash64(key, strlen(key)) ^ ((uint64_t)r * 0x9E3779B97F4A7C15u);
+}
+
+static bool case_eq(const void *val, const void *key)
+{
+	const struct ox_case *c = val;
+	const struct case_key *k = key;
+	return c->rule == k->rule && strcmp(c->key, k->key) == 0;
+}
+
+struct ox_case *oxi_open_case(struct ox_engine *e, enum ox_rule r, const char *key)
+{
+	struct case_key k = { r, key };
+	return ox_hmap_get(&e->open_cases, key_hash(r, key), case_eq, &k);
+}
+
+static void notify(struct ox_engine *e, const struct ox_case *c, enum ox_case_change what)
+{
+	if (e->listener.changed)
+		e->listener.changed(e->listener.ctx, c, what);
+}
+
+static void add_timeline(struct ox_case *c, ox_time at, enum ox_case_action a, const struct ox_event *ev,
+			 const char *note)
+{
+	OX_GROW(c->timeline, c->cap_timeline, c->n_timeline + 1);
+	struct ox_timeline_entry *t = &c->timeline[c->n_timeline++];
+	t->at = at;
+	t->action = a;
+	t->event_id = ev ? ox_xstrndup(ev->id.s, ev->id.len) : NULL;
+	t->note = note ? ox_xstrndup(note, strlen(note)) : NULL;
+}
+
+/* Length of s without a trailing incomplete UTF-8 sequence. */
+static size_t clip_partial(const char *s)
+{
+	size_t n = strlen(s), lead = n;
+	while (lead > 0 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return n;
+	unsigned char c = (unsigned char)s[lead - 1];
+	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	return n - (lead - 1) >= need ? n : lead - 1;
+}
+
+void oxi_case_add_reason(struct ox_case *c, const char *zh, const char *en)
+{
+	for (size_t i = 0; i < c->n_reasons; i++)
+		if (strcmp(c->reasons[i].zh, zh) == 0)
+			return; /* the same words again add nothing */
+	OX_GROW(c->reasons, c->cap_reasons, c->n_reasons + 1);
+	/* formatting may have cut a character at the buffer's end */
+	c->reasons[c->n_reasons].zh = ox_xstrndup(zh, clip_partial(zh));
+	c->reasons[c->n_reasons].en = ox_xstrndup(en, clip_partial(en));
+	c->n_reasons++;
+}
+
+static void add_event_id(struct ox_case *c, const struct ox_event *ev)
+{
+	if (!ev)
+		return;
+	for (size_t i = 0; i < c->n_event_ids; i++)
+		if (ox_str_eqz(ev->id, c->event_ids[i]))
+			return;
+	OX_GROW(c->event_ids, c->cap_event_ids, c->n_event_ids + 1);
+	c->event_ids[c->n_event_ids++] = ox_xstrndup(ev->id.s, ev->id.len);
+}
+
+struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const char *zh, const char *en)
+{
+	const struct ox_rule_setting *rs = &e->p->rules[f->rule];
+	if (!rs->enabled)
+		return NULL;
+	int severity = f->severity ? f->severity : rs->severity;
+	struct ox_case *c = oxi_open_case(e, f->rule, f->key);
+	if (c) {
+		add_timeline(c, f->at, OX_ACT_FIRED_AGAIN, f->ev, zh);
+		oxi_case_add_reason(c, zh, en);
+		add_event_id(c, f->ev);
+		if (severity < c->severity)
+			c->severity = severity; /* a graver firing raises the case */
+		notify(e, c, OX_CHANGE_UPDATED);
+		return c;
+	}
+	c = ox_xcalloc(1, sizeof *c);
+	c->seq = (uint64_t)e->cases.n + 1;
+	snprintf(c->id, sizeof c->id, "C%08" PRIu64, c->seq);
+	c->rule = f->rule;
+	c->severity = severity;
+	c->status = OX_CASE_OPEN;
+	c->key = ox_xstrndup(f->key, strlen(f->key));
+	c->opened_at = f->at;
+	c->resolved_at = OX_TIME_NONE;
+	oxi_case_add_reason(c, zh, en);
+	add_event_id(c, f->ev);
+	add_timeline(c, f->at, OX_ACT_OPENED, f->ev, NULL);
+	*OXI_PUSH(e->cases) = c;
+	ox_hmap_put(&e->open_cases, key_hash(c->rule, c->key), c);
+	e->n_open++;
+	notify(e, c, OX_CHANGE_OPENED);
+	oxi_case_opened_hooks(e, c);
+	return c;
+}
+
+struct ox_case *oxi_firef(struct ox_engine *e, const struct oxi_fire *f, const char *zhfmt,
+			  const char *enfmt, ...)
+{
+	char zh[OXI_REASON_MAX], en[OXI_REASON_MAX];
+	va_list ap, ap2;
+	va_start(ap, enfmt);
+	va_copy(ap2, ap);
+	vsnprintf(zh, sizeof zh, zhfmt, ap);
+	vsnprintf(en, sizeof en, enfmt, ap2);
+	va_end(ap2);
+	va_end(ap);
+	return oxi_fire(e, f, zh, en);
+}
+
+bool oxi_resolve(struct ox_engine *e, enum ox_rule r, const char *key, ox_time at, const struct ox_event *ev)
+{
+	struct ox_case *c = oxi_open_case(e, r, key);
+	if (!c)
+		return false;
+	if (at < c->opened_at)
+		at = c->opened_at; /* a late event resolves "now", never before the opening */
+	c->status = OX_CASE_AUTO_RESOLVED;
+	c->resolved_at = at;
+	add_timeline(c, at, OX_ACT_AUTO_RESOLVED, ev, NULL);
+	add_event_id(c, ev);
+	ox_hmap_del(&e->open_cases, key_hash(c->rule, c->key), c);
+	e->n_open--;
+	notify(e, c, OX_CHANGE_RESOLVED);
+	return true;
+}
+
+void oxi_case_link(struct ox_engine *e, struct ox_case *incident, struct ox_case *member, ox_time at)
+{
+	member->incident_seq = incident->seq;
+	add_timeline(incident, at, OX_ACT_MEMBER_LINKED, NULL, member->id);
+	notify(e, incident, OX_CHANGE_UPDATED);
+	notify(e, member, OX_CHANGE_UPDATED);
+}
+
+void oxi_case_free(struct ox_case *c)
+{
+	for (size_t i = 0; i < c->n_reasons; i++) {
+		free(c->reasons[i].zh);
+		free(c->reasons[i].en);
+	}
+	free(c->reasons);
+	for (size_t i = 0; i < c->n_event_ids; i++)
+		free(c->event_ids[i]);
+	free(c->event_ids);
+	for (size_t i = 0; i < c->n_timeline; i++) {
+		free(c->timeline[i].event_id);
+		free(c->timeline[i].note);
+	}
+	free(c->timeline);
+	free(c->key);
+	free(c);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void json_str_or_null(struct ox_buf *b, const char *s)
+{
+	if (s)
+		ox_buf_add_json_str(b, s, strlen(s));
+	else
+		ox_buf_addz(b, "null");
+}
+
+static void json_time_or_null(struct ox_buf *b, ox_time t)
+{
+	char tb[OX_TIME_BUFSZ];
+	if (t == OX_TIME_NONE)
+		ox_buf_addz(b, "null");
+	else
+		ox_buf_addf(b, "\"%s\"", ox_time_format(t, OX_TZ_CST, tb));
+}
+
+void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b)
+{
+	const struct ox_rule_info *ri = ox_rule_info(c->rule);
+	ox_buf_addf(b, "{\"case_id\":\"%s\",\"rule\":\"%s\",\"category\":\"%s\",\"severity\":\"P%d\",\"team\":",
+		    c->id, ri->code, ri->category, c->severity);
+	json_str_or_null(b, team);
+	ox_buf_addz(b, ",\"order_id\":");
+	json_str_or_null(b, ri->key == OX_KEY_ORDER ? c->key : NULL);
+	ox_buf_addz(b, ",\"sku\":");
+	json_str_or_null(b, ri->key == OX_KEY_SKU ? c->key : NULL);
+	ox_buf_addz(b, ",\"group\":");
+	json_str_or_null(b, ri->key == OX_KEY_GROUP ? c->key : NULL);
+	ox_buf_addz(b, ",\"opened_at\":");
+	json_time_or_null(b, c->opened_at);
+	ox_buf_addf(b, ",\"status\":\"%s\",\"resolved_at\":",
+		    c->status == OX_CASE_OPEN ? "open" : "auto_resolved");
+	json_time_or_null(b, c->resolved_at);
+	ox_buf_addz(b, ",\"reasons\":[");
+	for (size_t i = 0; i < c->n_reasons; i++) {
+		if (i)
+			ox_buf_addz(b, ",");
+		json_str_or_null(b, c->reasons[i].zh);
+	}
+	ox_buf_addz(b, "],\"reasons_en\":[");
+	for (size_t i = 0; i < c->n_reasons; i++) {
+		if (i)
+			ox_buf_addz(b, ",");
+		json_str_or_null(b, c->reasons[i].en);
+	}
+	ox_buf_addz(b, "],\"event_ids\":[");
+	for (size_t i = 0; i < c->n_event_ids; i++) {
+		if (i)
+			ox_buf_addz(b, ",");
+		json_str_or_null(b, c->event_ids[i]);
+	}
+	ox_buf_addz(b, "],\"incident\":");
+	if (c->incident_seq)
+		ox_buf_addf(b, "\"C%08" PRIu64 "\"", c->incident_seq);
+	else
+		ox_buf_addz(b, "null");
+	ox_buf_addz(b, ",\"timeline\":[");
+	for (size_t i = 0; i < c->n_timeline; i++) {
+		const struct ox_timeline_entry *t = &c->timeline[i];
+		ox_buf_addz(b, i ? ",{\"at\":" : "{\"at\":");
+		json_time_or_null(b, t->at);
+		ox_buf_addf(b, ",\"action\":\"%s\",\"event_id\":", ox_case_action_name(t->action));
+		json_str_or_null(b, t->event_id);
+		ox_buf_addz(b, ",\"note\":");
+		json_str_or_null(b, t->note);
+		ox_buf_addz(b, "}");
+	}
+	ox_buf_addz(b, "]}");
+}

@@ -1,0 +1,48 @@
+/* engine.h - the detection engine: applies events on event time, owns the
+ * per-order and per-SKU state, the deadline queue and the cases.
+ *
+ * Single-threaded by design (one writer owns the engine). The engine keeps
+ * pointers to params and blacklist, which must outlive it.
+ */
+#ifndef OX_ENGINE_H
+#define OX_ENGINE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "blacklist.h"
+#include "case.h"
+#include "event.h"
+#include "params.h"
+
+struct ox_engine;
+
+/* Called whenever a case is opened, appended to or resolved (for the daemon's
+ * store and alerts). May be NULL. */
+struct ox_case_listener {
+	void (*changed)(void *ctx, const struct ox_case *c, enum ox_case_change what);
+	void *ctx;
+};
+
+struct ox_engine *ox_engine_new(const struct ox_params *p, const struct ox_blacklist *bl);
+void ox_engine_free(struct ox_engine *e);
+void ox_engine_set_listener(struct ox_engine *e, struct ox_case_listener l);
+
+enum ox_apply { OX_APPLIED, OX_DUPLICATE };
+/* Apply one decoded event: deadlines before its ts fire first, then the
+ * event, then every deadline <= the clock. */
+enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev);
+/* Advance the clock to t (as a tick without an id would). */
+void ox_engine_advance(struct ox_engine *e, ox_time t);
+ox_time ox_engine_clock(const struct ox_engine *e);
+
+/* Cases in the order they were opened; valid until the engine is freed. */
+size_t ox_engine_case_count(const struct ox_engine *e);
+const struct ox_case *ox_engine_case(const struct ox_engine *e, size_t i);
+
+struct ox_engine_stats {
+	size_t events, duplicates, orders, skus, cases_open, deadlines_pending;
+};
+void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st);
+
+#endif

@@ -1,0 +1,289 @@
+/* engine_impl.h - engine internals shared by engine.c, order.c, case.c and
+ * the rule families in src/rules/. Not a public interface.
+ *
+ * Times are event time in ms; OX_TIME_NONE marks "never". "As of T"
+ * queries count only events with ts <= T (rules.md, order of evaluation).
+ */
+#ifndef OX_ENGINE_IMPL_H
+#define OX_ENGINE_IMPL_H
+
+#include "deadline.h"
+#include "engine.h"
+#include "hmap.h"
+#include "idset.h"
+
+/* ---- per-order state ---------------------------------------------------- */
+
+struct oxi_status {
+	ox_time ts;
+	uint8_t status; /* enum ox_order_status */
+};
+
+struct oxi_payment { /* one distinct payment_id or refund_id */
+	char *id;
+	ox_time ts;
+	ox_money amount;
+	ox_time dl_status; /* PAY_STATUS_STALE deadline (succeeded only) */
+};
+
+struct oxi_payment_vec {
+	struct oxi_payment *v;
+	uint32_t n, cap;
+};
+
+struct oxi_shipment {
+	char *tracking_no;
+	uint32_t carrier;       /* interned name, 0 = unknown */
+	ox_time created_ts;     /* shipment.created, or NONE */
+	ox_time last_activity;  /* greatest ts of its creation and tracks */
+	ox_time last_status_ts; /* ts of the latest track by ts */
+	uint8_t last_status;    /* enum ox_track_status, valid if last_status_ts set */
+	uint8_t failed_attempts;
+	uint8_t in_case;        /* OXI_SHIP_IN_* bits: part of an open case */
+	ox_time first_delivered, last_delivered; /* delivered tracks */
+	ox_time lost_ts, exception_ts, recovered_ts; /* recovered: in_transit.. after */
+	ox_time dl_stall;
+};
+enum {
+	OXI_SHIP_IN_STALL = 1,
+	OXI_SHIP_IN_LOST = 2,
+	OXI_SHIP_IN_FAILED_ATTEMPT = 4,
+	OXI_SHIP_IN_EXCEPTION = 8,
+	OXI_SHIP_STALL_TRACKED = 16, /* a new track after the stall opened */
+};
+
+struct oxi_sync {
+	uint32_t system; /* interned */
+	ox_time first_ack, last_ack, last_failed;
+};
+
+struct oxi_reservation { /* inventory per SKU of the order */
+	uint32_t sku;   /* interned */
+	ox_time failed_ts, reserved_ts;
+	bool insufficient;
+	uint8_t in_case; /* bit 0: INV_RESERVE_FAILED, bit 1: INV_OVERSOLD */
+};
+
+/* A small vector with 32-bit counts: orders are many, their lists short. */
+#define OXI_VEC(type) \
+	struct {      \
+		type *v;  \
+		uint32_t n, cap; \
+	}
+/* Append a zeroed element and return a pointer to it. */
+void *oxi_vec_push(void **v, uint32_t *n, uint32_t *cap, size_t esize);
+#define OXI_PUSH(vec) \
+	((__typeof__((vec).v))oxi_vec_push((void **)&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v)))
+
+struct oxi_pending_update; /* an order.updated seen before order.created */
+
+enum {
+	OXI_O_CREATED = 1u << 0,
+	OXI_O_PAID = 1u << 1,           /* paid as of all applied events */
+	OXI_O_DUP_FIRED = 1u << 2,      /* PAY_DUPLICATE ever fired */
+	OXI_O_PHONE_VALID = 1u << 3,
+};
+
+struct oxi_order {
+	char *id;
+	const struct ox_order_params *p;
+	uint32_t flags;
+	uint32_t channel; /* interned */
+	ox_time created_ts;
+	ox_money total;
+	ox_time ship_by, deliver_by;
+
+	ox_time first_failure, first_success, first_paid_status, first_shipped;
+	ox_time became_paid; /* NONE until paid */
+
+	OXI_VEC(struct oxi_status) statuses;
+	struct oxi_payment_vec payments; /* distinct payment_ids succeeded */
+	struct oxi_payment_vec refunds;  /* distinct refund_ids */
+	OXI_VEC(struct oxi_shipment) shipments;
+	OXI_VEC(struct oxi_sync) syncs;
+	OXI_VEC(struct oxi_reservation) reservations;
+
+	char *address; /* "province\0city\0district\0detail\0", NULL before created */
+	uint64_t phone_hash, remark_hash;
+	struct oxi_pending_update *pending;
+
+	/* The due time each order deadline was last set to, so that a deadline
+	 * is pushed again only when it moves. */
+	ox_time dl_failed, dl_settle, dl_reconcile, dl_ship, dl_deliver, dl_sync;
+};
+
+/* ---- per-SKU state ---------------------------------------------------- */
+
+struct oxi_level {
+	uint32_t source; /* interned source name */
+	ox_time ts;
+	int64_t available;
+};
+
+struct oxi_sku {
+	char *sku;
+	struct oxi_level oms, wms; /* ts NONE when unseen */
+	OXI_VEC(struct oxi_level) channels;
+	ox_time drift_since; /* NONE while within tolerance */
+	ox_time dl_drift;
+};
+
+/* ---- the engine -------------------------------------------------------- */
+
+/* Deadline kinds: one handler each, see engine.c's table. */
+enum oxi_deadline_kind {
+	OXI_DL_PAY_FAILED,
+	OXI_DL_PAY_SETTLE,
+	OXI_DL_PAY_STATUS,
+	OXI_DL_PAY_RECONCILE,
+	OXI_DL_SHIP_OVERDUE,
+	OXI_DL_STALL,
+	OXI_DL_DELIVERY_OVERDUE,
+	OXI_DL_SYNC,
+	OXI_DL_DRIFT,
+	OXI_DL_BURST_QUIET,
+	OXI_DL_RATE_QUIET,
+	OXI_DL__COUNT
+};
+
+struct oxi_burst { /* INC_BURST bookkeeping of one rule */
+	OXI_VEC(struct { ox_time at; uint64_t seq; }) recent; /* sorted by at */
+	ox_time last_member;
+	ox_time dl_quiet;
+};
+
+struct oxi_attempt {
+	ox_time ts;
+	bool ok;
+};
+
+struct oxi_fraud; /* fraud.c */
+
+struct ox_engine {
+	const struct ox_params *p;
+	const struct ox_blacklist *bl;
+	struct ox_case_listener listener;
+	ox_time clock;
+
+	struct ox_idset ids;
+	struct ox_hmap orders, skus, names, open_cases;
+	size_t n_orders, n_skus;
+	OXI_VEC(const char *) name_list; /* interned names by id; [0] = "" */
+	struct ox_deadlines deadlines;
+
+	OXI_VEC(struct ox_case *) cases;
+	size_t n_open;
+
+	struct oxi_fraud *fraud;
+	struct oxi_burst burst[OX_R__COUNT];
+	OXI_VEC(struct oxi_attempt) attempts; /* payment attempts, sorted by ts */
+	size_t attempts_head, attempts_ok;    /* window = [head, n) */
+	ox_time rate_last_held, rate_dl;
+
+	size_t n_events, n_duplicates;
+	struct ox_buf scratch;
+};
+
+/* engine.c */
+uint32_t oxi_intern(struct ox_engine *e, struct ox_str name);
+const char *oxi_name(const struct ox_engine *e, uint32_t id);
+void oxi_schedule(struct ox_engine *e, ox_time due, enum oxi_deadline_kind kind, void *target,
+		  uint32_t aux);
+/* Push a deadline for *slot's owner unless it is already set to due. */
+void oxi_schedule_once(struct ox_engine *e, ox_time *slot, ox_time due, enum oxi_deadline_kind kind,
+		       void *target, uint32_t aux);
+const char *oxi_fmt_time(ox_time t, char buf[OX_TIME_BUFSZ]);
+
+/* order.c: queries on an order's state. */
+struct oxi_order *oxi_order_get(struct ox_engine *e, struct ox_str id, bool create);
+ox_money oxi_net_paid(const struct oxi_order *o, ox_time as_of);
+#define OXI_NOW OX_TIME_MAX
+bool oxi_closed(const struct oxi_order *o, ox_time as_of);
+bool oxi_paid_status(enum ox_order_status s);
+bool oxi_shipped_status(enum ox_order_status s);
+/* Earliest ts at which the order was paid, as far as events show; NONE. */
+ox_time oxi_became_paid(const struct oxi_order *o);
+struct oxi_shipment *oxi_shipment(struct ox_engine *e, struct oxi_order *o, struct ox_str tracking_no);
+struct oxi_sync *oxi_sync(struct ox_engine *e, struct oxi_order *o, uint32_t system);
+struct oxi_reservation *oxi_reservation(struct ox_engine *e, struct oxi_order *o, struct ox_str sku);
+struct oxi_sku *oxi_sku_get(struct ox_engine *e, struct ox_str sku);
+void oxi_order_free(struct oxi_order *o);
+void oxi_sku_free(struct oxi_sku *s);
+/* The facts shared by every family (created fields, statuses), applied
+ * before the families see the event. */
+void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev);
+/* An order.updated that arrives before its order.created waits, copied. */
+void oxi_order_stash_update(struct oxi_order *o, const struct ox_event *ev);
+struct ox_event *oxi_order_take_pending(struct oxi_order *o, size_t *n);
+void oxi_order_free_pending(struct ox_event *evs, size_t n);
+
+/* case.c: the case store. A firing on a key with an open case appends to
+ * it. ev may be NULL (a deadline). Returns NULL when the rule is disabled. */
+struct oxi_fire {
+	enum ox_rule rule;
+	const char *key;
+	ox_time at;
+	const struct ox_event *ev;
+	int severity; /* 0: the rule's configured severity */
+};
+struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const char *zh, const char *en);
+struct ox_case *oxi_open_case(struct ox_engine *e, enum ox_rule r, const char *key);
+/* Auto-resolve the open case of (rule, key), if any. */
+bool oxi_resolve(struct ox_engine *e, enum ox_rule r, const char *key, ox_time at,
+		 const struct ox_event *ev);
+void oxi_case_link(struct ox_engine *e, struct ox_case *incident, struct ox_case *member, ox_time at);
+void oxi_case_free(struct ox_case *c);
+/* Add a reason (skipped when the same words are already there). */
+void oxi_case_add_reason(struct ox_case *c, const char *zh, const char *en);
+/* engine.c: tell the families a case opened (incidents count them). */
+void oxi_case_opened_hooks(struct ox_engine *e, struct ox_case *c);
+
+/* oxi_fire with the reason formatted twice, zh-CN and en, from the same
+ * arguments (both formats must take them in the same order). */
+#define OXI_REASON_MAX 512
+struct ox_case *oxi_firef(struct ox_engine *e, const struct oxi_fire *f, const char *zhfmt,
+			  const char *enfmt, ...) __attribute__((format(printf, 3, 5)));
+
+/* What changed in an order while one event was applied: passed to every
+ * family's on_change hook so cross-family effects stay in their family. */
+struct oxi_facts {
+	bool created, paid, closed;
+	ox_time became_paid, first_shipped, ship_by, deliver_by;
+};
+void oxi_facts_of(const struct oxi_order *o, struct oxi_facts *f);
+
+/* A rule family: its event handlers, its order-change hook, its deadlines. */
+typedef void (*oxi_event_fn)(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev);
+typedef void (*oxi_change_fn)(struct ox_engine *e, struct oxi_order *o, const struct oxi_facts *before,
+			      const struct oxi_facts *after, const struct ox_event *ev);
+typedef void (*oxi_deadline_fn)(struct ox_engine *e, const struct ox_deadline *d);
+
+struct oxi_family {
+	const char *name;
+	oxi_event_fn on_event[OX_EV__COUNT]; /* NULL: not interested */
+	oxi_change_fn on_change;            /* may be NULL */
+	struct {
+		enum oxi_deadline_kind kind;
+		oxi_deadline_fn fn;
+	} deadlines[4];
+	/* Called for every case opened by another rule (incidents). */
+	void (*on_case_opened)(struct ox_engine *e, struct ox_case *c);
+	/* Called after every applied event once the clock moved (incidents). */
+	void (*on_clock)(struct ox_engine *e);
+};
+
+extern const struct oxi_family oxi_payment_family, oxi_inventory_family, oxi_logistics_family,
+	oxi_customer_family, oxi_system_family, oxi_fraud_family, oxi_incident_family;
+
+/* fraud.c */
+struct oxi_fraud *oxi_fraud_new(void);
+void oxi_fraud_free(struct oxi_fraud *f);
+
+/* incident.c: a payment attempt for INC_PAYMENT_RATE (a failure, or the
+ * success of a new payment_id). */
+void oxi_payment_attempt(struct ox_engine *e, ox_time ts, bool ok);
+
+/* customer.c: exposed for fraud.c (invalid phone term) */
+bool oxi_order_phone_valid(const struct oxi_order *o);
+
+#endif

@@ -1,0 +1,43 @@
+/* uses.h - who used a value when: a multimap from a 64-bit feature key
+ * (a hashed address, phone, device, ...) to its uses (ts, customer, order),
+ * for counting distinct customers over sliding windows (fraud scoring).
+ *
+ * Compact because nearly every value is used once: a slot is 32 bytes with
+ * the first use inline. Uses older than a horizon are dropped by periodic
+ * rebuilds (amortised O(1) per insert), so memory follows the window, not
+ * the history.
+ */
+#ifndef OX_USES_H
+#define OX_USES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timefmt.h"
+
+struct ox_use {
+	ox_time ts;
+	uint32_t customer, order; /* hashes; see fraud.c for the collision odds */
+};
+
+struct ox_uses_slot {
+	uint64_t key; /* 0 = empty */
+	uint32_t n, cap;
+	union {
+		struct ox_use one;  /* n == 1 */
+		struct ox_use *many; /* n > 1 */
+	} u;
+};
+
+struct ox_uses {
+	struct ox_uses_slot *slots;
+	size_t mask, count, inserts;
+};
+
+void ox_uses_init(struct ox_uses *m);
+void ox_uses_release(struct ox_uses *m);
+/* Record a use of key; uses with ts < horizon may be forgotten. Returns the
+ * key's uses (valid until the next call) and their number in *n. */
+const struct ox_use *ox_uses_add(struct ox_uses *m, uint64_t key, struct ox_use use, ox_time horizon, size_t *n);
+
+#endif
