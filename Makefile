@@ -18,7 +18,7 @@ OBJ      := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/gen/divisions_data.o
 LIB_OBJ  := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all test unit cases asan fuzz bench clean deps
+.PHONY: all test unit cases asan fuzz bench clean deps demo
 all: $(BUILD)/ordex
 
 $(BUILD)/ordex: $(OBJ)
@@ -50,10 +50,20 @@ unit: $(TESTS)
 cases: $(BUILD)/ordex
 	@tests/run-cases.sh $(BUILD)/ordex
 
-test: all unit cases
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit cases
 	@tests/run-sim.sh $(BUILD)/ordex
 
-asan:
+# A simulated shop day (with the Double 11 midnight peak) through detection.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(BUILD)/ordex
+
+asan: deps
 	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 fuzz:
