@@ -17,7 +17,7 @@ static const struct oxi_family *const families[] = {
 void *oxi_vec_push(void **v, uint32_t *n, uint32_t *cap, size_t esize)
 {
 	if (*n == *cap) {
-		uint32_t c = *cap ? *cap * 2 : 2;
+		uint32_t c = *cap ? *cap * 2 : 1; /* most lists of an order hold one item */
 		*v = ox_xrealloc(*v, (size_t)c * esize);
 		*cap = c;
 	}

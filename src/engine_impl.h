@@ -39,6 +39,7 @@ struct oxi_shipment {
 	ox_time last_status_ts; /* ts of the latest track by ts */
 	uint8_t last_status;    /* enum ox_track_status, valid if last_status_ts set */
 	uint8_t failed_attempts;
+	ox_time failed_attempt_ts[2]; /* the two earliest failed attempts */
 	uint8_t in_case;        /* OXI_SHIP_IN_* bits: part of an open case */
 	ox_time first_delivered, last_delivered; /* delivered tracks */
 	ox_time lost_ts, exception_ts, recovered_ts; /* recovered: in_transit.. after */
@@ -85,7 +86,6 @@ enum {
 };
 
 struct oxi_order {
-	char *id;
 	const struct ox_order_params *p;
 	uint32_t flags;
 	uint32_t channel; /* interned */
@@ -110,6 +110,8 @@ struct oxi_order {
 	/* The due time each order deadline was last set to, so that a deadline
 	 * is pushed again only when it moves. */
 	ox_time dl_failed, dl_settle, dl_reconcile, dl_ship, dl_deliver, dl_sync;
+	uint32_t id_len;
+	char id[]; /* the order id, inline: a lookup touches one allocation */
 };
 
 /* ---- per-SKU state ---------------------------------------------------- */

@@ -12,7 +12,7 @@ static bool order_eq(const void *val, const void *key)
 {
 	const struct oxi_order *o = val;
 	const struct ox_str *k = key;
-	return strlen(o->id) == k->len && memcmp(o->id, k->s, k->len) == 0;
+	return o->id_len == k->len && memcmp(o->id, k->s, k->len) == 0;
 }
 
 struct oxi_order *oxi_order_get(struct ox_engine *e, struct ox_str id, bool create)
@@ -21,8 +21,9 @@ struct oxi_order *oxi_order_get(struct ox_engine *e, struct ox_str id, bool crea
 	struct oxi_order *o = ox_hmap_get(&e->orders, h, order_eq, &id);
 	if (o || !create)
 		return o;
-	o = ox_xcalloc(1, sizeof *o);
-	o->id = ox_xstrndup(id.s, id.len);
+	o = ox_xcalloc(1, sizeof *o + id.len + 1);
+	memcpy(o->id, id.s, id.len);
+	o->id_len = (uint32_t)id.len;
 	o->p = &e->p->order;
 	o->created_ts = o->ship_by = o->deliver_by = OX_TIME_NONE;
 	o->first_failure = o->first_success = o->first_paid_status = o->first_shipped = OX_TIME_NONE;
@@ -43,7 +44,6 @@ static void free_payments(struct oxi_payment *v, uint32_t n)
 
 void oxi_order_free(struct oxi_order *o)
 {
-	free(o->id);
 	free(o->statuses.v);
 	free_payments(o->payments.v, o->payments.n);
 	free_payments(o->refunds.v, o->refunds.n);

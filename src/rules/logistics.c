@@ -99,15 +99,36 @@ static void on_shipment_created(struct ox_engine *e, struct oxi_order *o, const 
 	schedule_stall(e, o, s);
 }
 
-static void fire_track(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev, enum ox_rule rule,
-		       const char *zh, const char *en)
+static void fire_track_at(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev, ox_time at,
+			  enum ox_rule rule, const char *zh, const char *en)
 {
 	char z[OXI_REASON_MAX], n[OXI_REASON_MAX];
 	const char *loc = ev->location.s ? ev->location.s : "";
 	snprintf(z, sizeof z, "运单 %s %s%s%s", ev->tracking_no.s, zh, *loc ? "，地点：" : "", loc);
 	snprintf(n, sizeof n, "tracking %s %s%s%s", ev->tracking_no.s, en, *loc ? " at " : "", loc);
-	struct oxi_fire f = { rule, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { rule, o->id, at, ev, 0 };
 	oxi_fire(e, &f, z, n);
+}
+
+static void fire_track(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev, enum ox_rule rule,
+		       const char *zh, const char *en)
+{
+	fire_track_at(e, o, ev, ev->ts, rule, zh, en);
+}
+
+/* Keep the two earliest failed attempts; the second one by ts is when the
+ * rule's condition became true, also when they arrive out of order. */
+static void note_failed_attempt(struct oxi_shipment *s, ox_time ts)
+{
+	ox_time *fa = s->failed_attempt_ts;
+	if (s->failed_attempts == 0 || ts < fa[0]) {
+		fa[1] = fa[0];
+		fa[0] = ts;
+	} else if (s->failed_attempts == 1 || ts < fa[1]) {
+		fa[1] = ts;
+	}
+	if (s->failed_attempts < UINT8_MAX)
+		s->failed_attempts++;
 }
 
 static void on_track(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
@@ -147,9 +168,11 @@ static void on_track(struct ox_engine *e, struct oxi_order *o, const struct ox_e
 		fire_track(e, o, ev, OX_R_LOG_REJECTED, "客户拒收或退回中", "rejected or returning");
 		break;
 	case OX_TRK_FAILED_ATTEMPT:
-		if (++s->failed_attempts == 2) {
+		note_failed_attempt(s, ev->ts);
+		if (s->failed_attempts == 2) {
 			s->in_case |= OXI_SHIP_IN_FAILED_ATTEMPT;
-			fire_track(e, o, ev, OX_R_LOG_FAILED_ATTEMPT, "第二次派送失败", "failed delivery a second time");
+			fire_track_at(e, o, ev, s->failed_attempt_ts[1], OX_R_LOG_FAILED_ATTEMPT, "第二次派送失败",
+				      "failed delivery a second time");
 		}
 		break;
 	case OX_TRK_EXCEPTION:

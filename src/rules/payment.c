@@ -19,18 +19,34 @@ static const char *payment_list(struct ox_engine *e, const struct oxi_order *o)
 	return e->scratch.data ? e->scratch.data : "";
 }
 
-/* The earliest ts at which two payments had succeeded and net paid
- * exceeded the total (a late order.created or payment reveals it late). */
+static bool duplicate_at(const struct oxi_order *o, ox_time t)
+{
+	uint32_t paid = 0;
+	for (uint32_t j = 0; j < o->payments.n; j++)
+		paid += o->payments.v[j].ts <= t;
+	return paid >= 2 && oxi_net_paid(o, t) > o->total;
+}
+
+/* When the duplicate last became true, walking the payments and refunds in
+ * ts order (a late order.created or payment reveals it late). */
 static ox_time duplicate_since(const struct oxi_order *o, ox_time fallback)
 {
-	ox_time since = OX_TIME_NONE;
-	for (uint32_t i = 0; i < o->payments.n; i++) {
-		ox_time t = o->payments.v[i].ts;
-		uint32_t paid = 0;
-		for (uint32_t j = 0; j < o->payments.n; j++)
-			paid += o->payments.v[j].ts <= t;
-		if (paid >= 2 && oxi_net_paid(o, t) > o->total && (since == OX_TIME_NONE || t < since))
-			since = t;
+	ox_time since = OX_TIME_NONE, t = OX_TIME_NONE;
+	for (;;) { /* the next payment or refund ts after t */
+		ox_time next = OX_TIME_NONE;
+		const struct oxi_payment_vec *vs[] = { &o->payments, &o->refunds };
+		for (size_t k = 0; k < OX_ARRAY_LEN(vs); k++)
+			for (uint32_t i = 0; i < vs[k]->n; i++) {
+				ox_time x = vs[k]->v[i].ts;
+				if ((t == OX_TIME_NONE || x > t) && (next == OX_TIME_NONE || x < next))
+					next = x;
+			}
+		if (next == OX_TIME_NONE)
+			break;
+		bool before = t != OX_TIME_NONE && duplicate_at(o, t);
+		if (!before && duplicate_at(o, next))
+			since = next;
+		t = next;
 	}
 	return since == OX_TIME_NONE ? fallback : since;
 }
