@@ -2,7 +2,8 @@
  *
  * A decoded event points into memory owned by the decoder: every ox_str and
  * the items array stay valid until the next ox_decode() on the same decoder.
- * Strings produced by the decoder are NUL-terminated and valid UTF-8.
+ * Strings produced by the decoder are NUL-terminated and valid UTF-8, with no
+ * NUL inside (a string field containing U+0000 is rejected).
  */
 #ifndef OX_EVENT_H
 #define OX_EVENT_H
@@ -201,7 +202,8 @@ struct ox_decoder;
 struct ox_decoder *ox_decoder_new(const struct ox_limits *limits);
 void ox_decoder_free(struct ox_decoder *d);
 
-/* Decode one NDJSON line (without its '\n'; a trailing '\r' is allowed).
+/* Decode one NDJSON line (without its '\n'; a trailing '\r' is allowed and
+ * left out of ev->raw).
  * Returns 0 and fills *ev, or -1 and writes "field: reason" (or
  * "invalid JSON: reason at column N") into err. The caller skips blank lines
  * (see ox_line_is_blank) before calling. */

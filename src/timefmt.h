@@ -21,7 +21,9 @@ typedef int64_t ox_time;
 int ox_time_parse(const char *s, size_t n, ox_time *out);
 
 /* Format as "2026-11-11T10:16:00.000+08:00" in the given UTC offset
- * (minutes; ordex reports in China Standard Time, +480). */
+ * (minutes; ordex reports in China Standard Time, +480). Offset 0 prints
+ * "Z"; an instant outside years 0000..9999 (OX_TIME_NONE, OX_TIME_MAX)
+ * prints "-". */
 #define OX_TIME_BUFSZ 40
 #define OX_TZ_CST 480
 char *ox_time_format(ox_time t, int offset_minutes, char out[OX_TIME_BUFSZ]);

@@ -1,0 +1,134 @@
+/* fuzz_decode.c - libFuzzer harness for ox_decode(): one input is one line.
+ *
+ * Besides what ASan and UBSan catch, it checks the decoder's promises: every
+ * string of an accepted event is NUL-terminated valid UTF-8 (checked here by
+ * an independent decoder) without a NUL inside, items are within limits, raw
+ * is the input; a rejection has a one-line, valid UTF-8 message.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Every struct ox_str of struct ox_event except raw. */
+static const size_t str_fields[] = {
+	offsetof(struct ox_event, id),
+	offsetof(struct ox_event, order_id),
+	offsetof(struct ox_event, source),
+	offsetof(struct ox_event, channel),
+	offsetof(struct ox_event, shop),
+	offsetof(struct ox_event, customer.id),
+	offsetof(struct ox_event, customer.name),
+	offsetof(struct ox_event, customer.phone),
+	offsetof(struct ox_event, customer.ip),
+	offsetof(struct ox_event, customer.device_id),
+	offsetof(struct ox_event, customer.address.province),
+	offsetof(struct ox_event, customer.address.city),
+	offsetof(struct ox_event, customer.address.district),
+	offsetof(struct ox_event, customer.address.detail),
+	offsetof(struct ox_event, currency),
+	offsetof(struct ox_event, coupon_code),
+	offsetof(struct ox_event, remark),
+	offsetof(struct ox_event, error_code),
+	offsetof(struct ox_event, error_message),
+	offsetof(struct ox_event, payment_id),
+	offsetof(struct ox_event, method),
+	offsetof(struct ox_event, reason),
+	offsetof(struct ox_event, refund_id),
+	offsetof(struct ox_event, sku),
+	offsetof(struct ox_event, warehouse),
+	offsetof(struct ox_event, shipment_id),
+	offsetof(struct ox_event, carrier),
+	offsetof(struct ox_event, tracking_no),
+	offsetof(struct ox_event, location),
+	offsetof(struct ox_event, description),
+	offsetof(struct ox_event, system),
+	offsetof(struct ox_event, sync_error),
+	offsetof(struct ox_event, ticket_id),
+	offsetof(struct ox_event, text),
+};
+
+/* Decode code points and check their ranges (not the decoder's table). */
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i], len, cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0)
+			len = 2, cp = c & 0x1F;
+		else if ((c & 0xF0) == 0xE0)
+			len = 3, cp = c & 0x0F;
+		else if ((c & 0xF8) == 0xF0)
+			len = 4, cp = c & 0x07;
+		else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (unsigned k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		static const unsigned min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+static void check_str(struct ox_str s)
+{
+	if (!s.s) {
+		assert(s.len == 0);
+		return;
+	}
+	assert(s.s[s.len] == '\0' && !memchr(s.s, '\0', s.len));
+	assert(valid_utf8((const unsigned char *)s.s, s.len));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ox_decoder *d;
+	if (!d)
+		d = ox_decoder_new(NULL);
+	/* A copy of exactly size bytes, so ASan sees any read past the line. */
+	char *line = malloc(size ? size : 1);
+	memcpy(line, data, size);
+	struct ox_event ev;
+	char err[OX_ERR_BUFSZ];
+	memset(err, 'x', sizeof err);
+	if (ox_decode(d, line, size, &ev, err) == 0) {
+		for (size_t i = 0; i < sizeof str_fields / sizeof str_fields[0]; i++)
+			check_str(*(const struct ox_str *)((const char *)&ev + str_fields[i]));
+		assert(ev.type < OX_EV__COUNT);
+		assert(ev.n_items <= 1000);
+		assert((ev.n_items == 0) == (ev.type != OX_EV_ORDER_CREATED));
+		for (size_t i = 0; i < ev.n_items; i++) {
+			check_str(ev.items[i].sku);
+			assert(ev.items[i].sku.len >= 1);
+			assert(ev.items[i].qty >= 1 && ev.items[i].qty <= 100000);
+			assert(ev.items[i].price >= 0);
+		}
+		assert(ev.id.len >= 1 && ev.id.len <= 128);
+		assert(ev.ts != OX_TIME_NONE);
+		size_t raw_len = size && line[size - 1] == '\r' ? size - 1 : size;
+		assert(ev.raw.len == raw_len && memcmp(ev.raw.s, data, raw_len) == 0);
+	} else {
+		size_t n = strnlen(err, sizeof err);
+		assert(n > 0 && n < sizeof err);
+		assert(!memchr(err, '\n', n));
+		assert(valid_utf8((const unsigned char *)err, n));
+	}
+	free(line);
+	return 0;
+}
