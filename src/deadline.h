@@ -1,4 +1,4 @@
-/* deadline.h - the deadline queue: a binary min-heap on (due, seq).
+/* deadline.h - the deadline queue: a 4-ary min-heap on (due, seq).
  *
  * seq is the order in which deadlines were set, so ties fire in that order
  * (rules.md, "order of evaluation"). Deadlines are never removed: a handler
