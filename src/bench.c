@@ -108,7 +108,7 @@ int ox_cmd_bench(int argc, char **argv)
 	struct ox_blacklist *bl = ox_blacklist_new();
 	double decode_s[99], full_s[99];
 	size_t events = 0, orders = 0, cases = 0;
-	size_t mem_bytes = 0;
+	size_t mem_bytes = 0, id_bytes = 0;
 	for (int r = 0; r < runs; r++) {
 		double t0 = now_seconds();
 		events = pass(buf, len, d, NULL);
@@ -124,6 +124,7 @@ int ox_cmd_bench(int argc, char **argv)
 		struct ox_engine_stats st;
 		ox_engine_stats(e, &st);
 		orders = st.orders;
+		id_bytes = st.id_set_bytes;
 		cases = ox_engine_case_count(e);
 		mem_bytes = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
 		ox_engine_free(e);
@@ -142,9 +143,11 @@ int ox_cmd_bench(int argc, char **argv)
 	printf("detect only       %.0f events/s  (decode time subtracted)\n",
 	       full > dec ? (double)events / (full - dec) : 0.0);
 	printf("orders            %zu, cases %zu\n", orders, cases);
-	printf("engine memory     %.1f MiB, %.0f bytes per order (target 1024: %.2fx)\n",
-	       (double)mem_bytes / 1048576.0, orders ? (double)mem_bytes / (double)orders : 0.0,
-	       orders ? (double)mem_bytes / (double)orders / 1024.0 : 0.0);
+	double per_order = orders ? (double)(mem_bytes - id_bytes) / (double)orders : 0.0;
+	printf("engine memory     %.1f MiB: event-id set %.1f MiB (%.0f bytes per event),\n"
+	       "                  the rest %.0f bytes per order (target 1024: %.2fx)\n",
+	       (double)mem_bytes / 1048576.0, (double)id_bytes / 1048576.0,
+	       events ? (double)id_bytes / (double)events : 0.0, per_order, per_order / 1024.0);
 	printf("peak rss          %.1f MiB (file held in memory: %.1f MiB)\n", (double)ru.ru_maxrss / 1024.0,
 	       (double)len / 1048576.0);
 	ox_blacklist_free(bl);

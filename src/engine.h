@@ -42,6 +42,7 @@ const struct ox_case *ox_engine_case(const struct ox_engine *e, size_t i);
 
 struct ox_engine_stats {
 	size_t events, duplicates, orders, skus, cases_open, deadlines_pending;
+	size_t id_set_bytes; /* the accepted event ids: grows with events, not orders */
 };
 void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st);
 

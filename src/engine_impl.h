@@ -43,7 +43,8 @@ struct oxi_shipment {
 	uint8_t in_case;        /* OXI_SHIP_IN_* bits: part of an open case */
 	ox_time first_delivered, last_delivered; /* delivered tracks */
 	ox_time lost_ts, exception_ts, recovered_ts; /* recovered: in_transit.. after */
-	ox_time dl_stall;
+	ox_time dl_stall;       /* due of the stall deadline last set */
+	bool stall_armed;       /* an entry at dl_stall is in the queue */
 };
 enum {
 	OXI_SHIP_IN_STALL = 1,

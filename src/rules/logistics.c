@@ -28,12 +28,20 @@ static int64_t stall_window(const struct ox_engine *e, const struct oxi_order *o
 	return ox_params_stall_window(e->p, o->p, carrier, strlen(carrier));
 }
 
+/* Every track moves the stall deadline later, so it is re-armed lazily
+ * (as nginx does with its timers): the queued entry stays, and when it
+ * comes due the handler pushes the new due time. Only a move earlier (a
+ * shorter carrier window learnt late) pushes at once. */
 static void schedule_stall(struct ox_engine *e, struct oxi_order *o, struct oxi_shipment *s)
 {
 	if (final_status(s) || s->last_activity == OX_TIME_NONE)
 		return;
-	oxi_schedule_once(e, &s->dl_stall, s->last_activity + stall_window(e, o, s), OXI_DL_STALL, o,
-			  (uint32_t)(s - o->shipments.v));
+	ox_time due = s->last_activity + stall_window(e, o, s);
+	if (due == s->dl_stall || (s->stall_armed && due > s->dl_stall))
+		return;
+	s->dl_stall = due;
+	s->stall_armed = true;
+	oxi_schedule(e, due, OXI_DL_STALL, o, (uint32_t)(s - o->shipments.v));
 }
 
 /* Shipment predicates for "the case resolves when all its shipments ...". */
@@ -257,9 +265,16 @@ static void dl_stall(struct ox_engine *e, const struct ox_deadline *d)
 {
 	struct oxi_order *o = d->target;
 	struct oxi_shipment *s = &o->shipments.v[d->aux];
+	if (!s->stall_armed || d->due != s->dl_stall)
+		return; /* superseded by an earlier entry */
+	s->stall_armed = false;
 	int64_t window = stall_window(e, o, s);
-	if (final_status(s) || d->due != s->last_activity + window)
+	if (final_status(s))
 		return;
+	if (s->last_activity + window > d->due) {
+		schedule_stall(e, o, s); /* tracks came meanwhile: re-arm */
+		return;
+	}
 	char t[OX_TIME_BUFSZ], w[OX_DUR_BUFSZ];
 	const char *carrier = s->carrier ? oxi_name(e, s->carrier) : "?";
 	struct oxi_fire f = { OX_R_LOG_STALLED, o->id, d->due, NULL, 0 };
