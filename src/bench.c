@@ -17,6 +17,7 @@
 #include "blacklist.h"
 #include "engine.h"
 #include "event.h"
+#include "feed.h"
 #include "params.h"
 
 static const char usage[] = "usage: ordex bench FILE [--runs N]\n"
@@ -54,22 +55,19 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* One pass over the buffer: decode every line, apply to e when given. */
-static size_t pass(const char *buf, size_t len, struct ox_decoder *d, struct ox_engine *e)
+static size_t pass(const char *buf, size_t len, const struct ox_limits *limits, struct ox_engine *e)
 {
-	struct ox_event ev;
+	struct ox_feed feed;
+	ox_feed_init(&feed, e, limits);
 	char err[OX_ERR_BUFSZ];
-	size_t events = 0;
 	for (const char *p = buf, *end = buf + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (!ox_line_is_blank(p, n) && ox_decode(d, p, n, &ev, err) == 0) {
-			events++;
-			if (e)
-				ox_engine_apply(e, &ev);
-		}
+		ox_feed_line(&feed, p, n, err);
 		p += n + 1;
 	}
-	return events;
+	ox_feed_release(&feed);
+	return feed.counts.accepted + feed.counts.duplicates;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -102,7 +100,6 @@ int ox_cmd_bench(int argc, char **argv)
 		return 2;
 
 	struct ox_limits limits = ox_limits_default();
-	struct ox_decoder *d = ox_decoder_new(&limits);
 	struct ox_params params;
 	ox_params_init(&params);
 	struct ox_blacklist *bl = ox_blacklist_new();
@@ -111,14 +108,14 @@ int ox_cmd_bench(int argc, char **argv)
 	size_t mem_bytes = 0, id_bytes = 0;
 	for (int r = 0; r < runs; r++) {
 		double t0 = now_seconds();
-		events = pass(buf, len, d, NULL);
+		events = pass(buf, len, &limits, NULL);
 		decode_s[r] = now_seconds() - t0;
 	}
 	for (int r = 0; r < runs; r++) {
 		struct mallinfo2 before = mallinfo2();
 		struct ox_engine *e = ox_engine_new(&params, bl);
 		double t0 = now_seconds();
-		pass(buf, len, d, e);
+		pass(buf, len, &limits, e);
 		full_s[r] = now_seconds() - t0;
 		struct mallinfo2 after = mallinfo2();
 		struct ox_engine_stats st;
@@ -152,7 +149,6 @@ int ox_cmd_bench(int argc, char **argv)
 	       (double)len / 1048576.0);
 	ox_blacklist_free(bl);
 	ox_params_release(&params);
-	ox_decoder_free(d);
 	free(buf);
 	return 0;
 }

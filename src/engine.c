@@ -252,6 +252,13 @@ static void clock_moved(struct ox_engine *e)
 			families[i]->on_clock(e);
 }
 
+void ox_engine_prefetch(const struct ox_engine *e, const struct ox_event *ev)
+{
+	ox_idset_prefetch(&e->ids, ev->id.s, ev->id.len);
+	if (ev->order_id.s)
+		ox_hmap_prefetch(&e->orders, ox_hash64(ev->order_id.s, ev->order_id.len));
+}
+
 enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev)
 {
 	if (!ox_idset_add(&e->ids, ev->id.s, ev->id.len)) {

@@ -32,6 +32,9 @@ enum ox_apply { OX_APPLIED, OX_DUPLICATE };
 /* Apply one decoded event: deadlines before its ts fire first, then the
  * event, then every deadline <= the clock. */
 enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev);
+/* Start fetching the memory ox_engine_apply(e, ev) will touch first (the
+ * id set, the order), so a caller can overlap it with other work. */
+void ox_engine_prefetch(const struct ox_engine *e, const struct ox_event *ev);
 /* Advance the clock to t (as a tick without an id would). */
 void ox_engine_advance(struct ox_engine *e, ox_time t);
 ox_time ox_engine_clock(const struct ox_engine *e);

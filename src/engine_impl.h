@@ -204,8 +204,11 @@ ox_money oxi_net_paid(const struct oxi_order *o, ox_time as_of);
 bool oxi_closed(const struct oxi_order *o, ox_time as_of);
 bool oxi_paid_status(enum ox_order_status s);
 bool oxi_shipped_status(enum ox_order_status s);
-/* Earliest ts at which the order was paid, as far as events show; NONE. */
+/* Earliest ts at which the order was paid, as far as events show; NONE.
+ * Cached: oxi_order_money_moved() recomputes it after a payment, a refund
+ * or a paid status. */
 ox_time oxi_became_paid(const struct oxi_order *o);
+void oxi_order_money_moved(struct oxi_order *o);
 struct oxi_shipment *oxi_shipment(struct ox_engine *e, struct oxi_order *o, struct ox_str tracking_no);
 struct oxi_sync *oxi_sync(struct ox_engine *e, struct oxi_order *o, uint32_t system);
 struct oxi_reservation *oxi_reservation(struct ox_engine *e, struct oxi_order *o, struct ox_str sku);

@@ -37,6 +37,12 @@ void *ox_hmap_get(const struct ox_hmap *m, uint64_t hash, ox_hmap_eq eq, const v
 	}
 }
 
+void ox_hmap_prefetch(const struct ox_hmap *m, uint64_t hash)
+{
+	if (m->slots)
+		__builtin_prefetch(&m->slots[fix(hash) & m->mask]);
+}
+
 static void place(struct ox_hmap_slot *slots, size_t mask, uint64_t hash, void *val)
 {
 	size_t i = hash & mask;

@@ -28,6 +28,8 @@ typedef bool (*ox_hmap_eq)(const void *val, const void *key);
 void ox_hmap_init(struct ox_hmap *m);
 void ox_hmap_release(struct ox_hmap *m);
 void *ox_hmap_get(const struct ox_hmap *m, uint64_t hash, ox_hmap_eq eq, const void *key);
+/* Bring hash's home slot into the cache ahead of a get. */
+void ox_hmap_prefetch(const struct ox_hmap *m, uint64_t hash);
 /* Insert a value whose key is not in the map. */
 void ox_hmap_put(struct ox_hmap *m, uint64_t hash, void *val);
 /* Remove the entry whose value is val (pointer identity); false if absent. */

@@ -42,6 +42,12 @@ bool ox_idset_has(const struct ox_idset *s, const char *id, size_t len)
 	return s->slots[i].lo || s->slots[i].hi;
 }
 
+void ox_idset_prefetch(const struct ox_idset *s, const char *id, size_t len)
+{
+	if (s->slots)
+		__builtin_prefetch(&s->slots[key(id, len).lo & s->mask]);
+}
+
 bool ox_idset_add(struct ox_idset *s, const char *id, size_t len)
 {
 	if (!s->slots || (s->count + 1) * 4 > (s->mask + 1) * 3) {

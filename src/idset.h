@@ -21,5 +21,7 @@ void ox_idset_release(struct ox_idset *s);
 /* Adds the id; returns false when it was already there. */
 bool ox_idset_add(struct ox_idset *s, const char *id, size_t len);
 bool ox_idset_has(const struct ox_idset *s, const char *id, size_t len);
+/* Bring the id's slot into the cache ahead of an add. */
+void ox_idset_prefetch(const struct ox_idset *s, const char *id, size_t len);
 
 #endif

@@ -169,13 +169,18 @@ bool oxi_closed(const struct oxi_order *o, ox_time as_of)
 
 ox_time oxi_became_paid(const struct oxi_order *o)
 {
+	return o->became_paid;
+}
+
+void oxi_order_money_moved(struct oxi_order *o)
+{
 	ox_time t = o->first_paid_status;
 	for (uint32_t i = 0; i < o->payments.n; i++) {
 		ox_time pt = o->payments.v[i].ts;
 		if ((t == OX_TIME_NONE || pt < t) && oxi_net_paid(o, pt) > 0)
 			t = pt;
 	}
-	return t;
+	o->became_paid = t;
 }
 
 void oxi_facts_of(const struct oxi_order *o, struct oxi_facts *f)
@@ -219,8 +224,10 @@ void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct
 		struct oxi_status *s = OXI_PUSH(o->statuses);
 		s->ts = ev->ts;
 		s->status = (uint8_t)ev->status;
-		if (oxi_paid_status(ev->status))
+		if (oxi_paid_status(ev->status)) {
 			set_min(&o->first_paid_status, ev->ts);
+			oxi_order_money_moved(o);
+		}
 		if (oxi_shipped_status(ev->status))
 			set_min(&o->first_shipped, ev->ts);
 		break;

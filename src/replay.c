@@ -16,6 +16,7 @@
 #include "config.h"
 #include "engine.h"
 #include "event.h"
+#include "feed.h"
 #include "ndjson.h"
 #include "params.h"
 
@@ -85,43 +86,33 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ox_replay_stream(int fd, struct ox_engine *e, struct ox_replay_counts *counts)
+int ox_replay_stream(int fd, struct ox_engine *e, struct ox_feed_counts *counts)
 {
 	struct ox_limits limits = ox_limits_default();
-	struct ox_decoder *d = ox_decoder_new(&limits);
+	struct ox_feed feed;
+	ox_feed_init(&feed, e, &limits);
 	struct ox_lines lines;
 	ox_lines_init(&lines, fd, limits.max_line);
-	struct ox_event ev;
 	char err[OX_ERR_BUFSZ];
 	const char *line;
 	size_t len;
 	enum ox_line_result r;
-	memset(counts, 0, sizeof *counts);
 	while ((r = ox_lines_next(&lines, &line, &len)) != OX_LINE_EOF && r != OX_LINE_ERROR) {
 		if (r == OX_LINE_TOO_LONG) {
 			fprintf(stderr, "line %zu: line too long: %zu bytes > %zu\n", lines.line_no, len, limits.max_line);
-			counts->rejected++;
-			continue;
-		}
-		if (ox_line_is_blank(line, len))
-			continue;
-		if (ox_decode(d, line, len, &ev, err) < 0) {
+			feed.counts.rejected++;
+		} else if (ox_feed_line(&feed, line, len, err) < 0) {
 			fprintf(stderr, "line %zu: %s\n", lines.line_no, err);
-			counts->rejected++;
-			continue;
 		}
-		if (ox_engine_apply(e, &ev) == OX_DUPLICATE)
-			counts->duplicates++;
-		else
-			counts->accepted++;
 	}
 	int rc = 0;
 	if (r == OX_LINE_ERROR) {
 		fprintf(stderr, "ordex replay: read error: %s\n", strerror(lines.err));
 		rc = -1;
 	}
+	ox_feed_release(&feed);
+	*counts = feed.counts;
 	ox_lines_release(&lines);
-	ox_decoder_free(d);
 	return rc;
 }
 
@@ -189,7 +180,7 @@ int ox_cmd_replay(int argc, char **argv)
 	}
 	struct ox_engine *e = ox_engine_new(&params, bl);
 	double t0 = now_seconds();
-	struct ox_replay_counts counts;
+	struct ox_feed_counts counts;
 	int rc = ox_replay_stream(fd, e, &counts);
 	if (o.until != OX_TIME_NONE)
 		ox_engine_advance(e, o.until);

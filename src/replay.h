@@ -4,15 +4,13 @@
 
 #include <stddef.h>
 
-struct ox_engine;
+#include "feed.h"
 
-struct ox_replay_counts {
-	size_t accepted, duplicates, rejected;
-};
+struct ox_engine;
 
 /* Decode fd's NDJSON into the engine, reporting rejected lines on stderr.
  * Returns 0, or -1 on a read error. */
-int ox_replay_stream(int fd, struct ox_engine *e, struct ox_replay_counts *counts);
+int ox_replay_stream(int fd, struct ox_engine *e, struct ox_feed_counts *counts);
 
 int ox_cmd_replay(int argc, char **argv);
 

@@ -110,6 +110,7 @@ static void on_succeeded(struct ox_engine *e, struct oxi_order *o, const struct 
 	pay->ts = ev->ts;
 	pay->amount = ev->amount;
 	pay->dl_status = OX_TIME_NONE;
+	oxi_order_money_moved(o);
 	if (o->first_success == OX_TIME_NONE || ev->ts < o->first_success)
 		o->first_success = ev->ts;
 	oxi_payment_attempt(e, ev->ts, true);
@@ -137,6 +138,7 @@ static void on_refunded(struct ox_engine *e, struct oxi_order *o, const struct o
 	r->ts = ev->ts;
 	r->amount = ev->amount;
 	r->dl_status = OX_TIME_NONE;
+	oxi_order_money_moved(o);
 	ox_money net = oxi_net_paid(o, OXI_NOW);
 	if (o->flags & OXI_O_CREATED) {
 		if (net <= o->total)
