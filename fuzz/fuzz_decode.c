@@ -15,43 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Every struct ox_str of struct ox_event except raw. */
-static const size_t str_fields[] = {
-	offsetof(struct ox_event, id),
-	offsetof(struct ox_event, order_id),
-	offsetof(struct ox_event, source),
-	offsetof(struct ox_event, channel),
-	offsetof(struct ox_event, shop),
-	offsetof(struct ox_event, customer.id),
-	offsetof(struct ox_event, customer.name),
-	offsetof(struct ox_event, customer.phone),
-	offsetof(struct ox_event, customer.ip),
-	offsetof(struct ox_event, customer.device_id),
-	offsetof(struct ox_event, customer.address.province),
-	offsetof(struct ox_event, customer.address.city),
-	offsetof(struct ox_event, customer.address.district),
-	offsetof(struct ox_event, customer.address.detail),
-	offsetof(struct ox_event, currency),
-	offsetof(struct ox_event, coupon_code),
-	offsetof(struct ox_event, remark),
-	offsetof(struct ox_event, error_code),
-	offsetof(struct ox_event, error_message),
-	offsetof(struct ox_event, payment_id),
-	offsetof(struct ox_event, method),
-	offsetof(struct ox_event, reason),
-	offsetof(struct ox_event, refund_id),
-	offsetof(struct ox_event, sku),
-	offsetof(struct ox_event, warehouse),
-	offsetof(struct ox_event, shipment_id),
-	offsetof(struct ox_event, carrier),
-	offsetof(struct ox_event, tracking_no),
-	offsetof(struct ox_event, location),
-	offsetof(struct ox_event, description),
-	offsetof(struct ox_event, system),
-	offsetof(struct ox_event, sync_error),
-	offsetof(struct ox_event, ticket_id),
-	offsetof(struct ox_event, text),
-};
 
 /* Decode code points and check their ranges (not the decoder's table). */
 static int valid_utf8(const unsigned char *s, size_t n)
@@ -108,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[OX_ERR_BUFSZ];
 	memset(err, 'x', sizeof err);
 	if (ox_decode(d, line, size, &ev, err) == 0) {
-		for (size_t i = 0; i < sizeof str_fields / sizeof str_fields[0]; i++)
-			check_str(*(const struct ox_str *)((const char *)&ev + str_fields[i]));
+		for (size_t i = 0; i < ox_event_string_count; i++)
+			check_str(*(const struct ox_str *)((const char *)&ev + ox_event_string_offsets[i]));
 		assert(ev.type < OX_EV__COUNT);
 		assert(ev.n_items <= 1000);
 		assert((ev.n_items == 0) == (ev.type != OX_EV_ORDER_CREATED));

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "timefmt.h"
+#include "textnorm.h"
 #include "util.h"
 
 /* Which struct a row's offset is into. ORDER rows are exactly the ones a
@@ -263,7 +264,7 @@ static int cfg_each(struct cfg_ctx *c, const char *path, yaml_node_t *m, cfg_pai
 static int cfg_name(struct cfg_ctx *c, const char *path, const yaml_node_t *v)
 {
 	struct ox_str s = cfg_str(v);
-	if (ox_str_trim(s).len == 0)
+	if (ox_textnorm_trim(s).len == 0)
 		return cfg_error(c, v, "empty name in '%s'", path);
 	if (s.len > OX_NAME_MAX - 1)
 		return cfg_error(c, v, "a name in '%s' is longer than %d bytes", path,

@@ -775,3 +775,41 @@ bool ox_line_is_blank(const char *line, size_t len)
 			return false;
 	return true;
 }
+
+const size_t ox_event_string_offsets[] = {
+	offsetof(struct ox_event, id),
+	offsetof(struct ox_event, order_id),
+	offsetof(struct ox_event, source),
+	offsetof(struct ox_event, channel),
+	offsetof(struct ox_event, shop),
+	offsetof(struct ox_event, customer.id),
+	offsetof(struct ox_event, customer.name),
+	offsetof(struct ox_event, customer.phone),
+	offsetof(struct ox_event, customer.ip),
+	offsetof(struct ox_event, customer.device_id),
+	offsetof(struct ox_event, customer.address.province),
+	offsetof(struct ox_event, customer.address.city),
+	offsetof(struct ox_event, customer.address.district),
+	offsetof(struct ox_event, customer.address.detail),
+	offsetof(struct ox_event, currency),
+	offsetof(struct ox_event, coupon_code),
+	offsetof(struct ox_event, remark),
+	offsetof(struct ox_event, error_code),
+	offsetof(struct ox_event, error_message),
+	offsetof(struct ox_event, payment_id),
+	offsetof(struct ox_event, method),
+	offsetof(struct ox_event, reason),
+	offsetof(struct ox_event, refund_id),
+	offsetof(struct ox_event, sku),
+	offsetof(struct ox_event, warehouse),
+	offsetof(struct ox_event, shipment_id),
+	offsetof(struct ox_event, carrier),
+	offsetof(struct ox_event, tracking_no),
+	offsetof(struct ox_event, location),
+	offsetof(struct ox_event, description),
+	offsetof(struct ox_event, system),
+	offsetof(struct ox_event, sync_error),
+	offsetof(struct ox_event, ticket_id),
+	offsetof(struct ox_event, text),
+};
+const size_t ox_event_string_count = OX_ARRAY_LEN(ox_event_string_offsets);

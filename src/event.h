@@ -190,6 +190,11 @@ struct ox_event {
 	struct ox_str raw;
 };
 
+/* The offsets of every struct ox_str in struct ox_event except raw, for
+ * code that copies or checks all of an event's strings. */
+extern const size_t ox_event_string_offsets[];
+extern const size_t ox_event_string_count;
+
 /* Decoder limits. ox_limits_default() gives the documented defaults. */
 struct ox_limits {
 	size_t max_line;   /* bytes per line/object: 1 MiB */

@@ -247,22 +247,6 @@ struct oxi_pending_update {
 	size_t n, cap;
 };
 
-/* Every string of an event, so a stashed copy can own them. */
-static const size_t event_strings[] = {
-	offsetof(struct ox_event, id),
-	offsetof(struct ox_event, order_id),
-	offsetof(struct ox_event, source),
-	offsetof(struct ox_event, customer.id),
-	offsetof(struct ox_event, customer.name),
-	offsetof(struct ox_event, customer.phone),
-	offsetof(struct ox_event, customer.ip),
-	offsetof(struct ox_event, customer.device_id),
-	offsetof(struct ox_event, customer.address.province),
-	offsetof(struct ox_event, customer.address.city),
-	offsetof(struct ox_event, customer.address.district),
-	offsetof(struct ox_event, customer.address.detail),
-	offsetof(struct ox_event, remark),
-};
 
 void oxi_order_stash_update(struct oxi_order *o, const struct ox_event *ev)
 {
@@ -274,8 +258,8 @@ void oxi_order_stash_update(struct oxi_order *o, const struct ox_event *ev)
 	copy->raw = OX_STR_NULL;
 	copy->items = NULL;
 	copy->n_items = 0;
-	for (size_t i = 0; i < OX_ARRAY_LEN(event_strings); i++) {
-		struct ox_str *s = (struct ox_str *)((char *)copy + event_strings[i]);
+	for (size_t i = 0; i < ox_event_string_count; i++) {
+		struct ox_str *s = (struct ox_str *)((char *)copy + ox_event_string_offsets[i]);
 		if (s->s)
 			s->s = ox_xstrndup(s->s, s->len);
 	}
@@ -297,7 +281,7 @@ struct ox_event *oxi_order_take_pending(struct oxi_order *o, size_t *n)
 void oxi_order_free_pending(struct ox_event *evs, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		for (size_t i = 0; i < OX_ARRAY_LEN(event_strings); i++)
-			free((char *)(uintptr_t)((struct ox_str *)((char *)&evs[k] + event_strings[i]))->s);
+		for (size_t i = 0; i < ox_event_string_count; i++)
+			free((char *)(uintptr_t)((struct ox_str *)((char *)&evs[k] + ox_event_string_offsets[i]))->s);
 	free(evs);
 }

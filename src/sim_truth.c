@@ -10,6 +10,7 @@
 #include "blacklist.h"
 #include "phone.h"
 #include "sim_int.h"
+#include "textnorm.h"
 
 #define MIN OX_MS_MINUTE
 #define HOUR OX_MS_HOUR
@@ -200,7 +201,7 @@ struct black_norm {
 static void normalize_black(const struct ox_sim_black *b, struct black_norm *out)
 {
 	out->kind = b->kind;
-	struct ox_str v = ox_str_trim(ox_str_z(b->value));
+	struct ox_str v = ox_textnorm_trim(ox_str_z(b->value));
 	if (b->kind == OX_BL_PHONE) {
 		ox_phone_normalize(v, out->value, sizeof out->value);
 	} else if (b->kind == OX_BL_ADDRESS) {

@@ -204,35 +204,3 @@ size_t ox_utf8_len(const char *s, size_t n)
 			count++;
 	return count;
 }
-
-static size_t space_prefix(const char *s, size_t n)
-{
-	if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ||
-		       s[0] == '\v' || s[0] == '\f'))
-		return 1;
-	if (n >= 3 && memcmp(s, "\xE3\x80\x80", 3) == 0) /* U+3000 */
-		return 3;
-	return 0;
-}
-
-static size_t space_suffix(const char *s, size_t n)
-{
-	char c = n ? s[n - 1] : 0;
-	if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
-		return 1;
-	if (n >= 3 && memcmp(s + n - 3, "\xE3\x80\x80", 3) == 0)
-		return 3;
-	return 0;
-}
-
-struct ox_str ox_str_trim(struct ox_str s)
-{
-	size_t k;
-	while (s.len && (k = space_prefix(s.s, s.len)) != 0) {
-		s.s += k;
-		s.len -= k;
-	}
-	while (s.len && (k = space_suffix(s.s, s.len)) != 0)
-		s.len -= k;
-	return s;
-}

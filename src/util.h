@@ -88,7 +88,4 @@ size_t ox_utf8_clip(const char *s, size_t len, size_t max);
 /* Count UTF-8 code points (input assumed valid UTF-8). */
 size_t ox_utf8_len(const char *s, size_t n);
 
-/* Trim ASCII white space and the ideographic space U+3000 from both ends. */
-struct ox_str ox_str_trim(struct ox_str s);
-
 #endif
