@@ -73,8 +73,6 @@ static oxi_deadline_fn deadline_handler(enum oxi_deadline_kind kind)
 	return NULL;
 }
 
-static oxi_deadline_fn handlers[OXI_DL__COUNT];
-
 void oxi_schedule(struct ox_engine *e, ox_time due, enum oxi_deadline_kind kind, void *target, uint32_t aux)
 {
 	ox_deadlines_push(&e->deadlines, due, (uint32_t)kind, target, aux);
@@ -97,7 +95,7 @@ static void fire_deadlines(struct ox_engine *e, ox_time limit, bool inclusive)
 	while ((d = ox_deadlines_peek(&e->deadlines)) && (d->due < limit || (inclusive && d->due == limit))) {
 		struct ox_deadline x;
 		ox_deadlines_pop(&e->deadlines, &x);
-		handlers[x.kind](e, &x);
+		e->deadline_fns[x.kind](e, &x);
 	}
 }
 
@@ -105,14 +103,14 @@ static void fire_deadlines(struct ox_engine *e, ox_time limit, bool inclusive)
 
 struct ox_engine *ox_engine_new(const struct ox_params *p, const struct ox_blacklist *bl)
 {
+	struct ox_engine *e = ox_xcalloc(1, sizeof *e);
 	for (int k = 0; k < OXI_DL__COUNT; k++) {
-		handlers[k] = deadline_handler((enum oxi_deadline_kind)k);
-		if (!handlers[k]) {
+		e->deadline_fns[k] = deadline_handler((enum oxi_deadline_kind)k);
+		if (!e->deadline_fns[k]) {
 			fprintf(stderr, "ordex: BUG: no handler for deadline kind %d\n", k);
 			abort();
 		}
 	}
-	struct ox_engine *e = ox_xcalloc(1, sizeof *e);
 	e->p = p;
 	e->bl = bl;
 	e->clock = OX_TIME_NONE;

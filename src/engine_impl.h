@@ -162,6 +162,8 @@ struct oxi_attempt {
 
 struct oxi_fraud; /* fraud.c */
 
+typedef void (*oxi_deadline_fn)(struct ox_engine *e, const struct ox_deadline *d);
+
 struct ox_engine {
 	const struct ox_params *p;
 	const struct ox_blacklist *bl;
@@ -173,6 +175,7 @@ struct ox_engine {
 	size_t n_orders, n_skus;
 	OXI_VEC(const char *) name_list; /* interned names by id; [0] = "" */
 	struct ox_deadlines deadlines;
+	oxi_deadline_fn deadline_fns[OXI_DL__COUNT]; /* from the families' rows */
 
 	OXI_VEC(struct ox_case *) cases;
 	size_t n_open;
@@ -262,8 +265,6 @@ void oxi_facts_of(const struct oxi_order *o, struct oxi_facts *f);
 typedef void (*oxi_event_fn)(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev);
 typedef void (*oxi_change_fn)(struct ox_engine *e, struct oxi_order *o, const struct oxi_facts *before,
 			      const struct oxi_facts *after, const struct ox_event *ev);
-typedef void (*oxi_deadline_fn)(struct ox_engine *e, const struct ox_deadline *d);
-
 struct oxi_family {
 	const char *name;
 	oxi_event_fn on_event[OX_EV__COUNT]; /* NULL: not interested */
