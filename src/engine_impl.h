@@ -96,6 +96,10 @@ struct oxi_order {
 
 	ox_time first_failure, first_success, first_paid_status, first_shipped;
 	ox_time became_paid; /* NONE until paid */
+	/* Cached "now" answers, so most events never walk the lists. */
+	ox_money net_paid;        /* oxi_net_paid(o, OXI_NOW) */
+	ox_time latest_status_ts; /* the latest order.status by ts (ties: last applied) */
+	uint8_t latest_status;
 
 	OXI_VEC(struct oxi_status) statuses;
 	struct oxi_payment_vec payments; /* distinct payment_ids succeeded */

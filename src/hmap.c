@@ -56,7 +56,7 @@ void ox_hmap_put(struct ox_hmap *m, uint64_t hash, void *val)
 {
 	if (!m->slots || (m->count + 1) * 2 > m->mask + 1) {
 		size_t ncap = m->slots ? (m->mask + 1) * 2 : 64;
-		struct ox_hmap_slot *ns = ox_xcalloc(ncap, sizeof *ns);
+		struct ox_hmap_slot *ns = ox_table_alloc(ncap, sizeof *ns);
 		if (m->slots) {
 			for (size_t i = 0; i <= m->mask; i++)
 				if (m->slots[i].hash)

@@ -52,7 +52,7 @@ bool ox_idset_add(struct ox_idset *s, const char *id, size_t len)
 {
 	if (!s->slots || (s->count + 1) * 4 > (s->mask + 1) * 3) {
 		size_t ncap = s->slots ? (s->mask + 1) * 2 : 1024;
-		struct ox_hash128 *ns = ox_xcalloc(ncap, sizeof *ns);
+		struct ox_hash128 *ns = ox_table_alloc(ncap, sizeof *ns);
 		for (size_t i = 0; s->slots && i <= s->mask; i++)
 			if (s->slots[i].lo || s->slots[i].hi)
 				ns[find(ns, ncap - 1, s->slots[i])] = s->slots[i];

@@ -27,7 +27,7 @@ struct oxi_order *oxi_order_get(struct ox_engine *e, struct ox_str id, bool crea
 	o->p = &e->p->order;
 	o->created_ts = o->ship_by = o->deliver_by = OX_TIME_NONE;
 	o->first_failure = o->first_success = o->first_paid_status = o->first_shipped = OX_TIME_NONE;
-	o->became_paid = OX_TIME_NONE;
+	o->became_paid = o->latest_status_ts = OX_TIME_NONE;
 	o->dl_failed = o->dl_settle = o->dl_reconcile = o->dl_ship = o->dl_deliver = o->dl_sync = OX_TIME_NONE;
 	ox_hmap_put(&e->orders, h, o);
 	e->n_orders++;
@@ -145,6 +145,8 @@ static bool closing_status(enum ox_order_status s)
 
 ox_money oxi_net_paid(const struct oxi_order *o, ox_time as_of)
 {
+	if (as_of == OXI_NOW)
+		return o->net_paid;
 	ox_money net = 0;
 	for (uint32_t i = 0; i < o->payments.n; i++)
 		if (o->payments.v[i].ts <= as_of)
@@ -158,6 +160,8 @@ ox_money oxi_net_paid(const struct oxi_order *o, ox_time as_of)
 /* The latest status by ts (ties: the one applied last) among ts <= as_of. */
 bool oxi_closed(const struct oxi_order *o, ox_time as_of)
 {
+	if (as_of == OXI_NOW)
+		return o->latest_status_ts != OX_TIME_NONE && closing_status((enum ox_order_status)o->latest_status);
 	const struct oxi_status *latest = NULL;
 	for (uint32_t i = 0; i < o->statuses.n; i++) {
 		const struct oxi_status *s = &o->statuses.v[i];
@@ -174,6 +178,11 @@ ox_time oxi_became_paid(const struct oxi_order *o)
 
 void oxi_order_money_moved(struct oxi_order *o)
 {
+	o->net_paid = 0;
+	for (uint32_t i = 0; i < o->payments.n; i++)
+		o->net_paid += o->payments.v[i].amount;
+	for (uint32_t i = 0; i < o->refunds.n; i++)
+		o->net_paid -= o->refunds.v[i].amount;
 	ox_time t = o->first_paid_status;
 	for (uint32_t i = 0; i < o->payments.n; i++) {
 		ox_time pt = o->payments.v[i].ts;
@@ -224,6 +233,10 @@ void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct
 		struct oxi_status *s = OXI_PUSH(o->statuses);
 		s->ts = ev->ts;
 		s->status = (uint8_t)ev->status;
+		if (o->latest_status_ts == OX_TIME_NONE || ev->ts >= o->latest_status_ts) {
+			o->latest_status_ts = ev->ts;
+			o->latest_status = (uint8_t)ev->status;
+		}
 		if (oxi_paid_status(ev->status)) {
 			set_min(&o->first_paid_status, ev->ts);
 			oxi_order_money_moved(o);

@@ -67,7 +67,7 @@ static void rebuild(struct ox_uses *m, ox_time horizon)
 	size_t cap = 1024;
 	while (cap < (live + 1) * 2)
 		cap *= 2;
-	struct ox_uses_slot *ns = ox_xcalloc(cap, sizeof *ns);
+	struct ox_uses_slot *ns = ox_table_alloc(cap, sizeof *ns);
 	for (size_t i = 0; m->slots && i <= m->mask; i++)
 		if (m->slots[i].key)
 			*probe(ns, cap - 1, m->slots[i].key) = m->slots[i];
@@ -76,6 +76,12 @@ static void rebuild(struct ox_uses *m, ox_time horizon)
 	m->mask = cap - 1;
 	m->count = live;
 	m->inserts = 0;
+}
+
+void ox_uses_prefetch(const struct ox_uses *m, uint64_t key)
+{
+	if (m->slots)
+		__builtin_prefetch(&m->slots[(key ? key : 1) & m->mask]);
 }
 
 /* Invariant: cap == 1 means the use is inline in the slot. */

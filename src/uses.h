@@ -38,6 +38,8 @@ void ox_uses_init(struct ox_uses *m);
 void ox_uses_release(struct ox_uses *m);
 /* Record a use of key; uses with ts < horizon may be forgotten. Returns the
  * key's uses (valid until the next call) and their number in *n. */
+/* Bring key's home slot into the cache ahead of an add. */
+void ox_uses_prefetch(const struct ox_uses *m, uint64_t key);
 const struct ox_use *ox_uses_add(struct ox_uses *m, uint64_t key, struct ox_use use, ox_time horizon, size_t *n);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -36,6 +37,22 @@ void *ox_xrealloc(void *p, size_t n)
 	if (!q)
 		oom(n);
 	return q;
+}
+
+void *ox_table_alloc(size_t count, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (size && count > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	size_t n = count * size;
+	if (n < huge)
+		return ox_xcalloc(count, size);
+	void *p = NULL;
+	if (posix_memalign(&p, huge, n) != 0)
+		oom(n);
+	madvise(p, n, MADV_HUGEPAGE); /* advice only: a refusal changes nothing */
+	memset(p, 0, n);
+	return p;
 }
 
 char *ox_xstrndup(const char *s, size_t n)

@@ -44,6 +44,11 @@ void *ox_xrealloc(void *p, size_t n);
 char *ox_xstrndup(const char *s, size_t n);
 #define OX_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Zeroed memory for a large hash table (free with free()). Tables of
+ * millions of slots are read at random, so every lookup would also miss the
+ * TLB; from 2 MiB on they are aligned and advised to use huge pages. */
+void *ox_table_alloc(size_t count, size_t size);
+
 /* Grow *items (of *cap elements of size esize) so that it holds at least
  * need elements. Doubles; never shrinks. */
 void ox_grow(void **items, size_t *cap, size_t need, size_t esize);

@@ -91,17 +91,6 @@ static int count_distinct(const struct ox_use *uses, size_t n_uses, ox_time from
 	return n;
 }
 
-/* Record a use of (feature, value) and count distinct customers in window. */
-static int shared_by(struct ox_engine *e, char feature, struct ox_str a, struct ox_str b, const struct ox_use *u,
-		     int64_t window, int need)
-{
-	if (!a.len)
-		return 0; /* empty values never match */
-	size_t n;
-	const struct ox_use *uses = record(e, feature_key(feature, a, b), u, &n);
-	return count_distinct(uses, n, u->ts - window, u->ts, false, need);
-}
-
 struct score {
 	int total;
 	size_t n;
@@ -127,6 +116,9 @@ struct score {
 		}                                                                             \
 	} while (0)
 
+/* The values an order shares with others, one index key each. */
+enum { F_ADDRESS, F_PHONE, F_DEVICE, F_IP, F_CUSTOMER, F_COUPON_DEVICE, F_COUPON_IP, F__COUNT };
+
 static void score_order(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev, struct score *s)
 {
 	const struct ox_params *p = e->p;
@@ -136,46 +128,69 @@ static void score_order(struct ox_engine *e, struct oxi_order *o, const struct o
 	char addr[1024], phone[128];
 	struct ox_str naddr = { addr, ox_address_normalize(&c->address, addr, sizeof addr) };
 	struct ox_str nphone = { phone, ox_phone_normalize(c->phone, phone, sizeof phone) };
-	const struct ox_fraud_term *t;
-	int n;
-
-	t = &p->fraud_address;
-	if ((n = shared_by(e, 'A', naddr, OX_STR_NULL, &u, t->window, t->min_customers)) >= t->min_customers)
-		TERM(s, t->weight, "同一收货地址被 %d 个账号使用", "the same address used by %d customers", n);
-	t = &p->fraud_phone;
-	if ((n = shared_by(e, 'P', nphone, OX_STR_NULL, &u, t->window, t->min_customers)) >= t->min_customers)
-		TERM(s, t->weight, "同一电话被 %d 个账号使用", "the same phone used by %d customers", n);
-	t = &p->fraud_device;
-	int nd = shared_by(e, 'D', c->device_id, OX_STR_NULL, &u, t->window, t->min_customers);
-	int ni = shared_by(e, 'I', c->ip, OX_STR_NULL, &u, t->window, t->min_customers);
-	if (nd >= t->min_customers || ni >= t->min_customers)
-		TERM(s, t->weight, "同一设备或 IP 被 %d 个账号使用", "the same device or ip used by %d customers",
-		     nd > ni ? nd : ni);
-
-	/* every order of the account counts, the term applies to new accounts */
-	size_t n_mine;
-	const struct ox_use *mine = record(e, feature_key('C', c->id, OX_STR_NULL), &u, &n_mine);
-	if ((ev->has & OX_HAS_REGISTERED_AT) && ev->ts - c->registered_at < p->fraud_new_account_age) {
-		n = count_distinct(mine, n_mine, ev->ts - p->fraud_new_account_window, ev->ts, true,
-				   p->fraud_new_account_orders);
-		if (n >= p->fraud_new_account_orders)
-			TERM(s, p->fraud_new_account_weight, "新注册账号 24 小时内已下 %d 单",
-			     "a new account placed %d orders", n);
+	struct ox_str coupon = (ev->has & OX_HAS_COUPON) ? ev->coupon_code : OX_STR_NULL;
+	const struct {
+		char tag;
+		struct ox_str a, b; /* b: the second half of a pair, or NULL */
+	} fs[F__COUNT] = {
+		[F_ADDRESS] = { 'A', naddr, OX_STR_NULL },      [F_PHONE] = { 'P', nphone, OX_STR_NULL },
+		[F_DEVICE] = { 'D', c->device_id, OX_STR_NULL }, [F_IP] = { 'I', c->ip, OX_STR_NULL },
+		[F_CUSTOMER] = { 'C', c->id, OX_STR_NULL },      [F_COUPON_DEVICE] = { 'K', coupon, c->device_id },
+		[F_COUPON_IP] = { 'J', coupon, c->ip },
+	};
+	/* Keys first, and their slots fetched together: each is a cache miss. */
+	uint64_t keys[F__COUNT];
+	for (int i = 0; i < F__COUNT; i++) {
+		bool empty = !fs[i].a.len || (i >= F_COUPON_DEVICE && !fs[i].b.len); /* never match */
+		keys[i] = empty ? 0 : feature_key(fs[i].tag, fs[i].a, fs[i].b);
+		if (keys[i])
+			ox_uses_prefetch(&e->fraud->uses, keys[i]);
 	}
+	/* Distinct customers (orders for the account itself) over each window. */
+	const struct ox_fraud_term *terms[F__COUNT] = {
+		[F_ADDRESS] = &p->fraud_address, [F_PHONE] = &p->fraud_phone,         [F_DEVICE] = &p->fraud_device,
+		[F_IP] = &p->fraud_device,       [F_COUPON_DEVICE] = &p->fraud_coupon, [F_COUPON_IP] = &p->fraud_coupon,
+	};
+	int n[F__COUNT] = { 0 };
+	for (int i = 0; i < F__COUNT; i++) {
+		if (!keys[i])
+			continue;
+		size_t count;
+		const struct ox_use *uses = record(e, keys[i], &u, &count);
+		if (i == F_CUSTOMER)
+			n[i] = count_distinct(uses, count, ev->ts - p->fraud_new_account_window, ev->ts, true,
+					      p->fraud_new_account_orders);
+		else
+			n[i] = count_distinct(uses, count, ev->ts - terms[i]->window, ev->ts, false,
+					      terms[i]->min_customers);
+	}
+
+	const struct ox_fraud_term *t = &p->fraud_address;
+	if (n[F_ADDRESS] >= t->min_customers)
+		TERM(s, t->weight, "同一收货地址被 %d 个账号使用", "the same address used by %d customers", n[F_ADDRESS]);
+	t = &p->fraud_phone;
+	if (n[F_PHONE] >= t->min_customers)
+		TERM(s, t->weight, "同一电话被 %d 个账号使用", "the same phone used by %d customers", n[F_PHONE]);
+	t = &p->fraud_device;
+	if (n[F_DEVICE] >= t->min_customers || n[F_IP] >= t->min_customers)
+		TERM(s, t->weight, "同一设备或 IP 被 %d 个账号使用", "the same device or ip used by %d customers",
+		     n[F_DEVICE] > n[F_IP] ? n[F_DEVICE] : n[F_IP]);
+	/* every order of the account is counted, the term applies to new accounts */
+	if ((ev->has & OX_HAS_REGISTERED_AT) && ev->ts - c->registered_at < p->fraud_new_account_age &&
+	    n[F_CUSTOMER] >= p->fraud_new_account_orders)
+		TERM(s, p->fraud_new_account_weight, "新注册账号 24 小时内已下 %d 单", "a new account placed %d orders",
+		     n[F_CUSTOMER]);
 	for (size_t i = 0; i < ev->n_items; i++)
 		if (ev->items[i].qty >= o->p->fraud_max_qty) {
 			TERM(s, p->fraud_max_qty_weight, "单个商品数量 %lld 件", "one item with qty %lld",
 			     (long long)ev->items[i].qty);
 			break;
 		}
-	if (ev->has & OX_HAS_COUPON) {
-		t = &p->fraud_coupon;
-		int cd = c->device_id.len ? shared_by(e, 'K', ev->coupon_code, c->device_id, &u, t->window, t->min_customers) : 0;
-		int ci = c->ip.len ? shared_by(e, 'J', ev->coupon_code, c->ip, &u, t->window, t->min_customers) : 0;
-		if (cd >= t->min_customers || ci >= t->min_customers)
-			TERM(s, t->weight, "同一优惠券在同一设备或 IP 上被 %d 个账号使用",
-			     "the same coupon used by %d customers on one device or ip", cd > ci ? cd : ci);
-	}
+	t = &p->fraud_coupon;
+	if (n[F_COUPON_DEVICE] >= t->min_customers || n[F_COUPON_IP] >= t->min_customers)
+		TERM(s, t->weight, "同一优惠券在同一设备或 IP 上被 %d 个账号使用",
+		     "the same coupon used by %d customers on one device or ip",
+		     n[F_COUPON_DEVICE] > n[F_COUPON_IP] ? n[F_COUPON_DEVICE] : n[F_COUPON_IP]);
 	if (!ox_phone_valid(c->phone))
 		TERM(s, p->fraud_invalid_phone_weight, "电话无效%s", "invalid phone%s", "");
 }
