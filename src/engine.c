@@ -194,14 +194,14 @@ void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st)
 
 /* ---- applying events ------------------------------------------------------ */
 
-
+/* o is NULL for events of no order (inventory.level). */
 static void to_families(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	struct oxi_facts before, after;
-	if (o)
+	if (o) {
 		oxi_facts_of(o, &before);
-	if (o)
 		oxi_order_apply_core(e, o, ev);
+	}
 	for (size_t i = 0; i < OX_ARRAY_LEN(families); i++)
 		if (families[i]->on_event[ev->type])
 			families[i]->on_event[ev->type](e, o, ev);
