@@ -73,12 +73,13 @@ static size_t clip_partial(const char *s)
 
 void oxi_case_add_reason(struct ox_case *c, const char *zh, const char *en)
 {
+	/* formatting may have cut a character at the buffer's end */
+	size_t zn = clip_partial(zh);
 	for (size_t i = 0; i < c->n_reasons; i++)
-		if (strcmp(c->reasons[i].zh, zh) == 0)
+		if (strlen(c->reasons[i].zh) == zn && memcmp(c->reasons[i].zh, zh, zn) == 0)
 			return; /* the same words again add nothing */
 	OX_GROW(c->reasons, c->cap_reasons, c->n_reasons + 1);
-	/* formatting may have cut a character at the buffer's end */
-	c->reasons[c->n_reasons].zh = ox_xstrndup(zh, clip_partial(zh));
+	c->reasons[c->n_reasons].zh = ox_xstrndup(zh, zn);
 	c->reasons[c->n_reasons].en = ox_xstrndup(en, clip_partial(en));
 	c->n_reasons++;
 }

@@ -216,6 +216,10 @@ bool oxi_shipped_status(enum ox_order_status s);
  * or a paid status. */
 ox_time oxi_became_paid(const struct oxi_order *o);
 void oxi_order_money_moved(struct oxi_order *o);
+/* When a condition on payments, refunds and statuses last became true,
+ * walking their timestamps in order (late events reveal it late); fallback
+ * when it never did. */
+ox_time oxi_since(const struct oxi_order *o, bool (*holds)(const struct oxi_order *o, ox_time t), ox_time fallback);
 struct oxi_shipment *oxi_shipment(struct ox_engine *e, struct oxi_order *o, struct ox_str tracking_no);
 struct oxi_sync *oxi_sync(struct ox_engine *e, struct oxi_order *o, uint32_t system);
 struct oxi_reservation *oxi_reservation(struct ox_engine *e, struct oxi_order *o, struct ox_str sku);

@@ -192,6 +192,36 @@ void oxi_order_money_moved(struct oxi_order *o)
 	o->became_paid = t;
 }
 
+/* The smallest payment, refund or status ts after t (NONE: from the start). */
+static ox_time next_money_or_status(const struct oxi_order *o, ox_time t)
+{
+	ox_time next = OX_TIME_NONE;
+	const struct oxi_payment_vec *vs[] = { &o->payments, &o->refunds };
+	for (size_t k = 0; k < OX_ARRAY_LEN(vs); k++)
+		for (uint32_t i = 0; i < vs[k]->n; i++) {
+			ox_time x = vs[k]->v[i].ts;
+			if ((t == OX_TIME_NONE || x > t) && (next == OX_TIME_NONE || x < next))
+				next = x;
+		}
+	for (uint32_t i = 0; i < o->statuses.n; i++) {
+		ox_time x = o->statuses.v[i].ts;
+		if ((t == OX_TIME_NONE || x > t) && (next == OX_TIME_NONE || x < next))
+			next = x;
+	}
+	return next;
+}
+
+ox_time oxi_since(const struct oxi_order *o, bool (*holds)(const struct oxi_order *o, ox_time t), ox_time fallback)
+{
+	ox_time since = OX_TIME_NONE, t = OX_TIME_NONE, next;
+	while ((next = next_money_or_status(o, t)) != OX_TIME_NONE) {
+		if (!(t != OX_TIME_NONE && holds(o, t)) && holds(o, next))
+			since = next;
+		t = next;
+	}
+	return since == OX_TIME_NONE ? fallback : since;
+}
+
 void oxi_facts_of(const struct oxi_order *o, struct oxi_facts *f)
 {
 	f->created = o->flags & OXI_O_CREATED;

@@ -108,17 +108,18 @@ static void check_remark(struct ox_engine *e, struct oxi_order *o, const struct 
 {
 	o->remark_hash = text_hash(ev->remark);
 	const struct ox_name_list *kw = &e->p->remark_keywords;
-	char found[OXI_REASON_MAX / 2] = "";
-	size_t len = 0;
+	struct ox_buf *found = &e->scratch;
+	ox_buf_reset(found);
 	for (size_t i = 0; i < kw->n; i++)
 		if (contains_folded(ev->remark, kw->names[i]))
-			len += (size_t)snprintf(found + len, len < sizeof found ? sizeof found - len : 0, "%s%s",
-						len ? "、" : "", kw->names[i]);
-	if (!len)
+			ox_buf_addf(found, "%s%s", found->len ? "、" : "", kw->names[i]);
+	if (!found->len)
 		return;
 	struct oxi_fire f = { OX_R_CUS_REMARK_ATTENTION, o->id, ev->ts, ev, 0 };
-	int shown = (int)ox_utf8_clip(ev->remark.s, ev->remark.len, 200);
-	oxi_firef(e, &f, "备注“%.*s”含关注词：%s", "remark \"%.*s\" mentions: %s", shown, ev->remark.s, found);
+	int shown = (int)ox_utf8_clip(ev->remark.s, ev->remark.len, 150);
+	int listed = (int)ox_utf8_clip(found->data, found->len, 200);
+	oxi_firef(e, &f, "备注“%.*s”含关注词：%.*s", "remark \"%.*s\" mentions: %.*s", shown, ev->remark.s, listed,
+		  found->data);
 }
 
 /* ---- events -------------------------------------------------------------- */

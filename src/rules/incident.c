@@ -86,8 +86,11 @@ static void on_case_opened(struct ox_engine *e, struct ox_case *c)
 			     ox_duration_format(p->burst_window, w), hi - lo, group);
 	if (!incident)
 		return;
-	for (uint32_t i = lo; i < hi; i++)
-		join(e, b, incident, e->cases.v[b->recent.v[i].seq - 1]);
+	for (uint32_t i = lo; i < hi; i++) {
+		struct ox_case *member = e->cases.v[b->recent.v[i].seq - 1];
+		if (!member->incident_seq) /* a case stays with its first incident */
+			join(e, b, incident, member);
+	}
 }
 
 static void dl_burst_quiet(struct ox_engine *e, const struct ox_deadline *d)
@@ -96,6 +99,7 @@ static void dl_burst_quiet(struct ox_engine *e, const struct ox_deadline *d)
 	if (d->due != b->last_member + e->p->burst_quiet)
 		return;
 	oxi_resolve(e, OX_R_INC_BURST, ox_rule_info((enum ox_rule)d->aux)->code, d->due, NULL);
+	b->last_member = b->dl_quiet = OX_TIME_NONE; /* the next incident counts afresh */
 }
 
 /* ---- INC_PAYMENT_RATE ------------------------------------------------------------ */

@@ -77,7 +77,9 @@ static void on_change(struct ox_engine *e, struct oxi_order *o, const struct oxi
 		struct oxi_reservation *r = &o->reservations.v[i];
 		if (!(r->in_case & IN_RESERVE_FAILED) || !r->insufficient || satisfied(r))
 			continue;
-		struct oxi_fire f = { OX_R_INV_OVERSOLD, o->id, ev->ts, ev, 0 };
+		/* true since both held: the shortage and the payment */
+		ox_time at = after->became_paid > r->failed_ts ? after->became_paid : r->failed_ts;
+		struct oxi_fire f = { OX_R_INV_OVERSOLD, o->id, at, ev, 0 };
 		oxi_firef(e, &f, "SKU %s 库存不足的订单已付款", "an order short of SKU %s was paid", oxi_name(e, r->sku));
 		r->in_case |= IN_OVERSOLD;
 	}

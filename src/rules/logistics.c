@@ -210,6 +210,9 @@ static void on_change(struct ox_engine *e, struct oxi_order *o, const struct oxi
 		ox_time due = after->ship_by > after->became_paid ? after->ship_by : after->became_paid;
 		oxi_schedule_once(e, &o->dl_ship, due, OXI_DL_SHIP_OVERDUE, o, 0);
 	}
+	if (after->created && !before->created) /* the channel's stall window is known now */
+		for (uint32_t i = 0; i < o->shipments.n; i++)
+			schedule_stall(e, o, &o->shipments.v[i]);
 	if (after->created && after->deliver_by != OX_TIME_NONE)
 		oxi_schedule_once(e, &o->dl_deliver, after->deliver_by, OXI_DL_DELIVERY_OVERDUE, o, 0);
 	if ((after->first_shipped != OX_TIME_NONE && before->first_shipped == OX_TIME_NONE) ||

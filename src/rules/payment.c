@@ -27,30 +27,6 @@ static bool duplicate_at(const struct oxi_order *o, ox_time t)
 	return paid >= 2 && oxi_net_paid(o, t) > o->total;
 }
 
-/* When the duplicate last became true, walking the payments and refunds in
- * ts order (a late order.created or payment reveals it late). */
-static ox_time duplicate_since(const struct oxi_order *o, ox_time fallback)
-{
-	ox_time since = OX_TIME_NONE, t = OX_TIME_NONE;
-	for (;;) { /* the next payment or refund ts after t */
-		ox_time next = OX_TIME_NONE;
-		const struct oxi_payment_vec *vs[] = { &o->payments, &o->refunds };
-		for (size_t k = 0; k < OX_ARRAY_LEN(vs); k++)
-			for (uint32_t i = 0; i < vs[k]->n; i++) {
-				ox_time x = vs[k]->v[i].ts;
-				if ((t == OX_TIME_NONE || x > t) && (next == OX_TIME_NONE || x < next))
-					next = x;
-			}
-		if (next == OX_TIME_NONE)
-			break;
-		bool before = t != OX_TIME_NONE && duplicate_at(o, t);
-		if (!before && duplicate_at(o, next))
-			since = next;
-		t = next;
-	}
-	return since == OX_TIME_NONE ? fallback : since;
-}
-
 static void check_duplicate(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	if (!(o->flags & OXI_O_CREATED) || o->payments.n < 2)
@@ -59,11 +35,16 @@ static void check_duplicate(struct ox_engine *e, struct oxi_order *o, const stru
 	if (net <= o->total)
 		return;
 	char n[OX_MONEY_BUFSZ], t[OX_MONEY_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_DUPLICATE, o->id, duplicate_since(o, ev->ts), ev, 0 };
+	struct oxi_fire f = { OX_R_PAY_DUPLICATE, o->id, oxi_since(o, duplicate_at, ev->ts), ev, 0 };
 	if (oxi_firef(e, &f, "%u 笔成功支付：%s；净付款 %s 超过订单金额 %s",
 		      "%u successful payments: %s; net paid %s exceeds the total %s", o->payments.n,
 		      payment_list(e, o), ox_money_format(net, n), ox_money_format(o->total, t)))
 		o->flags |= OXI_O_DUP_FIRED;
+}
+
+static bool money_on_closed_at(const struct oxi_order *o, ox_time t)
+{
+	return oxi_net_paid(o, t) > 0 && oxi_closed(o, t);
 }
 
 /* A new payment on a closed order appends to an open case; a status only
@@ -74,7 +55,7 @@ static void check_on_closed(struct ox_engine *e, struct oxi_order *o, const stru
 	if (net <= 0 || !oxi_closed(o, OXI_NOW) || (!append && oxi_open_case(e, OX_R_PAY_ON_CLOSED, o->id)))
 		return;
 	char n[OX_MONEY_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_ON_CLOSED, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { OX_R_PAY_ON_CLOSED, o->id, oxi_since(o, money_on_closed_at, ev->ts), ev, 0 };
 	oxi_firef(e, &f, "订单已关闭，但仍持有已付款项 %s，需退款", "the order is closed but %s is still held: refund it",
 		  ox_money_format(net, n));
 }

@@ -75,21 +75,21 @@ static void dl_sync(struct ox_engine *e, const struct ox_deadline *d)
 	ox_time paid = oxi_became_paid(o);
 	if (paid == OX_TIME_NONE || d->due != paid + o->p->sync_window || oxi_closed(o, d->due))
 		return;
-	char missing[OXI_REASON_MAX / 2] = "";
-	size_t len = 0;
+	struct ox_buf *missing = &e->scratch;
+	ox_buf_reset(missing);
 	const struct ox_name_list *req = &o->p->sync_required;
 	for (size_t i = 0; i < req->n; i++) {
 		const struct oxi_sync *s = oxi_sync(e, o, oxi_intern(e, ox_str_z(req->names[i])));
 		if (s->first_ack == OX_TIME_NONE || s->first_ack > d->due)
-			len += (size_t)snprintf(missing + len, len < sizeof missing ? sizeof missing - len : 0, "%s%s",
-						len ? ", " : "", req->names[i]);
+			ox_buf_addf(missing, "%s%s", missing->len ? ", " : "", req->names[i]);
 	}
-	if (!len)
+	if (!missing->len)
 		return;
 	char w[OX_DUR_BUFSZ];
+	int shown = (int)ox_utf8_clip(missing->data, missing->len, 200);
 	struct oxi_fire f = { OX_R_SYS_SYNC_FAILED, o->id, d->due, NULL, 0 };
-	oxi_firef(e, &f, "订单付款后 %s 内未收到 %s 的同步确认", "no sync acknowledgement within %s of payment from: %s",
-		  ox_duration_format(o->p->sync_window, w), missing);
+	oxi_firef(e, &f, "订单付款后 %s 内未收到 %.*s 的同步确认", "no sync acknowledgement within %s of payment from: %.*s",
+		  ox_duration_format(o->p->sync_window, w), shown, missing->data);
 	if (all_synced(e, o))
 		oxi_resolve(e, OX_R_SYS_SYNC_FAILED, o->id, d->due, NULL);
 }
