@@ -237,11 +237,62 @@ static void bl_expected(char *out, size_t cap)
 	ox_textnorm_finish(&t);
 }
 
-/* How much of a bad line an error message quotes. */
+/* How much of a bad line an error message quotes, in bytes of the line. */
 #define BL_QUOTE_MAX 64
+/* Its room once escaped: "\u00XX" is the longest form of one byte. */
+#define BL_QUOTE_BUF (BL_QUOTE_MAX * 6 + 1)
+
+/* Length of the well-formed UTF-8 sequence at s[0] (n > 0), 0 if there is
+ * none (no overlongs, surrogates or code points past U+10FFFF). */
+static size_t bl_utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t k;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		k = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		k = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+	else if (c >= 0xF0 && c <= 0xF4)
+		k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+	else
+		return 0;
+	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < k; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return k;
+}
+
+/* Up to BL_QUOTE_MAX bytes of s (file bytes, any) for a message, cut
+ * between characters, control characters written \u00XX and bytes that are
+ * not UTF-8 \xXX: the message stays one line of valid UTF-8. */
+static const char *bl_quote(char out[BL_QUOTE_BUF], struct ox_str s)
+{
+	const unsigned char *u = (const unsigned char *)s.s;
+	size_t o = 0;
+	for (size_t i = 0, k; i < s.len; i += k) {
+		k = bl_utf8_seq(u + i, s.len - i);
+		if (i + (k ? k : 1) > BL_QUOTE_MAX)
+			break;
+		if (k == 0) {
+			o += (size_t)snprintf(out + o, BL_QUOTE_BUF - o, "\\x%02X", u[i]);
+			k = 1;
+		} else if (u[i] < 0x20 || u[i] == 0x7F) {
+			o += (size_t)snprintf(out + o, BL_QUOTE_BUF - o, "\\u%04x", u[i]);
+		} else {
+			memcpy(out + o, s.s + i, k);
+			o += k;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
 
 /* One non-comment line; 0, or -1 with err set. */
-static int bl_load_line(struct ox_blacklist *bl, struct ox_str s, const char *path,
+static int bl_load_line(struct ox_blacklist *bl, struct ox_str s, const char *name,
 			size_t lineno, char *err, size_t errsz)
 {
 	size_t k = 0;
@@ -251,24 +302,57 @@ static int bl_load_line(struct ox_blacklist *bl, struct ox_str s, const char *pa
 	struct ox_str value = ox_textnorm_trim((struct ox_str){ s.s + k, s.len - k });
 	enum ox_bl_kind kind;
 	if (!ox_bl_kind_parse(kname, &kind)) {
-		char expected[128];
+		char expected[128], q[BL_QUOTE_BUF];
 		bl_expected(expected, sizeof expected);
-		int q = (int)(kname.len < BL_QUOTE_MAX ? kname.len : BL_QUOTE_MAX);
-		snprintf(err, errsz, "%s:%zu: unknown kind \"%.*s\" (expected %s)", path, lineno, q,
-			 kname.s, expected);
+		snprintf(err, errsz, "%s:%zu: unknown kind \"%s\" (expected %s)", name, lineno,
+			 bl_quote(q, kname), expected);
 		return -1;
 	}
 	if (value.len == 0) {
-		snprintf(err, errsz, "%s:%zu: missing value for kind \"%s\"", path, lineno,
+		snprintf(err, errsz, "%s:%zu: missing value for kind \"%s\"", name, lineno,
 			 bl_kind_names[kind]);
 		return -1;
 	}
 	int rc = ox_blacklist_add(bl, kind, value.s, value.len);
 	if (rc != OX_BL_OK) {
-		int q = (int)(value.len < BL_QUOTE_MAX ? value.len : BL_QUOTE_MAX);
-		snprintf(err, errsz, "%s:%zu: bad %s \"%.*s\": %s", path, lineno, bl_kind_names[kind],
-			 q, value.s, ox_bl_strerror(rc));
+		char q[BL_QUOTE_BUF];
+		snprintf(err, errsz, "%s:%zu: bad %s \"%s\": %s", name, lineno, bl_kind_names[kind],
+			 bl_quote(q, value), ox_bl_strerror(rc));
 		return -1;
+	}
+	return 0;
+}
+
+int ox_blacklist_load_buffer(struct ox_blacklist *bl, const char *name, const char *buf,
+			     size_t len, char *err, size_t errsz)
+{
+	size_t lineno = 0;
+	for (size_t pos = 0; pos < len;) {
+		const char *line = buf + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
+		pos += n + (nl != NULL);
+		lineno++;
+		/* A NUL within the first OX_BL_LINE_MAX + 1 bytes is reported
+		 * before the length, as a line-at-a-time reader sees it. */
+		size_t head = n < OX_BL_LINE_MAX + 1 ? n : OX_BL_LINE_MAX + 1;
+		if (memchr(line, '\0', head)) {
+			snprintf(err, errsz, "%s:%zu: NUL byte in line", name, lineno);
+			return -1;
+		}
+		if (n > OX_BL_LINE_MAX) {
+			snprintf(err, errsz, "%s:%zu: line longer than %d bytes", name, lineno,
+				 OX_BL_LINE_MAX);
+			return -1;
+		}
+		struct ox_str s = { line, n };
+		if (lineno == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			s.s += 3;
+			s.len -= 3;
+		}
+		s = ox_textnorm_trim(s);
+		if (s.len > 0 && s.s[0] != '#' && bl_load_line(bl, s, name, lineno, err, errsz) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -280,39 +364,24 @@ int ox_blacklist_load(struct ox_blacklist *bl, const char *path, char *err, size
 		snprintf(err, errsz, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* Room for the longest line, its newline and the NUL. */
-	char line[OX_BL_LINE_MAX + 2];
-	size_t lineno = 0;
-	int rc = 0;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		lineno++;
-		size_t n = strlen(line);
-		if (n > 0 && line[n - 1] == '\n') {
-			n--;
-		} else if (n == sizeof line - 1) {
-			snprintf(err, errsz, "%s:%zu: line longer than %d bytes", path, lineno,
-				 OX_BL_LINE_MAX);
-			rc = -1;
+	/* The whole file, then one parse: the same path as for a buffer. */
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		OX_GROW(buf, cap, len + 65536);
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
 			break;
-		} else if (!feof(f)) {
-			/* fgets went on past a NUL that strlen stopped at. */
-			snprintf(err, errsz, "%s:%zu: NUL byte in line", path, lineno);
-			rc = -1;
-			break;
-		}
-		struct ox_str s = { line, n };
-		if (lineno == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			s.s += 3;
-			s.len -= 3;
-		}
-		s = ox_textnorm_trim(s);
-		if (s.len > 0 && s.s[0] != '#')
-			rc = bl_load_line(bl, s, path, lineno, err, errsz);
 	}
-	if (rc == 0 && ferror(f)) {
+	int rc;
+	if (ferror(f)) {
 		snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
 		rc = -1;
+	} else {
+		rc = ox_blacklist_load_buffer(bl, path, buf, len, err, errsz);
 	}
+	free(buf);
 	fclose(f);
 	return rc;
 }

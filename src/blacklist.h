@@ -75,11 +75,20 @@ int ox_blacklist_add(struct ox_blacklist *bl, enum ox_bl_kind kind, const char *
 /* Add the entries of the file at path: one per line, `KIND VALUE`, the value
  * being the rest of the line after the first run of spaces or tabs, trimmed;
  * blank lines and lines starting with '#' (after white space) are skipped; a
- * UTF-8 byte order mark is ignored. Stops at the first error and returns -1
+ * UTF-8 byte order mark is ignored; a line longer than OX_BL_LINE_MAX or
+ * holding a NUL byte is an error. Stops at the first error and returns -1
  * with a message in err, e.g.
  *   FILE:LINE: unknown kind "foo" (expected customer, phone, device, ip or address)
- * the entries of earlier lines staying added. Returns 0 otherwise. */
+ * the entries of earlier lines staying added. The message is one line of
+ * valid UTF-8: it quotes at most 64 bytes of the line, cut between
+ * characters, control characters written \u00XX and other bytes that are
+ * not UTF-8 \xXX. Returns 0 otherwise. */
 int ox_blacklist_load(struct ox_blacklist *bl, const char *path, char *err, size_t errsz);
+/* The same from memory (what ox_blacklist_load does once it has read the
+ * file): buf holds len bytes in the file format, need not be NUL-terminated,
+ * and name stands for FILE in messages. */
+int ox_blacklist_load_buffer(struct ox_blacklist *bl, const char *name, const char *buf,
+			     size_t len, char *err, size_t errsz);
 
 size_t ox_blacklist_count(const struct ox_blacklist *bl);
 

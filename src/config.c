@@ -167,15 +167,21 @@ static bool cfg_is_null(const yaml_node_t *v)
 	return false;
 }
 
-/* "path.key", or "key" at the top; truncated (only an unknown key can be long). */
+/* "path.key", or "key" at the top; truncated between characters (only an
+ * unknown key can be long), control characters of the key (a quoted key may
+ * hold "\n") written '?', so that a message quoting it stays one line of
+ * valid UTF-8. */
 static void cfg_join(char out[CFG_PATH_MAX], const char *path, struct ox_str key)
 {
 	size_t n = strnlen(path, CFG_PATH_MAX - 2);
 	memcpy(out, path, n);
 	if (n)
 		out[n++] = '.';
-	size_t kl = key.len < CFG_PATH_MAX - 1 - n ? key.len : CFG_PATH_MAX - 1 - n;
-	memcpy(out + n, key.s, kl);
+	size_t kl = ox_utf8_clip(key.s, key.len, CFG_PATH_MAX - 1 - n);
+	for (size_t i = 0; i < kl; i++) {
+		unsigned char ch = (unsigned char)key.s[i];
+		out[n + i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+	}
 	out[n + kl] = '\0';
 }
 

@@ -237,6 +237,127 @@ static void test_add_api(void **state)
 	ox_blacklist_free(NULL);
 }
 
+/* The parser without a file: the same results and messages, the name in
+ * place of the path, and not one byte read past len. */
+static void test_load_buffer(void **state)
+{
+	(void)state;
+	struct ox_blacklist *bl = ox_blacklist_new();
+	char err[256];
+	/* The last line ends at len, in the middle of the array. */
+	static const char text[] = "\xEF\xBB\xBF# list\r\n"
+				   "\n"
+				   "phone +86 139 1234 5678\r\n"
+				   "  # comment\n"
+				   "address 上海市/市辖区/浦东新区/世纪大道 100号\n"
+				   "ip 10.0.0.7XXXX";
+	size_t len = sizeof text - 1 - 4;
+	assert_int_equal(ox_blacklist_load_buffer(bl, "mem", text, len, err, sizeof err), 0);
+	assert_int_equal(ox_blacklist_count(bl), 3);
+	assert_true(has(bl, OX_BL_PHONE, "13912345678"));
+	assert_true(has(bl, OX_BL_ADDRESS, "上海市/上海市/浦东新区/世纪大道100号"));
+	assert_true(has(bl, OX_BL_IP, "10.0.0.7"));
+	assert_false(has(bl, OX_BL_IP, "10.0.0.7XXXX"));
+
+	/* Empty input, and nothing at all. */
+	assert_int_equal(ox_blacklist_load_buffer(bl, "mem", "", 0, err, sizeof err), 0);
+	assert_int_equal(ox_blacklist_load_buffer(bl, "mem", NULL, 0, err, sizeof err), 0);
+	assert_int_equal(ox_blacklist_count(bl), 3);
+
+	/* Errors name the buffer and the line; earlier lines stay added. */
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *err;
+	} errors[] = {
+		{ "ip 1.1.1.1\nfoo bar\n", 19,
+		  "mem:2: unknown kind \"foo\" (expected customer, phone, device, ip or address)" },
+		{ "\n\nphone\n", 8, "mem:3: missing value for kind \"phone\"" },
+		{ "address a/b\n", 12,
+		  "mem:1: bad address \"a/b\": an address needs 4 parts: "
+		  "province/city/district/detail" },
+		{ "ip 1.2\0.3.4\n", 12, "mem:1: NUL byte in line" },
+		{ "# ok\nip 1.2.3.4\0", 16, "mem:2: NUL byte in line" },
+	};
+	for (size_t i = 0; i < OX_ARRAY_LEN(errors); i++) {
+		err[0] = '\0';
+		assert_int_equal(ox_blacklist_load_buffer(bl, "mem", errors[i].text, errors[i].len,
+							  err, sizeof err),
+				 -1);
+		assert_string_equal(err, errors[i].err);
+	}
+	assert_true(has(bl, OX_BL_IP, "1.1.1.1"));
+
+	/* Line length: OX_BL_LINE_MAX bytes are fine (the value is not). */
+	char *big = malloc(OX_BL_LINE_MAX + 1);
+	memcpy(big, "ip ", 3);
+	memset(big + 3, '1', OX_BL_LINE_MAX - 3);
+	assert_int_equal(ox_blacklist_load_buffer(bl, "mem", big, OX_BL_LINE_MAX, err, sizeof err),
+			 -1);
+	assert_non_null(strstr(err, "mem:1: bad ip \"1111"));
+	big[OX_BL_LINE_MAX] = '1';
+	assert_int_equal(ox_blacklist_load_buffer(bl, "mem", big, OX_BL_LINE_MAX + 1, err,
+						  sizeof err),
+			 -1);
+	assert_string_equal(err, "mem:1: line longer than 4096 bytes");
+	free(big);
+	ox_blacklist_free(bl);
+}
+
+/* Bug: the file loader read lines with fgets() and took a NUL byte in the
+ * last line, when no newline followed it, for the end of the line: "ip 5.6"
+ * was added instead of an error. */
+static void test_nul_in_last_line(void **state)
+{
+	(void)state;
+	struct ox_blacklist *bl = ox_blacklist_new();
+	char err[256], path[64], want[256];
+	write_file(path, "ip 1.2.3.4\nip 5.6\0.7.8", 22);
+	assert_int_equal(ox_blacklist_load(bl, path, err, sizeof err), -1);
+	unlink(path);
+	snprintf(want, sizeof want, "%s:2: NUL byte in line", path);
+	assert_string_equal(err, want);
+	assert_true(has(bl, OX_BL_IP, "1.2.3.4"));
+	assert_false(has(bl, OX_BL_IP, "5.6"));
+	assert_int_equal(ox_blacklist_count(bl), 1);
+	ox_blacklist_free(bl);
+}
+
+/* Bug: a message quoted the first 64 bytes of the bad text as they were,
+ * so it could end in the middle of a character, or carry bytes that are not
+ * UTF-8 and control characters (a '\r' inside a line). Found by
+ * fuzz/fuzz_blacklist.c (seeds fuzz/corpus/blacklist/09-*, 11-*, 12-*). */
+static void test_error_quotes(void **state)
+{
+	(void)state;
+	/* 30 bytes, then 3-byte characters: the 64th byte starts the 12th. */
+	char text[2048];
+	snprintf(text, sizeof text, "address 北京市/北京市/朝阳区/");
+	while (strlen(text) < OX_BL_VALUE_MAX + 100)
+		strcat(text, "长安街");
+	strcat(text, "\n");
+	expect_error(text, "1: bad address \"北京市/北京市/朝阳区/长安街长安街长安街长安\": value too long");
+	/* Bytes that are not UTF-8 as \xXX, control characters as \u00XX. */
+	expect_error("ph\xFFone\r1 x\n",
+		     "1: unknown kind \"ph\\xFFone\\u000d1\" (expected customer, phone, device, ip "
+		     "or address)");
+	expect_error("address a/\xE5\xB9\x7F/\xED\xA0\x80\n",
+		     "1: bad address \"a/\\xE5\\xB9\\u007f/\\xED\\xA0\\x80\": an address needs 4 "
+		     "parts: province/city/district/detail");
+	/* Escaping does not change how much is quoted: 64 bytes. */
+	char line[80], msg[512], want[512];
+	memset(line, '\x01', 70);
+	memcpy(line + 70, " x\n", 3);
+	struct ox_blacklist *bl = ox_blacklist_new();
+	assert_int_equal(ox_blacklist_load_buffer(bl, "mem", line, 73, msg, sizeof msg), -1);
+	size_t n = (size_t)snprintf(want, sizeof want, "mem:1: unknown kind \"");
+	for (int i = 0; i < 64; i++)
+		n += (size_t)snprintf(want + n, sizeof want - n, "\\u0001");
+	snprintf(want + n, sizeof want - n, "\" (expected customer, phone, device, ip or address)");
+	assert_string_equal(msg, want);
+	ox_blacklist_free(bl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +368,9 @@ int main(void)
 		cmocka_unit_test(test_io_errors),
 		cmocka_unit_test(test_line_limits),
 		cmocka_unit_test(test_add_api),
+		cmocka_unit_test(test_load_buffer),
+		cmocka_unit_test(test_nul_in_last_line),
+		cmocka_unit_test(test_error_quotes),
 	};
 	return cmocka_run_group_tests_name("blacklist", tests, NULL, NULL);
 }

@@ -653,6 +653,59 @@ static void test_errors(void **state)
 	}
 }
 
+/* Bug: a message quoted an unknown key as it was, so a quoted
+ * key holding "\n" made it several lines, and a long key was cut at 191
+ * bytes, in the middle of a character. Found by fuzz/fuzz_config.c (seeds
+ * fuzz/corpus/config/15-*, 16-*). */
+static void test_error_key_quoting(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *yaml;
+		const char *err;
+	} cases[] = {
+		{ "\"a\\nb\\r\\0c\": 1\n", "t.yaml:1: unknown key 'a?b??c'" },
+		{ "payment:\n  \"retry\\twindow\": 1m\n",
+		  "t.yaml:2: unknown key 'payment.retry?window' (did you mean "
+		  "'payment.retry_window'?)" },
+		{ "sync: {}\n? |\n  x\n  y\n: 1\n", "t.yaml:2: unknown key 'x?y?'" },
+		{ "rules:\n  \"PAY\\nFAILED\": {}\n",
+		  "t.yaml:2: unknown rule 'rules.PAY?FAILED' (did you mean 'rules.PAY_FAILED'?)" },
+	};
+	struct ox_params def;
+	ox_params_init(&def);
+	for (size_t i = 0; i < OX_ARRAY_LEN(cases); i++) {
+		struct ox_params p;
+		char err[256] = "";
+		ox_params_init(&p);
+		int rc = load(&p, cases[i].yaml, err, sizeof(err));
+		if (rc != -1 || strcmp(err, cases[i].err) != 0)
+			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err, cases[i].err);
+		assert_params_equal(&p, &def);
+	}
+
+	/* Long keys of 3-byte characters: cut after the last whole one that
+	 * fits the 191 bytes of the path. */
+	for (int nested = 0; nested < 2; nested++) {
+		char yaml[1024], want[512], err[512];
+		struct ox_params p;
+		const char *head = nested ? "payment:\n  " : "";
+		size_t keep = nested ? 61 : 63; /* (191 - strlen("payment.")) / 3, 191 / 3 */
+		size_t n = (size_t)snprintf(yaml, sizeof yaml, "%s", head);
+		for (int k = 0; k < 100; k++)
+			n += (size_t)snprintf(yaml + n, sizeof yaml - n, "键");
+		snprintf(yaml + n, sizeof yaml - n, ": 1\n");
+		n = (size_t)snprintf(want, sizeof want, "t.yaml:%d: unknown key '%s", 1 + nested,
+				     nested ? "payment." : "");
+		for (size_t k = 0; k < keep; k++)
+			n += (size_t)snprintf(want + n, sizeof want - n, "键");
+		snprintf(want + n, sizeof want - n, "'");
+		ox_params_init(&p);
+		assert_int_equal(load(&p, yaml, err, sizeof(err)), -1);
+		assert_string_equal(err, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_example_is_default), cmocka_unit_test(test_doc_example),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_limits),	   cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_error_key_quoting),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
