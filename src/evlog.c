@@ -1,0 +1,777 @@
+/* evlog.c - see evlog.h; the format and its reasons are in docs/evlog.md.
+ *
+ * Segment header (28 bytes, little-endian):
+ *   0 magic "OXLOG1\n"  7 version (1)  8 u64 first seq (= the file name)
+ *   16 u32 record_max  20 u32 tail_max (0: unbounded)  24 u32 CRC-32C of 0..23
+ * Record (16 bytes + payload):
+ *   0 u32 CRC-32C of bytes 4..end  4 u32 payload length  8 u64 seq  16 payload
+ */
+#include "evlog.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
+#include "util.h"
+
+#define HDR_SIZE 28u
+#define REC_HDR OX_EVLOG_RECORD_OVERHEAD
+#define NAME_DIGITS 20
+#define NAME_SIZE 32 /* 20 digits + ".log.tmp" + NUL */
+#define READ_CHUNK (1u << 20)
+#define SEGMENTS_MAX (1u << 20)
+static const char magic[7] = { 'O', 'X', 'L', 'O', 'G', '1', '\n' };
+
+#define DEFAULT_SEGMENT_MAX ((uint64_t)64 << 20)
+#define DEFAULT_RECORD_MAX ((1u << 20) + 4096u)
+#define DEFAULT_BUFFER_MAX (8u << 20)
+
+struct ox_evlog {
+	struct ox_evlog_opts o; /* resolved: no zero field */
+	uint32_t tail_max;      /* what this writer can leave unsynced: 0 = unbounded */
+	int dirfd, lockfd;
+	int fd;                 /* the active (last) segment */
+	uint64_t seg_size;      /* its length: where the next write goes */
+	char seg_name[NAME_SIZE];
+	uint64_t next_seq, durable_seq;
+	unsigned char *buf; /* records appended since the last commit */
+	size_t buf_len, buf_cap;
+	bool broken;
+	struct ox_evlog_recovery rec;
+	char msg[512];
+};
+
+const char *ox_evlog_strerror(int err)
+{
+	static const struct {
+		int err;
+		const char *msg;
+	} msgs[] = {
+#define X(e, v, msg) { v, msg },
+		OX_EVLOG_ERRORS(X)
+#undef X
+	};
+	for (size_t i = 0; i < OX_ARRAY_LEN(msgs); i++)
+		if (msgs[i].err == err)
+			return msgs[i].msg;
+	return "unknown error";
+}
+
+/* ---- CRC-32C ---------------------------------------------------------- */
+
+static uint32_t crc_tab[8][256];
+static uint32_t (*crc_fn)(uint32_t, const unsigned char *, size_t);
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static uint32_t crc_sw(uint32_t crc, const unsigned char *p, size_t n)
+{
+	uint32_t c = ~crc;
+	/* Slicing-by-8: eight table lookups per 8 bytes instead of a chain of
+	 * eight dependent ones. */
+	for (; n >= 8; p += 8, n -= 8) {
+		uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+				   (uint32_t)p[3] << 24);
+		uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
+			      (uint32_t)p[7] << 24;
+		c = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
+		    crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^ crc_tab[3][hi & 0xff] ^
+		    crc_tab[2][(hi >> 8) & 0xff] ^ crc_tab[1][(hi >> 16) & 0xff] ^
+		    crc_tab[0][hi >> 24];
+	}
+	while (n--)
+		c = crc_tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+	return ~c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const unsigned char *p,
+							 size_t n)
+{
+	uint64_t c = ~crc;
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8); /* x86 is little-endian, as the CRC wants */
+		c = _mm_crc32_u64(c, v);
+	}
+	uint32_t c32 = (uint32_t)c;
+	while (n--)
+		c32 = _mm_crc32_u8(c32, *p++);
+	return ~c32;
+}
+#endif
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1; /* reflected Castagnoli */
+		crc_tab[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+	crc_fn = crc_sw;
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("sse4.2"))
+		crc_fn = crc_hw;
+#endif
+}
+
+uint32_t ox_evlog_crc32c(uint32_t crc, const void *p, size_t n)
+{
+	pthread_once(&crc_once, crc_init);
+	return crc_fn(crc, p, n);
+}
+
+uint32_t ox_evlog_crc32c_sw(uint32_t crc, const void *p, size_t n)
+{
+	pthread_once(&crc_once, crc_init);
+	return crc_sw(crc, p, n);
+}
+
+/* ---- encoding --------------------------------------------------------- */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+struct seg_hdr {
+	uint64_t base;
+	uint32_t record_max, tail_max;
+};
+
+static void hdr_encode(unsigned char h[HDR_SIZE], const struct seg_hdr *s)
+{
+	memcpy(h, magic, sizeof magic);
+	h[7] = 1;
+	put64(h + 8, s->base);
+	put32(h + 16, s->record_max);
+	put32(h + 20, s->tail_max);
+	put32(h + 24, ox_evlog_crc32c(0, h, 24));
+}
+
+/* NULL when h is a valid header, else what is wrong with it. */
+static const char *hdr_decode(const unsigned char h[HDR_SIZE], struct seg_hdr *s)
+{
+	if (memcmp(h, magic, sizeof magic) != 0)
+		return "not a segment (bad magic)";
+	if (get32(h + 24) != ox_evlog_crc32c(0, h, 24))
+		return "bad header crc";
+	if (h[7] != 1)
+		return "unsupported segment version";
+	s->base = get64(h + 8);
+	s->record_max = get32(h + 16);
+	s->tail_max = get32(h + 20);
+	if (s->record_max == 0 || s->record_max > OX_EVLOG_RECORD_LIMIT ||
+	    s->tail_max > OX_EVLOG_BUFFER_LIMIT)
+		return "bad limits in header";
+	return NULL;
+}
+
+/* "00000000000000000042.log" (or ".log.tmp"). */
+static void seg_name(char out[NAME_SIZE], uint64_t base, bool tmp)
+{
+	snprintf(out, NAME_SIZE, "%020llu.log%s", (unsigned long long)base, tmp ? ".tmp" : "");
+}
+
+enum name_kind { NAME_OTHER, NAME_SEGMENT, NAME_TMP };
+
+/* Only exactly 20 digits + ".log" is a segment; anything else is not ours
+ * and is left alone, except our own ".log.tmp" leftovers. */
+static enum name_kind parse_name(const char *name, uint64_t *base)
+{
+	uint64_t v = 0;
+	int i;
+	for (i = 0; i < NAME_DIGITS; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return NAME_OTHER;
+		unsigned d = (unsigned)(name[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return NAME_OTHER;
+		v = v * 10 + d;
+	}
+	*base = v;
+	if (strcmp(name + i, ".log") == 0)
+		return v ? NAME_SEGMENT : NAME_OTHER;
+	if (strcmp(name + i, ".log.tmp") == 0)
+		return NAME_TMP;
+	return NAME_OTHER;
+}
+
+/* ---- errors and system calls ------------------------------------------ */
+
+__attribute__((format(printf, 3, 4))) static int fail(struct ox_evlog *log, int code,
+						      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(log->msg, sizeof log->msg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* A failed system call on name: "what NAME: strerror". */
+static int fail_sys(struct ox_evlog *log, const char *what, const char *name)
+{
+	return fail(log, OX_EVLOG_EIO, "%s %s: %s", what, name, strerror(errno));
+}
+
+static int pwrite_all(int fd, const unsigned char *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int pread_all(int fd, unsigned char *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO; /* shorter than fstat said: someone else is at it */
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int sync_file(struct ox_evlog *log, int fd, const char *name)
+{
+	if (log->o.sync == OX_EVLOG_NOSYNC || fdatasync(fd) == 0)
+		return 0;
+	return fail_sys(log, "fdatasync", name);
+}
+
+static int sync_dir(struct ox_evlog *log)
+{
+	if (log->o.sync == OX_EVLOG_NOSYNC || fsync(log->dirfd) == 0)
+		return 0;
+	return fail_sys(log, "fsync", "directory");
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static int resolve_opts(struct ox_evlog *log, const struct ox_evlog_opts *opts)
+{
+	struct ox_evlog_opts o = opts ? *opts : (struct ox_evlog_opts){ 0 };
+	if (!o.segment_max)
+		o.segment_max = DEFAULT_SEGMENT_MAX;
+	if (!o.record_max)
+		o.record_max = DEFAULT_RECORD_MAX;
+	if (!o.buffer_max)
+		o.buffer_max = DEFAULT_BUFFER_MAX < o.record_max + REC_HDR ? o.record_max + REC_HDR
+									   : DEFAULT_BUFFER_MAX;
+	if (o.record_max > OX_EVLOG_RECORD_LIMIT)
+		return fail(log, OX_EVLOG_EINVAL, "record_max %u is over the limit of %u",
+			    o.record_max, OX_EVLOG_RECORD_LIMIT);
+	if (o.buffer_max < o.record_max + REC_HDR || o.buffer_max > OX_EVLOG_BUFFER_LIMIT)
+		return fail(log, OX_EVLOG_EINVAL,
+			    "buffer_max %u must be between record_max + %u (%u) and %u", o.buffer_max,
+			    REC_HDR, o.record_max + REC_HDR, OX_EVLOG_BUFFER_LIMIT);
+	if (o.sync != OX_EVLOG_FDATASYNC && o.sync != OX_EVLOG_NOSYNC)
+		return fail(log, OX_EVLOG_EINVAL, "unknown sync mode %d", (int)o.sync);
+	log->o = o;
+	/* One commit is the most a crash can leave half-written, since every
+	 * commit is synced before the next one starts; without sync, anything. */
+	log->tail_max = o.sync == OX_EVLOG_FDATASYNC ? o.buffer_max : 0;
+	return 0;
+}
+
+/* Open dir, creating it when missing; a new directory's entry in its parent
+ * must be durable too, or a power cut could take the whole log away. */
+static int open_dir(struct ox_evlog *log, const char *dir)
+{
+	char parent[PATH_MAX];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof parent)
+		return fail(log, OX_EVLOG_EINVAL, "bad directory name");
+	/* Owner only: the payloads hold customers' names, phones and addresses. */
+	if (mkdir(dir, 0700) != 0) {
+		if (errno != EEXIST)
+			return fail_sys(log, "mkdir", dir);
+	} else if (log->o.sync == OX_EVLOG_FDATASYNC) {
+		memcpy(parent, dir, n + 1);
+		while (n > 1 && parent[n - 1] == '/')
+			parent[--n] = '\0';
+		char *slash = strrchr(parent, '/');
+		if (!slash)
+			strcpy(parent, ".");
+		else
+			slash[slash == parent] = '\0'; /* "/x" -> "/", "a/b" -> "a" */
+		int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0)
+			return fail_sys(log, "open", parent);
+		int rc = fsync(pfd);
+		close(pfd);
+		if (rc != 0)
+			return fail_sys(log, "fsync", parent);
+	}
+	log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (log->dirfd < 0)
+		return fail_sys(log, "open", dir);
+	log->lockfd = openat(log->dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (log->lockfd < 0)
+		return fail_sys(log, "open", "LOCK");
+	if (flock(log->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			return fail(log, OX_EVLOG_ELOCKED, "LOCK is held by another process");
+		return fail_sys(log, "flock", "LOCK");
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The segments' first seqs, sorted; removes the temporary file of a rollover
+ * that a crash interrupted (it was never renamed, so it holds no record). */
+static int list_segments(struct ox_evlog *log, uint64_t **bases, size_t *count)
+{
+	int fd = dup(log->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL; /* shares dirfd's offset: rewound below */
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return fail_sys(log, "read", "directory");
+	}
+	rewinddir(d);
+	size_t n = 0, cap = 0;
+	uint64_t *v = NULL;
+	int rc = 0;
+	struct dirent *e;
+	while ((errno = 0, e = readdir(d)) != NULL) {
+		uint64_t base;
+		enum name_kind k = parse_name(e->d_name, &base);
+		if (k == NAME_TMP && unlinkat(log->dirfd, e->d_name, 0) != 0) {
+			rc = fail_sys(log, "unlink", e->d_name);
+			break;
+		}
+		if (k != NAME_SEGMENT)
+			continue;
+		if (n == SEGMENTS_MAX) {
+			rc = fail(log, OX_EVLOG_EINVAL, "more than %u segments", SEGMENTS_MAX);
+			break;
+		}
+		OX_GROW(v, cap, n + 1);
+		v[n++] = base;
+	}
+	if (!rc && errno != 0)
+		rc = fail_sys(log, "read", "directory");
+	closedir(d);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	if (n)
+		qsort(v, n, sizeof *v, cmp_u64);
+	*bases = v;
+	*count = n;
+	return 0;
+}
+
+struct replay {
+	ox_evlog_replay_fn *fn;
+	void *ctx;
+	unsigned char *buf; /* read window, reused from segment to segment */
+	size_t cap;
+};
+
+/* Read the records of one segment, calling rp->fn for each. Expects its
+ * first seq to be log->next_seq (unless it is the first segment) and leaves
+ * log->next_seq after its last record. For the last segment, cuts a torn
+ * tail and leaves the file open as the active segment with *hdr its header. */
+static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, bool first,
+			bool last, struct seg_hdr *hdr)
+{
+	char name[NAME_SIZE];
+	seg_name(name, base, false);
+	int fd = openat(log->dirfd, name, (last ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return fail_sys(log, "open", name);
+	int rc = 0;
+	struct stat st;
+	unsigned char h[HDR_SIZE];
+	const char *bad;
+	if (fstat(fd, &st) != 0) {
+		rc = fail_sys(log, "stat", name);
+		goto out;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	if (!S_ISREG(st.st_mode) || size < HDR_SIZE) {
+		rc = fail(log, OX_EVLOG_ECORRUPT, "%s: %s", name,
+			  S_ISREG(st.st_mode) ? "shorter than a segment header" : "not a file");
+		goto out;
+	}
+	if (pread_all(fd, h, HDR_SIZE, 0) != 0) {
+		rc = fail_sys(log, "read", name);
+		goto out;
+	}
+	if ((bad = hdr_decode(h, hdr)) != NULL || hdr->base != base) {
+		rc = fail(log, OX_EVLOG_ECORRUPT, "%s: %s", name,
+			  bad ? bad : "first seq in header differs from the name");
+		goto out;
+	}
+	if (first) {
+		log->next_seq = base; /* later: the oldest segment kept */
+	} else if (base != log->next_seq) {
+		rc = fail(log, OX_EVLOG_ECORRUPT, "%s: starts at seq %llu, expected %llu", name,
+			  (unsigned long long)base, (unsigned long long)log->next_seq);
+		goto out;
+	}
+
+	size_t need_cap = (size_t)hdr->record_max + REC_HDR;
+	if (need_cap < READ_CHUNK)
+		need_cap = READ_CHUNK;
+	if (rp->cap < need_cap) {
+		free(rp->buf);
+		rp->buf = ox_xmalloc(need_cap);
+		rp->cap = need_cap;
+	}
+	/* The window rp->buf[start, end) holds the file's bytes from pos on. */
+	size_t start = 0, end = 0;
+	uint64_t pos = HDR_SIZE, rd = HDR_SIZE;
+	const char *why = NULL;
+	for (;;) {
+		const unsigned char *r = rp->buf + start;
+		size_t avail = end - start, need = REC_HDR;
+		uint32_t len = 0;
+		if (avail >= REC_HDR) {
+			len = get32(r + 4);
+			if (len == 0 || len > hdr->record_max) {
+				why = "bad length";
+				break;
+			}
+			need += len;
+		}
+		if (avail < need) {
+			if (rd == size) {
+				if (avail)
+					why = avail < REC_HDR ? "short record header" : "short record";
+				break;
+			}
+			memmove(rp->buf, r, avail);
+			start = 0;
+			end = avail;
+			size_t want = rp->cap - end;
+			if (want > size - rd)
+				want = (size_t)(size - rd);
+			if (pread_all(fd, rp->buf + end, want, rd) != 0) {
+				rc = fail_sys(log, "read", name);
+				goto out;
+			}
+			end += want;
+			rd += want;
+			continue;
+		}
+		if (get32(r) != ox_evlog_crc32c(0, r + 4, need - 4)) {
+			why = "bad crc";
+			break;
+		}
+		uint64_t seq = get64(r + 8);
+		if (seq != log->next_seq) {
+			why = "seq not contiguous";
+			break;
+		}
+		if (rp->fn) {
+			int cb = rp->fn(rp->ctx, seq, (const char *)r + REC_HDR, len);
+			if (cb != 0) {
+				rc = fail(log, OX_EVLOG_EREPLAY, "replay callback returned %d at seq %llu",
+					  cb, (unsigned long long)seq);
+				goto out;
+			}
+		}
+		if (!log->rec.records++)
+			log->rec.first_seq = seq;
+		log->next_seq++;
+		start += need;
+		pos += need;
+	}
+	log->rec.segments++;
+
+	if (why) {
+		uint64_t tail = size - pos;
+		if (!last) {
+			rc = fail(log, OX_EVLOG_ECORRUPT, "%s: %s at offset %llu (not the last segment)",
+				  name, why, (unsigned long long)pos);
+			goto out;
+		}
+		/* A crash leaves at most one unsynced commit behind the last
+		 * durable record; more bytes after the damage means damage to
+		 * records that were acknowledged. */
+		if (hdr->tail_max && tail > hdr->tail_max) {
+			rc = fail(log, OX_EVLOG_ECORRUPT,
+				  "%s: %s at offset %llu, %llu bytes before the end, more than one commit "
+				  "(%u bytes) can leave unsynced",
+				  name, why, (unsigned long long)pos, (unsigned long long)tail,
+				  hdr->tail_max);
+			goto out;
+		}
+		if (ftruncate(fd, (off_t)pos) != 0) {
+			rc = fail_sys(log, "truncate", name);
+			goto out;
+		}
+		log->rec.torn_bytes = tail;
+		log->rec.torn_segment = base;
+		log->rec.torn_offset = pos;
+		log->rec.torn_reason = why;
+	}
+	/* What was replayed may still be only in the page cache (a writer killed
+	 * before its fdatasync, or one without sync): make it durable before the
+	 * caller acts on it. */
+	rc = sync_file(log, fd, name);
+	if (!rc && last) {
+		log->fd = fd;
+		log->seg_size = pos;
+		memcpy(log->seg_name, name, NAME_SIZE);
+		return 0;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/* Start a new segment whose first record will be base. The header is written
+ * and synced under a temporary name, then renamed, so a segment file never
+ * lacks its header; the directory sync makes the name durable before any
+ * record in it is acknowledged. The previous segment must be synced already.
+ * Renaming over an existing file only happens to an empty last segment. */
+static int roll(struct ox_evlog *log, uint64_t base)
+{
+	char name[NAME_SIZE], tmp[NAME_SIZE];
+	seg_name(name, base, false);
+	seg_name(tmp, base, true);
+	unsigned char h[HDR_SIZE];
+	hdr_encode(h, &(struct seg_hdr){ base, log->o.record_max, log->tail_max });
+	int fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail_sys(log, "create", tmp);
+	int rc = 0;
+	if (pwrite_all(fd, h, HDR_SIZE, 0) != 0)
+		rc = fail_sys(log, "write", tmp);
+	else if (!(rc = sync_file(log, fd, tmp)) && renameat(log->dirfd, tmp, log->dirfd, name) != 0)
+		rc = fail_sys(log, "rename", tmp);
+	if (!rc)
+		rc = sync_dir(log);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	if (log->fd >= 0)
+		close(log->fd);
+	log->fd = fd;
+	log->seg_size = HDR_SIZE;
+	memcpy(log->seg_name, name, NAME_SIZE);
+	return 0;
+}
+
+static void evlog_free(struct ox_evlog *log)
+{
+	if (log->fd >= 0)
+		close(log->fd);
+	if (log->lockfd >= 0)
+		close(log->lockfd); /* releases the flock */
+	if (log->dirfd >= 0)
+		close(log->dirfd);
+	free(log->buf);
+	free(log);
+}
+
+int ox_evlog_open(struct ox_evlog **out, const char *dir, const struct ox_evlog_opts *opts,
+		  ox_evlog_replay_fn *replay, void *ctx, char *err, size_t errsz)
+{
+	*out = NULL;
+	struct ox_evlog *log = ox_xcalloc(1, sizeof *log);
+	log->dirfd = log->lockfd = log->fd = -1;
+	log->next_seq = 1;
+	uint64_t *bases = NULL;
+	size_t n = 0;
+	struct replay rp = { replay, ctx, NULL, 0 };
+	int rc;
+	if (!dir) {
+		rc = fail(log, OX_EVLOG_EINVAL, "no directory");
+		dir = "(null)";
+		goto out;
+	}
+	if ((rc = resolve_opts(log, opts)) || (rc = open_dir(log, dir)) ||
+	    (rc = list_segments(log, &bases, &n)))
+		goto out;
+	if (n == 0) {
+		rc = roll(log, 1);
+		goto out;
+	}
+	struct seg_hdr hdr = { 0, 0, 0 };
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = scan_segment(log, &rp, bases[i], i == 0, i == n - 1, &hdr);
+	if (rc || (rc = sync_dir(log)))
+		goto out;
+	/* Each segment's header bounds what is in it: when this writer may
+	 * write larger records or leave a longer unsynced tail, start afresh. */
+	if (log->o.record_max > hdr.record_max ||
+	    (hdr.tail_max && (!log->tail_max || log->tail_max > hdr.tail_max)))
+		rc = roll(log, log->next_seq);
+out:
+	free(bases);
+	free(rp.buf);
+	if (rc) {
+		snprintf(err, errsz, "%s: %s", dir, log->msg);
+		evlog_free(log);
+		return rc;
+	}
+	log->durable_seq = log->next_seq - 1;
+	log->msg[0] = '\0';
+	*out = log;
+	return 0;
+}
+
+/* ---- appending ---------------------------------------------------------- */
+
+int ox_evlog_append(struct ox_evlog *log, const char *payload, size_t len, uint64_t *seq_out)
+{
+	if (log->broken)
+		return OX_EVLOG_EBROKEN;
+	if (len == 0)
+		return fail(log, OX_EVLOG_EEMPTY, "empty record");
+	if (len > log->o.record_max)
+		return fail(log, OX_EVLOG_ETOOBIG, "record of %zu bytes, more than %u", len,
+			    log->o.record_max);
+	size_t need = REC_HDR + len;
+	if (need > log->o.buffer_max - log->buf_len)
+		return fail(log, OX_EVLOG_EFULL, "%zu bytes buffered, no room for %zu more: commit",
+			    log->buf_len, need);
+	OX_GROW(log->buf, log->buf_cap, log->buf_len + need);
+	unsigned char *r = log->buf + log->buf_len;
+	put32(r + 4, (uint32_t)len);
+	put64(r + 8, log->next_seq);
+	memcpy(r + REC_HDR, payload, len);
+	put32(r, ox_evlog_crc32c(0, r + 4, need - 4));
+	log->buf_len += need;
+	if (seq_out)
+		*seq_out = log->next_seq;
+	log->next_seq++;
+	return 0;
+}
+
+/* How many bytes of whole records from buf[p] go into the active segment. A
+ * record too large for any segment gets an empty one to itself. */
+static size_t fit(const struct ox_evlog *log, size_t p)
+{
+	uint64_t room = log->seg_size < log->o.segment_max ? log->o.segment_max - log->seg_size : 0;
+	if (log->buf_len - p <= room)
+		return log->buf_len - p;
+	size_t q = p;
+	while (q < log->buf_len) {
+		size_t r = REC_HDR + get32(log->buf + q + 4);
+		if (q - p + r > room)
+			break;
+		q += r;
+	}
+	if (q == p && log->seg_size == HDR_SIZE)
+		q += REC_HDR + get32(log->buf + q + 4);
+	return q - p;
+}
+
+int ox_evlog_commit(struct ox_evlog *log)
+{
+	if (log->broken)
+		return OX_EVLOG_EBROKEN;
+	if (log->buf_len == 0)
+		return 0;
+	int rc = 0;
+	size_t p = 0;
+	for (;;) {
+		size_t n = fit(log, p);
+		if (n) {
+			if (pwrite_all(log->fd, log->buf + p, n, log->seg_size) != 0) {
+				rc = fail_sys(log, "write", log->seg_name);
+				break;
+			}
+			log->seg_size += n;
+			p += n;
+			/* Before a rollover too: only the last segment may have
+			 * a torn tail. */
+			if ((rc = sync_file(log, log->fd, log->seg_name)))
+				break;
+		}
+		if (p == log->buf_len || (rc = roll(log, get64(log->buf + p + 8))))
+			break;
+	}
+	if (rc) {
+		log->broken = true;
+		return rc;
+	}
+	log->buf_len = 0;
+	log->durable_seq = log->next_seq - 1;
+	return 0;
+}
+
+uint64_t ox_evlog_durable_seq(const struct ox_evlog *log)
+{
+	return log->durable_seq;
+}
+
+const char *ox_evlog_errmsg(const struct ox_evlog *log)
+{
+	return log->msg;
+}
+
+const struct ox_evlog_recovery *ox_evlog_recovery(const struct ox_evlog *log)
+{
+	return &log->rec;
+}
+
+void ox_evlog_close(struct ox_evlog *log)
+{
+	if (log)
+		evlog_free(log);
+}

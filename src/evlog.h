@@ -1,0 +1,133 @@
+/* evlog.h - the durable event log: an append-only directory of segment files
+ * with a length, a sequence number and a CRC-32C per record, written with
+ * group commit. Format, recovery rules and measurements: docs/evlog.md.
+ *
+ * Use: ox_evlog_open() replays every record already in the log through a
+ * callback (so the caller rebuilds its state), repairs a torn tail left by a
+ * crash and returns the log ready to append. ox_evlog_append() only buffers a
+ * record in memory and gives it the next sequence number; ox_evlog_commit()
+ * writes everything buffered with one write and one fdatasync, and only when
+ * it returns 0 are those records durable (may be acknowledged).
+ *
+ * Ownership and threads: ox_evlog_open() returns an object that
+ * ox_evlog_close() frees. One thread owns it (the engine's writer); nothing
+ * here locks. A process-wide advisory lock on DIR/LOCK keeps a second process
+ * from opening the same directory.
+ *
+ * Failure: a failed write or fdatasync makes the log unusable (every later
+ * append or commit returns OX_EVLOG_EBROKEN): after a failed fsync the kernel
+ * may have dropped the dirty pages, so retrying could report lost data as
+ * durable. Close it and open it again; recovery repairs the tail.
+ */
+#ifndef OX_EVLOG_H
+#define OX_EVLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* X(enum suffix, value, message) */
+#define OX_EVLOG_ERRORS(X)                                                          \
+	X(OK, 0, "ok")                                                              \
+	X(EINVAL, -1, "invalid argument")                                           \
+	X(EIO, -2, "input/output error")                                            \
+	X(ECORRUPT, -3, "log is corrupt")                                           \
+	X(ELOCKED, -4, "log is in use by another process")                          \
+	X(EEMPTY, -5, "empty record")                                               \
+	X(ETOOBIG, -6, "record too large")                                          \
+	X(EFULL, -7, "commit buffer full")                                          \
+	X(EBROKEN, -8, "log unusable after an earlier write failure")               \
+	X(EREPLAY, -9, "replay callback failed")
+
+enum ox_evlog_err {
+#define X(e, v, msg) OX_EVLOG_##e = v,
+	OX_EVLOG_ERRORS(X)
+#undef X
+};
+/* The message of an enum ox_evlog_err value. */
+const char *ox_evlog_strerror(int err);
+
+/* Hard limits of the format (the header stores the two sizes as u32). */
+#define OX_EVLOG_RECORD_LIMIT (64u << 20)
+#define OX_EVLOG_BUFFER_LIMIT (1u << 30)
+/* Bytes of framing in front of each payload. */
+#define OX_EVLOG_RECORD_OVERHEAD 16u
+
+enum ox_evlog_sync {
+	OX_EVLOG_FDATASYNC, /* commit = write + fdatasync; segment creation syncs the directory */
+	OX_EVLOG_NOSYNC,    /* no sync at all: for tests and benchmarks; survives kill -9, not a power cut */
+};
+
+/* A zero field takes the default; a NULL opts takes every default. */
+struct ox_evlog_opts {
+	uint64_t segment_max; /* roll to a new segment file before it grows past this (64 MiB) */
+	uint32_t record_max;  /* largest payload, 1..OX_EVLOG_RECORD_LIMIT (1 MiB + 4 KiB) */
+	uint32_t buffer_max;  /* bytes buffered between commits, framing included, at least
+			       * record_max + OX_EVLOG_RECORD_OVERHEAD, at most
+			       * OX_EVLOG_BUFFER_LIMIT (8 MiB) */
+	enum ox_evlog_sync sync;
+};
+
+/* What ox_evlog_open() found. A torn tail is the end of the last segment that
+ * holds no complete valid record: what a crash during a commit leaves. It
+ * held no acknowledged record and was cut off. */
+struct ox_evlog_recovery {
+	uint64_t segments;       /* segment files read */
+	uint64_t records;        /* records replayed */
+	uint64_t first_seq;      /* of the first record in the log; 0 when empty */
+	uint64_t torn_bytes;     /* bytes cut off; 0 when the log ended cleanly */
+	uint64_t torn_segment;   /* the segment cut (its first seq, as in its name) */
+	uint64_t torn_offset;    /* where it was cut */
+	const char *torn_reason; /* e.g. "bad crc"; NULL when nothing was cut */
+};
+
+/* Called for each record in order. payload (len bytes, not NUL-terminated) is
+ * valid during the call only. A non-zero return stops the replay and
+ * ox_evlog_open() fails with OX_EVLOG_EREPLAY. */
+typedef int ox_evlog_replay_fn(void *ctx, uint64_t seq, const char *payload, size_t len);
+
+struct ox_evlog;
+
+/* Open the log in dir (created, with its parent synced, when missing), replay
+ * every record through replay (may be NULL), cut a torn tail, and sync what
+ * was replayed, so that everything replayed is durable. Sequence numbers start
+ * at 1 and continue after the last record. Returns 0 and *out, or an enum
+ * ox_evlog_err with a message in err ("DIR: 00000000000000000001.log: bad crc
+ * at offset 4096", ...). Damage that a crash cannot explain (a bad record in
+ * an earlier segment, a header, a gap between segments, a bad record in the
+ * last segment followed by more than one commit's worth of bytes) is
+ * OX_EVLOG_ECORRUPT: acknowledged records are never dropped silently. */
+int ox_evlog_open(struct ox_evlog **out, const char *dir, const struct ox_evlog_opts *opts,
+		  ox_evlog_replay_fn *replay, void *ctx, char *err, size_t errsz);
+
+/* Buffer a copy of payload as the next record and store its sequence number
+ * in *seq_out (may be NULL). Not durable until ox_evlog_commit() returns 0.
+ * Errors (nothing buffered): OX_EVLOG_EEMPTY (len 0), OX_EVLOG_ETOOBIG
+ * (len > record_max), OX_EVLOG_EFULL (commit, then append again),
+ * OX_EVLOG_EBROKEN. */
+int ox_evlog_append(struct ox_evlog *log, const char *payload, size_t len, uint64_t *seq_out);
+
+/* Make every buffered record durable: one write and one fdatasync per
+ * segment touched (two files when the commit crosses a rollover). 0 when
+ * nothing is buffered. OX_EVLOG_EIO leaves the log broken. */
+int ox_evlog_commit(struct ox_evlog *log);
+
+/* The last durable sequence number (0 when the log is empty). */
+uint64_t ox_evlog_durable_seq(const struct ox_evlog *log);
+
+/* The message of the last failed append or commit ("" when none). */
+const char *ox_evlog_errmsg(const struct ox_evlog *log);
+
+const struct ox_evlog_recovery *ox_evlog_recovery(const struct ox_evlog *log);
+
+/* Free the log (NULL is fine). Records not committed are dropped: nobody was
+ * told they were durable, and close cannot report a failure. */
+void ox_evlog_close(struct ox_evlog *log);
+
+/* CRC-32C (Castagnoli), as iSCSI and ext4 use it: crc = 0 to start, or the
+ * value of the bytes before to continue. Uses the SSE4.2 instruction when the
+ * CPU has it; _sw is the portable table version, public so tests compare the
+ * two. */
+uint32_t ox_evlog_crc32c(uint32_t crc, const void *p, size_t n);
+uint32_t ox_evlog_crc32c_sw(uint32_t crc, const void *p, size_t n);
+
+#endif
