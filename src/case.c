@@ -95,6 +95,22 @@ static void add_event_id(struct ox_case *c, const struct ox_event *ev)
 	c->event_ids[c->n_event_ids++] = ox_xstrndup(ev->id.s, ev->id.len);
 }
 
+_Static_assert(OX_R__COUNT <= 32, "struct oxi_order's open_cases has 32 bits");
+
+/* Keep the order's open-case bits in step with the store. */
+static void mark_order(struct ox_engine *e, const struct ox_case *c, bool open)
+{
+	if (ox_rule_info(c->rule)->key != OX_KEY_ORDER)
+		return;
+	struct oxi_order *o = oxi_order_get(e, ox_str_z(c->key), false);
+	if (!o)
+		return;
+	if (open)
+		o->open_cases |= 1u << c->rule;
+	else
+		o->open_cases &= ~(1u << c->rule);
+}
+
 struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const char *zh, const char *en)
 {
 	const struct ox_rule_setting *rs = &e->p->rules[f->rule];
@@ -125,6 +141,7 @@ struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const ch
 	add_timeline(c, f->at, OX_ACT_OPENED, f->ev, NULL);
 	*OXI_PUSH(e->cases) = c;
 	ox_hmap_put(&e->open_cases, key_hash(c->rule, c->key), c);
+	mark_order(e, c, true);
 	e->n_open++;
 	notify(e, c, OX_CHANGE_OPENED);
 	oxi_case_opened_hooks(e, c);
@@ -145,11 +162,23 @@ struct ox_case *oxi_firef(struct ox_engine *e, const struct oxi_fire *f, const c
 	return oxi_fire(e, f, zh, en);
 }
 
+struct ox_case *oxi_order_case(struct ox_engine *e, enum ox_rule r, const struct oxi_order *o)
+{
+	return (o->open_cases & (1u << r)) ? oxi_open_case(e, r, o->id) : NULL;
+}
+
+bool oxi_resolve_order(struct ox_engine *e, enum ox_rule r, const struct oxi_order *o, ox_time at,
+		       const struct ox_event *ev)
+{
+	return (o->open_cases & (1u << r)) && oxi_resolve(e, r, o->id, at, ev);
+}
+
 bool oxi_resolve(struct ox_engine *e, enum ox_rule r, const char *key, ox_time at, const struct ox_event *ev)
 {
 	struct ox_case *c = oxi_open_case(e, r, key);
 	if (!c)
 		return false;
+	mark_order(e, c, false);
 	if (at < c->opened_at)
 		at = c->opened_at; /* a late event resolves "now", never before the opening */
 	c->status = OX_CASE_AUTO_RESOLVED;

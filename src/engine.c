@@ -29,7 +29,7 @@ void *oxi_vec_push(void **v, uint32_t *n, uint32_t *cap, size_t esize)
 /* ---- names ------------------------------------------------------------- */
 
 struct name_entry {
-	uint32_t id;
+	uint32_t id, len;
 	char s[];
 };
 
@@ -37,7 +37,7 @@ static bool name_eq(const void *val, const void *key)
 {
 	const struct name_entry *n = val;
 	const struct ox_str *k = key;
-	return strlen(n->s) == k->len && memcmp(n->s, k->s, k->len) == 0;
+	return n->len == k->len && memcmp(n->s, k->s, k->len) == 0;
 }
 
 uint32_t oxi_intern(struct ox_engine *e, struct ox_str name)
@@ -50,6 +50,7 @@ uint32_t oxi_intern(struct ox_engine *e, struct ox_str name)
 		return found->id;
 	struct name_entry *n = ox_xmalloc(sizeof *n + name.len + 1);
 	n->id = e->name_list.n;
+	n->len = (uint32_t)name.len;
 	memcpy(n->s, name.s, name.len);
 	n->s[name.len] = '\0';
 	ox_hmap_put(&e->names, h, n);

@@ -33,6 +33,7 @@ struct oxi_payment_vec {
 
 struct oxi_shipment {
 	char *tracking_no;
+	uint32_t tracking_len;
 	uint32_t carrier;       /* interned name, 0 = unknown */
 	ox_time created_ts;     /* shipment.created, or NONE */
 	ox_time last_activity;  /* greatest ts of its creation and tracks */
@@ -115,6 +116,7 @@ struct oxi_order {
 	/* The due time each order deadline was last set to, so that a deadline
 	 * is pushed again only when it moves. */
 	ox_time dl_failed, dl_settle, dl_reconcile, dl_ship, dl_deliver, dl_sync;
+	uint32_t open_cases; /* bit r: the order has an open case of rule r */
 	uint32_t id_len;
 	char id[]; /* the order id, inline: a lookup touches one allocation */
 };
@@ -248,6 +250,11 @@ struct ox_case *oxi_open_case(struct ox_engine *e, enum ox_rule r, const char *k
 /* Auto-resolve the open case of (rule, key), if any. */
 bool oxi_resolve(struct ox_engine *e, enum ox_rule r, const char *key, ox_time at,
 		 const struct ox_event *ev);
+/* The same for an order's rules: the order's bit mask of open cases
+ * answers "none open" without a lookup, which is most calls. */
+struct ox_case *oxi_order_case(struct ox_engine *e, enum ox_rule r, const struct oxi_order *o);
+bool oxi_resolve_order(struct ox_engine *e, enum ox_rule r, const struct oxi_order *o, ox_time at,
+		       const struct ox_event *ev);
 void oxi_case_link(struct ox_engine *e, struct ox_case *incident, struct ox_case *member, ox_time at);
 void oxi_case_free(struct ox_case *c);
 /* Add a reason (skipped when the same words are already there). */

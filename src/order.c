@@ -62,11 +62,14 @@ void oxi_order_free(struct oxi_order *o)
 struct oxi_shipment *oxi_shipment(struct ox_engine *e, struct oxi_order *o, struct ox_str tracking_no)
 {
 	(void)e;
-	for (uint32_t i = 0; i < o->shipments.n; i++)
-		if (ox_str_eqz(tracking_no, o->shipments.v[i].tracking_no))
-			return &o->shipments.v[i];
+	for (uint32_t i = 0; i < o->shipments.n; i++) {
+		struct oxi_shipment *s = &o->shipments.v[i];
+		if (s->tracking_len == tracking_no.len && memcmp(s->tracking_no, tracking_no.s, tracking_no.len) == 0)
+			return s;
+	}
 	struct oxi_shipment *s = OXI_PUSH(o->shipments);
 	s->tracking_no = ox_xstrndup(tracking_no.s, tracking_no.len);
+	s->tracking_len = (uint32_t)tracking_no.len;
 	s->created_ts = s->last_activity = s->last_status_ts = OX_TIME_NONE;
 	s->first_delivered = s->last_delivered = OX_TIME_NONE;
 	s->lost_ts = s->exception_ts = s->recovered_ts = s->dl_stall = OX_TIME_NONE;

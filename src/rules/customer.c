@@ -54,7 +54,7 @@ static void check_address(struct ox_engine *e, struct oxi_order *o, const struct
 	struct ox_address a = stored_address(o);
 	enum ox_addr_problem prob = ox_address_check(&a);
 	if (prob == OX_ADDR_OK) {
-		oxi_resolve(e, OX_R_CUS_ADDRESS_INVALID, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_CUS_ADDRESS_INVALID, o, ev->ts, ev);
 		return;
 	}
 	char zh[OXI_REASON_MAX], en[OXI_REASON_MAX];
@@ -70,7 +70,7 @@ static void check_phone(struct ox_engine *e, struct oxi_order *o, const struct o
 	o->phone_hash = text_hash(phone);
 	if (ox_phone_valid(phone)) {
 		o->flags |= OXI_O_PHONE_VALID;
-		oxi_resolve(e, OX_R_CUS_PHONE_INVALID, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_CUS_PHONE_INVALID, o, ev->ts, ev);
 		return;
 	}
 	o->flags &= ~(uint32_t)OXI_O_PHONE_VALID;

@@ -28,7 +28,7 @@ static void check_resolved(struct ox_engine *e, struct oxi_order *o, const struc
 				all = all && satisfied(r);
 			}
 		}
-		if (any && all && oxi_resolve(e, kinds[k].rule, o->id, ev->ts, ev))
+		if (any && all && oxi_resolve_order(e, kinds[k].rule, o, ev->ts, ev))
 			for (uint32_t i = 0; i < o->reservations.n; i++)
 				o->reservations.v[i].in_case &= (uint8_t)~kinds[k].bit;
 	}
@@ -71,7 +71,7 @@ static void on_reserve_failed(struct ox_engine *e, struct oxi_order *o, const st
 static void on_change(struct ox_engine *e, struct oxi_order *o, const struct oxi_facts *before,
 		      const struct oxi_facts *after, const struct ox_event *ev)
 {
-	if (before->paid || !after->paid || !oxi_open_case(e, OX_R_INV_RESERVE_FAILED, o->id))
+	if (before->paid || !after->paid || !oxi_order_case(e, OX_R_INV_RESERVE_FAILED, o))
 		return;
 	for (uint32_t i = 0; i < o->reservations.n; i++) {
 		struct oxi_reservation *r = &o->reservations.v[i];

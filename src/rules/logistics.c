@@ -85,7 +85,7 @@ static void check_shipment_cases(struct ox_engine *e, struct oxi_order *o, const
 				all = all && shipment_cases[k].done(s);
 			}
 		}
-		if (any && all && oxi_resolve(e, shipment_cases[k].rule, o->id, ev->ts, ev))
+		if (any && all && oxi_resolve_order(e, shipment_cases[k].rule, o, ev->ts, ev))
 			for (uint32_t i = 0; i < o->shipments.n; i++)
 				o->shipments.v[i].in_case &= (uint8_t)~shipment_cases[k].clear;
 	}
@@ -156,7 +156,7 @@ static void on_track(struct ox_engine *e, struct oxi_order *o, const struct ox_e
 			s->first_delivered = ev->ts;
 		set_max(&s->last_delivered, ev->ts);
 		set_max(&s->recovered_ts, ev->ts);
-		oxi_resolve(e, OX_R_LOG_DELIVERY_OVERDUE, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_LOG_DELIVERY_OVERDUE, o, ev->ts, ev);
 		break;
 	case OX_TRK_IN_TRANSIT:
 	case OX_TRK_OUT_FOR_DELIVERY:
@@ -217,7 +217,7 @@ static void on_change(struct ox_engine *e, struct oxi_order *o, const struct oxi
 		oxi_schedule_once(e, &o->dl_deliver, after->deliver_by, OXI_DL_DELIVERY_OVERDUE, o, 0);
 	if ((after->first_shipped != OX_TIME_NONE && before->first_shipped == OX_TIME_NONE) ||
 	    (after->closed && !before->closed))
-		oxi_resolve(e, OX_R_LOG_SHIP_OVERDUE, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_LOG_SHIP_OVERDUE, o, ev->ts, ev);
 }
 
 /* ---- deadlines --------------------------------------------------------------- */
@@ -235,7 +235,7 @@ static void dl_ship(struct ox_engine *e, const struct ox_deadline *d)
 	oxi_firef(e, &f, "已付款订单承诺 %s 前发货，仍未发货", "paid order promised to ship by %s is not shipped",
 		  oxi_fmt_time(o->ship_by, t));
 	if (o->first_shipped != OX_TIME_NONE || oxi_closed(o, OXI_NOW))
-		oxi_resolve(e, OX_R_LOG_SHIP_OVERDUE, o->id, d->due, NULL);
+		oxi_resolve_order(e, OX_R_LOG_SHIP_OVERDUE, o, d->due, NULL);
 }
 
 static ox_time first_delivery(const struct oxi_order *o)
@@ -261,7 +261,7 @@ static void dl_deliver(struct ox_engine *e, const struct ox_deadline *d)
 	struct oxi_fire f = { OX_R_LOG_DELIVERY_OVERDUE, o->id, d->due, NULL, 0 };
 	oxi_firef(e, &f, "承诺 %s 前送达，仍未签收", "promised delivery by %s, not delivered", oxi_fmt_time(o->deliver_by, t));
 	if (delivered_at != OX_TIME_NONE)
-		oxi_resolve(e, OX_R_LOG_DELIVERY_OVERDUE, o->id, d->due, NULL);
+		oxi_resolve_order(e, OX_R_LOG_DELIVERY_OVERDUE, o, d->due, NULL);
 }
 
 static void dl_stall(struct ox_engine *e, const struct ox_deadline *d)

@@ -52,7 +52,7 @@ static bool money_on_closed_at(const struct oxi_order *o, ox_time t)
 static void check_on_closed(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev, bool append)
 {
 	ox_money net = oxi_net_paid(o, OXI_NOW);
-	if (net <= 0 || !oxi_closed(o, OXI_NOW) || (!append && oxi_open_case(e, OX_R_PAY_ON_CLOSED, o->id)))
+	if (net <= 0 || !oxi_closed(o, OXI_NOW) || (!append && oxi_order_case(e, OX_R_PAY_ON_CLOSED, o)))
 		return;
 	char n[OX_MONEY_BUFSZ];
 	struct oxi_fire f = { OX_R_PAY_ON_CLOSED, o->id, oxi_since(o, money_on_closed_at, ev->ts), ev, 0 };
@@ -95,11 +95,11 @@ static void on_succeeded(struct ox_engine *e, struct oxi_order *o, const struct 
 	if (o->first_success == OX_TIME_NONE || ev->ts < o->first_success)
 		o->first_success = ev->ts;
 	oxi_payment_attempt(e, ev->ts, true);
-	oxi_resolve(e, OX_R_PAY_FAILED, o->id, ev->ts, ev);
-	oxi_resolve(e, OX_R_PAY_UNRECONCILED, o->id, ev->ts, ev);
+	oxi_resolve_order(e, OX_R_PAY_FAILED, o, ev->ts, ev);
+	oxi_resolve_order(e, OX_R_PAY_UNRECONCILED, o, ev->ts, ev);
 	check_duplicate(e, o, ev);
 	if ((o->flags & OXI_O_CREATED) && oxi_net_paid(o, OXI_NOW) == o->total)
-		oxi_resolve(e, OX_R_PAY_AMOUNT_MISMATCH, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_PAY_AMOUNT_MISMATCH, o, ev->ts, ev);
 	check_on_closed(e, o, ev, true);
 }
 
@@ -123,18 +123,18 @@ static void on_refunded(struct ox_engine *e, struct oxi_order *o, const struct o
 	ox_money net = oxi_net_paid(o, OXI_NOW);
 	if (o->flags & OXI_O_CREATED) {
 		if (net <= o->total)
-			oxi_resolve(e, OX_R_PAY_DUPLICATE, o->id, ev->ts, ev);
+			oxi_resolve_order(e, OX_R_PAY_DUPLICATE, o, ev->ts, ev);
 		if (net == o->total)
-			oxi_resolve(e, OX_R_PAY_AMOUNT_MISMATCH, o->id, ev->ts, ev);
+			oxi_resolve_order(e, OX_R_PAY_AMOUNT_MISMATCH, o, ev->ts, ev);
 	}
 	if (net <= 0)
-		oxi_resolve(e, OX_R_PAY_ON_CLOSED, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_PAY_ON_CLOSED, o, ev->ts, ev);
 }
 
 static void on_status(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	if (oxi_paid_status(ev->status))
-		oxi_resolve(e, OX_R_PAY_STATUS_STALE, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_PAY_STATUS_STALE, o, ev->ts, ev);
 	check_on_closed(e, o, ev, false);
 }
 
@@ -161,7 +161,7 @@ static void dl_failed(struct ox_engine *e, const struct ox_deadline *d)
 	oxi_firef(e, &f, "支付失败（%s）后 %s 内没有成功支付", "payment failed at %s and no payment succeeded within %s",
 		  oxi_fmt_time(o->first_failure, t), ox_duration_format(o->p->pay_retry_window, w));
 	if (o->first_success != OX_TIME_NONE)
-		oxi_resolve(e, OX_R_PAY_FAILED, o->id, d->due, NULL);
+		oxi_resolve_order(e, OX_R_PAY_FAILED, o, d->due, NULL);
 }
 
 static void dl_settle(struct ox_engine *e, const struct ox_deadline *d)
@@ -177,7 +177,7 @@ static void dl_settle(struct ox_engine *e, const struct ox_deadline *d)
 	oxi_firef(e, &f, "净付款 %s 与订单金额 %s 不符", "net paid %s differs from the order total %s",
 		  ox_money_format(net, n), ox_money_format(o->total, t));
 	if (oxi_net_paid(o, OXI_NOW) == o->total)
-		oxi_resolve(e, OX_R_PAY_AMOUNT_MISMATCH, o->id, d->due, NULL);
+		oxi_resolve_order(e, OX_R_PAY_AMOUNT_MISMATCH, o, d->due, NULL);
 }
 
 static void dl_status(struct ox_engine *e, const struct ox_deadline *d)
@@ -196,7 +196,7 @@ static void dl_status(struct ox_engine *e, const struct ox_deadline *d)
 		  "payment %s succeeded but the order status was not paid %s later", pay->id,
 		  ox_duration_format(o->p->pay_status_window, w));
 	if (o->first_paid_status != OX_TIME_NONE)
-		oxi_resolve(e, OX_R_PAY_STATUS_STALE, o->id, d->due, NULL);
+		oxi_resolve_order(e, OX_R_PAY_STATUS_STALE, o, d->due, NULL);
 }
 
 static void dl_reconcile(struct ox_engine *e, const struct ox_deadline *d)
@@ -212,7 +212,7 @@ static void dl_reconcile(struct ox_engine *e, const struct ox_deadline *d)
 		  "the order says paid since %s but the gateway reported no payment within %s",
 		  oxi_fmt_time(o->first_paid_status, t), ox_duration_format(o->p->pay_reconcile_window, w));
 	if (o->first_success != OX_TIME_NONE)
-		oxi_resolve(e, OX_R_PAY_UNRECONCILED, o->id, d->due, NULL);
+		oxi_resolve_order(e, OX_R_PAY_UNRECONCILED, o, d->due, NULL);
 }
 
 static struct oxi_payment *find_payment(const struct oxi_payment_vec *v, struct ox_str id)

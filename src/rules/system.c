@@ -10,12 +10,12 @@ static void on_create_failed(struct ox_engine *e, struct oxi_order *o, const str
 	int shown = (int)ox_utf8_clip(msg, ev->error_message.len, 300);
 	oxi_firef(e, &f, "订单创建失败：%s %.*s", "order creation failed: %s %.*s", ev->error_code.s, shown, msg);
 	if (o->flags & OXI_O_CREATED) /* the retry already succeeded */
-		oxi_resolve(e, OX_R_SYS_CREATE_FAILED, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_SYS_CREATE_FAILED, o, ev->ts, ev);
 }
 
 static void on_created(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
-	oxi_resolve(e, OX_R_SYS_CREATE_FAILED, o->id, ev->ts, ev);
+	oxi_resolve_order(e, OX_R_SYS_CREATE_FAILED, o, ev->ts, ev);
 }
 
 static bool acked_since_failure(const struct oxi_sync *s)
@@ -43,8 +43,8 @@ static void on_ack(struct ox_engine *e, struct oxi_order *o, const struct ox_eve
 		s->first_ack = ev->ts;
 	if (s->last_ack == OX_TIME_NONE || ev->ts > s->last_ack)
 		s->last_ack = ev->ts;
-	if (oxi_open_case(e, OX_R_SYS_SYNC_FAILED, o->id) && all_synced(e, o))
-		oxi_resolve(e, OX_R_SYS_SYNC_FAILED, o->id, ev->ts, ev);
+	if (oxi_order_case(e, OX_R_SYS_SYNC_FAILED, o) && all_synced(e, o))
+		oxi_resolve_order(e, OX_R_SYS_SYNC_FAILED, o, ev->ts, ev);
 }
 
 static void on_failed(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
@@ -57,7 +57,7 @@ static void on_failed(struct ox_engine *e, struct oxi_order *o, const struct ox_
 	int shown = (int)ox_utf8_clip(err, ev->sync_error.len, 300);
 	oxi_firef(e, &f, "同步到 %s 失败：%.*s", "sync to %s failed: %.*s", ev->system.s, shown, err);
 	if (all_synced(e, o)) /* a late failure, already acknowledged since */
-		oxi_resolve(e, OX_R_SYS_SYNC_FAILED, o->id, ev->ts, ev);
+		oxi_resolve_order(e, OX_R_SYS_SYNC_FAILED, o, ev->ts, ev);
 }
 
 static void on_change(struct ox_engine *e, struct oxi_order *o, const struct oxi_facts *before,
@@ -91,7 +91,7 @@ static void dl_sync(struct ox_engine *e, const struct ox_deadline *d)
 	oxi_firef(e, &f, "订单付款后 %s 内未收到 %.*s 的同步确认", "no sync acknowledgement within %s of payment from: %.*s",
 		  ox_duration_format(o->p->sync_window, w), shown, missing->data);
 	if (all_synced(e, o))
-		oxi_resolve(e, OX_R_SYS_SYNC_FAILED, o->id, d->due, NULL);
+		oxi_resolve_order(e, OX_R_SYS_SYNC_FAILED, o, d->due, NULL);
 }
 
 const struct oxi_family oxi_system_family = {
