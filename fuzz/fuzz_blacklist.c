@@ -18,43 +18,11 @@
 
 #include "blacklist.h"
 #include "textnorm.h"
+#include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NAME "fuzz.txt"
-
-/* Decode code points and check their ranges (not the loader's tables). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], len, cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0)
-			len = 2, cp = c & 0x1F;
-		else if ((c & 0xF0) == 0xE0)
-			len = 3, cp = c & 0x0F;
-		else if ((c & 0xF8) == 0xF0)
-			len = 4, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i < len)
-			return 0;
-		for (unsigned k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		static const unsigned min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-		if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
 
 /* The message of a failed load: checked, and the line it names returned. */
 static size_t check_error(const char *err, size_t errsz, size_t nlines)
@@ -62,7 +30,7 @@ static size_t check_error(const char *err, size_t errsz, size_t nlines)
 	size_t n = strnlen(err, errsz);
 	assert(n > 0 && n < errsz);
 	assert(!memchr(err, '\n', n) && !memchr(err, '\r', n));
-	assert(valid_utf8((const unsigned char *)err, n));
+	assert(fuzz_valid_utf8((const unsigned char *)err, n));
 	assert(strncmp(err, NAME ":", strlen(NAME ":")) == 0);
 	const char *p = err + strlen(NAME ":");
 	size_t line = 0;

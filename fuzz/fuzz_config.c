@@ -23,45 +23,13 @@
 #include "params.h"
 #include "textnorm.h"
 #include "timefmt.h"
+#include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NAME "fuzz.yaml"
 #define DURATION_MAX (3650 * OX_MS_DAY)
 #define SCORE_MAX 1000
-
-/* Decode code points and check their ranges (not the loader's tables). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], len, cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0)
-			len = 2, cp = c & 0x1F;
-		else if ((c & 0xF0) == 0xE0)
-			len = 3, cp = c & 0x0F;
-		else if ((c & 0xF8) == 0xF0)
-			len = 4, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i < len)
-			return 0;
-		for (unsigned k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		static const unsigned min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-		if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
 
 static void check_duration(int64_t ms)
 {
@@ -94,7 +62,7 @@ static void check_name(const char f[OX_NAME_MAX])
 	assert(ox_textnorm_trim((struct ox_str){ f, n }).len > 0);
 	for (size_t i = 0; i < n; i++)
 		assert((unsigned char)f[i] >= 0x20 && f[i] != 0x7F);
-	assert(valid_utf8((const unsigned char *)f, n));
+	assert(fuzz_valid_utf8((const unsigned char *)f, n));
 }
 
 static void check_list(const struct ox_name_list *l)
@@ -214,7 +182,7 @@ static void check_error(const char *err, size_t errsz)
 	/* Not cut by errsz here, so every promise applies to the whole. */
 	assert(n > 0 && n < errsz - 1);
 	assert(!memchr(err, '\n', n) && !memchr(err, '\r', n));
-	assert(valid_utf8((const unsigned char *)err, n));
+	assert(fuzz_valid_utf8((const unsigned char *)err, n));
 	assert(strncmp(err, NAME ":", strlen(NAME ":")) == 0);
 }
 

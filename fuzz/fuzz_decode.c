@@ -12,42 +12,10 @@
 #include <string.h>
 
 #include "event.h"
+#include "fuzz_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-
-/* Decode code points and check their ranges (not the decoder's table). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], len, cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0)
-			len = 2, cp = c & 0x1F;
-		else if ((c & 0xF0) == 0xE0)
-			len = 3, cp = c & 0x0F;
-		else if ((c & 0xF8) == 0xF0)
-			len = 4, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i < len)
-			return 0;
-		for (unsigned k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		static const unsigned min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-		if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
 
 static void check_str(struct ox_str s)
 {
@@ -56,7 +24,7 @@ static void check_str(struct ox_str s)
 		return;
 	}
 	assert(s.s[s.len] == '\0' && !memchr(s.s, '\0', s.len));
-	assert(valid_utf8((const unsigned char *)s.s, s.len));
+	assert(fuzz_valid_utf8((const unsigned char *)s.s, s.len));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -90,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = strnlen(err, sizeof err);
 		assert(n > 0 && n < sizeof err);
 		assert(!memchr(err, '\n', n));
-		assert(valid_utf8((const unsigned char *)err, n));
+		assert(fuzz_valid_utf8((const unsigned char *)err, n));
 	}
 	free(line);
 	return 0;
