@@ -35,16 +35,15 @@ struct oxi_shipment {
 	char *tracking_no;
 	uint32_t tracking_len;
 	uint32_t carrier;       /* interned name, 0 = unknown */
-	ox_time created_ts;     /* shipment.created, or NONE */
 	ox_time last_activity;  /* greatest ts of its creation and tracks */
 	ox_time last_status_ts; /* ts of the latest track by ts */
-	uint8_t last_status;    /* enum ox_track_status, valid if last_status_ts set */
-	uint8_t failed_attempts;
 	ox_time failed_attempt_ts[2]; /* the two earliest failed attempts */
-	uint8_t in_case;        /* OXI_SHIP_IN_* bits: part of an open case */
 	ox_time first_delivered, last_delivered; /* delivered tracks */
 	ox_time lost_ts, exception_ts, recovered_ts; /* recovered: in_transit.. after */
 	ox_time dl_stall;       /* due of the stall deadline last set */
+	uint8_t last_status;    /* enum ox_track_status, valid if last_status_ts set */
+	uint8_t failed_attempts;
+	uint8_t in_case;        /* OXI_SHIP_IN_* bits: part of an open case */
 	bool stall_armed;       /* an entry at dl_stall is in the queue */
 };
 enum {
@@ -82,16 +81,14 @@ struct oxi_pending_update; /* an order.updated seen before order.created */
 
 enum {
 	OXI_O_CREATED = 1u << 0,
-	OXI_O_PAID = 1u << 1,           /* paid as of all applied events */
-	OXI_O_DUP_FIRED = 1u << 2,      /* PAY_DUPLICATE ever fired */
-	OXI_O_PHONE_VALID = 1u << 3,
+	OXI_O_DUP_FIRED = 1u << 1,      /* PAY_DUPLICATE ever fired */
+	OXI_O_PHONE_VALID = 1u << 2,
 };
 
 struct oxi_order {
 	const struct ox_order_params *p;
 	uint32_t flags;
-	uint32_t channel; /* interned */
-	ox_time created_ts;
+	uint32_t open_cases; /* bit r: the order has an open case of rule r */
 	ox_money total;
 	ox_time ship_by, deliver_by;
 
@@ -100,7 +97,6 @@ struct oxi_order {
 	/* Cached "now" answers, so most events never walk the lists. */
 	ox_money net_paid;        /* oxi_net_paid(o, OXI_NOW) */
 	ox_time latest_status_ts; /* the latest order.status by ts (ties: last applied) */
-	uint8_t latest_status;
 
 	OXI_VEC(struct oxi_status) statuses;
 	struct oxi_payment_vec payments; /* distinct payment_ids succeeded */
@@ -116,7 +112,7 @@ struct oxi_order {
 	/* The due time each order deadline was last set to, so that a deadline
 	 * is pushed again only when it moves. */
 	ox_time dl_failed, dl_settle, dl_reconcile, dl_ship, dl_deliver, dl_sync;
-	uint32_t open_cases; /* bit r: the order has an open case of rule r */
+	uint8_t latest_status; /* enum ox_order_status, valid if latest_status_ts set */
 	uint32_t id_len;
 	char id[]; /* the order id, inline: a lookup touches one allocation */
 };

@@ -25,7 +25,7 @@ struct oxi_order *oxi_order_get(struct ox_engine *e, struct ox_str id, bool crea
 	memcpy(o->id, id.s, id.len);
 	o->id_len = (uint32_t)id.len;
 	o->p = &e->p->order;
-	o->created_ts = o->ship_by = o->deliver_by = OX_TIME_NONE;
+	o->ship_by = o->deliver_by = OX_TIME_NONE;
 	o->first_failure = o->first_success = o->first_paid_status = o->first_shipped = OX_TIME_NONE;
 	o->became_paid = o->latest_status_ts = OX_TIME_NONE;
 	o->dl_failed = o->dl_settle = o->dl_reconcile = o->dl_ship = o->dl_deliver = o->dl_sync = OX_TIME_NONE;
@@ -70,7 +70,7 @@ struct oxi_shipment *oxi_shipment(struct ox_engine *e, struct oxi_order *o, stru
 	struct oxi_shipment *s = OXI_PUSH(o->shipments);
 	s->tracking_no = ox_xstrndup(tracking_no.s, tracking_no.len);
 	s->tracking_len = (uint32_t)tracking_no.len;
-	s->created_ts = s->last_activity = s->last_status_ts = OX_TIME_NONE;
+	s->last_activity = s->last_status_ts = OX_TIME_NONE;
 	s->first_delivered = s->last_delivered = OX_TIME_NONE;
 	s->lost_ts = s->exception_ts = s->recovered_ts = s->dl_stall = OX_TIME_NONE;
 	return s;
@@ -249,9 +249,7 @@ void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct
 	switch (ev->type) {
 	case OX_EV_ORDER_CREATED:
 		o->flags |= OXI_O_CREATED;
-		o->created_ts = ev->ts;
 		o->total = ev->total;
-		o->channel = oxi_intern(e, ev->channel);
 		o->p = ox_params_for_channel(e->p, ev->channel.s, ev->channel.len);
 		o->ship_by = (ev->has & OX_HAS_SHIP_BY) ? ev->ship_by : ev->ts + o->p->ship_window;
 		o->deliver_by = (ev->has & OX_HAS_DELIVER_BY) ? ev->deliver_by : OX_TIME_NONE;

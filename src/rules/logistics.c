@@ -100,8 +100,6 @@ static void set_max(ox_time *slot, ox_time t)
 static void on_shipment_created(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	struct oxi_shipment *s = oxi_shipment(e, o, ev->tracking_no);
-	if (s->created_ts == OX_TIME_NONE || ev->ts < s->created_ts)
-		s->created_ts = ev->ts;
 	s->carrier = oxi_intern(e, ev->carrier);
 	set_max(&s->last_activity, ev->ts);
 	schedule_stall(e, o, s);
