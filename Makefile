@@ -57,6 +57,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit cases
 	@tests/run-sim.sh $(BUILD)/ordex
+	@tests/run-chaos.sh $(BUILD)/ordex
 	@tests/evlog-crash.sh $(BUILD)
 
 # A simulated shop day (with the Double 11 midnight peak) through detection.
