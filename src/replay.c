@@ -131,7 +131,7 @@ static void print_cases(const struct ox_engine *e, const struct ox_params *param
 }
 
 /* Cases per rule: opened, still open, resolved by the engine. */
-static void print_summary(const struct ox_engine *e)
+static void print_summary(const struct ox_engine *e, const struct ox_params *params)
 {
 	size_t opened[OX_R__COUNT] = { 0 }, open[OX_R__COUNT] = { 0 }, total = 0, total_open = 0;
 	for (size_t i = 0; i < ox_engine_case_count(e); i++) {
@@ -144,7 +144,7 @@ static void print_summary(const struct ox_engine *e)
 		if (!opened[r])
 			continue;
 		const struct ox_rule_info *ri = ox_rule_info((enum ox_rule)r);
-		printf("%-22s P%-3d %7zu %7zu %9zu  %s / %s\n", ri->code, ri->severity, opened[r], open[r],
+		printf("%-22s P%-3d %7zu %7zu %9zu  %s / %s\n", ri->code, params->rules[r].severity, opened[r], open[r],
 		       opened[r] - open[r], ri->title_zh, ri->title_en);
 		total += opened[r];
 		total_open += open[r];
@@ -189,7 +189,7 @@ int ox_cmd_replay(int argc, char **argv)
 		close(fd);
 
 	if (o.summary)
-		print_summary(e);
+		print_summary(e, &params);
 	else
 		print_cases(e, &params);
 	if (fflush(stdout) != 0)
