@@ -1,0 +1,852 @@
+/* store.c - the case store in SQLite (store.h, docs/store.md).
+ *
+ * Every statement is prepared once, on first use, and takes its values as
+ * bound parameters. The list query is assembled from constant fragments only
+ * (one per filter present, never a value), so each of its 256 shapes is its
+ * own prepared statement with the WHERE clause SQLite can plan an index for.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "json.h"
+#include "store.h"
+
+/* ---- schema ---------------------------------------------------------------- */
+
+/* Migration i+1. Append only: never edit a row that has shipped. */
+static const char *const migrations[] = {
+	/* 1: cases and their timelines. seq is the rowid (paging order); the
+	 * filter indexes end in it implicitly, so "WHERE x = ? ORDER BY seq
+	 * DESC" walks one index range backwards with no sort. */
+	"CREATE TABLE cases ("
+	" seq INTEGER PRIMARY KEY,"
+	" case_id TEXT NOT NULL UNIQUE,"
+	" rule TEXT NOT NULL,"
+	" category TEXT NOT NULL,"
+	" severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),"
+	" team TEXT,"
+	" order_id TEXT,"
+	" sku TEXT,"
+	" grp TEXT,"
+	" opened_at INTEGER NOT NULL," /* ms since the epoch */
+	" status TEXT NOT NULL CHECK (status IN ('open', 'auto_resolved')),"
+	" resolved_at INTEGER,"        /* ms, NULL while open */
+	" incident INTEGER,"           /* seq of the INC_BURST case, or NULL */
+	" reasons_zh TEXT NOT NULL,"   /* JSON array of strings */
+	" reasons_en TEXT NOT NULL,"
+	" event_ids TEXT NOT NULL);"
+	"CREATE TABLE case_timeline ("
+	" case_id TEXT NOT NULL REFERENCES cases (case_id) ON DELETE CASCADE,"
+	" n INTEGER NOT NULL," /* 0, 1, ... position in the case's timeline */
+	" at INTEGER,"
+	" action TEXT NOT NULL,"
+	" event_id TEXT,"
+	" note TEXT,"
+	" PRIMARY KEY (case_id, n)) WITHOUT ROWID;"
+	"CREATE INDEX cases_rule ON cases (rule);"
+	"CREATE INDEX cases_status ON cases (status);"
+	"CREATE INDEX cases_category ON cases (category);"
+	"CREATE INDEX cases_severity ON cases (severity);"
+	"CREATE INDEX cases_order ON cases (order_id) WHERE order_id IS NOT NULL;"
+	"CREATE INDEX cases_sku ON cases (sku) WHERE sku IS NOT NULL;"
+	"CREATE INDEX cases_opened ON cases (opened_at);",
+};
+
+/* ---- statements -------------------------------------------------------------- */
+
+#define CASE_COLS                                                                               \
+	"seq, case_id, rule, severity, team, order_id, sku, grp, opened_at, status, resolved_at," \
+	" incident, reasons_zh, reasons_en, event_ids"
+enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP, COL_OPENED,
+       COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS };
+
+/* X(name, sql) */
+#define STORE_STMTS(X)                                                                             \
+	X(BEGIN, "BEGIN IMMEDIATE")                                                                \
+	X(COMMIT, "COMMIT")                                                                        \
+	X(ROLLBACK, "ROLLBACK")                                                                    \
+	X(SAVEPOINT, "SAVEPOINT put")                                                              \
+	X(RELEASE, "RELEASE put")                                                                  \
+	X(ROLLBACK_TO, "ROLLBACK TO put")                                                          \
+	X(UPSERT,                                                                                  \
+	  "INSERT INTO cases (seq, case_id, rule, category, severity, team, order_id, sku, grp,"   \
+	  " opened_at, status, resolved_at, incident, reasons_zh, reasons_en, event_ids)"          \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"        \
+	  " ON CONFLICT (case_id) DO UPDATE SET rule = excluded.rule,"                             \
+	  " category = excluded.category, severity = excluded.severity, team = excluded.team,"     \
+	  " order_id = excluded.order_id, sku = excluded.sku, grp = excluded.grp,"                 \
+	  " opened_at = excluded.opened_at, status = excluded.status,"                             \
+	  " resolved_at = excluded.resolved_at, incident = excluded.incident,"                     \
+	  " reasons_zh = excluded.reasons_zh, reasons_en = excluded.reasons_en,"                   \
+	  " event_ids = excluded.event_ids"                                                        \
+	  " WHERE seq = excluded.seq") /* a different seq under the same id changes nothing */   \
+	X(TL_COUNT, "SELECT count(*) FROM case_timeline WHERE case_id = ?1")                      \
+	X(TL_CUT, "DELETE FROM case_timeline WHERE case_id = ?1 AND n >= ?2")                     \
+	X(TL_INSERT,                                                                               \
+	  "INSERT INTO case_timeline (case_id, n, at, action, event_id, note)"                     \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
+	X(GET, "SELECT " CASE_COLS " FROM cases WHERE case_id = ?1")                              \
+	X(TL_GET, "SELECT at, action, event_id, note FROM case_timeline WHERE case_id = ?1 ORDER BY n") \
+	X(VERSION, "SELECT version FROM schema_version")
+
+enum stmt_id {
+#define X(name, sql) ST_##name,
+	STORE_STMTS(X)
+#undef X
+	ST__COUNT
+};
+
+static const char *const stmt_sql[] = {
+#define X(name, sql) sql,
+	STORE_STMTS(X)
+#undef X
+};
+
+/* The list query: one WHERE fragment per filter, in this order (bit i). */
+static const char *const filter_sql[] = {
+	"rule = :rule", "status = :status", "category = :category", "severity = :severity",
+	"order_id = :order_id", "sku = :sku", "opened_at >= :since", "seq < :cursor",
+};
+enum { F_RULE, F_STATUS, F_CATEGORY, F_SEVERITY, F_ORDER, F_SKU, F_SINCE, F_CURSOR, F__COUNT };
+
+struct ox_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__COUNT];
+	sqlite3_stmt *query[1u << F__COUNT];
+	struct ox_buf zh, en, ids, one; /* scratch */
+	struct ox_json json;
+	char err[OX_STORE_ERRSZ];
+};
+
+const char *ox_store_strerror(int err)
+{
+	static const struct {
+		int err;
+		const char *msg;
+	} msgs[] = {
+#define X(e, v, msg) { v, msg },
+		OX_STORE_ERRORS(X)
+#undef X
+	};
+	for (size_t i = 0; i < OX_ARRAY_LEN(msgs); i++)
+		if (msgs[i].err == err)
+			return msgs[i].msg;
+	return "unknown error";
+}
+
+const char *ox_store_errmsg(const struct ox_store *s)
+{
+	return s->err;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(struct ox_store *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int db_fail(struct ox_store *s, const char *what)
+{
+	return fail(s, OX_STORE_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *prepare(struct ox_store *s, sqlite3_stmt **slot, const char *sql)
+{
+	if (!*slot && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+		db_fail(s, "prepare");
+		*slot = NULL;
+	}
+	return *slot;
+}
+
+static sqlite3_stmt *stmt(struct ox_store *s, enum stmt_id id)
+{
+	return prepare(s, &s->st[id], stmt_sql[id]);
+}
+
+/* Run a statement without results (or ignoring them), then reset it. */
+static int run(struct ox_store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		;
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, what);
+}
+
+static int run_id(struct ox_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *q = stmt(s, id);
+	return q ? run(s, q, stmt_sql[id]) : OX_STORE_EDB;
+}
+
+static int exec(struct ox_store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	fail(s, OX_STORE_EDB, "%.80s: %s", sql, msg ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return OX_STORE_EDB;
+}
+
+/* ---- open, migrate, close ------------------------------------------------------ */
+
+static int version(struct ox_store *s, int *v)
+{
+	sqlite3_stmt *q = stmt(s, ST_VERSION);
+	if (!q)
+		return OX_STORE_EDB;
+	int rc = sqlite3_step(q);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, "schema_version");
+	return 0;
+}
+
+static int migrate(struct ox_store *s)
+{
+	const int latest = (int)OX_ARRAY_LEN(migrations);
+	int rc = exec(s, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	int v = 0;
+	if ((rc = exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) ||
+	    (rc = version(s, &v)))
+		goto out;
+	if (v < 0) { /* a new file */
+		if ((rc = exec(s, "INSERT INTO schema_version (version) VALUES (0)")))
+			goto out;
+		v = 0;
+	}
+	if (v > latest) {
+		rc = fail(s, OX_STORE_ESCHEMA, "schema version %d is newer than this ordex's %d", v, latest);
+		goto out;
+	}
+	for (; v < latest; v++) {
+		if ((rc = exec(s, migrations[v])))
+			goto out;
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(s->db, "UPDATE schema_version SET version = ?1", -1, &q, NULL) != SQLITE_OK) {
+			rc = db_fail(s, "schema_version");
+			goto out;
+		}
+		sqlite3_bind_int(q, 1, v + 1);
+		rc = run(s, q, "schema_version");
+		sqlite3_finalize(q);
+		if (rc)
+			goto out;
+	}
+	return exec(s, "COMMIT");
+out:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int ox_store_open(struct ox_store **out, const char *path, char *err, size_t errsz)
+{
+	*out = NULL;
+	struct ox_store *s = ox_xcalloc(1, sizeof *s);
+	ox_buf_init(&s->zh, SIZE_MAX);
+	ox_buf_init(&s->en, SIZE_MAX);
+	ox_buf_init(&s->ids, SIZE_MAX);
+	ox_buf_init(&s->one, SIZE_MAX);
+	ox_json_init(&s->json, 2);
+	int rc;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		rc = fail(s, OX_STORE_EDB, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto bad;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	/* journal_mode=WAL answers "memory" for ":memory:": fine */
+	if ((rc = exec(s, "PRAGMA journal_mode = WAL")) || (rc = exec(s, "PRAGMA synchronous = FULL")) ||
+	    (rc = exec(s, "PRAGMA foreign_keys = ON")) || (rc = migrate(s)))
+		goto bad;
+	*out = s;
+	return 0;
+bad:
+	if (err && errsz)
+		snprintf(err, errsz, "%s: %s", path, s->err);
+	ox_store_close(s);
+	return rc;
+}
+
+void ox_store_close(struct ox_store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	for (size_t i = 0; i < OX_ARRAY_LEN(s->query); i++)
+		sqlite3_finalize(s->query[i]);
+	if (s->db && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(s->db); /* every statement is finalized: cannot be busy */
+	ox_buf_release(&s->zh);
+	ox_buf_release(&s->en);
+	ox_buf_release(&s->ids);
+	ox_buf_release(&s->one);
+	ox_json_release(&s->json);
+	free(s);
+}
+
+int ox_store_set_synchronous(struct ox_store *s, bool full)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return fail(s, OX_STORE_ESTATE, "synchronous: inside a transaction");
+	return exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+int ox_store_schema_version(struct ox_store *s, int *v)
+{
+	return version(s, v);
+}
+
+/* ---- transactions ---------------------------------------------------------------- */
+
+int ox_store_begin(struct ox_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return fail(s, OX_STORE_ESTATE, "begin: a transaction is already open");
+	return run_id(s, ST_BEGIN);
+}
+
+int ox_store_commit(struct ox_store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return fail(s, OX_STORE_ESTATE, "commit: no transaction is open");
+	return run_id(s, ST_COMMIT);
+}
+
+int ox_store_rollback(struct ox_store *s)
+{
+	return sqlite3_get_autocommit(s->db) ? 0 : run_id(s, ST_ROLLBACK);
+}
+
+/* ---- put -------------------------------------------------------------------------- */
+
+static void json_strings(struct ox_buf *b, size_t n, const char *(*get)(const struct ox_case *, size_t),
+			 const struct ox_case *c)
+{
+	ox_buf_reset(b);
+	ox_buf_addz(b, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ox_buf_addz(b, ",");
+		const char *z = get(c, i);
+		ox_buf_add_json_str(b, z, strlen(z));
+	}
+	ox_buf_addz(b, "]");
+}
+
+static const char *get_zh(const struct ox_case *c, size_t i) { return c->reasons[i].zh; }
+static const char *get_en(const struct ox_case *c, size_t i) { return c->reasons[i].en; }
+static const char *get_id(const struct ox_case *c, size_t i) { return c->event_ids[i]; }
+
+static void bind_text(sqlite3_stmt *q, int i, const char *z)
+{
+	if (z)
+		sqlite3_bind_text(q, i, z, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_time(sqlite3_stmt *q, int i, ox_time t)
+{
+	if (t == OX_TIME_NONE)
+		sqlite3_bind_null(q, i);
+	else
+		sqlite3_bind_int64(q, i, t);
+}
+
+static int put_rows(struct ox_store *s, const struct ox_case *c, const char *team)
+{
+	const struct ox_rule_info *ri = ox_rule_info(c->rule);
+	sqlite3_stmt *q = stmt(s, ST_UPSERT);
+	if (!q)
+		return OX_STORE_EDB;
+	json_strings(&s->zh, c->n_reasons, get_zh, c);
+	json_strings(&s->en, c->n_reasons, get_en, c);
+	json_strings(&s->ids, c->n_event_ids, get_id, c);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)c->seq);
+	bind_text(q, 2, c->id);
+	bind_text(q, 3, ri->code);
+	bind_text(q, 4, ri->category);
+	sqlite3_bind_int(q, 5, c->severity);
+	bind_text(q, 6, team);
+	bind_text(q, 7, ri->key == OX_KEY_ORDER ? c->key : NULL);
+	bind_text(q, 8, ri->key == OX_KEY_SKU ? c->key : NULL);
+	bind_text(q, 9, ri->key == OX_KEY_GROUP ? c->key : NULL);
+	bind_time(q, 10, c->opened_at);
+	bind_text(q, 11, c->status == OX_CASE_OPEN ? "open" : "auto_resolved");
+	bind_time(q, 12, c->resolved_at);
+	if (c->incident_seq)
+		sqlite3_bind_int64(q, 13, (sqlite3_int64)c->incident_seq);
+	else
+		sqlite3_bind_null(q, 13);
+	bind_text(q, 14, s->zh.data);
+	bind_text(q, 15, s->en.data);
+	bind_text(q, 16, s->ids.data);
+	int rc = run(s, q, "put case");
+	if (rc)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return fail(s, OX_STORE_EINVAL, "put case: \"%s\" is stored with another seq than %" PRIu64,
+			    c->id, c->seq);
+
+	/* the timeline: entries the store has are the engine's first ones */
+	if (!(q = stmt(s, ST_TL_COUNT)))
+		return OX_STORE_EDB;
+	bind_text(q, 1, c->id);
+	rc = sqlite3_step(q);
+	sqlite3_int64 have = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, "put timeline");
+	if ((size_t)have > c->n_timeline) { /* the case is older than the store's: follow the case */
+		if (!(q = stmt(s, ST_TL_CUT)))
+			return OX_STORE_EDB;
+		bind_text(q, 1, c->id);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)c->n_timeline);
+		if ((rc = run(s, q, "put timeline")))
+			return rc;
+		have = (sqlite3_int64)c->n_timeline;
+	}
+	if (!(q = stmt(s, ST_TL_INSERT)))
+		return OX_STORE_EDB;
+	for (size_t i = (size_t)have; i < c->n_timeline; i++) {
+		const struct ox_timeline_entry *t = &c->timeline[i];
+		bind_text(q, 1, c->id);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+		bind_time(q, 3, t->at);
+		bind_text(q, 4, ox_case_action_name(t->action));
+		bind_text(q, 5, t->event_id);
+		bind_text(q, 6, t->note);
+		if ((rc = run(s, q, "put timeline")))
+			return rc;
+	}
+	return 0;
+}
+
+int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *team)
+{
+	if (c->rule >= OX_R__COUNT || c->severity < 1 || c->severity > 4 || !c->key)
+		return fail(s, OX_STORE_EINVAL, "put case: \"%s\" is not a valid case", c->id);
+	int rc = run_id(s, ST_SAVEPOINT);
+	if (rc)
+		return rc;
+	rc = put_rows(s, c, team);
+	if (rc) {
+		char keep[OX_STORE_ERRSZ]; /* the rollback must not hide why */
+		memcpy(keep, s->err, sizeof keep);
+		run_id(s, ST_ROLLBACK_TO);
+		run_id(s, ST_RELEASE);
+		memcpy(s->err, keep, sizeof keep);
+		return rc;
+	}
+	return run_id(s, ST_RELEASE);
+}
+
+/* ---- read ------------------------------------------------------------------------- */
+
+/* A case rebuilt from a row, so that ox_case_to_json() writes it. */
+static void case_release(struct ox_case *c)
+{
+	for (size_t i = 0; i < c->n_reasons; i++) {
+		free(c->reasons[i].zh);
+		free(c->reasons[i].en);
+	}
+	free(c->reasons);
+	for (size_t i = 0; i < c->n_event_ids; i++)
+		free(c->event_ids[i]);
+	free(c->event_ids);
+	for (size_t i = 0; i < c->n_timeline; i++) {
+		free(c->timeline[i].event_id);
+		free(c->timeline[i].note);
+	}
+	free(c->timeline);
+	free(c->key);
+	memset(c, 0, sizeof *c);
+}
+
+static char *col_strdup(sqlite3_stmt *q, int col)
+{
+	const unsigned char *z = sqlite3_column_text(q, col);
+	return z ? ox_xstrndup((const char *)z, (size_t)sqlite3_column_bytes(q, col)) : NULL;
+}
+
+/* Parse a stored JSON array of strings into n fresh copies (*out). */
+static int parse_strings(struct ox_store *s, sqlite3_stmt *q, int col, char ***out, size_t *n)
+{
+	const char *z = (const char *)sqlite3_column_text(q, col);
+	*out = NULL;
+	*n = 0;
+	if (!z || ox_json_parse(&s->json, z, (size_t)sqlite3_column_bytes(q, col)) < 0 ||
+	    s->json.toks[0].type != OX_JSON_ARRAY)
+		return -1;
+	*n = s->json.toks[0].size;
+	*out = ox_xcalloc(*n ? *n : 1, sizeof **out);
+	for (size_t i = 0; i < *n; i++) {
+		const struct ox_json_tok *t = &s->json.toks[1 + i];
+		if (t->type != OX_JSON_STRING || (t->flags & OX_JSON_F_NUL))
+			return -1;
+		(*out)[i] = ox_xstrndup(t->s, t->len);
+	}
+	return 0;
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
+{
+	memset(c, 0, sizeof *c);
+	const char *id = (const char *)sqlite3_column_text(q, COL_ID);
+	const char *rule = (const char *)sqlite3_column_text(q, COL_RULE);
+	const char *status = (const char *)sqlite3_column_text(q, COL_STATUS);
+	int r = rule ? ox_rule_by_code(rule, strlen(rule)) : -1;
+	if (!id || strlen(id) >= sizeof c->id || r < 0 || !status)
+		return fail(s, OX_STORE_ECORRUPT, "case seq %lld: bad id, rule or status",
+			    (long long)sqlite3_column_int64(q, COL_SEQ));
+	snprintf(c->id, sizeof c->id, "%s", id);
+	c->seq = (uint64_t)sqlite3_column_int64(q, COL_SEQ);
+	c->rule = (enum ox_rule)r;
+	c->severity = sqlite3_column_int(q, COL_SEV);
+	c->status = strcmp(status, "open") == 0 ? OX_CASE_OPEN : OX_CASE_AUTO_RESOLVED;
+	int kc = ox_rule_info(c->rule)->key == OX_KEY_ORDER ? COL_ORDER
+		 : ox_rule_info(c->rule)->key == OX_KEY_SKU ? COL_SKU
+							     : COL_GRP;
+	c->key = col_strdup(q, kc);
+	c->opened_at = sqlite3_column_int64(q, COL_OPENED);
+	c->resolved_at = sqlite3_column_type(q, COL_RESOLVED) == SQLITE_NULL
+				 ? OX_TIME_NONE
+				 : sqlite3_column_int64(q, COL_RESOLVED);
+	c->incident_seq = (uint64_t)sqlite3_column_int64(q, COL_INCIDENT); /* NULL reads 0 */
+
+	char **zh = NULL, **en = NULL;
+	size_t nzh = 0, nen = 0;
+	int bad = !c->key || parse_strings(s, q, COL_RZH, &zh, &nzh) < 0 ||
+		  parse_strings(s, q, COL_REN, &en, &nen) < 0 || nzh != nen ||
+		  parse_strings(s, q, COL_EVIDS, &c->event_ids, &c->n_event_ids) < 0;
+	if (!bad && nzh) {
+		c->reasons = ox_xcalloc(nzh, sizeof *c->reasons);
+		for (size_t i = 0; i < nzh; i++) {
+			c->reasons[i].zh = zh[i];
+			c->reasons[i].en = en[i];
+		}
+		c->n_reasons = c->cap_reasons = nzh;
+		free(zh);
+		free(en);
+	} else {
+		free_strings(zh, nzh);
+		free_strings(en, nen);
+	}
+	c->cap_event_ids = c->n_event_ids;
+	if (bad) {
+		case_release(c);
+		return fail(s, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons or event_ids", id);
+	}
+	return 0;
+}
+
+static int load_timeline(struct ox_store *s, struct ox_case *c)
+{
+	sqlite3_stmt *q = stmt(s, ST_TL_GET);
+	if (!q)
+		return OX_STORE_EDB;
+	bind_text(q, 1, c->id);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *action = (const char *)sqlite3_column_text(q, 1);
+		int a = -1;
+		for (int i = 0; action && i <= OX_ACT_MEMBER_LINKED; i++)
+			if (strcmp(action, ox_case_action_name((enum ox_case_action)i)) == 0)
+				a = i;
+		if (a < 0) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			return fail(s, OX_STORE_ECORRUPT, "case \"%s\": timeline action \"%s\" unknown", c->id,
+				    action ? action : "");
+		}
+		OX_GROW(c->timeline, c->cap_timeline, c->n_timeline + 1);
+		struct ox_timeline_entry *t = &c->timeline[c->n_timeline++];
+		t->at = sqlite3_column_type(q, 0) == SQLITE_NULL ? OX_TIME_NONE : sqlite3_column_int64(q, 0);
+		t->action = (enum ox_case_action)a;
+		t->event_id = col_strdup(q, 2);
+		t->note = col_strdup(q, 3);
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, "get timeline");
+}
+
+/* ox_case_to_json() of a case with no timeline ends with this; lists cut it */
+static const char no_timeline[] = ",\"timeline\":[]}";
+
+/* Render c (and its team from the row) into s->one. */
+static void render(struct ox_store *s, sqlite3_stmt *q, const struct ox_case *c, bool with_timeline)
+{
+	ox_buf_reset(&s->one);
+	ox_case_to_json(c, (const char *)sqlite3_column_text(q, COL_TEAM), &s->one);
+	size_t n = sizeof no_timeline - 1;
+	if (!with_timeline && s->one.len >= n && memcmp(s->one.data + s->one.len - n, no_timeline, n) == 0) {
+		s->one.len -= n - 1;
+		s->one.data[s->one.len - 1] = '}';
+		s->one.data[s->one.len] = '\0';
+	}
+}
+
+int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_GET);
+	if (!q)
+		return OX_STORE_EDB;
+	bind_text(q, 1, case_id);
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		return rc == SQLITE_DONE ? fail(s, OX_STORE_ENOTFOUND, "case \"%.64s\": not found", case_id)
+					 : db_fail(s, "get case");
+	}
+	struct ox_case c;
+	if (!(rc = row_to_case(s, q, &c))) {
+		if (!(rc = load_timeline(s, &c))) {
+			render(s, q, &c, true);
+			if (ox_buf_add(out, s->one.data, s->one.len) < 0)
+				rc = fail(s, OX_STORE_ETOOBIG, "case \"%s\": %zu bytes over the buffer's maximum",
+					  c.id, s->one.len);
+		}
+		case_release(&c);
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc;
+}
+
+/* ---- query ------------------------------------------------------------------------- */
+
+static bool absent(const char *z)
+{
+	return !z || !*z;
+}
+
+static bool all_digits(const char *z, size_t max)
+{
+	size_t n = strlen(z);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (z[i] < '0' || z[i] > '9')
+			return false;
+	return true;
+}
+
+static bool known_category(const char *z)
+{
+	for (int r = 0; r < OX_R__COUNT; r++)
+		if (strcmp(ox_rule_info((enum ox_rule)r)->category, z) == 0)
+			return true;
+	return false;
+}
+
+struct parsed {
+	unsigned mask;
+	int severity;
+	int64_t since, cursor;
+	long limit;
+};
+
+/* Validate the filter; messages quote what the client sent (cut short). */
+static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, struct parsed *p)
+{
+	memset(p, 0, sizeof *p);
+	p->limit = OX_STORE_LIMIT_DEFAULT;
+	if (!absent(f->rule)) {
+		if (ox_rule_by_code(f->rule, strlen(f->rule)) < 0)
+			return fail(s, OX_STORE_EINVAL, "rule: unknown rule \"%.64s\"", f->rule);
+		p->mask |= 1u << F_RULE;
+	}
+	if (!absent(f->status)) {
+		if (strcmp(f->status, "open") != 0 && strcmp(f->status, "auto_resolved") != 0)
+			return fail(s, OX_STORE_EINVAL, "status: expected open or auto_resolved, got \"%.64s\"",
+				    f->status);
+		p->mask |= 1u << F_STATUS;
+	}
+	if (!absent(f->category)) {
+		if (!known_category(f->category))
+			return fail(s, OX_STORE_EINVAL, "category: unknown category \"%.64s\"", f->category);
+		p->mask |= 1u << F_CATEGORY;
+	}
+	if (!absent(f->severity)) {
+		const char *v = f->severity;
+		if (!(v[0] == 'P' && v[1] >= '1' && v[1] <= '4' && v[2] == '\0'))
+			return fail(s, OX_STORE_EINVAL, "severity: expected P1..P4, got \"%.64s\"", v);
+		p->severity = v[1] - '0';
+		p->mask |= 1u << F_SEVERITY;
+	}
+	if (!absent(f->order_id)) {
+		if (strlen(f->order_id) > OX_STORE_TEXT_MAX)
+			return fail(s, OX_STORE_EINVAL, "order_id: longer than %d bytes", OX_STORE_TEXT_MAX);
+		p->mask |= 1u << F_ORDER;
+	}
+	if (!absent(f->sku)) {
+		if (strlen(f->sku) > OX_STORE_TEXT_MAX)
+			return fail(s, OX_STORE_EINVAL, "sku: longer than %d bytes", OX_STORE_TEXT_MAX);
+		p->mask |= 1u << F_SKU;
+	}
+	if (!absent(f->since)) {
+		if (all_digits(f->since, 18))
+			p->since = strtoll(f->since, NULL, 10);
+		else if (ox_time_parse(f->since, strlen(f->since), &p->since) < 0)
+			return fail(s, OX_STORE_EINVAL,
+				    "since: expected an RFC 3339 time or milliseconds, got \"%.64s\"", f->since);
+		p->mask |= 1u << F_SINCE;
+	}
+	if (!absent(f->limit)) {
+		p->limit = all_digits(f->limit, 4) ? strtol(f->limit, NULL, 10) : 0;
+		if (p->limit < 1 || p->limit > OX_STORE_LIMIT_MAX)
+			return fail(s, OX_STORE_EINVAL, "limit: expected 1..%d, got \"%.64s\"", OX_STORE_LIMIT_MAX,
+				    f->limit);
+	}
+	if (!absent(f->cursor)) {
+		/* a seq in decimal: 18 digits keep it inside int64 */
+		p->cursor = all_digits(f->cursor, 18) ? strtoll(f->cursor, NULL, 10) : 0;
+		if (p->cursor < 1)
+			return fail(s, OX_STORE_EINVAL, "cursor: \"%.64s\" is not a cursor this API returned",
+				    f->cursor);
+		p->mask |= 1u << F_CURSOR;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *query_stmt(struct ox_store *s, unsigned mask)
+{
+	if (s->query[mask])
+		return s->query[mask];
+	struct ox_buf sql; /* constant fragments only: never a value */
+	ox_buf_init(&sql, SIZE_MAX);
+	ox_buf_addz(&sql, "SELECT " CASE_COLS " FROM cases");
+	const char *sep = " WHERE ";
+	for (unsigned i = 0; i < F__COUNT; i++)
+		if (mask & (1u << i)) {
+			ox_buf_addz(&sql, sep);
+			ox_buf_addz(&sql, filter_sql[i]);
+			sep = " AND ";
+		}
+	ox_buf_addz(&sql, " ORDER BY seq DESC LIMIT :limit");
+	sqlite3_stmt *q = prepare(s, &s->query[mask], sql.data);
+	ox_buf_release(&sql);
+	return q;
+}
+
+static void bind_named_text(sqlite3_stmt *q, const char *name, const char *z)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i)
+		sqlite3_bind_text(q, i, z, -1, SQLITE_STATIC);
+}
+
+static void bind_named_int(sqlite3_stmt *q, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i)
+		sqlite3_bind_int64(q, i, v);
+}
+
+int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+		   char err[OX_STORE_ERRSZ])
+{
+	struct parsed p;
+	size_t start = out->len;
+	int rc = parse_filter(s, f, &p);
+	sqlite3_stmt *q = rc ? NULL : query_stmt(s, p.mask);
+	if (!rc && !q)
+		rc = OX_STORE_EDB;
+	if (rc)
+		goto done;
+	bind_named_text(q, ":rule", f->rule);
+	bind_named_text(q, ":status", f->status);
+	bind_named_text(q, ":category", f->category);
+	bind_named_int(q, ":severity", p.severity);
+	bind_named_text(q, ":order_id", f->order_id);
+	bind_named_text(q, ":sku", f->sku);
+	bind_named_int(q, ":since", p.since);
+	bind_named_int(q, ":cursor", p.cursor);
+	bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
+
+	long n = 0;
+	uint64_t last = 0;
+	bool more = false;
+	if (ox_buf_addz(out, "{\"cases\":[") < 0)
+		rc = OX_STORE_ETOOBIG;
+	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		rc = 0;
+		if (n == p.limit) {
+			more = true;
+			break;
+		}
+		struct ox_case c;
+		if ((rc = row_to_case(s, q, &c)))
+			break;
+		render(s, q, &c, false);
+		last = c.seq;
+		case_release(&c);
+		if ((n && ox_buf_addz(out, ",") < 0) || ox_buf_add(out, s->one.data, s->one.len) < 0)
+			rc = OX_STORE_ETOOBIG;
+		n++;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(s, "query cases");
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (!rc && (more ? ox_buf_addf(out, "],\"next_cursor\":\"%" PRIu64 "\"}", last)
+			 : ox_buf_addz(out, "],\"next_cursor\":null}")) < 0)
+		rc = OX_STORE_ETOOBIG;
+	if (rc == OX_STORE_ETOOBIG)
+		fail(s, rc, "query cases: result over the buffer's maximum of %zu bytes", out->max);
+done:
+	if (rc) {
+		out->len = start; /* leave out as it was */
+		if (out->data)
+			out->data[start] = '\0';
+		if (err)
+			snprintf(err, OX_STORE_ERRSZ, "%s", s->err);
+	}
+	return rc;
+}
+
+/* ---- the engine listener -------------------------------------------------------------- */
+
+static void sink_changed(void *ctx, const struct ox_case *c, enum ox_case_change what)
+{
+	struct ox_store_sink *k = ctx;
+	(void)what; /* the whole case is put whatever changed */
+	if (k->err)
+		return;
+	k->err = ox_store_put_case(k->store, c, k->params ? k->params->rules[c->rule].team : NULL);
+	if (!k->err)
+		k->puts++;
+}
+
+struct ox_case_listener ox_store_sink_listener(struct ox_store_sink *sink)
+{
+	return (struct ox_case_listener){ sink_changed, sink };
+}

@@ -1,0 +1,127 @@
+/* store.h - the case store: cases persisted in SQLite for `ordex serve` and
+ * queried by the HTTP API (GET /api/v1/cases, GET /api/v1/cases/{id}).
+ * Schema, migrations, paging and measurements: docs/store.md.
+ *
+ * Use: the writer thread that owns the engine puts every case the engine
+ * reports (ox_store_sink below is a ready-made struct ox_case_listener),
+ * inside ox_store_begin() / ox_store_commit() around a batch of events (group
+ * commit: one transaction, one fsync for many changes). The API reads with
+ * ox_store_query() and ox_store_get(), which write the same JSON shape as
+ * ox_case_to_json() (they rebuild the case and call it).
+ *
+ * Ownership and threads: ox_store_open() returns an object that
+ * ox_store_close() frees. It holds one SQLite connection and is used by one
+ * thread at a time; nothing here locks. A reader thread opens its own store
+ * on the same file (WAL: readers do not block the writer, nor it them).
+ *
+ * Errors: every function returns 0 or a negative enum ox_store_err; the
+ * message of the last failure ("what: why") is ox_store_errmsg(). Running out
+ * of memory aborts, as everywhere in ordex (util.h).
+ */
+#ifndef OX_STORE_H
+#define OX_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "case.h"
+#include "engine.h"
+#include "params.h"
+#include "util.h"
+
+/* X(enum suffix, value, message) */
+#define OX_STORE_ERRORS(X)                                              \
+	X(OK, 0, "ok")                                                  \
+	X(EINVAL, -1, "invalid argument")                               \
+	X(ENOTFOUND, -2, "case not found")                              \
+	X(EDB, -3, "database error")                                    \
+	X(ECORRUPT, -4, "stored case cannot be read")                   \
+	X(ETOOBIG, -5, "result larger than the output buffer's maximum") \
+	X(ESTATE, -6, "call out of order")                              \
+	X(ESCHEMA, -7, "database schema is newer than this ordex")
+
+enum ox_store_err {
+#define X(e, v, msg) OX_STORE_##e = v,
+	OX_STORE_ERRORS(X)
+#undef X
+};
+/* The message of an enum ox_store_err value. */
+const char *ox_store_strerror(int err);
+
+#define OX_STORE_ERRSZ 256
+#define OX_STORE_LIMIT_DEFAULT 100
+#define OX_STORE_LIMIT_MAX 1000
+#define OX_STORE_TEXT_MAX 256 /* longest order_id / sku filter value, bytes */
+
+struct ox_store;
+
+/* Open or create the database at path (":memory:" works too): WAL,
+ * synchronous=FULL, foreign keys on, then every schema migration the file
+ * does not have yet, in one transaction. On failure *out is NULL and err
+ * holds the reason. A file migrated by a newer ordex is refused
+ * (OX_STORE_ESCHEMA) rather than written with an older idea of the schema. */
+int ox_store_open(struct ox_store **out, const char *path, char *err, size_t errsz);
+void ox_store_close(struct ox_store *s); /* NULL is fine; rolls back an open transaction */
+const char *ox_store_errmsg(const struct ox_store *s);
+
+/* synchronous=FULL (true, the default: a commit survives a power cut) or
+ * NORMAL (false: survives a crash of ordex, may lose the last commits on a
+ * power cut). Not inside a transaction. */
+int ox_store_set_synchronous(struct ox_store *s, bool full);
+/* The schema version of the open database (the number of migrations). */
+int ox_store_schema_version(struct ox_store *s, int *version);
+
+/* One write transaction for many puts. Begin inside a transaction is
+ * OX_STORE_ESTATE. After a failed commit the transaction is still open: roll
+ * it back. A put outside begin/commit is its own transaction. */
+int ox_store_begin(struct ox_store *s);
+int ox_store_commit(struct ox_store *s);
+int ox_store_rollback(struct ox_store *s); /* no-op when none is open */
+
+/* Insert or replace the case (all its columns) under its id. The timeline is
+ * append-only in the engine, so only the entries the store does not have yet
+ * are inserted: putting the same case again is cheap and changes nothing.
+ * team may be NULL. Atomic: on failure the store keeps the previous version. */
+int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *team);
+
+/* The query string of GET /api/v1/cases, as received: NULL or "" = absent.
+ *   rule      a rule code ("PAY_FAILED")      status    open | auto_resolved
+ *   category  a rule category ("payment")     severity  P1 .. P4
+ *   order_id, sku   exact match (at most OX_STORE_TEXT_MAX bytes)
+ *   since     opened_at >= since: RFC 3339 ("2026-11-11T00:00:00+08:00") or
+ *             milliseconds since the epoch
+ *   limit     1 .. OX_STORE_LIMIT_MAX, default OX_STORE_LIMIT_DEFAULT
+ *   cursor    next_cursor of the previous page (opaque to clients) */
+struct ox_case_filter {
+	const char *rule, *status, *category, *severity, *order_id, *sku, *since, *limit, *cursor;
+};
+
+/* Append {"cases":[...],"next_cursor":"..."|null} to out: matching cases,
+ * newest first (descending seq), each as ox_case_to_json() writes it but
+ * without "timeline". next_cursor is null on the last page. Paging is by seq,
+ * so cases opened while a client pages do not shift its pages (they come
+ * before page one). An invalid value is OX_STORE_EINVAL with a message for
+ * the client in err ("severity: expected P1..P4, got \"P5\""). On any error
+ * out is left as it was. */
+int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+		   char err[OX_STORE_ERRSZ]);
+
+/* Append the case with its timeline, exactly as ox_case_to_json() writes it.
+ * OX_STORE_ENOTFOUND when no case has that id. On error out is unchanged. */
+int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out);
+
+/* An engine listener that puts every changed case:
+ *	struct ox_store_sink sink = { .store = st, .params = &params };
+ *	ox_engine_set_listener(e, ox_store_sink_listener(&sink));
+ * A listener cannot fail, so the first error sticks in sink.err (later puts
+ * are skipped): check it before committing, and do not acknowledge the batch
+ * if it is set. The team of a case is params->rules[rule].team. */
+struct ox_store_sink {
+	struct ox_store *store;
+	const struct ox_params *params;
+	int err;     /* 0, or the first failed put's code */
+	size_t puts; /* successful puts */
+};
+struct ox_case_listener ox_store_sink_listener(struct ox_store_sink *sink);
+
+#endif
