@@ -199,7 +199,7 @@ void oxi_case_link(struct ox_engine *e, struct ox_case *incident, struct ox_case
 	notify(e, member, OX_CHANGE_UPDATED);
 }
 
-void oxi_case_free(struct ox_case *c)
+void ox_case_release(struct ox_case *c)
 {
 	for (size_t i = 0; i < c->n_reasons; i++) {
 		free(c->reasons[i].zh);
@@ -215,6 +215,12 @@ void oxi_case_free(struct ox_case *c)
 	}
 	free(c->timeline);
 	free(c->key);
+	memset(c, 0, sizeof *c);
+}
+
+void oxi_case_free(struct ox_case *c)
+{
+	ox_case_release(c);
 	free(c);
 }
 

@@ -58,6 +58,10 @@ struct ox_case {
 	size_t n_timeline, cap_timeline;
 };
 
+/* Free what the case holds (reasons, event ids, timeline, key) and zero it;
+ * the struct itself stays the caller's. */
+void ox_case_release(struct ox_case *c);
+
 /* Append the case as one JSON object (no newline): the replay output format
  * of events.md plus team, reasons_en, event_ids, timeline. */
 void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *out);

@@ -460,26 +460,6 @@ int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *t
 
 /* ---- read ------------------------------------------------------------------------- */
 
-/* A case rebuilt from a row, so that ox_case_to_json() writes it. */
-static void case_release(struct ox_case *c)
-{
-	for (size_t i = 0; i < c->n_reasons; i++) {
-		free(c->reasons[i].zh);
-		free(c->reasons[i].en);
-	}
-	free(c->reasons);
-	for (size_t i = 0; i < c->n_event_ids; i++)
-		free(c->event_ids[i]);
-	free(c->event_ids);
-	for (size_t i = 0; i < c->n_timeline; i++) {
-		free(c->timeline[i].event_id);
-		free(c->timeline[i].note);
-	}
-	free(c->timeline);
-	free(c->key);
-	memset(c, 0, sizeof *c);
-}
-
 static char *col_strdup(sqlite3_stmt *q, int col)
 {
 	const unsigned char *z = sqlite3_column_text(q, col);
@@ -558,7 +538,7 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	}
 	c->cap_event_ids = c->n_event_ids;
 	if (bad) {
-		case_release(c);
+		ox_case_release(c);
 		return fail(s, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons or event_ids", id);
 	}
 	return 0;
@@ -632,7 +612,7 @@ int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out)
 				rc = fail(s, OX_STORE_ETOOBIG, "case \"%s\": %zu bytes over the buffer's maximum",
 					  c.id, s->one.len);
 		}
-		case_release(&c);
+		ox_case_release(&c);
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -806,7 +786,7 @@ int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox
 			break;
 		render(s, q, &c, false);
 		last = c.seq;
-		case_release(&c);
+		ox_case_release(&c);
 		if ((n && ox_buf_addz(out, ",") < 0) || ox_buf_add(out, s->one.data, s->one.len) < 0)
 			rc = OX_STORE_ETOOBIG;
 		n++;
