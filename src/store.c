@@ -54,6 +54,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX cases_order ON cases (order_id) WHERE order_id IS NOT NULL;"
 	"CREATE INDEX cases_sku ON cases (sku) WHERE sku IS NOT NULL;"
 	"CREATE INDEX cases_opened ON cases (opened_at);",
+	/* 2: named counters of the daemon, e.g. the event-log seq up to which
+	 * every case change is in this store (restart replays only the rest). */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -91,7 +94,10 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
 	X(GET, "SELECT " CASE_COLS " FROM cases WHERE case_id = ?1")                              \
 	X(TL_GET, "SELECT at, action, event_id, note FROM case_timeline WHERE case_id = ?1 ORDER BY n") \
-	X(VERSION, "SELECT version FROM schema_version")
+	X(VERSION, "SELECT version FROM schema_version")                                         \
+	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                                      \
+	X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2)"                               \
+		    " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
 enum stmt_id {
 #define X(name, sql) ST_##name,
@@ -310,6 +316,29 @@ int ox_store_set_synchronous(struct ox_store *s, bool full)
 int ox_store_schema_version(struct ox_store *s, int *v)
 {
 	return version(s, v);
+}
+
+int ox_store_meta_get(struct ox_store *s, const char *key, int64_t *value)
+{
+	sqlite3_stmt *q = stmt(s, ST_META_GET);
+	if (!q)
+		return OX_STORE_EDB;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	*value = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, "meta");
+}
+
+int ox_store_meta_set(struct ox_store *s, const char *key, int64_t value)
+{
+	sqlite3_stmt *q = stmt(s, ST_META_SET);
+	if (!q)
+		return OX_STORE_EDB;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, value);
+	return run(s, q, "meta");
 }
 
 /* ---- transactions ---------------------------------------------------------------- */

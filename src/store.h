@@ -71,6 +71,13 @@ int ox_store_set_synchronous(struct ox_store *s, bool full);
 /* The schema version of the open database (the number of migrations). */
 int ox_store_schema_version(struct ox_store *s, int *version);
 
+/* Named integers kept with the cases (a missing key reads as 0), so that
+ * they commit atomically with the case changes they describe. The daemon
+ * keeps "applied_seq" there: the event-log seq up to which every case
+ * change is stored. */
+int ox_store_meta_get(struct ox_store *s, const char *key, int64_t *value);
+int ox_store_meta_set(struct ox_store *s, const char *key, int64_t value);
+
 /* One write transaction for many puts. Begin inside a transaction is
  * OX_STORE_ESTATE. After a failed commit the transaction is still open: roll
  * it back. A put outside begin/commit is its own transaction. */

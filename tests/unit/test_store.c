@@ -247,12 +247,37 @@ static int query(struct fx *f, const struct ox_case_filter *flt, struct ox_buf *
 
 /* ---- tests ------------------------------------------------------------------------ */
 
+/* meta values commit with the transaction around them and survive a reopen */
+static void test_meta(void **state)
+{
+	struct fx *f = *state;
+	int64_t v = -1;
+	assert_int_equal(ox_store_meta_get(f->s, "applied_seq", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(ox_store_begin(f->s), 0);
+	assert_int_equal(ox_store_meta_set(f->s, "applied_seq", 41), 0);
+	assert_int_equal(ox_store_rollback(f->s), 0);
+	assert_int_equal(ox_store_meta_get(f->s, "applied_seq", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(ox_store_begin(f->s), 0);
+	assert_int_equal(ox_store_meta_set(f->s, "applied_seq", 42), 0);
+	assert_int_equal(ox_store_meta_set(f->s, "applied_seq", 1LL << 40), 0);
+	assert_int_equal(ox_store_commit(f->s), 0);
+	ox_store_close(f->s);
+	char err[256];
+	assert_int_equal(ox_store_open(&f->s, f->path, err, sizeof err), 0);
+	assert_int_equal(ox_store_meta_get(f->s, "applied_seq", &v), 0);
+	assert_int_equal(v, 1LL << 40);
+	assert_int_equal(ox_store_meta_get(f->s, "other", &v), 0);
+	assert_int_equal(v, 0);
+}
+
 static void test_open_creates_schema(void **state)
 {
 	struct fx *f = *state;
 	int v = -1;
 	assert_int_equal(ox_store_schema_version(f->s, &v), 0);
-	assert_int_equal(v, 1);
+	assert_int_equal(v, 2);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	sqlite3_stmt *q;
@@ -535,7 +560,7 @@ static void test_reopen(void **state)
 		assert_int_equal(ox_store_open(&f->s, f->path, err, sizeof err), 0);
 		int v = 0;
 		assert_int_equal(ox_store_schema_version(f->s, &v), 0);
-		assert_int_equal(v, 1);
+		assert_int_equal(v, 2);
 		assert_int_equal(query(f, &all, &after), 0);
 		assert_string_equal(before.data, after.data);
 		for (size_t k = 0; k < ox_engine_case_count(f->e); k++) {
@@ -683,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_filters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_listener_sink, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_output_limit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_meta, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
