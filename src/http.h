@@ -1,0 +1,89 @@
+/* http.h - the HTTP server of `ordex serve`: libmicrohttpd underneath, a
+ * table of routes above.
+ *
+ * Requests are served by a pool of threads (epoll). A route's start()
+ * runs once the whole body has arrived (bodies are limited per route: a
+ * larger one is answered 413 without reading it all). start() either writes
+ * the response into the request (status, out) and returns OX_HTTP_DONE, or
+ * parks the request with ox_http_suspend() and returns OX_HTTP_SUSPENDED,
+ * handing work to another thread; that thread calls ox_http_resume() when
+ * done, and finish() then writes the response on an HTTP thread. A parked
+ * request costs no thread, so a slow writer never ties up the server and a
+ * slow client never ties up the writer.
+ */
+#ifndef OX_HTTP_H
+#define OX_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct MHD_Connection;
+struct ox_http;
+struct ox_http_req;
+
+enum ox_http_step { OX_HTTP_DONE, OX_HTTP_SUSPENDED };
+
+struct ox_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/cases/{id}": at most one {param}, the last segment */
+	enum ox_http_step (*start)(void *ctx, struct ox_http_req *r);
+	void (*finish)(void *ctx, struct ox_http_req *r); /* after a suspension; may be NULL */
+	size_t body_max;                                   /* 0: no body accepted */
+};
+
+struct ox_http_req {
+	struct ox_http *server;
+	struct MHD_Connection *conn;
+	const struct ox_route *route;
+	const char *method, *path;
+	char param[256];   /* the {param} segment, percent-decoded */
+	struct ox_buf body;
+
+	/* The response. */
+	int status;
+	struct ox_buf out;
+	const char *content_type; /* default application/json */
+	unsigned retry_after;     /* seconds; 0: no Retry-After header */
+
+	void *state; /* the route's own, freed by its free_state */
+	void (*free_state)(void *state);
+
+	/* http.c's own */
+	int phase;
+	bool too_large;
+};
+
+/* Query-string and header values (NULL when absent). */
+const char *ox_http_query(struct ox_http_req *r, const char *key);
+const char *ox_http_header(struct ox_http_req *r, const char *key);
+
+/* Answer {"error":error,"detail":detail} (detail NULL: null). */
+void ox_http_error(struct ox_http_req *r, int status, const char *error, const char *detail);
+
+/* Park the request before handing it to another thread (call from start()),
+ * and wake it from that thread when the work is done. */
+void ox_http_suspend(struct ox_http_req *r);
+void ox_http_resume(struct ox_http_req *r);
+
+struct ox_http_opts {
+	const char *listen;        /* "HOST:PORT", "[v6]:PORT"; port 0 picks a free one */
+	unsigned threads;          /* HTTP threads (2) */
+	unsigned max_connections;  /* 1024 */
+	unsigned timeout_s;        /* idle connection timeout (30) */
+	double rate_limit;         /* requests/s per client address; 0 = none */
+	const struct ox_route *routes;
+	size_t n_routes;
+	void *ctx;                 /* passed to the routes */
+	struct ox_metrics *metrics;
+};
+
+/* Start serving. Returns NULL with the reason in err. */
+struct ox_http *ox_http_start(const struct ox_http_opts *o, char *err, size_t errsz);
+unsigned ox_http_port(struct ox_http *h);
+/* Stop accepting connections (the first step of a shutdown). */
+void ox_http_quiesce(struct ox_http *h);
+void ox_http_stop(struct ox_http *h);
+
+#endif

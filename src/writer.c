@@ -1,0 +1,452 @@
+/* writer.c - see writer.h. */
+#include "writer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "engine.h"
+#include "event.h"
+#include "orderidx.h"
+#include "store.h"
+
+/* A log record is an accepted event's raw JSON text, or a wall-clock tick:
+ * TICK_MARK followed by the new clock in decimal ms. JSON never starts with
+ * that byte, so one byte tells them apart. */
+#define TICK_MARK 'T'
+#define APPLIED_SEQ "applied_seq"
+
+struct ox_writer {
+	struct ox_writer_opts o;
+	struct ox_evlog *log;
+	struct ox_store *store;
+	struct ox_engine *engine;
+	struct ox_orderidx *orders;
+	struct ox_decoder *dec;
+	struct ox_store_sink sink;
+	struct ox_case_listener store_listener;
+	bool store_on;       /* off while replaying what the store already has */
+	int64_t applied_seq; /* the store has every case change up to this log seq */
+	ox_time last_tick;   /* wall-clock ms of the last tick */
+	char msg[512];       /* why the writer failed */
+
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct ox_job *head, *tail; /* the queue, under mu */
+	size_t queued_events, queued_jobs;
+	bool stopping;
+	atomic_bool failed;
+};
+
+void ox_job_release(struct ox_job *job)
+{
+	ox_buf_release(&job->text);
+	free(job->ends);
+	free(job->seqs);
+	job->ends = NULL;
+	job->seqs = NULL;
+	job->n_records = 0;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Stop for good: what failed ("event log"), and why. */
+static void fail(struct ox_writer *w, const char *part, const char *why)
+{
+	if (!atomic_load(&w->failed)) {
+		snprintf(w->msg, sizeof w->msg, "%s: %s", part, why);
+		fprintf(stderr, "ordex serve: writer stopped: %s\n", w->msg);
+	}
+	atomic_store(&w->failed, true);
+}
+
+bool ox_writer_failed(struct ox_writer *w)
+{
+	return atomic_load(&w->failed);
+}
+
+/* ---- applying records ------------------------------------------------------ */
+
+static void case_changed(void *ctx, const struct ox_case *c, enum ox_case_change what)
+{
+	struct ox_writer *w = ctx;
+	if (!w->store_on)
+		return;
+	w->store_listener.changed(w->store_listener.ctx, c, what);
+	if (w->o.metrics) {
+		OX_METRIC_ADD(w->o.metrics, cases_updated, 1);
+		if (what == OX_CHANGE_OPENED)
+			OX_METRIC_ADD(w->o.metrics, cases_opened[c->rule], 1);
+	}
+}
+
+/* Apply an event already in the log at seq (decoded in ev). */
+static void apply_event(struct ox_writer *w, const struct ox_event *ev, uint64_t seq)
+{
+	if (ev->order_id.len)
+		ox_orderidx_add(w->orders, ev->order_id.s, ev->order_id.len, seq);
+	ox_engine_apply(w->engine, ev);
+}
+
+static int parse_tick(const char *p, size_t len, ox_time *t)
+{
+	char buf[24];
+	if (len < 2 || len - 1 >= sizeof buf)
+		return -1;
+	memcpy(buf, p + 1, len - 1);
+	buf[len - 1] = '\0';
+	char *end;
+	errno = 0;
+	long long v = strtoll(buf, &end, 10);
+	if (errno || *end || end == buf)
+		return -1;
+	*t = (ox_time)v;
+	return 0;
+}
+
+static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
+{
+	struct ox_writer *w = ctx;
+	w->store_on = (int64_t)seq > w->applied_seq;
+	if (p[0] == TICK_MARK) {
+		ox_time t;
+		if (parse_tick(p, len, &t) < 0) {
+			snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad tick record", seq);
+			return -1;
+		}
+		ox_engine_advance(w->engine, t);
+		w->last_tick = t;
+		return 0;
+	}
+	struct ox_event ev;
+	char err[OX_ERR_BUFSZ];
+	if (ox_decode(w->dec, p, len, &ev, err) < 0) {
+		/* It decoded when it was accepted: the decoder changed since. */
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": no longer decodes: %s", seq, err);
+		return -1;
+	}
+	apply_event(w, &ev, seq);
+	return 0;
+}
+
+/* ---- the group commit ---------------------------------------------------- */
+
+static int append(struct ox_writer *w, const char *p, size_t len, uint64_t *seq)
+{
+	int rc = ox_evlog_append(w->log, p, len, seq);
+	if (rc == OX_EVLOG_EFULL && (rc = ox_evlog_commit(w->log)) == 0)
+		rc = ox_evlog_append(w->log, p, len, seq);
+	if (rc)
+		fail(w, "event log", ox_evlog_errmsg(w->log));
+	return rc;
+}
+
+static void ingest(struct ox_writer *w, struct ox_job *job)
+{
+	for (size_t i = 0; i < job->n && !ox_writer_failed(w); i++) {
+		struct ox_event ev;
+		char err[OX_ERR_BUFSZ];
+		uint64_t seq;
+		if (ox_decode(w->dec, job->events[i].s, job->events[i].len, &ev, err) < 0) {
+			fail(w, "an event that validated does not decode", err); /* a bug */
+			return;
+		}
+		if (ox_engine_seen(w->engine, ev.id)) {
+			job->duplicates++;
+			continue;
+		}
+		if (append(w, ev.raw.s, ev.raw.len, &seq))
+			return;
+		apply_event(w, &ev, seq);
+		job->accepted++;
+	}
+}
+
+/* In wall-clock mode, move event time to now once a tick period passed. */
+static void maybe_tick(struct ox_writer *w)
+{
+	if (!w->o.wall_clock)
+		return;
+	int64_t now = wall_ms();
+	ox_time clock = ox_engine_clock(w->engine);
+	if (now - w->last_tick < (int64_t)w->o.tick_ms || (clock != OX_TIME_NONE && now <= clock))
+		return;
+	char rec[24];
+	int n = snprintf(rec, sizeof rec, "%c%" PRId64, TICK_MARK, now);
+	uint64_t seq;
+	if (append(w, rec, (size_t)n, &seq))
+		return;
+	ox_engine_advance(w->engine, now);
+	w->last_tick = now;
+	if (w->o.metrics)
+		OX_METRIC_ADD(w->o.metrics, ticks, 1);
+}
+
+static void read_order(struct ox_writer *w, struct ox_job *job)
+{
+	size_t n;
+	const uint64_t *seqs = ox_orderidx_get(w->orders, job->order_id.s, job->order_id.len, &n);
+	ox_buf_init(&job->text, SIZE_MAX);
+	job->ends = ox_xcalloc(n ? n : 1, sizeof *job->ends);
+	job->seqs = ox_xcalloc(n ? n : 1, sizeof *job->seqs);
+	for (size_t i = 0; i < n; i++) {
+		int rc = ox_evlog_read(w->log, seqs[i], &job->text);
+		if (rc == OX_EVLOG_ENOTFOUND)
+			continue; /* compacted away */
+		if (rc) {
+			job->status = 500;
+			return;
+		}
+		job->seqs[job->n_records] = seqs[i];
+		job->ends[job->n_records++] = job->text.len;
+	}
+}
+
+static void publish(struct ox_writer *w)
+{
+	struct ox_metrics *m = w->o.metrics;
+	if (!m)
+		return;
+	struct ox_engine_stats st;
+	ox_engine_stats(w->engine, &st);
+	OX_METRIC_SET(m, durable_seq, ox_evlog_durable_seq(w->log));
+	OX_METRIC_SET(m, orders, st.orders);
+	OX_METRIC_SET(m, cases_open, st.cases_open);
+	OX_METRIC_SET(m, deadlines_pending, st.deadlines_pending);
+	ox_time clock = ox_engine_clock(w->engine);
+	OX_METRIC_SET(m, event_clock_ms, clock == OX_TIME_NONE ? 0 : clock);
+}
+
+/* Everything the group did is durable once the log commit returns; the store
+ * commit after it only records the case changes (a restart redoes them from
+ * the log if it fails), so a group whose log commit succeeded is acknowledged
+ * even when the store then fails. */
+static void run_group(struct ox_writer *w, struct ox_job *jobs)
+{
+	uint64_t t0 = mono_us();
+	bool logged = false;
+	if (!ox_writer_failed(w) && ox_store_begin(w->store))
+		fail(w, "case store", ox_store_errmsg(w->store));
+	for (struct ox_job *j = jobs; j && !ox_writer_failed(w); j = j->next)
+		if (j->kind == OX_JOB_EVENTS)
+			ingest(w, j);
+	if (!ox_writer_failed(w))
+		maybe_tick(w);
+	if (!ox_writer_failed(w)) {
+		if (ox_evlog_commit(w->log))
+			fail(w, "event log", ox_evlog_errmsg(w->log));
+		else
+			logged = true;
+	}
+	if (logged) {
+		int64_t durable = (int64_t)ox_evlog_durable_seq(w->log);
+		if (w->sink.err || ox_store_meta_set(w->store, APPLIED_SEQ, durable) ||
+		    ox_store_commit(w->store))
+			fail(w, "case store", ox_store_errmsg(w->store));
+		else
+			w->applied_seq = durable;
+	}
+	ox_store_rollback(w->store); /* after a failure: a no-op otherwise */
+	if (w->o.metrics && logged) {
+		OX_METRIC_ADD(w->o.metrics, commits, 1);
+		ox_metrics_commit(w->o.metrics, mono_us() - t0);
+	}
+	publish(w);
+	for (struct ox_job *j = jobs, *next; j; j = next) {
+		next = j->next;
+		if (!logged) {
+			j->status = 503;
+			j->accepted = j->duplicates = 0;
+		} else if (j->kind == OX_JOB_ORDER) {
+			read_order(w, j);
+		} else if (w->o.metrics) {
+			OX_METRIC_ADD(w->o.metrics, events_accepted, j->accepted);
+			OX_METRIC_ADD(w->o.metrics, events_duplicate, j->duplicates);
+		}
+		j->done(j);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct ox_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->head && !w->stopping) {
+			if (!w->o.wall_clock) {
+				pthread_cond_wait(&w->cv, &w->mu);
+				continue;
+			}
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += (long)w->o.tick_ms % 1000 * 1000000L;
+			until.tv_sec += (time_t)(w->o.tick_ms / 1000) + until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT)
+				break;
+		}
+		struct ox_job *jobs = w->head;
+		bool stop = w->stopping && !jobs;
+		w->head = w->tail = NULL;
+		w->queued_events = w->queued_jobs = 0;
+		if (w->o.metrics) {
+			OX_METRIC_SET(w->o.metrics, queue_events, 0);
+			OX_METRIC_SET(w->o.metrics, queue_requests, 0);
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (stop)
+			return NULL;
+		run_group(w, jobs);
+		pthread_mutex_lock(&w->mu);
+	}
+}
+
+int ox_writer_submit(struct ox_writer *w, struct ox_job *job)
+{
+	job->status = 0;
+	job->accepted = job->duplicates = 0;
+	job->next = NULL;
+	size_t n = job->kind == OX_JOB_EVENTS ? job->n : 0;
+	pthread_mutex_lock(&w->mu);
+	/* One job larger than the queue still goes alone, or it never could. */
+	bool full = w->queued_jobs && w->queued_events + n > w->o.queue_max_events;
+	if (w->stopping || full || ox_writer_failed(w)) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	w->queued_events += n;
+	w->queued_jobs++;
+	if (w->o.metrics) {
+		OX_METRIC_SET(w->o.metrics, queue_events, w->queued_events);
+		OX_METRIC_SET(w->o.metrics, queue_requests, w->queued_jobs);
+	}
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* ---- start and stop ------------------------------------------------------- */
+
+static void close_parts(struct ox_writer *w)
+{
+	ox_evlog_close(w->log);
+	ox_store_close(w->store);
+	ox_engine_free(w->engine);
+	ox_orderidx_free(w->orders);
+	ox_decoder_free(w->dec);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+}
+
+static int open_parts(struct ox_writer *w, char *err, size_t errsz)
+{
+	char path[4096];
+	if (mkdir(w->o.data_dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errsz, "%s: %s", w->o.data_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/cases.db", w->o.data_dir);
+	if (ox_store_open(&w->store, path, err, errsz))
+		return -1;
+	/* The log is the record of truth; the store is redone from it after a
+	 * crash, so it need not fsync every commit (NORMAL survives a crash of
+	 * ordex and stays consistent after a power cut). */
+	if (ox_store_set_synchronous(w->store, false) || ox_store_meta_get(w->store, APPLIED_SEQ, &w->applied_seq) ||
+	    ox_store_begin(w->store)) {
+		snprintf(err, errsz, "%s: %s", path, ox_store_errmsg(w->store));
+		return -1;
+	}
+	w->sink = (struct ox_store_sink){ .store = w->store, .params = w->o.params };
+	w->store_listener = ox_store_sink_listener(&w->sink);
+	ox_engine_set_listener(w->engine, (struct ox_case_listener){ case_changed, w });
+
+	snprintf(path, sizeof path, "%s/events", w->o.data_dir);
+	struct ox_evlog_opts lo = { .sync = w->o.sync };
+	w->msg[0] = '\0';
+	uint64_t t0 = mono_us();
+	int rc = ox_evlog_open(&w->log, path, &lo, replay_record, w, err, errsz);
+	if (rc) {
+		if (rc == OX_EVLOG_EREPLAY && w->msg[0])
+			snprintf(err, errsz, "%s: %s", path, w->msg);
+		return -1;
+	}
+	int64_t durable = (int64_t)ox_evlog_durable_seq(w->log);
+	if (w->sink.err || ox_store_meta_set(w->store, APPLIED_SEQ, durable) || ox_store_commit(w->store)) {
+		snprintf(err, errsz, "case store: %s", ox_store_errmsg(w->store));
+		return -1;
+	}
+	w->store_on = true;
+	const struct ox_evlog_recovery *r = ox_evlog_recovery(w->log);
+	fprintf(stderr, "ordex serve: replayed %" PRIu64 " records from %" PRIu64 " segments in %.2f s",
+		r->records, r->segments, (double)(mono_us() - t0) / 1e6);
+	if (r->torn_bytes)
+		fprintf(stderr, "; cut a torn tail of %" PRIu64 " bytes (%s)", r->torn_bytes, r->torn_reason);
+	fprintf(stderr, "; cases stored up to record %" PRId64 "\n", w->applied_seq);
+	w->applied_seq = durable;
+	return 0;
+}
+
+struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, size_t errsz)
+{
+	struct ox_writer *w = ox_xcalloc(1, sizeof *w);
+	w->o = *o;
+	if (!w->o.tick_ms)
+		w->o.tick_ms = 1000;
+	if (!w->o.queue_max_events)
+		w->o.queue_max_events = 1000000;
+	struct ox_limits limits = ox_limits_default();
+	w->dec = ox_decoder_new(&limits);
+	w->engine = ox_engine_new(o->params, o->blacklist);
+	w->orders = ox_orderidx_new();
+	w->last_tick = INT64_MIN / 2;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (open_parts(w, err, errsz) < 0) {
+		close_parts(w);
+		return NULL;
+	}
+	publish(w);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		snprintf(err, errsz, "cannot start the writer thread");
+		close_parts(w);
+		return NULL;
+	}
+	return w;
+}
+
+int ox_writer_stop(struct ox_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	int rc = ox_writer_failed(w) ? -1 : 0;
+	close_parts(w);
+	return rc;
+}

@@ -1,0 +1,90 @@
+/* writer.h - the single writer of `ordex serve`: the one thread that owns the
+ * event log, the engine and the case store's write connection.
+ *
+ * HTTP threads submit jobs and are called back when a job is done. The writer
+ * takes every job waiting at once and handles them as one group: the events
+ * of all of them are checked for duplicates, appended to the log and applied
+ * to the engine; then one log commit (one fdatasync) makes them durable, one
+ * store transaction records the case changes, and only then is every job of
+ * the group completed (acknowledged). See docs/serve.md.
+ *
+ * On start the log is replayed into a fresh engine (and the case changes the
+ * store lacks are written), so after a crash or kill -9 the engine is where
+ * the last durable record left it. In wall-clock mode the writer also
+ * advances event time from the real clock, and logs each such tick so that a
+ * replay reaches the same state.
+ */
+#ifndef OX_WRITER_H
+#define OX_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blacklist.h"
+#include "evlog.h"
+#include "metrics.h"
+#include "params.h"
+#include "util.h"
+
+enum ox_job_kind {
+	OX_JOB_EVENTS, /* ingest: events[0..n) */
+	OX_JOB_ORDER,  /* read the logged events of order_id */
+};
+
+struct ox_job {
+	enum ox_job_kind kind;
+	/* OX_JOB_EVENTS: validated raw events (ingest.h), not copied */
+	const struct ox_str *events;
+	size_t n;
+	/* OX_JOB_ORDER */
+	struct ox_str order_id;
+
+	/* Results, valid in done(). status is 0, or the HTTP status to answer
+	 * (503: the writer failed or is stopping; nothing of the job is durable). */
+	int status;
+	size_t accepted, duplicates;
+	struct ox_buf text;  /* OX_JOB_ORDER: the records, back to back */
+	size_t *ends;        /* record i is text[ends[i-1] .. ends[i]) */
+	uint64_t *seqs;      /* and its log seq */
+	size_t n_records;
+
+	/* Called on the writer thread once the job is done; must not block. */
+	void (*done)(struct ox_job *job);
+	void *ctx;
+	struct ox_job *next; /* the writer's queue */
+};
+
+/* Free what the writer put in a job's results. */
+void ox_job_release(struct ox_job *job);
+
+struct ox_writer_opts {
+	const char *data_dir;       /* holds events/ (the log) and cases.db */
+	const struct ox_params *params;
+	const struct ox_blacklist *blacklist;
+	bool wall_clock;            /* advance event time from the real clock too */
+	unsigned tick_ms;           /* wall-clock tick period (1000) */
+	size_t queue_max_events;    /* events waiting before submits are refused (1,000,000) */
+	enum ox_evlog_sync sync;
+	struct ox_metrics *metrics; /* may be NULL */
+};
+
+struct ox_writer;
+
+/* Open the data directory, replay the log and start the thread. Returns NULL
+ * with the reason in err. Prints what recovery found to stderr. */
+struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, size_t errsz);
+
+/* Queue a job. Returns 0, or -1 when the queue is full or the writer is
+ * stopping or failed (the caller answers 503 with Retry-After). */
+int ox_writer_submit(struct ox_writer *w, struct ox_job *job);
+
+/* True after a log or store failure: the daemon must stop (and a restart
+ * recovers from the log). */
+bool ox_writer_failed(struct ox_writer *w);
+
+/* Stop taking jobs, finish (or fail with 503) the queued ones, stop the
+ * thread, close everything. Returns 0, or -1 when the writer had failed. */
+int ox_writer_stop(struct ox_writer *w);
+
+#endif
