@@ -1,23 +1,53 @@
 #!/usr/bin/env bash
-# The newcomer's first run: simulate a shop day around Double 11 midnight,
-# run detection over it, and print what ordex found.
+# The newcomer's first run: `ordex serve` on http://127.0.0.1:8080 with a
+# demo shop. The simulator writes a realistic day of 20,000 orders starting
+# now (with its deliveries over the following days), and `ordex push` plays
+# it into the daemon an hour of event time per second, so cases appear at
+# once. Ctrl-C stops.
 set -euo pipefail
 ordex=${1:-build/ordex}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-"$ordex" sim --orders 20000 --start 2026-11-10T12:00:00+08:00 --hours 24 --seed 11 \
-	--out "$dir/day.ndjson" --labels "$dir/labels.ndjson"
-echo "simulated $(wc -l < "$dir/day.ndjson") events of 20000 orders; detecting..."
-"$ordex" replay "$dir/day.ndjson" --blacklist "$dir/labels.ndjson.blacklist" --stats --summary
+listen=${ORDEX_LISTEN:-127.0.0.1:8080}
+data=${ORDEX_DEMO_DATA:-data/demo}
+url="http://$listen"
+work=$(mktemp -d)
+serve_pid=""
+cleanup() {
+	[ -z "$serve_pid" ] || kill "$serve_pid" 2>/dev/null || true
+	[ -z "$serve_pid" ] || wait "$serve_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+start=$(TZ=Asia/Shanghai date +%Y-%m-%dT%H:%M:%S+08:00)
+"$ordex" sim --orders 20000 --start "$start" --hours 24 --seed 11 \
+	--out "$work/day.ndjson" --labels "$work/labels.ndjson"
+echo "simulated $(wc -l < "$work/day.ndjson") events of a shop day from $start"
+
+# A fresh demo each time: the same simulated ids would be duplicates.
+rm -rf "$data"
+mkdir -p "$(dirname "$data")"
+"$ordex" serve --data "$data" --listen "$listen" --blacklist "$work/labels.ndjson.blacklist" &
+serve_pid=$!
+for _ in $(seq 50); do
+	curl -fs "$url/healthz" >/dev/null 2>&1 && break
+	kill -0 "$serve_pid" 2>/dev/null || { echo "ordex serve did not start" >&2; exit 1; }
+	sleep 0.1
+done
+
+cat <<EOM
+
+ordex is serving on $url while the day streams in. Try:
+  curl -s '$url/api/v1/cases?limit=5'
+  curl -s '$url/api/v1/cases?category=payment&status=open'
+  curl -s '$url/api/v1/orders/ORDER_ID'
+  curl -s  $url/metrics | grep ordex_cases_opened_total
+Ctrl-C stops the daemon (its data stays in $data).
+
+EOM
+"$ordex" push "$work/day.ndjson" --url "$url" --speed 3600 --batch 2000
 echo
-echo "a few of the cases (full JSON: $ordex replay FILE):"
-"$ordex" replay "$dir/day.ndjson" --blacklist "$dir/labels.ndjson.blacklist" 2>/dev/null |
-	node -e '
-		const lines = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean).map(JSON.parse);
-		const seen = new Set();
-		for (const c of lines) {
-			if (seen.has(c.category) || seen.size >= 6) continue;
-			seen.add(c.category);
-			console.log(`  ${c.case_id} ${c.severity} ${c.rule} ${c.order_id ?? c.sku ?? c.group} ${c.opened_at} ${c.status}`);
-			console.log(`      ${c.reasons[0]}`);
-		}'
+echo "the stream is in. Cases opened by rule:"
+curl -s "$url/metrics" | awk -F'[{}" ]+' '/^ordex_cases_opened_total/ && $NF > 0 { printf "  %-22s %s\n", $3, $NF }'
+echo "still serving on $url; Ctrl-C stops."
+wait "$serve_pid"

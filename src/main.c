@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "push.h"
 #include "replay.h"
 #include "serve.h"
 #include "sim.h"
@@ -25,6 +26,7 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "serve", ox_cmd_serve, "run the daemon: HTTP ingest, detection, cases, query API" },
+	{ "push", ox_cmd_push, "send an event stream to a running daemon, optionally paced" },
 	{ "replay", ox_cmd_replay, "run detection over an event stream, print the cases" },
 	{ "sim", ox_cmd_sim, "generate a realistic shop event stream with ground truth" },
 	{ "bench", ox_cmd_bench, "measure decoding and detection throughput on an event file" },
