@@ -28,7 +28,7 @@ struct ox_writer {
 	struct ox_store *store;
 	struct ox_engine *engine;
 	struct ox_orderidx *orders;
-	struct ox_decoder *dec;
+	struct ox_decoder *dec[2]; /* two: one event decoded ahead (ingest) */
 	struct ox_store_sink sink;
 	struct ox_case_listener store_listener;
 	bool store_on;       /* off while replaying what the store already has */
@@ -139,7 +139,7 @@ static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 	}
 	struct ox_event ev;
 	char err[OX_ERR_BUFSZ];
-	if (ox_decode(w->dec, p, len, &ev, err) < 0) {
+	if (ox_decode(w->dec[0], p, len, &ev, err) < 0) {
 		/* It decoded when it was accepted: the decoder changed since. */
 		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": no longer decodes: %s", seq, err);
 		return -1;
@@ -160,23 +160,40 @@ static int append(struct ox_writer *w, const char *p, size_t len, uint64_t *seq)
 	return rc;
 }
 
+/* Decode event i of the job into ev with decoder k, and start fetching the
+ * table slots applying it will touch (as src/feed.c does for replay): they
+ * are far larger than the cache, so the misses overlap with the work on the
+ * event before. */
+static int decode_ahead(struct ox_writer *w, const struct ox_job *job, size_t i, int k, struct ox_event *ev)
+{
+	char err[OX_ERR_BUFSZ];
+	if (ox_decode(w->dec[k], job->events[i].s, job->events[i].len, ev, err) < 0) {
+		fail(w, "an event that validated does not decode", err); /* a bug */
+		return -1;
+	}
+	ox_engine_prefetch(w->engine, ev);
+	if (ev->order_id.len)
+		ox_orderidx_prefetch(w->orders, ev->order_id.s, ev->order_id.len);
+	return 0;
+}
+
 static void ingest(struct ox_writer *w, struct ox_job *job)
 {
-	for (size_t i = 0; i < job->n && !ox_writer_failed(w); i++) {
-		struct ox_event ev;
-		char err[OX_ERR_BUFSZ];
-		uint64_t seq;
-		if (ox_decode(w->dec, job->events[i].s, job->events[i].len, &ev, err) < 0) {
-			fail(w, "an event that validated does not decode", err); /* a bug */
+	struct ox_event ev[2];
+	int k = 0;
+	if (job->n == 0 || decode_ahead(w, job, 0, k, &ev[k]) < 0)
+		return;
+	for (size_t i = 0; i < job->n; i++, k ^= 1) {
+		if (i + 1 < job->n && decode_ahead(w, job, i + 1, k ^ 1, &ev[k ^ 1]) < 0)
 			return;
-		}
-		if (ox_engine_seen(w->engine, ev.id)) {
+		uint64_t seq;
+		if (ox_engine_seen(w->engine, ev[k].id)) {
 			job->duplicates++;
 			continue;
 		}
-		if (append(w, ev.raw.s, ev.raw.len, &seq))
+		if (append(w, ev[k].raw.s, ev[k].raw.len, &seq))
 			return;
-		apply_event(w, &ev, seq);
+		apply_event(w, &ev[k], seq);
 		job->accepted++;
 	}
 }
@@ -357,7 +374,8 @@ static void close_parts(struct ox_writer *w)
 	ox_store_close(w->store);
 	ox_engine_free(w->engine);
 	ox_orderidx_free(w->orders);
-	ox_decoder_free(w->dec);
+	ox_decoder_free(w->dec[0]);
+	ox_decoder_free(w->dec[1]);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	free(w);
@@ -420,7 +438,8 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	if (!w->o.queue_max_events)
 		w->o.queue_max_events = 1000000;
 	struct ox_limits limits = ox_limits_default();
-	w->dec = ox_decoder_new(&limits);
+	w->dec[0] = ox_decoder_new(&limits);
+	w->dec[1] = ox_decoder_new(&limits);
 	w->engine = ox_engine_new(o->params, o->blacklist);
 	w->orders = ox_orderidx_new();
 	w->last_tick = INT64_MIN / 2;
