@@ -111,6 +111,13 @@ static void mark_order(struct ox_engine *e, const struct ox_case *c, bool open)
 		o->open_cases &= ~(1u << c->rule);
 }
 
+static void add_reasons(struct ox_case *c, const struct oxi_fire *f, const char *zh, const char *en)
+{
+	oxi_case_add_reason(c, zh, en);
+	for (size_t i = 0; i < f->n_more; i++)
+		oxi_case_add_reason(c, f->more_zh[i], f->more_en[i]);
+}
+
 struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const char *zh, const char *en)
 {
 	const struct ox_rule_setting *rs = &e->p->rules[f->rule];
@@ -120,7 +127,7 @@ struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const ch
 	struct ox_case *c = oxi_open_case(e, f->rule, f->key);
 	if (c) {
 		add_timeline(c, f->at, OX_ACT_FIRED_AGAIN, f->ev, zh);
-		oxi_case_add_reason(c, zh, en);
+		add_reasons(c, f, zh, en);
 		add_event_id(c, f->ev);
 		if (severity < c->severity)
 			c->severity = severity; /* a graver firing raises the case */
@@ -136,7 +143,7 @@ struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const ch
 	c->key = ox_xstrndup(f->key, strlen(f->key));
 	c->opened_at = f->at;
 	c->resolved_at = OX_TIME_NONE;
-	oxi_case_add_reason(c, zh, en);
+	add_reasons(c, f, zh, en);
 	add_event_id(c, f->ev);
 	add_timeline(c, f->at, OX_ACT_OPENED, f->ev, NULL);
 	*OXI_PUSH(e->cases) = c;

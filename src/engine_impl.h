@@ -240,6 +240,10 @@ struct oxi_fire {
 	ox_time at;
 	const struct ox_event *ev;
 	int severity; /* 0: the rule's configured severity */
+	/* Reasons after the first, added before anyone is told of the case:
+	 * the listener (the daemon's store) sees the case once, complete. */
+	const char *const *more_zh, *const *more_en;
+	size_t n_more;
 };
 struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const char *zh, const char *en);
 struct ox_case *oxi_open_case(struct ox_engine *e, enum ox_rule r, const char *key);

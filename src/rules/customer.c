@@ -60,7 +60,7 @@ static void check_address(struct ox_engine *e, struct oxi_order *o, const struct
 	char zh[OXI_REASON_MAX], en[OXI_REASON_MAX];
 	ox_addr_problem_zh(prob, &a, zh, sizeof zh);
 	ox_addr_problem_en(prob, &a, en, sizeof en);
-	struct oxi_fire f = { OX_R_CUS_ADDRESS_INVALID, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_CUS_ADDRESS_INVALID, .key = o->id, .at = ev->ts, .ev = ev };
 	oxi_fire(e, &f, zh, en);
 }
 
@@ -74,7 +74,7 @@ static void check_phone(struct ox_engine *e, struct oxi_order *o, const struct o
 		return;
 	}
 	o->flags &= ~(uint32_t)OXI_O_PHONE_VALID;
-	struct oxi_fire f = { OX_R_CUS_PHONE_INVALID, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_CUS_PHONE_INVALID, .key = o->id, .at = ev->ts, .ev = ev };
 	if (phone.len)
 		oxi_firef(e, &f, "联系电话“%s”不是有效的手机号或座机号", "phone \"%s\" is neither a valid mobile nor a landline",
 			  phone.s);
@@ -115,7 +115,7 @@ static void check_remark(struct ox_engine *e, struct oxi_order *o, const struct 
 			ox_buf_addf(found, "%s%s", found->len ? "、" : "", kw->names[i]);
 	if (!found->len)
 		return;
-	struct oxi_fire f = { OX_R_CUS_REMARK_ATTENTION, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_CUS_REMARK_ATTENTION, .key = o->id, .at = ev->ts, .ev = ev };
 	int shown = (int)ox_utf8_clip(ev->remark.s, ev->remark.len, 150);
 	int listed = (int)ox_utf8_clip(found->data, found->len, 200);
 	oxi_firef(e, &f, "备注“%.*s”含关注词：%.*s", "remark \"%.*s\" mentions: %.*s", shown, ev->remark.s, listed,
@@ -166,7 +166,7 @@ static void on_ticket(struct ox_engine *e, struct oxi_order *o, const struct ox_
 	int sev = e->p->rules[OX_R_CUS_TICKET].severity;
 	if ((ev->ticket_kind == OX_TK_INQUIRY || ev->ticket_kind == OX_TK_OTHER) && sev < 4)
 		sev++; /* rules.md: P3 for inquiries and other tickets */
-	struct oxi_fire f = { OX_R_CUS_TICKET, o->id, ev->ts, ev, sev };
+	struct oxi_fire f = { .rule = OX_R_CUS_TICKET, .key = o->id, .at = ev->ts, .ev = ev, .severity = sev };
 	const char *kind = ox_ticket_kind_name(ev->ticket_kind);
 	const char *text = ev->text.s ? ev->text.s : "";
 	int shown = (int)ox_utf8_clip(text, ev->text.len, 300);

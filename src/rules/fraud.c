@@ -201,10 +201,14 @@ static void fire_with_reasons(struct ox_engine *e, struct oxi_order *o, const st
 {
 	if (!s->n)
 		return;
-	struct oxi_fire f = { r, o->id, ev->ts, ev, 0 };
-	struct ox_case *c = oxi_fire(e, &f, s->zh[0], s->en[0]);
-	for (size_t i = 1; c && i < s->n; i++)
-		oxi_case_add_reason(c, s->zh[i], s->en[i]);
+	const char *zh[OX_ARRAY_LEN(s->zh)], *en[OX_ARRAY_LEN(s->en)];
+	for (size_t i = 1; i < s->n; i++) {
+		zh[i - 1] = s->zh[i];
+		en[i - 1] = s->en[i];
+	}
+	struct oxi_fire f = { .rule = r, .key = o->id, .at = ev->ts, .ev = ev,
+			      .more_zh = zh, .more_en = en, .n_more = s->n - 1 };
+	oxi_fire(e, &f, s->zh[0], s->en[0]);
 }
 
 static void check_blacklist(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)

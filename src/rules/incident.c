@@ -81,7 +81,7 @@ static void on_case_opened(struct ox_engine *e, struct ox_case *c)
 		return;
 	char w[OX_DUR_BUFSZ];
 	ox_time at = b->recent.v[end].at;
-	struct oxi_fire f = { OX_R_INC_BURST, group, at, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_INC_BURST, .key = group, .at = at };
 	incident = oxi_firef(e, &f, "%s 内出现 %u 个 %s 异常", "within %s: %u %s cases",
 			     ox_duration_format(p->burst_window, w), hi - lo, group);
 	if (!incident)
@@ -137,7 +137,7 @@ static void on_clock(struct ox_engine *e)
 	e->rate_last_held = e->clock;
 	if (!oxi_open_case(e, OX_R_INC_PAYMENT_RATE, "payment")) {
 		char w[OX_DUR_BUFSZ];
-		struct oxi_fire f = { OX_R_INC_PAYMENT_RATE, "payment", e->clock, NULL, 0 };
+		struct oxi_fire f = { .rule = OX_R_INC_PAYMENT_RATE, .key = "payment", .at = e->clock };
 		oxi_firef(e, &f, "%s 内支付尝试 %zu 次，成功率 %zu%%，低于 %d%%",
 			  "%s: %zu payment attempts, %zu%% succeeded, below %d%%", ox_duration_format(p->rate_window, w),
 			  total, e->attempts_ok * 100 / total, p->rate_min_success_pct);

@@ -55,7 +55,8 @@ static void on_reserve_failed(struct ox_engine *e, struct oxi_order *o, const st
 		r->insufficient = ox_str_eqz(ev->reason, "insufficient");
 	}
 	bool oversold = ox_str_eqz(ev->reason, "insufficient") && paid_now(o);
-	struct oxi_fire f = { oversold ? OX_R_INV_OVERSOLD : OX_R_INV_RESERVE_FAILED, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { .rule = oversold ? OX_R_INV_OVERSOLD : OX_R_INV_RESERVE_FAILED, .key = o->id,
+			      .at = ev->ts, .ev = ev };
 	if (oversold)
 		oxi_firef(e, &f, "已付款订单的 SKU %s 库存不足（占用 %lld 件失败）",
 			  "SKU %s is short for a paid order (reserving %lld failed)", oxi_name(e, r->sku),
@@ -79,7 +80,7 @@ static void on_change(struct ox_engine *e, struct oxi_order *o, const struct oxi
 			continue;
 		/* true since both held: the shortage and the payment */
 		ox_time at = after->became_paid > r->failed_ts ? after->became_paid : r->failed_ts;
-		struct oxi_fire f = { OX_R_INV_OVERSOLD, o->id, at, ev, 0 };
+		struct oxi_fire f = { .rule = OX_R_INV_OVERSOLD, .key = o->id, .at = at, .ev = ev };
 		oxi_firef(e, &f, "SKU %s 库存不足的订单已付款", "an order short of SKU %s was paid", oxi_name(e, r->sku));
 		r->in_case |= IN_OVERSOLD;
 	}
@@ -152,7 +153,7 @@ static void on_level(struct ox_engine *e, struct oxi_order *o, const struct ox_e
 	}
 	bool stock = l == &s->oms || l == &s->wms;
 	if (stock && ev->available < 0) {
-		struct oxi_fire f = { OX_R_INV_NEGATIVE_STOCK, s->sku, ev->ts, ev, 0 };
+		struct oxi_fire f = { .rule = OX_R_INV_NEGATIVE_STOCK, .key = s->sku, .at = ev->ts, .ev = ev };
 		oxi_firef(e, &f, "%s 报告 SKU %s 可用库存为 %lld", "%s reports SKU %s at %lld available", ev->source.s,
 			  s->sku, (long long)ev->available);
 	}
@@ -184,7 +185,7 @@ static void dl_drift(struct ox_engine *e, const struct ox_deadline *d)
 	size_t zl = strlen(zh), el = strlen(en);
 	snprintf(zh + zl, sizeof zh - zl, "，已持续 %s", w);
 	snprintf(en + el, sizeof en - el, ", for %s", w);
-	struct oxi_fire f = { OX_R_INV_DRIFT, s->sku, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_INV_DRIFT, .key = s->sku, .at = d->due };
 	oxi_fire(e, &f, zh, en);
 }
 

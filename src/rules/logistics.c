@@ -112,7 +112,7 @@ static void fire_track_at(struct ox_engine *e, struct oxi_order *o, const struct
 	const char *loc = ev->location.s ? ev->location.s : "";
 	snprintf(z, sizeof z, "运单 %s %s%s%s", ev->tracking_no.s, zh, *loc ? "，地点：" : "", loc);
 	snprintf(n, sizeof n, "tracking %s %s%s%s", ev->tracking_no.s, en, *loc ? " at " : "", loc);
-	struct oxi_fire f = { rule, o->id, at, ev, 0 };
+	struct oxi_fire f = { .rule = rule, .key = o->id, .at = at, .ev = ev };
 	oxi_fire(e, &f, z, n);
 }
 
@@ -197,7 +197,7 @@ static void on_ticket(struct ox_engine *e, struct oxi_order *o, const struct ox_
 {
 	if (ev->ticket_kind != OX_TK_DAMAGED)
 		return;
-	struct oxi_fire f = { OX_R_LOG_DAMAGED, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_LOG_DAMAGED, .key = o->id, .at = ev->ts, .ev = ev };
 	oxi_firef(e, &f, "客服工单 %s 反馈商品损坏", "customer service ticket %s reports damage", ev->ticket_id.s);
 }
 
@@ -229,7 +229,7 @@ static void dl_ship(struct ox_engine *e, const struct ox_deadline *d)
 	if ((o->first_shipped != OX_TIME_NONE && o->first_shipped <= d->due) || oxi_closed(o, d->due))
 		return;
 	char t[OX_TIME_BUFSZ];
-	struct oxi_fire f = { OX_R_LOG_SHIP_OVERDUE, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_LOG_SHIP_OVERDUE, .key = o->id, .at = d->due };
 	oxi_firef(e, &f, "已付款订单承诺 %s 前发货，仍未发货", "paid order promised to ship by %s is not shipped",
 		  oxi_fmt_time(o->ship_by, t));
 	if (o->first_shipped != OX_TIME_NONE || oxi_closed(o, OXI_NOW))
@@ -256,7 +256,7 @@ static void dl_deliver(struct ox_engine *e, const struct ox_deadline *d)
 	if ((delivered_at != OX_TIME_NONE && delivered_at <= d->due) || oxi_closed(o, d->due))
 		return;
 	char t[OX_TIME_BUFSZ];
-	struct oxi_fire f = { OX_R_LOG_DELIVERY_OVERDUE, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_LOG_DELIVERY_OVERDUE, .key = o->id, .at = d->due };
 	oxi_firef(e, &f, "承诺 %s 前送达，仍未签收", "promised delivery by %s, not delivered", oxi_fmt_time(o->deliver_by, t));
 	if (delivered_at != OX_TIME_NONE)
 		oxi_resolve_order(e, OX_R_LOG_DELIVERY_OVERDUE, o, d->due, NULL);
@@ -278,7 +278,7 @@ static void dl_stall(struct ox_engine *e, const struct ox_deadline *d)
 	}
 	char t[OX_TIME_BUFSZ], w[OX_DUR_BUFSZ];
 	const char *carrier = s->carrier ? oxi_name(e, s->carrier) : "?";
-	struct oxi_fire f = { OX_R_LOG_STALLED, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_LOG_STALLED, .key = o->id, .at = d->due };
 	if (oxi_firef(e, &f, "运单 %s（%s）自 %s 起 %s 无物流更新", "tracking %s (%s) has had no update since %s, for %s",
 		      s->tracking_no, carrier, oxi_fmt_time(s->last_activity, t), ox_duration_format(window, w)))
 		s->in_case = (uint8_t)((s->in_case | OXI_SHIP_IN_STALL) & ~OXI_SHIP_STALL_TRACKED);

@@ -35,7 +35,8 @@ static void check_duplicate(struct ox_engine *e, struct oxi_order *o, const stru
 	if (net <= o->total)
 		return;
 	char n[OX_MONEY_BUFSZ], t[OX_MONEY_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_DUPLICATE, o->id, oxi_since(o, duplicate_at, ev->ts), ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_PAY_DUPLICATE, .key = o->id, .at = oxi_since(o, duplicate_at, ev->ts),
+			      .ev = ev };
 	if (oxi_firef(e, &f, "%u 笔成功支付：%s；净付款 %s 超过订单金额 %s",
 		      "%u successful payments: %s; net paid %s exceeds the total %s", o->payments.n,
 		      payment_list(e, o), ox_money_format(net, n), ox_money_format(o->total, t)))
@@ -55,7 +56,8 @@ static void check_on_closed(struct ox_engine *e, struct oxi_order *o, const stru
 	if (net <= 0 || !oxi_closed(o, OXI_NOW) || (!append && oxi_order_case(e, OX_R_PAY_ON_CLOSED, o)))
 		return;
 	char n[OX_MONEY_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_ON_CLOSED, o->id, oxi_since(o, money_on_closed_at, ev->ts), ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_PAY_ON_CLOSED, .key = o->id,
+			      .at = oxi_since(o, money_on_closed_at, ev->ts), .ev = ev };
 	oxi_firef(e, &f, "订单已关闭，但仍持有已付款项 %s，需退款", "the order is closed but %s is still held: refund it",
 		  ox_money_format(net, n));
 }
@@ -157,7 +159,7 @@ static void dl_failed(struct ox_engine *e, const struct ox_deadline *d)
 	if (o->first_success != OX_TIME_NONE && o->first_success <= d->due)
 		return;
 	char t[OX_TIME_BUFSZ], w[OX_DUR_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_FAILED, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_PAY_FAILED, .key = o->id, .at = d->due };
 	oxi_firef(e, &f, "支付失败（%s）后 %s 内没有成功支付", "payment failed at %s and no payment succeeded within %s",
 		  oxi_fmt_time(o->first_failure, t), ox_duration_format(o->p->pay_retry_window, w));
 	if (o->first_success != OX_TIME_NONE)
@@ -173,7 +175,7 @@ static void dl_settle(struct ox_engine *e, const struct ox_deadline *d)
 	if (net == o->total)
 		return;
 	char n[OX_MONEY_BUFSZ], t[OX_MONEY_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_AMOUNT_MISMATCH, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_PAY_AMOUNT_MISMATCH, .key = o->id, .at = d->due };
 	oxi_firef(e, &f, "净付款 %s 与订单金额 %s 不符", "net paid %s differs from the order total %s",
 		  ox_money_format(net, n), ox_money_format(o->total, t));
 	if (oxi_net_paid(o, OXI_NOW) == o->total)
@@ -191,7 +193,7 @@ static void dl_status(struct ox_engine *e, const struct ox_deadline *d)
 	if (oxi_closed(o, d->due))
 		return; /* PAY_ON_CLOSED is the case then */
 	char w[OX_DUR_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_STATUS_STALE, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_PAY_STATUS_STALE, .key = o->id, .at = d->due };
 	oxi_firef(e, &f, "支付 %s 成功 %s 后订单状态仍未更新为已付款",
 		  "payment %s succeeded but the order status was not paid %s later", pay->id,
 		  ox_duration_format(o->p->pay_status_window, w));
@@ -207,7 +209,7 @@ static void dl_reconcile(struct ox_engine *e, const struct ox_deadline *d)
 	if (o->first_success != OX_TIME_NONE && o->first_success <= d->due)
 		return;
 	char t[OX_TIME_BUFSZ], w[OX_DUR_BUFSZ];
-	struct oxi_fire f = { OX_R_PAY_UNRECONCILED, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_PAY_UNRECONCILED, .key = o->id, .at = d->due };
 	oxi_firef(e, &f, "订单于 %s 显示已付款，%s 内支付渠道没有成功支付记录",
 		  "the order says paid since %s but the gateway reported no payment within %s",
 		  oxi_fmt_time(o->first_paid_status, t), ox_duration_format(o->p->pay_reconcile_window, w));

@@ -5,7 +5,7 @@
 
 static void on_create_failed(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
-	struct oxi_fire f = { OX_R_SYS_CREATE_FAILED, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_SYS_CREATE_FAILED, .key = o->id, .at = ev->ts, .ev = ev };
 	const char *msg = ev->error_message.s ? ev->error_message.s : "";
 	int shown = (int)ox_utf8_clip(msg, ev->error_message.len, 300);
 	oxi_firef(e, &f, "订单创建失败：%s %.*s", "order creation failed: %s %.*s", ev->error_code.s, shown, msg);
@@ -52,7 +52,7 @@ static void on_failed(struct ox_engine *e, struct oxi_order *o, const struct ox_
 	struct oxi_sync *s = oxi_sync(e, o, oxi_intern(e, ev->system));
 	if (s->last_failed == OX_TIME_NONE || ev->ts > s->last_failed)
 		s->last_failed = ev->ts;
-	struct oxi_fire f = { OX_R_SYS_SYNC_FAILED, o->id, ev->ts, ev, 0 };
+	struct oxi_fire f = { .rule = OX_R_SYS_SYNC_FAILED, .key = o->id, .at = ev->ts, .ev = ev };
 	const char *err = ev->sync_error.s ? ev->sync_error.s : "";
 	int shown = (int)ox_utf8_clip(err, ev->sync_error.len, 300);
 	oxi_firef(e, &f, "同步到 %s 失败：%.*s", "sync to %s failed: %.*s", ev->system.s, shown, err);
@@ -87,7 +87,7 @@ static void dl_sync(struct ox_engine *e, const struct ox_deadline *d)
 		return;
 	char w[OX_DUR_BUFSZ];
 	int shown = (int)ox_utf8_clip(missing->data, missing->len, 200);
-	struct oxi_fire f = { OX_R_SYS_SYNC_FAILED, o->id, d->due, NULL, 0 };
+	struct oxi_fire f = { .rule = OX_R_SYS_SYNC_FAILED, .key = o->id, .at = d->due };
 	oxi_firef(e, &f, "订单付款后 %s 内未收到 %.*s 的同步确认", "no sync acknowledgement within %s of payment from: %.*s",
 		  ox_duration_format(o->p->sync_window, w), shown, missing->data);
 	if (all_synced(e, o))
