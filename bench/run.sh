@@ -31,3 +31,5 @@ awk -v o="$ours" -v f="$full" -v b="$base" 'BEGIN {
 	printf "ratio decode only / cJSON:        %.2fx\n", o / b
 	printf "ratio decode + detect / cJSON:    %.2fx\n", f / b
 }'
+echo
+bench/http.sh "$ordex" "$stream"
