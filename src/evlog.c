@@ -34,11 +34,24 @@
 #define NAME_SIZE 32 /* 20 digits + ".log.tmp" + NUL */
 #define READ_CHUNK (1u << 20)
 #define SEGMENTS_MAX (1u << 20)
+#define INDEX_EVERY 64 /* records per sparse-index entry: a read hops over at most 63 */
+#define READ_FDS 8     /* older segments kept open for reading */
+/* ox_evlog_read's pread size: 64 records of a typical event (~380 bytes with
+ * framing) in one system call. */
+#define READ_WINDOW (32u << 10)
 static const char magic[7] = { 'O', 'X', 'L', 'O', 'G', '1', '\n' };
 
 #define DEFAULT_SEGMENT_MAX ((uint64_t)64 << 20)
 #define DEFAULT_RECORD_MAX ((1u << 20) + 4096u)
 #define DEFAULT_BUFFER_MAX (8u << 20)
+
+/* A segment and its sparse index: idx[k] is the file offset of record
+ * base + k * INDEX_EVERY. */
+struct seg {
+	uint64_t base;
+	uint64_t *idx;
+	size_t n, cap;
+};
 
 struct ox_evlog {
 	struct ox_evlog_opts o; /* resolved: no zero field */
@@ -51,6 +64,17 @@ struct ox_evlog {
 	unsigned char *buf; /* records appended since the last commit */
 	size_t buf_len, buf_cap;
 	bool broken;
+	struct seg *segs; /* oldest first; the last one is the active segment */
+	size_t nsegs, segs_cap;
+	/* Older segments opened by ox_evlog_read, reused round-robin: bounded, so
+	 * that reads cannot take the descriptors a rollover needs. */
+	struct {
+		uint64_t base;
+		int fd; /* -1: unused */
+	} rfd[READ_FDS];
+	unsigned rfd_next;
+	unsigned char *rbuf; /* ox_evlog_read's window */
+	size_t rbuf_cap;
 	struct ox_evlog_recovery rec;
 	char msg[512];
 };
@@ -420,6 +444,33 @@ static int list_segments(struct ox_evlog *log, uint64_t **bases, size_t *count)
 	return 0;
 }
 
+/* ---- the sparse index ------------------------------------------------ */
+
+static struct seg *seg_add(struct ox_evlog *log, uint64_t base)
+{
+	OX_GROW(log->segs, log->segs_cap, log->nsegs + 1);
+	struct seg *s = &log->segs[log->nsegs++];
+	*s = (struct seg){ base, NULL, 0, 0 };
+	return s;
+}
+
+/* A segment that takes no more records: give back what doubling left over. */
+static void seg_done(struct seg *s)
+{
+	if (s->n && s->n < s->cap) {
+		s->idx = ox_xrealloc(s->idx, s->n * sizeof *s->idx);
+		s->cap = s->n;
+	}
+}
+
+static void index_record(struct seg *s, uint64_t seq, uint64_t off)
+{
+	if ((seq - s->base) % INDEX_EVERY == 0) {
+		OX_GROW(s->idx, s->cap, s->n + 1);
+		s->idx[s->n++] = off;
+	}
+}
+
 struct replay {
 	ox_evlog_replay_fn *fn;
 	void *ctx;
@@ -469,6 +520,7 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 			  (unsigned long long)base, (unsigned long long)log->next_seq);
 		goto out;
 	}
+	struct seg *sg = seg_add(log, base);
 
 	size_t need_cap = (size_t)hdr->record_max + REC_HDR;
 	if (need_cap < READ_CHUNK)
@@ -531,6 +583,7 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 				goto out;
 			}
 		}
+		index_record(sg, seq, pos);
 		if (!log->rec.records++)
 			log->rec.first_seq = seq;
 		log->next_seq++;
@@ -570,6 +623,8 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 	 * before its fdatasync, or one without sync): make it durable before the
 	 * caller acts on it. */
 	rc = sync_file(log, fd, name);
+	if (!last)
+		seg_done(sg);
 	if (!rc && last) {
 		log->fd = fd;
 		log->seg_size = pos;
@@ -593,7 +648,8 @@ static int roll(struct ox_evlog *log, uint64_t base)
 	seg_name(tmp, base, true);
 	unsigned char h[HDR_SIZE];
 	hdr_encode(h, &(struct seg_hdr){ base, log->o.record_max, log->tail_max });
-	int fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* Read-write: ox_evlog_read reads the active segment through it. */
+	int fd = openat(log->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail_sys(log, "create", tmp);
 	int rc = 0;
@@ -612,6 +668,12 @@ static int roll(struct ox_evlog *log, uint64_t base)
 	log->fd = fd;
 	log->seg_size = HDR_SIZE;
 	memcpy(log->seg_name, name, NAME_SIZE);
+	/* An empty last segment replaced under its own name keeps its entry. */
+	if (!log->nsegs || log->segs[log->nsegs - 1].base != base) {
+		if (log->nsegs)
+			seg_done(&log->segs[log->nsegs - 1]);
+		seg_add(log, base);
+	}
 	return 0;
 }
 
@@ -623,6 +685,13 @@ static void evlog_free(struct ox_evlog *log)
 		close(log->lockfd); /* releases the flock */
 	if (log->dirfd >= 0)
 		close(log->dirfd);
+	for (size_t i = 0; i < READ_FDS; i++)
+		if (log->rfd[i].fd >= 0)
+			close(log->rfd[i].fd);
+	for (size_t i = 0; i < log->nsegs; i++)
+		free(log->segs[i].idx);
+	free(log->segs);
+	free(log->rbuf);
 	free(log->buf);
 	free(log);
 }
@@ -633,6 +702,8 @@ int ox_evlog_open(struct ox_evlog **out, const char *dir, const struct ox_evlog_
 	*out = NULL;
 	struct ox_evlog *log = ox_xcalloc(1, sizeof *log);
 	log->dirfd = log->lockfd = log->fd = -1;
+	for (size_t i = 0; i < READ_FDS; i++)
+		log->rfd[i].fd = -1;
 	log->next_seq = 1;
 	uint64_t *bases = NULL;
 	size_t n = 0;
@@ -736,6 +807,11 @@ int ox_evlog_commit(struct ox_evlog *log)
 				rc = fail_sys(log, "write", log->seg_name);
 				break;
 			}
+			/* Index the records just written, before a rollover
+			 * moves on to the next segment's entry. */
+			struct seg *sg = &log->segs[log->nsegs - 1];
+			for (size_t q = p; q < p + n; q += REC_HDR + get32(log->buf + q + 4))
+				index_record(sg, get64(log->buf + q + 8), log->seg_size + (q - p));
 			log->seg_size += n;
 			p += n;
 			/* Before a rollover too: only the last segment may have
@@ -758,6 +834,123 @@ int ox_evlog_commit(struct ox_evlog *log)
 uint64_t ox_evlog_durable_seq(const struct ox_evlog *log)
 {
 	return log->durable_seq;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* A descriptor to read segment s from, or an error: OX_EVLOG_ENOTFOUND when
+ * its file is gone. */
+static int read_fd(struct ox_evlog *log, const struct seg *s)
+{
+	if (s == &log->segs[log->nsegs - 1])
+		return log->fd;
+	for (size_t i = 0; i < READ_FDS; i++)
+		if (log->rfd[i].fd >= 0 && log->rfd[i].base == s->base)
+			return log->rfd[i].fd;
+	char name[NAME_SIZE];
+	seg_name(name, s->base, false);
+	int f = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return errno == ENOENT ? fail(log, OX_EVLOG_ENOTFOUND, "%s: gone", name)
+				       : fail_sys(log, "open", name);
+	unsigned slot = log->rfd_next++ % READ_FDS;
+	if (log->rfd[slot].fd >= 0)
+		close(log->rfd[slot].fd);
+	log->rfd[slot].base = s->base;
+	log->rfd[slot].fd = f;
+	return f;
+}
+
+/* A segment's bytes read through log->rbuf: one pread brings in the next
+ * READ_WINDOW bytes, so hopping over small records costs one or two system
+ * calls rather than one per record. */
+struct window {
+	int fd;
+	uint64_t pos; /* file offset of rbuf[0] */
+	size_t len;
+};
+
+/* The n bytes at off; NULL with errno when they cannot be read. */
+static const unsigned char *window_at(struct ox_evlog *log, struct window *w, uint64_t off,
+				      size_t n)
+{
+	if (off >= w->pos && off + n <= w->pos + w->len)
+		return log->rbuf + (off - w->pos);
+	size_t want = n > READ_WINDOW ? n : READ_WINDOW, got = 0;
+	if (log->rbuf_cap < want) {
+		log->rbuf = ox_xrealloc(log->rbuf, want);
+		log->rbuf_cap = want;
+	}
+	while (got < want) { /* short only at the end of the file */
+		ssize_t r = pread(w->fd, log->rbuf + got, want - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return NULL;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	w->pos = off;
+	w->len = got;
+	if (got < n) {
+		errno = EIO; /* the index points past the end: the file was cut */
+		return NULL;
+	}
+	return log->rbuf;
+}
+
+int ox_evlog_read(struct ox_evlog *log, uint64_t seq, struct ox_buf *out)
+{
+	/* Buffered records are not durable yet: nobody may act on them. */
+	if (seq == 0 || seq > log->durable_seq || seq < log->segs[0].base)
+		return fail(log, OX_EVLOG_ENOTFOUND, "no durable record %llu",
+			    (unsigned long long)seq);
+	size_t lo = 0, hi = log->nsegs; /* segs[lo].base <= seq < segs[hi].base */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (log->segs[mid].base <= seq)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	const struct seg *s = &log->segs[lo];
+	struct window w = { read_fd(log, s), 0, 0 };
+	if (w.fd < 0)
+		return w.fd;
+	char name[NAME_SIZE];
+	seg_name(name, s->base, false);
+	/* Every durable record was indexed (at open or by its commit), so the
+	 * entry at or below seq exists; hop over the record headers from it. */
+	uint64_t k = (seq - s->base) / INDEX_EVERY, at = s->base + k * INDEX_EVERY;
+	uint64_t off = s->idx[k];
+	unsigned char h[REC_HDR];
+	uint32_t len;
+	for (;; at++) {
+		const unsigned char *r = window_at(log, &w, off, REC_HDR);
+		if (!r)
+			return fail_sys(log, "read", name);
+		memcpy(h, r, REC_HDR); /* the payload's read may move the window */
+		len = get32(h + 4);
+		if (get64(h + 8) != at || len == 0 || len > OX_EVLOG_RECORD_LIMIT)
+			return fail(log, OX_EVLOG_ECORRUPT,
+				    "%s: no record %llu at offset %llu (seq %llu, length %u)", name,
+				    (unsigned long long)at, (unsigned long long)off,
+				    (unsigned long long)get64(h + 8), len);
+		if (at == seq)
+			break;
+		off += REC_HDR + len;
+	}
+	const unsigned char *p = window_at(log, &w, off + REC_HDR, len);
+	if (!p)
+		return fail_sys(log, "read", name);
+	if (get32(h) != ox_evlog_crc32c(ox_evlog_crc32c(0, h + 4, REC_HDR - 4), p, len))
+		return fail(log, OX_EVLOG_ECORRUPT, "%s: bad crc at offset %llu (seq %llu)", name,
+			    (unsigned long long)off, (unsigned long long)seq);
+	if (ox_buf_add(out, p, len) != 0)
+		return fail(log, OX_EVLOG_ETOOBIG, "record %llu of %u bytes does not fit in out",
+			    (unsigned long long)seq, len);
+	return 0;
 }
 
 const char *ox_evlog_errmsg(const struct ox_evlog *log)

@@ -36,7 +36,8 @@
 	X(ETOOBIG, -6, "record too large")                                          \
 	X(EFULL, -7, "commit buffer full")                                          \
 	X(EBROKEN, -8, "log unusable after an earlier write failure")               \
-	X(EREPLAY, -9, "replay callback failed")
+	X(EREPLAY, -9, "replay callback failed")                                    \
+	X(ENOTFOUND, -10, "no such record")
 
 enum ox_evlog_err {
 #define X(e, v, msg) OX_EVLOG_##e = v,
@@ -114,7 +115,17 @@ int ox_evlog_commit(struct ox_evlog *log);
 /* The last durable sequence number (0 when the log is empty). */
 uint64_t ox_evlog_durable_seq(const struct ox_evlog *log);
 
-/* The message of the last failed append or commit ("" when none). */
+struct ox_buf;
+
+/* Append the payload of the durable record seq to out (as ox_buf_add does;
+ * util.h). OX_EVLOG_ENOTFOUND when seq is 0, beyond the durable end, or in a
+ * segment that is gone; OX_EVLOG_EIO / OX_EVLOG_ECORRUPT when the bytes read
+ * back are not that record (crc, seq mismatch); OX_EVLOG_ETOOBIG when out's
+ * max would be exceeded. out is unchanged on error. Same thread as the
+ * writer (the owner), like every other call. */
+int ox_evlog_read(struct ox_evlog *log, uint64_t seq, struct ox_buf *out);
+
+/* The message of the last failed append, commit or read ("" when none). */
 const char *ox_evlog_errmsg(const struct ox_evlog *log);
 
 const struct ox_evlog_recovery *ox_evlog_recovery(const struct ox_evlog *log);

@@ -1,5 +1,6 @@
 /* test_evlog.c - the durable event log (src/evlog.c): round trips across
- * segments, limits, and recovery from every kind of torn or damaged file. */
+ * segments, limits, recovery from every kind of torn or damaged file, and
+ * reads by seq. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "evlog.h"
+#include "util.h"
 
 #define HDR 28 /* segment header bytes */
 #define REC 16 /* record header bytes */
@@ -961,6 +963,252 @@ static void test_write_failure_breaks(void **state)
 	assert_int_equal(s.count, 20);
 }
 
+/* ---- random reads ------------------------------------------------------ */
+
+/* Read seq into a buffer that already holds a prefix: the payload is
+ * appended after it. */
+static void read_ok(struct ox_evlog *log, uint64_t seq)
+{
+	char want[200];
+	size_t n = payload_for(seq, want);
+	struct ox_buf b;
+	ox_buf_init(&b, 1 << 16);
+	assert_int_equal(ox_buf_add(&b, "<", 1), 0);
+	int rc = ox_evlog_read(log, seq, &b);
+	if (rc != 0)
+		fail_msg("read %llu: %d %s", (unsigned long long)seq, rc, ox_evlog_errmsg(log));
+	assert_int_equal(b.len, 1 + n);
+	assert_memory_equal(b.data, "<", 1);
+	assert_memory_equal(b.data + 1, want, n);
+	ox_buf_release(&b);
+}
+
+/* A read that fails with code and leaves out as it was. */
+static void read_fails(struct ox_evlog *log, uint64_t seq, int code)
+{
+	struct ox_buf b;
+	ox_buf_init(&b, 1 << 16);
+	assert_int_equal(ox_buf_add(&b, "keep", 4), 0);
+	int rc = ox_evlog_read(log, seq, &b);
+	if (rc != code)
+		fail_msg("read %llu: %d, want %d (%s)", (unsigned long long)seq, rc, code,
+			 ox_evlog_errmsg(log));
+	assert_int_equal(b.len, 4);
+	assert_string_equal(b.data, "keep");
+	ox_buf_release(&b);
+}
+
+/* Every seq in 1..n, in order and then in a scattered order (which also
+ * cycles through more older segments than the log keeps open). */
+static void read_all(struct ox_evlog *log, uint64_t n)
+{
+	for (uint64_t seq = 1; seq <= n; seq++)
+		read_ok(log, seq);
+	for (uint64_t i = 0; i < n; i++)
+		read_ok(log, 1 + (i * 7919) % n);
+}
+
+/* Segments of ~180 records, so that reads go through several index entries
+ * of a segment; commits of 1 to 1000 records, many crossing rollovers. */
+static void test_read_segments(void **state)
+{
+	const char *dir = *state;
+	const struct ox_evlog_opts o = { .segment_max = 16384 };
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, &o, &s);
+	uint64_t seq = 0;
+	for (size_t group = 1; group < 70; group += 3) {
+		append_upto(log, seq + group, group);
+		for (uint64_t q = seq + 1; q <= seq + group; q++)
+			read_ok(log, q); /* right after its commit, maybe from the active segment */
+		seq += group;
+	}
+	uint64_t bases[4096];
+	size_t before = list_bases(dir, bases, 4096);
+	append_upto(log, seq + 1000, 1000);
+	seq += 1000;
+	assert_true(list_bases(dir, bases, 4096) >= before + 3); /* one commit, several segments */
+	for (int i = 0; i < 3; i++) {
+		append_upto(log, seq + 700, 700);
+		seq += 700;
+	}
+	read_all(log, seq);
+	size_t nseg = list_bases(dir, bases, 4096);
+	assert_true(nseg > 20);
+	ox_evlog_close(log);
+
+	/* Reopened, the index comes from the replay scan. */
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, seq);
+	read_all(log, seq);
+	read_fails(log, seq + 1, OX_EVLOG_ENOTFOUND);
+	append_upto(log, seq + 300, 150);
+	seq += 300;
+	read_all(log, seq);
+	ox_evlog_close(log);
+
+	/* A larger buffer starts a new segment at open: the old active one is
+	 * read like any older one; a larger record size then replaces the new,
+	 * still empty, segment under the same name. */
+	const struct ox_evlog_opts bigbuf = { .segment_max = 16384, .buffer_max = 16u << 20 };
+	ox_evlog_close(open_ok(dir, &bigbuf, &s));
+	assert_int_equal(list_bases(dir, bases, 4096), nseg + 3);
+	const struct ox_evlog_opts bigrec = { .segment_max = 16384, .buffer_max = 16u << 20,
+					      .record_max = 2u << 20 };
+	log = open_ok(dir, &bigrec, &s);
+	assert_int_equal(list_bases(dir, bases, 4096), nseg + 3);
+	read_all(log, seq);
+	append_upto(log, seq + 200, 200);
+	seq += 200;
+	read_all(log, seq);
+	ox_evlog_close(log);
+}
+
+/* Only durable records can be read. */
+static void test_read_not_found(void **state)
+{
+	const char *dir = *state;
+	const struct ox_evlog_opts o = { .segment_max = 4096 };
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, &o, &s);
+	read_fails(log, 0, OX_EVLOG_ENOTFOUND);
+	read_fails(log, 1, OX_EVLOG_ENOTFOUND);
+	append_upto(log, 200, 50);
+	char p[200];
+	uint64_t seq = 0;
+	assert_int_equal(ox_evlog_append(log, p, payload_for(201, p), &seq), 0);
+	assert_int_equal(seq, 201);
+	read_fails(log, 201, OX_EVLOG_ENOTFOUND); /* buffered, not yet durable */
+	read_fails(log, 0, OX_EVLOG_ENOTFOUND);
+	read_fails(log, UINT64_MAX, OX_EVLOG_ENOTFOUND);
+	assert_non_null(strstr(ox_evlog_errmsg(log), "no durable record"));
+	assert_int_equal(ox_evlog_commit(log), 0);
+	read_ok(log, 201);
+	read_fails(log, 202, OX_EVLOG_ENOTFOUND);
+	assert_string_equal(ox_evlog_strerror(OX_EVLOG_ENOTFOUND), "no such record");
+
+	/* A segment file that is gone. */
+	uint64_t bases[64];
+	size_t nseg = list_bases(dir, bases, 64);
+	assert_true(nseg >= 3);
+	char path[4096];
+	seg_path(path, sizeof path, dir, bases[1]);
+	assert_int_equal(unlink(path), 0);
+	read_fails(log, bases[1], OX_EVLOG_ENOTFOUND);
+	assert_non_null(strstr(ox_evlog_errmsg(log), "gone"));
+	read_ok(log, bases[0]);
+	read_ok(log, bases[2]);
+	ox_evlog_close(log);
+
+	/* Older segments removed (as retention will): the log starts later. */
+	seg_path(path, sizeof path, dir, bases[0]);
+	assert_int_equal(unlink(path), 0);
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.first, bases[2]);
+	read_fails(log, 1, OX_EVLOG_ENOTFOUND);
+	read_fails(log, bases[2] - 1, OX_EVLOG_ENOTFOUND);
+	read_ok(log, bases[2]);
+	read_ok(log, 201);
+	ox_evlog_close(log);
+}
+
+/* Bytes on disk that are not the record asked for: an error, never wrong
+ * data; the other records still read. */
+static void test_read_corrupt(void **state)
+{
+	const char *dir = *state;
+	const struct ox_evlog_opts o = { .segment_max = 16384 };
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, &o, &s);
+	append_upto(log, 600, 100);
+	uint64_t bases[64];
+	size_t nseg = list_bases(dir, bases, 64);
+	assert_true(nseg >= 3);
+	char path[4096];
+	size_t size, offs[4096];
+
+	/* A payload byte of record 70 (reached by hops from record 65). */
+	seg_path(path, sizeof path, dir, 1);
+	unsigned char *orig = read_file(path, &size);
+	size_t nrec = record_offsets(orig, size, offs, 4096);
+	assert_true(nrec > 130);
+	flip_bit(path, offs[69] + REC + 3, 2);
+	read_fails(log, 70, OX_EVLOG_ECORRUPT);
+	assert_non_null(strstr(ox_evlog_errmsg(log), "bad crc"));
+	read_ok(log, 69);
+	read_ok(log, 71);
+	read_ok(log, 128);
+
+	/* The seq of record 100: reads hopping over it fail too. */
+	write_file(path, orig, size);
+	read_ok(log, 70);
+	set_seq(path, offs[99], 5);
+	read_fails(log, 100, OX_EVLOG_ECORRUPT);
+	read_fails(log, 120, OX_EVLOG_ECORRUPT);
+	assert_non_null(strstr(ox_evlog_errmsg(log), "no record 100"));
+	read_ok(log, 99);
+	read_ok(log, 129); /* from the next index entry */
+
+	/* A file cut short under the log: the read comes up short. */
+	write_file(path, orig, offs[nrec - 1] + REC + 1);
+	read_fails(log, nrec, OX_EVLOG_EIO);
+	read_ok(log, nrec - 1);
+	write_file(path, orig, size);
+	read_ok(log, nrec);
+	free(orig);
+
+	/* The active segment, read through the writer's descriptor. */
+	seg_path(path, sizeof path, dir, bases[nseg - 1]);
+	orig = read_file(path, &size);
+	flip_bit(path, size - 1, 0); /* the last byte of record 600 */
+	read_fails(log, 600, OX_EVLOG_ECORRUPT);
+	write_file(path, orig, size);
+	read_ok(log, 600);
+	free(orig);
+	ox_evlog_close(log);
+}
+
+static void test_read_too_big(void **state)
+{
+	const char *dir = *state;
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, NULL, &s);
+	char p[5000], want[200];
+	memset(p, 'q', sizeof p);
+	append_upto(log, 3, 3);
+	assert_int_equal(ox_evlog_append(log, p, sizeof p, NULL), 0); /* 4: over the stack buffer */
+	assert_int_equal(ox_evlog_commit(log), 0);
+	size_t n = payload_for(2, want);
+
+	struct ox_buf b;
+	ox_buf_init(&b, n - 1);
+	assert_int_equal(ox_evlog_read(log, 2, &b), OX_EVLOG_ETOOBIG);
+	assert_int_equal(b.len, 0);
+	ox_buf_release(&b);
+	/* What is in out already counts. */
+	ox_buf_init(&b, n + 2);
+	assert_int_equal(ox_buf_add(&b, "abc", 3), 0);
+	assert_int_equal(ox_evlog_read(log, 2, &b), OX_EVLOG_ETOOBIG);
+	assert_int_equal(b.len, 3);
+	assert_string_equal(b.data, "abc");
+	b.len = 2;
+	assert_int_equal(ox_evlog_read(log, 2, &b), 0); /* exactly max */
+	assert_int_equal(b.len, n + 2);
+	assert_memory_equal(b.data + 2, want, n);
+	ox_buf_release(&b);
+
+	ox_buf_init(&b, sizeof p);
+	assert_int_equal(ox_evlog_read(log, 4, &b), 0);
+	assert_int_equal(b.len, sizeof p);
+	assert_memory_equal(b.data, p, sizeof p);
+	ox_buf_reset(&b);
+	assert_int_equal(ox_buf_add(&b, "x", 1), 0);
+	assert_int_equal(ox_evlog_read(log, 4, &b), OX_EVLOG_ETOOBIG);
+	assert_string_equal(b.data, "x");
+	ox_buf_release(&b);
+	ox_evlog_close(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -986,6 +1234,10 @@ int main(void)
 		T(test_replay_stops),
 		T(test_roll_when_limits_grow),
 		T(test_write_failure_breaks),
+		T(test_read_segments),
+		T(test_read_not_found),
+		T(test_read_corrupt),
+		T(test_read_too_big),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
