@@ -225,6 +225,32 @@ void ox_case_release(struct ox_case *c)
 	memset(c, 0, sizeof *c);
 }
 
+static char *dup_or_null(const char *z)
+{
+	return z ? ox_xstrndup(z, strlen(z)) : NULL;
+}
+
+void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
+{
+	*dst = *src;
+	dst->key = dup_or_null(src->key);
+	dst->reasons = ox_xcalloc(src->n_reasons ? src->n_reasons : 1, sizeof *dst->reasons);
+	for (size_t i = 0; i < src->n_reasons; i++)
+		dst->reasons[i] = (struct ox_reason){ dup_or_null(src->reasons[i].zh), dup_or_null(src->reasons[i].en) };
+	dst->cap_reasons = src->n_reasons;
+	dst->event_ids = ox_xcalloc(src->n_event_ids ? src->n_event_ids : 1, sizeof *dst->event_ids);
+	for (size_t i = 0; i < src->n_event_ids; i++)
+		dst->event_ids[i] = dup_or_null(src->event_ids[i]);
+	dst->cap_event_ids = src->n_event_ids;
+	dst->timeline = ox_xcalloc(src->n_timeline ? src->n_timeline : 1, sizeof *dst->timeline);
+	for (size_t i = 0; i < src->n_timeline; i++) {
+		dst->timeline[i] = src->timeline[i];
+		dst->timeline[i].event_id = dup_or_null(src->timeline[i].event_id);
+		dst->timeline[i].note = dup_or_null(src->timeline[i].note);
+	}
+	dst->cap_timeline = src->n_timeline;
+}
+
 void oxi_case_free(struct ox_case *c)
 {
 	ox_case_release(c);

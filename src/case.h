@@ -62,6 +62,10 @@ struct ox_case {
  * the struct itself stays the caller's. */
 void ox_case_release(struct ox_case *c);
 
+/* Make dst a deep copy of src (release it with ox_case_release): a snapshot
+ * that another thread may read while the engine changes the original. */
+void ox_case_copy(struct ox_case *dst, const struct ox_case *src);
+
 /* Append the case as one JSON object (no newline): the replay output format
  * of events.md plus team, reasons_en, event_ids, timeline. */
 void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *out);

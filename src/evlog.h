@@ -103,14 +103,27 @@ int ox_evlog_open(struct ox_evlog **out, const char *dir, const struct ox_evlog_
 /* Buffer a copy of payload as the next record and store its sequence number
  * in *seq_out (may be NULL). Not durable until ox_evlog_commit() returns 0.
  * Errors (nothing buffered): OX_EVLOG_EEMPTY (len 0), OX_EVLOG_ETOOBIG
- * (len > record_max), OX_EVLOG_EFULL (commit, then append again),
+ * (len > record_max), OX_EVLOG_EFULL (commit, then append again; no
+ * message is set for it),
  * OX_EVLOG_EBROKEN. */
 int ox_evlog_append(struct ox_evlog *log, const char *payload, size_t len, uint64_t *seq_out);
 
 /* Make every buffered record durable: one write and one fdatasync per
  * segment touched (two files when the commit crosses a rollover). 0 when
- * nothing is buffered. OX_EVLOG_EIO leaves the log broken. */
+ * nothing is buffered. OX_EVLOG_EIO leaves the log broken. The same as
+ * ox_evlog_seal() then ox_evlog_flush(). */
 int ox_evlog_commit(struct ox_evlog *log);
+
+/* A commit in two steps, so that appending can go on while the disk works
+ * (the daemon's writer and flusher threads). ox_evlog_seal() sets aside
+ * everything appended so far, for the next flush, and starts an empty
+ * buffer (OX_EVLOG_EINVAL when the records sealed before were not flushed
+ * yet). ox_evlog_flush() writes and syncs the sealed records, as commit
+ * does. Threads: append and seal on one thread, flush and read on another
+ * is allowed, provided seal never runs while a flush does (the caller
+ * orders them); everything else is for one thread. */
+int ox_evlog_seal(struct ox_evlog *log);
+int ox_evlog_flush(struct ox_evlog *log);
 
 /* The last durable sequence number (0 when the log is empty). */
 uint64_t ox_evlog_durable_seq(const struct ox_evlog *log);
