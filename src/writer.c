@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "event.h"
+#include "hmap.h"
 #include "orderidx.h"
 #include "store.h"
 
@@ -22,19 +23,35 @@
 #define TICK_MARK 'T'
 #define APPLIED_SEQ "applied_seq"
 
+/* What the writer hands the flusher: the log records sealed for it (inside
+ * the log), the snapshots of the cases they changed, to store once the
+ * records are durable, and the jobs to answer then. */
+struct batch {
+	struct ox_job *jobs; /* NULL for a seal in the middle of a group */
+	struct ox_case *cases;
+	size_t n_cases, cap_cases;
+};
+
 struct ox_writer {
 	struct ox_writer_opts o;
-	struct ox_evlog *log;
-	struct ox_store *store;
-	struct ox_engine *engine;
+	struct ox_evlog *log;     /* append/seal: writer; flush/read: flusher */
+	struct ox_store *store;   /* the writer's during the start-up replay, then the flusher's */
+	struct ox_engine *engine; /* the writer's */
 	struct ox_orderidx *orders;
 	struct ox_decoder *dec[2]; /* two: one event decoded ahead (ingest) */
 	struct ox_store_sink sink;
 	struct ox_case_listener store_listener;
-	bool store_on;       /* off while replaying what the store already has */
+	bool live;           /* replay done: case changes go to the flusher */
+	bool store_on;       /* replay: off for what the store already has */
 	int64_t applied_seq; /* the store has every case change up to this log seq */
 	ox_time last_tick;   /* wall-clock ms of the last tick */
 	char msg[512];       /* why the writer failed */
+
+	/* The cases changed since the last hand-over (writer only). */
+	struct ox_hmap dirty;
+	const struct ox_case **dirty_list;
+	size_t n_dirty, cap_dirty;
+	size_t appended; /* records appended since the last hand-over */
 
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -43,6 +60,14 @@ struct ox_writer {
 	size_t queued_events, queued_jobs;
 	bool stopping;
 	atomic_bool failed;
+
+	/* The hand-over to the flusher, under fmu: at most one batch waits or
+	 * is being flushed, while the writer builds the next one. */
+	pthread_t flusher;
+	pthread_mutex_t fmu;
+	pthread_cond_t fcv;
+	struct batch handed;
+	bool busy, flusher_stop;
 };
 
 void ox_job_release(struct ox_job *job)
@@ -86,12 +111,24 @@ bool ox_writer_failed(struct ox_writer *w)
 
 /* ---- applying records ------------------------------------------------------ */
 
+static bool same_case(const void *val, const void *key)
+{
+	return val == key;
+}
+
 static void case_changed(void *ctx, const struct ox_case *c, enum ox_case_change what)
 {
 	struct ox_writer *w = ctx;
-	if (!w->store_on)
+	if (!w->live) {
+		if (w->store_on)
+			w->store_listener.changed(w->store_listener.ctx, c, what);
 		return;
-	w->store_listener.changed(w->store_listener.ctx, c, what);
+	}
+	if (!ox_hmap_get(&w->dirty, c->seq, same_case, c)) {
+		ox_hmap_put(&w->dirty, c->seq, (void *)(uintptr_t)c);
+		OX_GROW(w->dirty_list, w->cap_dirty, w->n_dirty + 1);
+		w->dirty_list[w->n_dirty++] = c;
+	}
 	if (w->o.metrics) {
 		OX_METRIC_ADD(w->o.metrics, cases_updated, 1);
 		if (what == OX_CHANGE_OPENED)
@@ -150,13 +187,46 @@ static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 
 /* ---- the group commit ---------------------------------------------------- */
 
+/* Hand what was appended since the last hand-over to the flusher, with the
+ * snapshots of the cases it changed and the jobs to answer after it. Waits
+ * while the flusher still works on the previous batch: that wait is the
+ * only back-pressure between the two. */
+static void hand_over(struct ox_writer *w, struct ox_job *jobs)
+{
+	if (!jobs && !w->appended && !w->n_dirty)
+		return;
+	w->appended = 0;
+	struct batch b = { .jobs = jobs };
+	b.n_cases = b.cap_cases = w->n_dirty;
+	b.cases = b.n_cases ? ox_xcalloc(b.n_cases, sizeof *b.cases) : NULL;
+	for (size_t i = 0; i < b.n_cases; i++)
+		ox_case_copy(&b.cases[i], w->dirty_list[i]);
+	w->n_dirty = 0;
+	ox_hmap_release(&w->dirty);
+	ox_hmap_init(&w->dirty);
+
+	pthread_mutex_lock(&w->fmu);
+	while (w->busy)
+		pthread_cond_wait(&w->fcv, &w->fmu);
+	if (ox_evlog_seal(w->log))
+		fail(w, "event log", "seal refused"); /* broken by a failed flush */
+	w->handed = b;
+	w->busy = true;
+	pthread_cond_signal(&w->fcv);
+	pthread_mutex_unlock(&w->fmu);
+}
+
 static int append(struct ox_writer *w, const char *p, size_t len, uint64_t *seq)
 {
 	int rc = ox_evlog_append(w->log, p, len, seq);
-	if (rc == OX_EVLOG_EFULL && (rc = ox_evlog_commit(w->log)) == 0)
+	if (rc == OX_EVLOG_EFULL) { /* the buffer is full: flush it and go on */
+		hand_over(w, NULL);
 		rc = ox_evlog_append(w->log, p, len, seq);
+	}
 	if (rc)
-		fail(w, "event log", ox_evlog_errmsg(w->log));
+		fail(w, "event log", ox_evlog_strerror(rc));
+	else
+		w->appended++;
 	return rc;
 }
 
@@ -218,24 +288,15 @@ static void maybe_tick(struct ox_writer *w)
 		OX_METRIC_ADD(w->o.metrics, ticks, 1);
 }
 
-static void read_order(struct ox_writer *w, struct ox_job *job)
+/* The order's log seqs, for the flusher to read once they are durable. */
+static void order_seqs(struct ox_writer *w, struct ox_job *job)
 {
 	size_t n;
 	const uint64_t *seqs = ox_orderidx_get(w->orders, job->order_id.s, job->order_id.len, &n);
-	ox_buf_init(&job->text, SIZE_MAX);
-	job->ends = ox_xcalloc(n ? n : 1, sizeof *job->ends);
 	job->seqs = ox_xcalloc(n ? n : 1, sizeof *job->seqs);
-	for (size_t i = 0; i < n; i++) {
-		int rc = ox_evlog_read(w->log, seqs[i], &job->text);
-		if (rc == OX_EVLOG_ENOTFOUND)
-			continue; /* compacted away */
-		if (rc) {
-			job->status = 500;
-			return;
-		}
-		job->seqs[job->n_records] = seqs[i];
-		job->ends[job->n_records++] = job->text.len;
-	}
+	if (n)
+		memcpy(job->seqs, seqs, n * sizeof *seqs);
+	job->n_records = n;
 }
 
 static void publish(struct ox_writer *w)
@@ -253,47 +314,101 @@ static void publish(struct ox_writer *w)
 	OX_METRIC_SET(m, event_clock_ms, clock == OX_TIME_NONE ? 0 : clock);
 }
 
-/* Everything the group did is durable once the log commit returns; the store
- * commit after it only records the case changes (a restart redoes them from
- * the log if it fails), so a group whose log commit succeeded is acknowledged
- * even when the store then fails. */
+static void fail_jobs(struct ox_job *jobs)
+{
+	for (struct ox_job *j = jobs, *next; j; j = next) {
+		next = j->next;
+		j->status = 503;
+		j->accepted = j->duplicates = 0;
+		j->done(j);
+	}
+}
+
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
 {
-	uint64_t t0 = mono_us();
-	bool logged = false;
-	if (!ox_writer_failed(w) && ox_store_begin(w->store))
-		fail(w, "case store", ox_store_errmsg(w->store));
+	if (ox_writer_failed(w)) {
+		fail_jobs(jobs);
+		return;
+	}
 	for (struct ox_job *j = jobs; j && !ox_writer_failed(w); j = j->next)
 		if (j->kind == OX_JOB_EVENTS)
 			ingest(w, j);
+		else
+			order_seqs(w, j);
 	if (!ox_writer_failed(w))
 		maybe_tick(w);
-	if (!ox_writer_failed(w)) {
-		if (ox_evlog_commit(w->log))
-			fail(w, "event log", ox_evlog_errmsg(w->log));
-		else
-			logged = true;
+	publish(w);
+	hand_over(w, jobs);
+}
+
+/* ---- the flusher ------------------------------------------------------------ */
+
+/* Read the records of an order job (durable by now: its batch was flushed). */
+static void read_order(struct ox_writer *w, struct ox_job *job)
+{
+	size_t n = job->n_records;
+	ox_buf_init(&job->text, SIZE_MAX);
+	job->ends = ox_xcalloc(n ? n : 1, sizeof *job->ends);
+	job->n_records = 0;
+	for (size_t i = 0; i < n; i++) {
+		int rc = ox_evlog_read(w->log, job->seqs[i], &job->text);
+		if (rc == OX_EVLOG_ENOTFOUND)
+			continue; /* compacted away */
+		if (rc) {
+			job->status = 500;
+			return;
+		}
+		job->seqs[job->n_records] = job->seqs[i];
+		job->ends[job->n_records++] = job->text.len;
 	}
-	if (logged) {
-		int64_t durable = (int64_t)ox_evlog_durable_seq(w->log);
-		if (w->sink.err || ox_store_meta_set(w->store, APPLIED_SEQ, durable) ||
-		    ox_store_commit(w->store))
-			fail(w, "case store", ox_store_errmsg(w->store));
-		else
-			w->applied_seq = durable;
+}
+
+/* Store the batch's case snapshots with applied_seq, in one transaction. */
+static int store_cases(struct ox_writer *w, struct batch *b)
+{
+	struct ox_store *s = w->store;
+	if (ox_store_begin(s))
+		return -1;
+	for (size_t i = 0; i < b->n_cases; i++)
+		if (ox_store_put_case(s, &b->cases[i], w->o.params->rules[b->cases[i].rule].team))
+			goto fail;
+	if (ox_store_meta_set(s, APPLIED_SEQ, (int64_t)ox_evlog_durable_seq(w->log)) || ox_store_commit(s))
+		goto fail;
+	return 0;
+fail:
+	ox_store_rollback(s);
+	return -1;
+}
+
+/* Everything in a batch is durable once the log flush returns; the store
+ * commit after it only records the case changes (a restart redoes them from
+ * the log if it fails), so a flushed batch is acknowledged even when the
+ * store then fails. */
+static void flush_batch(struct ox_writer *w, struct batch *b)
+{
+	uint64_t t0 = mono_us();
+	bool logged = !ox_writer_failed(w);
+	if (logged && ox_evlog_flush(w->log)) {
+		fail(w, "event log", ox_evlog_errmsg(w->log));
+		logged = false;
 	}
-	ox_store_rollback(w->store); /* after a failure: a no-op otherwise */
+	if (logged && b->n_cases && store_cases(w, b) < 0)
+		fail(w, "case store", ox_store_errmsg(w->store));
+	for (size_t i = 0; i < b->n_cases; i++)
+		ox_case_release(&b->cases[i]);
+	free(b->cases);
 	if (w->o.metrics && logged) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
+		OX_METRIC_SET(w->o.metrics, durable_seq, ox_evlog_durable_seq(w->log));
 	}
-	publish(w);
-	for (struct ox_job *j = jobs, *next; j; j = next) {
+	if (!logged) {
+		fail_jobs(b->jobs);
+		return;
+	}
+	for (struct ox_job *j = b->jobs, *next; j; j = next) {
 		next = j->next;
-		if (!logged) {
-			j->status = 503;
-			j->accepted = j->duplicates = 0;
-		} else if (j->kind == OX_JOB_ORDER) {
+		if (j->kind == OX_JOB_ORDER) {
 			read_order(w, j);
 		} else if (w->o.metrics) {
 			OX_METRIC_ADD(w->o.metrics, events_accepted, j->accepted);
@@ -301,6 +416,26 @@ static void run_group(struct ox_writer *w, struct ox_job *jobs)
 		}
 		j->done(j);
 	}
+}
+
+static void *flusher_main(void *arg)
+{
+	struct ox_writer *w = arg;
+	pthread_mutex_lock(&w->fmu);
+	for (;;) {
+		while (!w->busy && !w->flusher_stop)
+			pthread_cond_wait(&w->fcv, &w->fmu);
+		if (!w->busy)
+			break;
+		struct batch b = w->handed;
+		pthread_mutex_unlock(&w->fmu);
+		flush_batch(w, &b);
+		pthread_mutex_lock(&w->fmu);
+		w->busy = false;
+		pthread_cond_signal(&w->fcv);
+	}
+	pthread_mutex_unlock(&w->fmu);
+	return NULL;
 }
 
 static void *writer_main(void *arg)
@@ -376,8 +511,12 @@ static void close_parts(struct ox_writer *w)
 	ox_orderidx_free(w->orders);
 	ox_decoder_free(w->dec[0]);
 	ox_decoder_free(w->dec[1]);
+	ox_hmap_release(&w->dirty);
+	free(w->dirty_list);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->fmu);
+	pthread_cond_destroy(&w->fcv);
 	free(w);
 }
 
@@ -418,7 +557,7 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		snprintf(err, errsz, "case store: %s", ox_store_errmsg(w->store));
 		return -1;
 	}
-	w->store_on = true;
+	w->live = true;
 	const struct ox_evlog_recovery *r = ox_evlog_recovery(w->log);
 	fprintf(stderr, "ordex serve: replayed %" PRIu64 " records from %" PRIu64 " segments in %.2f s",
 		r->records, r->segments, (double)(mono_us() - t0) / 1e6);
@@ -427,6 +566,16 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	fprintf(stderr, "; cases stored up to record %" PRId64 "\n", w->applied_seq);
 	w->applied_seq = durable;
 	return 0;
+}
+
+/* Let the flusher finish its batch, then end it. */
+static void stop_flusher(struct ox_writer *w)
+{
+	pthread_mutex_lock(&w->fmu);
+	w->flusher_stop = true;
+	pthread_cond_signal(&w->fcv);
+	pthread_mutex_unlock(&w->fmu);
+	pthread_join(w->flusher, NULL);
 }
 
 struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, size_t errsz)
@@ -443,15 +592,24 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	w->engine = ox_engine_new(o->params, o->blacklist);
 	w->orders = ox_orderidx_new();
 	w->last_tick = INT64_MIN / 2;
+	ox_hmap_init(&w->dirty);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	pthread_mutex_init(&w->fmu, NULL);
+	pthread_cond_init(&w->fcv, NULL);
 	if (open_parts(w, err, errsz) < 0) {
 		close_parts(w);
 		return NULL;
 	}
 	publish(w);
+	if (pthread_create(&w->flusher, NULL, flusher_main, w) != 0) {
+		snprintf(err, errsz, "cannot start the flusher thread");
+		close_parts(w);
+		return NULL;
+	}
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		snprintf(err, errsz, "cannot start the writer thread");
+		stop_flusher(w);
 		close_parts(w);
 		return NULL;
 	}
@@ -465,6 +623,7 @@ int ox_writer_stop(struct ox_writer *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	stop_flusher(w);
 	int rc = ox_writer_failed(w) ? -1 : 0;
 	close_parts(w);
 	return rc;
