@@ -9,8 +9,9 @@
 # flight at a time (on event time the cases depend on the order of events),
 # to a daemon with --clock event, real fdatasync and the same lists, kills it with SIGKILL at
 # 5..8 random batches (mostly with a request in flight, some just after the
-# request's records reached the log but before the answer) and once during a
-# start-up replay, resends the first unacknowledged batch whole after each
+# request's records reached the log but before the answer, one of these at a
+# batch that opens a case with several reasons) and once during a start-up
+# replay, resends the first unacknowledged batch whole after each
 # restart, and checks:
 #   - every acknowledged answer adds up (accepted + duplicates + rejected =
 #     lines); the first send of a batch reports as duplicates exactly the
@@ -22,7 +23,9 @@
 #     replay with the same fields (case_id, rule, keys, severity, status,
 #     opened_at, resolved_at, reasons, event_ids, ...), and GET
 #     /api/v1/cases/{id} the same timelines; the list again after a final
-#     kill -9 and restart; then SIGTERM stops the daemon with status 0.
+#     kill -9 and restart; everything again after a kill -9, removing
+#     cases.db and restarting (the store is rebuilt from the log); then
+#     SIGTERM stops the daemon with status 0.
 # Prints what happened and the first differences; exits 1 on any. SEED=N
 # repeats a stream and kill plan (the kill timing itself varies). KEEP=1
 # keeps the work directory. About 30..60 s.

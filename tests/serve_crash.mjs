@@ -15,7 +15,9 @@
 // daemon is killed with SIGKILL, in one of three ways:
 //   logged  while the batch is in flight, as soon as its records reach the
 //           log file (written, not yet acknowledged): the resend must come
-//           back as duplicates;
+//           back as duplicates, and the restart must store the cases the
+//           batch changed from its replay of the log (the first logged kill
+//           goes to a batch that opens a case with several reasons);
 //   random  while the batch is in flight, at a random point of the usual
 //           round trip of a batch;
 //   idle    right after the batch was acknowledged, nothing in flight.
@@ -24,7 +26,9 @@
 // killed during the start-up replay (and restarted). At the end every case is
 // paged out of GET /api/v1/cases, each timeline read from
 // GET /api/v1/cases/{id}, and all of it compared with EXPECTED; then the
-// daemon is killed once more, restarted, and its list compared again.
+// daemon is killed once more, restarted, and its list compared again; then
+// killed, its cases.db removed, restarted (the store is rebuilt from the
+// log), and everything compared again.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -74,6 +78,7 @@ const randInt = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1)); // [lo, hi]
 const lines = fs.readFileSync(streamPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
 const batches = [];
 const seenIds = new Set();
+const batchOf = new Map(); // event id -> the batch of its first line
 for (let i = 0; i < lines.length; i += BATCH) {
 	const part = lines.slice(i, i + BATCH);
 	// In-stream duplicates (the simulator resends webhooks): lines whose id
@@ -84,7 +89,10 @@ for (let i = 0; i < lines.length; i += BATCH) {
 		const m = /^\{"id":"((?:[^"\\]|\\.)*)"/.exec(l);
 		const id = m ? m[1] : JSON.parse(l).id;
 		if (seenIds.has(id)) dups++;
-		else seenIds.add(id);
+		else {
+			seenIds.add(id);
+			batchOf.set(id, batches.length);
+		}
 	}
 	batches.push({ body: part.join('\n') + '\n', n: part.length, dups });
 }
@@ -225,6 +233,24 @@ for (let k = 0; k < K; k++) {
 	const a = lo + Math.floor(((hi - lo) * k) / K), b = lo + Math.floor(((hi - lo) * (k + 1)) / K) - 1;
 	plan.set(randInt(a, b), modes[k]);
 }
+// Batches that open a case with several reasons: the first logged kill goes
+// to one of them, so that the restart must store that case from the replay
+// of the log (the batch reached the log, not the case store).
+const opening = [...new Set(expected
+	.filter((c) => c.reasons.length > 1 && c.timeline?.[0]?.action === 'opened' && c.timeline[0].event_id)
+	.map((c) => batchOf.get(c.timeline[0].event_id))
+	.filter((b) => b !== undefined && b >= lo && b <= hi))].sort((a, b) => a - b);
+const nextOpening = (after) => opening.find((b) => b > after && !plan.has(b));
+let targeted = -1; // the batch of the targeted logged kill, while it is pending
+{
+	const first = [...plan].sort((a, b) => a[0] - b[0]).find(([, m]) => m === 'logged');
+	const t = first && (nextOpening(first[0] - 1) ?? opening[0]);
+	if (t !== undefined && !plan.has(t)) {
+		plan.delete(first[0]);
+		plan.set(t, 'logged');
+		targeted = t;
+	}
+}
 const planned = [...plan.keys()].sort((a, b) => a - b);
 // The restart after the first kill in the second half is killed during its
 // replay: by then the log is long enough for the replay to take a while.
@@ -293,7 +319,7 @@ function account(bi, r, resend) {
 
 const stream = `${lines.length} events (${distinct} distinct ids, ${streamDups} in-stream duplicates) in ${batches.length} batches of ${BATCH}`;
 log(`serve-crash: seed ${seed}; ${stream}; ${expected.length} cases expected`);
-log(`plan: ${K} kills at batches ${planned.map((i) => `${i} (${plan.get(i)})`).join(', ')}; ` +
+log(`plan: ${K} kills at batches ${planned.map((i) => `${i} (${plan.get(i)}${i === targeted ? ', opens a case with several reasons' : ''})`).join(', ')}; ` +
 	`the restart after batch ${startupKillAfter} is killed during its replay`);
 
 let d = await up();
@@ -318,9 +344,13 @@ for (let bi = 0; bi < batches.length; ) {
 			if (answered && deferred < 100) {
 				// Too late to catch it between log and answer: try the next batch.
 				deferred++;
-				let next = bi + 1;
-				while (plan.has(next)) next++;
+				let next = bi === targeted ? nextOpening(bi) : undefined;
+				if (next === undefined) {
+					next = bi + 1;
+					while (plan.has(next)) next++;
+				}
 				if (next < batches.length) plan.set(next, 'logged');
+				if (bi === targeted) targeted = next;
 			}
 		} else {
 			// Anywhere in the request's life: sending, parsing, waiting
@@ -329,7 +359,8 @@ for (let bi = 0; bi < batches.length; ) {
 			while (!answered && performance.now() < until) await new Promise(setImmediate);
 		}
 		if (mode !== 'logged' || !answered || deferred >= 100) {
-			kill = { batch: bi, mode, inflight: !answered, grown: logBytes() - before };
+			kill = { batch: bi, mode: bi === targeted ? 'logged, opens a case with several reasons' : mode,
+			inflight: !answered, grown: logBytes() - before };
 			await kill9(d);
 		}
 	}
@@ -475,6 +506,15 @@ if (!d.exited && failures.length <= 20) {
 	d = await up();
 	log(`final kill -9 and restart: ${describeStart(d)}`);
 	await compareCases('after the final restart', false);
+
+	// The case store is redone from the log: a store lost entirely must come
+	// back the same (the path a restart takes for the batches that reached
+	// the log but not the store, here for all of them).
+	await kill9(d);
+	for (const f of fs.readdirSync(dataDir)) if (f.startsWith('cases.db')) fs.rmSync(path.join(dataDir, f));
+	d = await up();
+	log(`kill -9, cases.db removed, restart: ${describeStart(d)}`);
+	await compareCases('after rebuilding the case store from the log', true);
 
 	// A clean stop.
 	d.killedByUs = true;
