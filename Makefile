@@ -64,6 +64,8 @@ test: deps
 	@tests/run-sim.sh $(BUILD)/ordex
 	@tests/run-chaos.sh $(BUILD)/ordex
 	@tests/evlog-crash.sh $(BUILD)
+	@tests/run-http.sh $(BUILD)/ordex
+	@tests/serve-crash.sh $(BUILD)/ordex
 
 # A simulated shop day (with the Double 11 midnight peak) through detection.
 demo: deps

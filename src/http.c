@@ -70,12 +70,10 @@ void ox_http_resume(struct ox_http_req *r)
 
 /* ---- routing ---------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Does path match pattern? Copies the {param} segment, percent-decoded. */
+/* Does path match pattern? The {param} is the rest of the path after the
+ * pattern's prefix, slashes included: libmicrohttpd has already decoded the
+ * URL, so an order id "JD/2026/1" sent as JD%2F2026%2F1 arrives with its
+ * slashes, and decoding again would turn "X%41" into "XA". */
 static bool match(const char *pattern, const char *path, char param[256])
 {
 	const char *brace = strchr(pattern, '{');
@@ -84,40 +82,30 @@ static bool match(const char *pattern, const char *path, char param[256])
 	size_t prefix = (size_t)(brace - pattern);
 	if (strncmp(pattern, path, prefix) != 0)
 		return false;
-	const char *seg = path + prefix;
-	if (!*seg || strchr(seg, '/'))
+	size_t n = strlen(path + prefix);
+	if (n == 0 || n >= 256)
 		return false;
-	size_t n = 0;
-	for (const char *p = seg; *p; p++) {
-		int c = (unsigned char)*p;
-		if (c == '%') {
-			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
-			if (lo < 0)
-				return false;
-			c = hi * 16 + lo;
-			p += 2;
-		}
-		if (c == 0 || n + 1 >= 256)
-			return false;
-		param[n++] = (char)c;
-	}
-	param[n] = '\0';
+	memcpy(param, path + prefix, n + 1);
 	return true;
 }
 
 /* The route for the request, or NULL with a 404 or 405 already written. */
+/* The route for the request, or NULL with a 404 or 405 already written. HEAD
+ * is served as GET (libmicrohttpd leaves the body out). */
 static const struct ox_route *route(struct ox_http *h, struct ox_http_req *r)
 {
-	bool path_known = false;
+	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+	r->allow[0] = '\0';
 	for (size_t i = 0; i < h->o.n_routes; i++) {
 		const struct ox_route *rt = &h->o.routes[i];
 		if (!match(rt->pattern, r->path, r->param))
 			continue;
-		path_known = true;
-		if (strcmp(rt->method, r->method) == 0)
+		if (strcmp(rt->method, method) == 0)
 			return rt;
+		size_t n = strlen(r->allow);
+		snprintf(r->allow + n, sizeof r->allow - n, "%s%s", n ? ", " : "", rt->method);
 	}
-	if (path_known)
+	if (r->allow[0])
 		ox_http_error(r, 405, "method not allowed", r->method);
 	else
 		ox_http_error(r, 404, "not found", r->path);
@@ -168,7 +156,7 @@ static enum MHD_Result respond(struct ox_http_req *r)
 		MHD_add_response_header(resp, "Retry-After", v);
 	}
 	if (r->status == 405)
-		MHD_add_response_header(resp, "Allow", r->route ? r->route->method : "GET, POST");
+		MHD_add_response_header(resp, "Allow", r->allow);
 	enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ok;
@@ -180,6 +168,20 @@ static size_t content_length(struct MHD_Connection *c)
 	return v ? (size_t)strtoull(v, NULL, 10) : 0;
 }
 
+/* A body the route does not take (400), or one over its limit (413). */
+static void refuse_body(struct ox_http *h, struct ox_http_req *r)
+{
+	if (r->route->body_max == 0) {
+		ox_http_error(r, 400, "unexpected body", "this endpoint takes no request body");
+		return;
+	}
+	char why[96];
+	snprintf(why, sizeof why, "body over the limit of %zu bytes", r->route->body_max);
+	ox_http_error(r, 413, "payload too large", why);
+	if (h->o.metrics)
+		OX_METRIC_ADD(h->o.metrics, requests_too_large, 1);
+}
+
 static struct ox_http_req *new_request(struct ox_http *h, struct MHD_Connection *c, const char *url,
 				       const char *method)
 {
@@ -189,7 +191,9 @@ static struct ox_http_req *new_request(struct ox_http *h, struct MHD_Connection 
 	r->method = method;
 	r->path = url;
 	ox_buf_init(&r->out, SIZE_MAX);
-	if (rate_limited(h, c)) {
+	/* Health checks and scrapes are never limited: a monitor must not be
+	 * told "too many requests" about a daemon that is fine. */
+	if (strncmp(url, "/api/", 5) == 0 && rate_limited(h, c)) {
 		ox_http_error(r, 429, "rate limited", "too many requests from this address; retry later");
 		r->retry_after = 1;
 		if (h->o.metrics)
@@ -200,13 +204,8 @@ static struct ox_http_req *new_request(struct ox_http *h, struct MHD_Connection 
 	if (!r->route)
 		return r;
 	ox_buf_init(&r->body, r->route->body_max);
-	if (content_length(c) > r->route->body_max) {
-		char why[96];
-		snprintf(why, sizeof why, "body over the limit of %zu bytes", r->route->body_max);
-		ox_http_error(r, 413, "payload too large", why);
-		if (h->o.metrics)
-			OX_METRIC_ADD(h->o.metrics, requests_too_large, 1);
-	}
+	if (content_length(c) > r->route->body_max)
+		refuse_body(h, r);
 	return r;
 }
 
@@ -231,11 +230,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r->phase == PHASE_SUSPENDED) {
 		r->route->finish(h->o.ctx, r);
 	} else if (r->too_large) {
-		char why[96];
-		snprintf(why, sizeof why, "body over the limit of %zu bytes", r->route->body_max);
-		ox_http_error(r, 413, "payload too large", why);
-		if (h->o.metrics)
-			OX_METRIC_ADD(h->o.metrics, requests_too_large, 1);
+		refuse_body(h, r);
 	} else if (r->route->start(h->o.ctx, r) == OX_HTTP_SUSPENDED) {
 		return MHD_YES;
 	}

@@ -27,7 +27,7 @@ enum ox_http_step { OX_HTTP_DONE, OX_HTTP_SUSPENDED };
 
 struct ox_route {
 	const char *method;
-	const char *pattern; /* "/api/v1/cases/{id}": at most one {param}, the last segment */
+	const char *pattern; /* "/api/v1/cases/{id}": at most one {param}, at the end */
 	enum ox_http_step (*start)(void *ctx, struct ox_http_req *r);
 	void (*finish)(void *ctx, struct ox_http_req *r); /* after a suspension; may be NULL */
 	size_t body_max;                                   /* 0: no body accepted */
@@ -38,7 +38,8 @@ struct ox_http_req {
 	struct MHD_Connection *conn;
 	const struct ox_route *route;
 	const char *method, *path;
-	char param[256];   /* the {param} segment, percent-decoded */
+	char param[256];   /* the {param}: the rest of the (decoded) path */
+	char allow[32];    /* for a 405: the methods the path has */
 	struct ox_buf body;
 
 	/* The response. */

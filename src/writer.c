@@ -28,6 +28,7 @@
  * records are durable, and the jobs to answer then. */
 struct batch {
 	struct ox_job *jobs; /* NULL for a seal in the middle of a group */
+	size_t records;      /* log records sealed */
 	struct ox_case *cases;
 	size_t n_cases, cap_cases;
 };
@@ -195,8 +196,8 @@ static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 {
 	if (!jobs && !w->appended && !w->n_dirty)
 		return;
+	struct batch b = { .jobs = jobs, .records = w->appended };
 	w->appended = 0;
-	struct batch b = { .jobs = jobs };
 	b.n_cases = b.cap_cases = w->n_dirty;
 	b.cases = b.n_cases ? ox_xcalloc(b.n_cases, sizeof *b.cases) : NULL;
 	for (size_t i = 0; i < b.n_cases; i++)
@@ -397,7 +398,7 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	for (size_t i = 0; i < b->n_cases; i++)
 		ox_case_release(&b->cases[i]);
 	free(b->cases);
-	if (w->o.metrics && logged) {
+	if (w->o.metrics && logged && b->records) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
 		OX_METRIC_SET(w->o.metrics, durable_seq, ox_evlog_durable_seq(w->log));

@@ -292,11 +292,15 @@ describe("service endpoints and errors", () => {
 	});
 
 	test("unknown paths: 404 with the path as detail", async () => {
-		for (const path of ["/nope", "/api/v1", "/api/v1/case", "/api/v1/cases/", "/api/v1/orders/", "/api/v1/cases/C1/x", "/healthz/"]) {
+		for (const path of ["/nope", "/api/v1", "/api/v1/case", "/api/v1/cases/", "/api/v1/orders/", "/healthz/"]) {
 			const r = await d.get(path);
 			assert.equal(r.status, 404, path);
 			assert.deepEqual(r.json, { error: "not found", detail: path });
 		}
+		// The {id} is the rest of the path: ids may hold a slash (sent as %2F).
+		const r = await d.get("/api/v1/cases/C1/x");
+		assert.equal(r.status, 404);
+		assert.deepEqual(r.json, { error: "not found", detail: "C1/x" });
 	});
 
 	test("wrong methods: 405 with the method as detail", async () => {
@@ -594,12 +598,16 @@ describe("--rate-limit 5", () => {
 		assert.ok(ok >= 5, `${ok} requests passed`);
 		assert.ok(limited >= 1, "no request was limited");
 		assert.equal(accepted, ok);
-		for (const path of ["/", "/api/v1/openapi.json", "/api/v1/cases", "/api/v1/cases/C00000001", "/api/v1/orders/RL1", "/healthz", "/metrics", "/nope"]) {
+		for (const path of ["/api/v1/openapi.json", "/api/v1/cases", "/api/v1/cases/C00000001", "/api/v1/orders/RL1", "/api/nope"]) {
 			let r;
 			for (let i = 0; i < 20 && (r = await d.get(path)).status !== 429; i++);
 			assert.equal(r.status, 429, `${path} is limited too`);
 			limited++;
 		}
+		// Monitors are never told "too many requests": only /api/ is limited.
+		for (const path of ["/", "/healthz", "/metrics", "/nope"])
+			for (let i = 0; i < 20; i++)
+				assert.notEqual((await d.get(path)).status, 429, `${path} is not limited`);
 		await sleep(1500);
 		const h = await d.get("/healthz");
 		assert.equal(h.status, 200);
