@@ -716,3 +716,41 @@ describe("restart on the same data directory", () => {
 		}
 	});
 });
+
+describe("--clock wall", () => {
+	// A payment that failed 20 minutes ago and was never retried: the
+	// 15-minute PAY_FAILED window closed while no event came, so only the
+	// wall clock can open the case. Its tick is logged, so a restart
+	// reaches the same case without any new event.
+	test("deadlines fire on the real clock while sources are quiet, and survive a restart", async () => {
+		const ago = (min) => new Date(Date.now() - min * 60000).toISOString();
+		const lines = [
+			JSON.stringify({ id: "w1", type: "order.created", ts: ago(21), order_id: "W1", channel: "shop", total: "10.00",
+				customer: { id: "c-w1", phone: "13812345678", address: { province: "浙江省", city: "杭州市", district: "西湖区", detail: "文三路1号" } },
+				items: [{ sku: "S-W", qty: 1, price: "10.00" }] }),
+			JSON.stringify({ id: "w2", type: "payment.failed", ts: ago(20), order_id: "W1", amount: "10.00", method: "alipay", reason: "declined" }),
+		];
+		const d1 = await startDaemon({ clock: "wall", check: checkHttp });
+		const dataDir = d1.dataDir;
+		let d2;
+		try {
+			assert.equal((await d1.postEvents(lines)).json.accepted, 2);
+			let cases = [];
+			for (let i = 0; i < 50 && cases.length === 0; i++) {
+				await sleep(100);
+				cases = await d1.allCases("order_id=W1&rule=PAY_FAILED");
+			}
+			assert.equal(cases.length, 1, "PAY_FAILED opened by the wall clock");
+			assert.equal(cases[0].status, "open");
+			const m = await d1.get("/metrics");
+			assert.ok(metric(m.text, "ordex_wall_ticks_total") >= 1);
+			await d1.kill9();
+			d2 = await startDaemon({ clock: "event", dataDir, check: checkHttp });
+			assert.deepEqual(await d2.allCases("order_id=W1"), cases);
+			await d2.stop({ keepData: true });
+		} finally {
+			for (const d of [d1, d2]) if (d && d.proc.exitCode === null && d.proc.signalCode === null) await d.kill9();
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+});
