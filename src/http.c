@@ -19,6 +19,9 @@
  * errs toward limiting: acceptable for a limit meant against floods. */
 #define RATE_SLOTS 4096
 
+/* How much of a refused body is read and dropped before answering. */
+#define DRAIN_MAX (64u << 20)
+
 struct bucket {
 	double tokens, at;
 };
@@ -204,8 +207,14 @@ static struct ox_http_req *new_request(struct ox_http *h, struct MHD_Connection 
 	if (!r->route)
 		return r;
 	ox_buf_init(&r->body, r->route->body_max);
-	if (content_length(c) > r->route->body_max)
+	/* A body over the limit is read and dropped (a client that writes all
+	 * of it before reading would otherwise see a broken pipe, not the 413),
+	 * unless it is so large that reading it is the bigger harm. */
+	size_t len = content_length(c);
+	if (len > r->route->body_max + DRAIN_MAX)
 		refuse_body(h, r);
+	else if (len > r->route->body_max)
+		r->too_large = true;
 	return r;
 }
 
