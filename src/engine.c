@@ -193,7 +193,7 @@ void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st)
 	st->skus = e->n_skus;
 	st->cases_open = e->n_open;
 	st->deadlines_pending = e->deadlines.n;
-	st->id_set_bytes = e->ids.slots ? (e->ids.mask + 1) * sizeof *e->ids.slots : 0;
+	st->id_set_bytes = ox_idset_bytes(&e->ids);
 }
 
 /* ---- applying events ------------------------------------------------------ */

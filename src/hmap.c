@@ -19,7 +19,8 @@ void ox_hmap_init(struct ox_hmap *m)
 
 void ox_hmap_release(struct ox_hmap *m)
 {
-	free(m->slots);
+	if (m->slots)
+		ox_table_free(m->slots, m->mask + 1, sizeof *m->slots);
 	ox_hmap_init(m);
 }
 
@@ -61,7 +62,7 @@ void ox_hmap_put(struct ox_hmap *m, uint64_t hash, void *val)
 			for (size_t i = 0; i <= m->mask; i++)
 				if (m->slots[i].hash)
 					place(ns, ncap - 1, m->slots[i].hash, m->slots[i].val);
-			free(m->slots);
+			ox_table_free(m->slots, m->mask + 1, sizeof *m->slots);
 		}
 		m->slots = ns;
 		m->mask = ncap - 1;

@@ -1,18 +1,31 @@
-/* idset.c - see idset.h. */
+/* idset.c - see idset.h.
+ *
+ * Growing is incremental, as Redis's dict does: when the table is 3/4 full
+ * a table twice as large takes the new ids, and each add then copies
+ * MIGRATE_STEP slots of the old table into it, so no single add pays for
+ * rehashing millions of ids (tens of milliseconds, which every request
+ * waiting behind that add would see). Until the copy is done, a lookup
+ * checks both tables. The old table is never written to, so its probe
+ * chains stay intact; an id is only ever added to the new table after a
+ * lookup in both found it absent, so the copy never meets it twice.
+ */
 #include "idset.h"
 
 #include <stdlib.h>
 
+#define MIGRATE_STEP 64
+
 void ox_idset_init(struct ox_idset *s)
 {
-	s->slots = NULL;
-	s->mask = 0;
-	s->count = 0;
+	*s = (struct ox_idset){ 0 };
 }
 
 void ox_idset_release(struct ox_idset *s)
 {
-	free(s->slots);
+	if (s->slots)
+		ox_table_free(s->slots, s->mask + 1, sizeof *s->slots);
+	if (s->old)
+		ox_table_free(s->old, s->old_mask + 1, sizeof *s->old);
 	ox_idset_init(s);
 }
 
@@ -24,22 +37,30 @@ static struct ox_hash128 key(const char *id, size_t len)
 	return h;
 }
 
+static bool used(const struct ox_hash128 *slot)
+{
+	return slot->lo || slot->hi;
+}
+
 /* Index of h's slot, or of the empty slot where it belongs. */
 static size_t find(const struct ox_hash128 *slots, size_t mask, struct ox_hash128 h)
 {
 	size_t i = h.lo & mask;
-	while ((slots[i].lo || slots[i].hi) && !(slots[i].lo == h.lo && slots[i].hi == h.hi))
+	while (used(&slots[i]) && !(slots[i].lo == h.lo && slots[i].hi == h.hi))
 		i = (i + 1) & mask;
 	return i;
 }
 
+static bool has(const struct ox_idset *s, struct ox_hash128 h)
+{
+	if (s->slots && used(&s->slots[find(s->slots, s->mask, h)]))
+		return true;
+	return s->old && used(&s->old[find(s->old, s->old_mask, h)]);
+}
+
 bool ox_idset_has(const struct ox_idset *s, const char *id, size_t len)
 {
-	if (!s->slots)
-		return false;
-	struct ox_hash128 h = key(id, len);
-	size_t i = find(s->slots, s->mask, h);
-	return s->slots[i].lo || s->slots[i].hi;
+	return has(s, key(id, len));
 }
 
 void ox_idset_prefetch(const struct ox_idset *s, const char *id, size_t len)
@@ -48,23 +69,50 @@ void ox_idset_prefetch(const struct ox_idset *s, const char *id, size_t len)
 		__builtin_prefetch(&s->slots[key(id, len).lo & s->mask]);
 }
 
+/* Copy the next slots of the old table; free it once all are copied. */
+static void migrate(struct ox_idset *s, size_t n)
+{
+	for (; s->old && n; n--) {
+		const struct ox_hash128 *o = &s->old[s->migrated];
+		if (used(o))
+			s->slots[find(s->slots, s->mask, *o)] = *o;
+		if (++s->migrated > s->old_mask) {
+			ox_table_free(s->old, s->old_mask + 1, sizeof *s->old);
+			s->old = NULL;
+			s->old_mask = s->migrated = 0;
+		}
+	}
+}
+
+static void grow(struct ox_idset *s)
+{
+	migrate(s, SIZE_MAX); /* a rare catch-up: the last grow is long done */
+	size_t ncap = s->slots ? (s->mask + 1) * 2 : 1024;
+	s->old = s->slots;
+	s->old_mask = s->mask;
+	s->migrated = 0;
+	s->slots = ox_table_alloc(ncap, sizeof *s->slots);
+	s->mask = ncap - 1;
+}
+
 bool ox_idset_add(struct ox_idset *s, const char *id, size_t len)
 {
-	if (!s->slots || (s->count + 1) * 4 > (s->mask + 1) * 3) {
-		size_t ncap = s->slots ? (s->mask + 1) * 2 : 1024;
-		struct ox_hash128 *ns = ox_table_alloc(ncap, sizeof *ns);
-		for (size_t i = 0; s->slots && i <= s->mask; i++)
-			if (s->slots[i].lo || s->slots[i].hi)
-				ns[find(ns, ncap - 1, s->slots[i])] = s->slots[i];
-		free(s->slots);
-		s->slots = ns;
-		s->mask = ncap - 1;
-	}
 	struct ox_hash128 h = key(id, len);
-	size_t i = find(s->slots, s->mask, h);
-	if (s->slots[i].lo || s->slots[i].hi)
+	if (has(s, h))
 		return false;
-	s->slots[i] = h;
+	/* count is every id, copied or not: the new table holds them all once
+	 * the copy is done, at most 3/4 full. The copy ends long before the
+	 * next grow (MIGRATE_STEP slots per add, against a table a quarter as
+	 * large as the adds until then). */
+	if (!s->slots || (s->count + 1) * 4 > (s->mask + 1) * 3)
+		grow(s);
+	migrate(s, MIGRATE_STEP);
+	s->slots[find(s->slots, s->mask, h)] = h;
 	s->count++;
 	return true;
+}
+
+size_t ox_idset_bytes(const struct ox_idset *s)
+{
+	return ((s->slots ? s->mask + 1 : 0) + (s->old ? s->old_mask + 1 : 0)) * sizeof(struct ox_hash128);
 }

@@ -13,7 +13,9 @@
 
 struct ox_idset {
 	struct ox_hash128 *slots; /* {0,0} is empty; a real {0,0} becomes {1,0} */
-	size_t mask, count;
+	size_t mask, count;       /* count: all ids, in both tables */
+	struct ox_hash128 *old;   /* the table before the last grow, being copied; or NULL */
+	size_t old_mask, migrated;
 };
 
 void ox_idset_init(struct ox_idset *s);
@@ -23,5 +25,7 @@ bool ox_idset_add(struct ox_idset *s, const char *id, size_t len);
 bool ox_idset_has(const struct ox_idset *s, const char *id, size_t len);
 /* Bring the id's slot into the cache ahead of an add. */
 void ox_idset_prefetch(const struct ox_idset *s, const char *id, size_t len);
+/* Memory held by the tables. */
+size_t ox_idset_bytes(const struct ox_idset *s);
 
 #endif

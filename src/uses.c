@@ -21,7 +21,8 @@ void ox_uses_release(struct ox_uses *m)
 	for (size_t i = 0; m->slots && i <= m->mask; i++)
 		if (m->slots[i].key && m->slots[i].cap > 1)
 			free(m->slots[i].u.many);
-	free(m->slots);
+	if (m->slots)
+		ox_table_free(m->slots, m->mask + 1, sizeof *m->slots);
 	ox_uses_init(m);
 }
 
@@ -71,7 +72,8 @@ static void rebuild(struct ox_uses *m, ox_time horizon)
 	for (size_t i = 0; m->slots && i <= m->mask; i++)
 		if (m->slots[i].key)
 			*probe(ns, cap - 1, m->slots[i].key) = m->slots[i];
-	free(m->slots);
+	if (m->slots)
+		ox_table_free(m->slots, m->mask + 1, sizeof *m->slots);
 	m->slots = ns;
 	m->mask = cap - 1;
 	m->count = live;

@@ -39,20 +39,42 @@ void *ox_xrealloc(void *p, size_t n)
 	return q;
 }
 
+/* A table of at least this many bytes is mapped on its own. */
+#define TABLE_HUGE ((size_t)2 << 20)
+
 void *ox_table_alloc(size_t count, size_t size)
 {
-	const size_t huge = (size_t)2 << 20;
 	if (size && count > SIZE_MAX / size)
 		oom(SIZE_MAX);
 	size_t n = count * size;
-	if (n < huge)
+	if (n < TABLE_HUGE)
 		return ox_xcalloc(count, size);
-	void *p = NULL;
-	if (posix_memalign(&p, huge, n) != 0)
+	/* Fresh anonymous pages are zero: nothing is written now, each page is
+	 * zeroed by the kernel when first touched. Zeroing tens of MiB at once
+	 * stalled the one thread that applies events for tens of ms. The
+	 * mapping is over-sized, then trimmed to 2 MiB alignment. */
+	size_t len = n + TABLE_HUGE;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		oom(n);
-	madvise(p, n, MADV_HUGEPAGE); /* advice only: a refusal changes nothing */
-	memset(p, 0, n);
-	return p;
+	char *q = (char *)(((uintptr_t)p + TABLE_HUGE - 1) & ~(uintptr_t)(TABLE_HUGE - 1));
+	if (q > p)
+		munmap(p, (size_t)(q - p));
+	size_t tail = (size_t)(p + len - (q + n));
+	if (tail)
+		munmap(q + n, tail);
+	madvise(q, n, MADV_HUGEPAGE); /* advice only: a refusal changes nothing */
+	return q;
+}
+
+void ox_table_free(void *p, size_t count, size_t size)
+{
+	if (!p)
+		return;
+	if (count * size < TABLE_HUGE)
+		free(p);
+	else
+		munmap(p, count * size);
 }
 
 char *ox_xstrndup(const char *s, size_t n)

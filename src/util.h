@@ -44,10 +44,13 @@ void *ox_xrealloc(void *p, size_t n);
 char *ox_xstrndup(const char *s, size_t n);
 #define OX_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Zeroed memory for a large hash table (free with free()). Tables of
- * millions of slots are read at random, so every lookup would also miss the
- * TLB; from 2 MiB on they are aligned and advised to use huge pages. */
+/* Zeroed memory for a large hash table, freed with ox_table_free() and the
+ * same count and size. Tables of millions of slots are read at random, so
+ * every lookup would also miss the TLB; from 2 MiB on they are mapped on
+ * their own, aligned and advised to use huge pages, and zeroed lazily by
+ * the kernel page by page. */
 void *ox_table_alloc(size_t count, size_t size);
+void ox_table_free(void *p, size_t count, size_t size);
 
 /* Grow *items (of *cap elements of size esize) so that it holds at least
  * need elements. Doubles; never shrinks. */

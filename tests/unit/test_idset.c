@@ -1,0 +1,76 @@
+/* test_idset.c - the event-id set, across its incremental grows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "idset.h"
+
+static size_t id(char buf[32], unsigned long n)
+{
+	return (size_t)snprintf(buf, 32, "ev-%lu", n);
+}
+
+/* Every id is new once and a duplicate ever after, before, during and after
+ * each grow; ids never added are absent; the memory is the table's. */
+static void test_grow_keeps_every_id(void **state)
+{
+	(void)state;
+	struct ox_idset s;
+	ox_idset_init(&s);
+	char b[32];
+	assert_false(ox_idset_has(&s, "x", 1));
+	const unsigned long n = 300000;
+	for (unsigned long i = 0; i < n; i++) {
+		assert_true(ox_idset_add(&s, b, id(b, i)));
+		assert_false(ox_idset_add(&s, b, id(b, i)));
+		/* an early id, a recent one: found whichever table holds it */
+		assert_false(ox_idset_add(&s, b, id(b, i / 2)));
+		assert_true(ox_idset_has(&s, b, id(b, i / 3)));
+		assert_false(ox_idset_has(&s, b, id(b, n + i)));
+	}
+	assert_int_equal(s.count, n);
+	for (unsigned long i = 0; i < n; i++)
+		assert_true(ox_idset_has(&s, b, id(b, i)));
+	/* at most 3/4 full, and the old table long gone */
+	assert_null(s.old);
+	assert_true(s.count * 4 <= (s.mask + 1) * 3);
+	assert_int_equal(ox_idset_bytes(&s), (s.mask + 1) * sizeof(struct ox_hash128));
+	ox_idset_release(&s);
+	assert_int_equal(ox_idset_bytes(&s), 0);
+}
+
+/* Right after a grow both tables are live: ids of the old one that are not
+ * copied yet are still found, and new ids are added once. */
+static void test_during_migration(void **state)
+{
+	(void)state;
+	struct ox_idset s;
+	ox_idset_init(&s);
+	char b[32];
+	unsigned long i = 0;
+	while (!s.old || s.mask < 4095)
+		assert_true(ox_idset_add(&s, b, id(b, i++)));
+	assert_non_null(s.old);
+	assert_true(s.migrated < s.old_mask); /* the copy has just begun */
+	for (unsigned long k = 0; k < i; k++)
+		assert_true(ox_idset_has(&s, b, id(b, k)));
+	size_t before = s.count;
+	for (unsigned long k = 0; k < i; k++)
+		assert_false(ox_idset_add(&s, b, id(b, k)));
+	assert_int_equal(s.count, before);
+	assert_true(ox_idset_bytes(&s) > (s.mask + 1) * sizeof(struct ox_hash128));
+	ox_idset_release(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grow_keeps_every_id),
+		cmocka_unit_test(test_during_migration),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
