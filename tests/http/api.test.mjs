@@ -16,7 +16,7 @@ const TMP = mkdtempSync(join(tmpdir(), "ordex-http-api-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
 const MAX_LINE = 1 << 20;
-const examples = Object.fromEntries(specExamples().map((f) => [basename(f).slice(0, 2), readLines(f)]));
+const examples = Object.fromEntries(specExamples().map((f) => [basename(f).slice("spec-".length, "spec-".length + 2), readLines(f)]));
 
 /* The same lines with every event id prefixed, so that streams which reuse
  * ids ("e1") can go to one daemon; lines that are not an event stay as they are. */
