@@ -208,7 +208,7 @@ int ox_cmd_replay(int argc, char **argv)
 			ox_engine_case_count(e), st.cases_open, secs, secs > 0 ? (double)lines / secs : 0.0,
 			ru.ru_maxrss);
 	}
-	ox_engine_free(e);
+	ox_keep_until_exit(e); /* its millions of blocks go with the process */
 	ox_blacklist_free(bl);
 	ox_params_release(&params);
 	if (rc < 0)

@@ -77,6 +77,15 @@ void ox_table_free(void *p, size_t count, size_t size)
 		munmap(p, count * size);
 }
 
+void ox_keep_until_exit(void *p)
+{
+	static void *kept[16];
+	static _Atomic size_t n;
+	size_t i = n++;
+	if (i < OX_ARRAY_LEN(kept))
+		kept[i] = p;
+}
+
 char *ox_xstrndup(const char *s, size_t n)
 {
 	char *p = ox_xmalloc(n + 1);

@@ -52,6 +52,13 @@ char *ox_xstrndup(const char *s, size_t n);
 void *ox_table_alloc(size_t count, size_t size);
 void ox_table_free(void *p, size_t count, size_t size);
 
+/* Leave a large structure to the process exit instead of freeing it: freeing
+ * the millions of small blocks an engine holds after a day of orders took
+ * minutes (longer than a supervisor waits for a stop), and the kernel takes
+ * the whole address space back at once. Kept reachable here, so leak
+ * checkers do not report it. Only for what lives until the process ends. */
+void ox_keep_until_exit(void *p);
+
 /* Grow *items (of *cap elements of size esize) so that it holds at least
  * need elements. Doubles; never shrinks. */
 void ox_grow(void **items, size_t *cap, size_t need, size_t esize);

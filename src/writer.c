@@ -508,8 +508,10 @@ static void close_parts(struct ox_writer *w)
 {
 	ox_evlog_close(w->log);
 	ox_store_close(w->store);
-	ox_engine_free(w->engine);
-	ox_orderidx_free(w->orders);
+	/* The engine and the order index hold millions of blocks after a day:
+	 * they go with the process (a stop must not take minutes). */
+	ox_keep_until_exit(w->engine);
+	ox_keep_until_exit(w->orders);
 	ox_decoder_free(w->dec[0]);
 	ox_decoder_free(w->dec[1]);
 	ox_hmap_release(&w->dirty);
