@@ -107,8 +107,6 @@ static void writer_refused(struct ox_api *a, struct ox_http_req *r, int status)
 /* ---- POST /api/v1/events ------------------------------------------------------ */
 
 struct events_state {
-	struct ox_api *api;
-	struct ox_http_req *r;
 	struct ox_ingest in;
 	struct ox_job job;
 };
@@ -120,15 +118,15 @@ static void events_free(void *p)
 	free(st);
 }
 
+/* Every job's done(): its ctx is the parked request. */
 static void job_done(struct ox_job *job)
 {
-	struct events_state *st = job->ctx;
-	ox_http_resume(st->r);
+	ox_http_resume(job->ctx);
 }
 
-static void events_reply(struct events_state *st)
+static void events_reply(struct ox_http_req *r)
 {
-	struct ox_http_req *r = st->r;
+	struct events_state *st = r->state;
 	r->status = 200;
 	ox_buf_addf(&r->out, "{\"accepted\":%zu,\"duplicates\":%zu,\"rejected\":%zu,\"errors\":[", st->job.accepted,
 		    st->job.duplicates, st->in.rejected);
@@ -151,8 +149,6 @@ static enum ox_http_step events_start(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
 	struct events_state *st = ox_xcalloc(1, sizeof *st);
-	st->api = a;
-	st->r = r;
 	ox_ingest_init(&st->in);
 	r->state = st;
 	r->free_state = events_free;
@@ -169,11 +165,11 @@ static enum ox_http_step events_start(void *ctx, struct ox_http_req *r)
 	if (a->o.metrics)
 		OX_METRIC_ADD(a->o.metrics, events_rejected, st->in.rejected);
 	if (st->in.n == 0) {
-		events_reply(st);
+		events_reply(r);
 		return OX_HTTP_DONE;
 	}
 	st->job = (struct ox_job){ .kind = OX_JOB_EVENTS, .events = st->in.events, .n = st->in.n,
-				   .done = job_done, .ctx = st };
+				   .done = job_done, .ctx = r };
 	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
@@ -188,7 +184,7 @@ static void events_finish(void *ctx, struct ox_http_req *r)
 	if (st->job.status)
 		writer_refused(ctx, r, st->job.status);
 	else
-		events_reply(st);
+		events_reply(r);
 }
 
 /* ---- GET /api/v1/cases, /api/v1/cases/{id} ---------------------------------------- */
@@ -232,7 +228,6 @@ static enum ox_http_step case_get(void *ctx, struct ox_http_req *r)
 /* ---- GET /api/v1/orders/{order_id} -------------------------------------------- */
 
 struct order_state {
-	struct ox_http_req *r;
 	struct ox_job job;
 };
 
@@ -241,12 +236,6 @@ static void order_free(void *p)
 	struct order_state *st = p;
 	ox_job_release(&st->job);
 	free(st);
-}
-
-static void order_job_done(struct ox_job *job)
-{
-	struct order_state *st = job->ctx;
-	ox_http_resume(st->r);
 }
 
 static enum ox_http_step order_start(void *ctx, struct ox_http_req *r)
@@ -258,11 +247,10 @@ static enum ox_http_step order_start(void *ctx, struct ox_http_req *r)
 		return OX_HTTP_DONE;
 	}
 	struct order_state *st = ox_xcalloc(1, sizeof *st);
-	st->r = r;
 	r->state = st;
 	r->free_state = order_free;
-	st->job = (struct ox_job){ .kind = OX_JOB_ORDER, .order_id = { r->param, len }, .done = order_job_done,
-				   .ctx = st };
+	st->job = (struct ox_job){ .kind = OX_JOB_ORDER, .order_id = { r->param, len }, .done = job_done,
+				   .ctx = r };
 	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
