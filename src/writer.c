@@ -98,11 +98,11 @@ static uint64_t mono_us(void)
 /* Stop for good: what failed ("event log"), and why. */
 static void fail(struct ox_writer *w, const char *part, const char *why)
 {
-	if (!atomic_load(&w->failed)) {
+	/* The writer and the flusher may both fail: the first one tells why. */
+	if (!atomic_exchange(&w->failed, true)) {
 		snprintf(w->msg, sizeof w->msg, "%s: %s", part, why);
 		fprintf(stderr, "ordex serve: writer stopped: %s\n", w->msg);
 	}
-	atomic_store(&w->failed, true);
 }
 
 bool ox_writer_failed(struct ox_writer *w)
