@@ -19,7 +19,7 @@
 #include "ndjson.h"
 
 static const char usage[] =
-	"usage: ordex push FILE|- [--url URL] [--batch N] [--speed X]\n"
+	"usage: ordex push FILE|- [--url URL] [--batch N] [--speed X] [--retry-for S]\n"
 	"  Sends an NDJSON event stream to a running `ordex serve`, in order, in\n"
 	"  batches, each resent until acknowledged (503/429 and lost connections\n"
 	"  are retried). Rejected lines are reported with their line number in FILE.\n"
@@ -27,12 +27,14 @@ static const char usage[] =
 	"  --batch N    lines per request, 1..100000 (1000)\n"
 	"  --speed X    play back by event time, X times faster than real time;\n"
 	"               0 sends as fast as the daemon acknowledges (0)\n"
+	"  --retry-for S  give up when the daemon cannot be reached for S seconds (60)\n"
 	"  Exit: 0 all accepted, 3 some rejected, 2 usage or delivery failure.\n";
 
 struct push {
 	const char *url;
 	size_t batch_max;
 	double speed;
+	double retry_for; /* seconds without reaching the daemon before giving up */
 	CURL *curl;
 	struct ox_buf body, reply;
 	size_t *line_nos; /* file line of each line in the batch */
@@ -110,7 +112,7 @@ static int send_batch(struct push *p)
 		if (rc != CURLE_OK) {
 			wait = backoff; /* the daemon restarting, or not up yet */
 			backoff = backoff * 2 > 5 ? 5 : backoff * 2;
-			if (waited > 60) {
+			if (waited >= p->retry_for) {
 				fprintf(stderr, "ordex push: %s: %s (gave up after %.0f s)\n", p->url, curl_easy_strerror(rc),
 					waited);
 				return -1;
@@ -169,6 +171,10 @@ static int parse_args(int argc, char **argv, struct push *p, const char **input)
 				p->speed = strtod(v, &end);
 				if (*end || !(p->speed >= 0))
 					goto bad;
+			} else if (strcmp(a, "--retry-for") == 0) {
+				p->retry_for = strtod(v, &end);
+				if (*end || !(p->retry_for >= 0))
+					goto bad;
 			} else
 				goto bad;
 		} else if (!*input) {
@@ -189,7 +195,7 @@ bad:
 
 int ox_cmd_push(int argc, char **argv)
 {
-	struct push p = { .url = "http://127.0.0.1:8080", .batch_max = 1000 };
+	struct push p = { .url = "http://127.0.0.1:8080", .batch_max = 1000, .retry_for = 60 };
 	const char *input;
 	if (parse_args(argc, argv, &p, &input) < 0)
 		return 2;

@@ -754,3 +754,39 @@ describe("--clock wall", () => {
 		}
 	});
 });
+
+describe("ordex push", () => {
+	// push is the source client: it sends a file in order, reports rejected
+	// lines with their line numbers in the file, exits 3 when some were.
+	test("a file with bad lines: exit 3, the file's line numbers, the same cases as replay", async () => {
+		const file = specExamples().find((f) => basename(f).startsWith("spec-04"));
+		const d = await startDaemon({ check: checkHttp });
+		try {
+			const { spawn } = await import("node:child_process");
+			const p = spawn(BIN, ["push", file, "--url", d.base, "--batch", "2"], { stdio: ["ignore", "ignore", "pipe"] });
+			let stderr = "";
+			p.stderr.setEncoding("utf8");
+			p.stderr.on("data", (s) => (stderr += s));
+			const code = await new Promise((res) => p.on("exit", res));
+			const expected = replay(file);
+			assert.equal(code, 3, stderr);
+			const wanted = expected.stderr.split("\n").filter((l) => l.startsWith("line "));
+			assert.ok(wanted.length > 0);
+			assert.deepEqual(stderr.split("\n").filter((l) => l.startsWith("line ")), wanted);
+			assert.match(stderr, /ordex push: accepted \d+, duplicates 0, rejected \d+/);
+			assert.deepEqual((await d.allCases()).map((c) => c.case_id).sort(), expected.cases.map((c) => c.case_id).sort());
+			// again: everything is a duplicate now
+			const again = spawnSync(BIN, ["push", file, "--url", d.base], { encoding: "utf8" });
+			assert.equal(again.status, 3);
+			assert.match(again.stderr, /accepted 0, duplicates \d+/);
+		} finally {
+			await d.stop();
+		}
+	});
+
+	test("no daemon: exit 2 with the reason, after retrying for --retry-for", () => {
+		const r = spawnSync(BIN, ["push", "-", "--url", "http://127.0.0.1:1", "--retry-for", "1"], { input: "{}\n", encoding: "utf8", timeout: 30000 });
+		assert.equal(r.status, 2, r.stderr);
+		assert.match(r.stderr, /127\.0\.0\.1:1: .*gave up/);
+	});
+});
