@@ -39,6 +39,17 @@ void *ox_xrealloc(void *p, size_t n)
 	return q;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* Leak checking scans the heap, not our own mappings: a table of pointers
+ * must be declared a root, or what only it points to looks leaked. */
+#include <sanitizer/lsan_interface.h>
+#define TABLE_ROOT(p, n) __lsan_register_root_region((p), (n))
+#define TABLE_UNROOT(p, n) __lsan_unregister_root_region((p), (n))
+#else
+#define TABLE_ROOT(p, n) ((void)0)
+#define TABLE_UNROOT(p, n) ((void)0)
+#endif
+
 /* A table of at least this many bytes is mapped on its own. */
 #define TABLE_HUGE ((size_t)2 << 20)
 
@@ -64,6 +75,7 @@ void *ox_table_alloc(size_t count, size_t size)
 	if (tail)
 		munmap(q + n, tail);
 	madvise(q, n, MADV_HUGEPAGE); /* advice only: a refusal changes nothing */
+	TABLE_ROOT(q, n);
 	return q;
 }
 
@@ -71,10 +83,12 @@ void ox_table_free(void *p, size_t count, size_t size)
 {
 	if (!p)
 		return;
-	if (count * size < TABLE_HUGE)
+	if (count * size < TABLE_HUGE) {
 		free(p);
-	else
+	} else {
+		TABLE_UNROOT(p, count * size);
 		munmap(p, count * size);
+	}
 }
 
 void ox_keep_until_exit(void *p)
