@@ -44,6 +44,9 @@ struct ox_writer {
 	struct ox_case_listener store_listener;
 	bool live;           /* replay done: case changes go to the flusher */
 	bool store_on;       /* replay: off for what the store already has */
+	int pending;         /* replay: the decoder of the event not applied yet, or -1 */
+	struct ox_event pending_ev;
+	uint64_t pending_seq;
 	int64_t applied_seq; /* the store has every case change up to this log seq */
 	ox_time last_tick;   /* wall-clock ms of the last tick */
 	char msg[512];       /* why the writer failed */
@@ -161,28 +164,49 @@ static int parse_tick(const char *p, size_t len, ox_time *t)
 	return 0;
 }
 
+/* The start-up replay runs one event ahead, as src/feed.c does: record N+1
+ * is decoded and its table slots fetched while record N is applied. A
+ * decoded event lives in its decoder's copy of the line, so the two
+ * decoders alternate. */
+static void replay_apply_pending(struct ox_writer *w)
+{
+	if (w->pending < 0)
+		return;
+	w->store_on = (int64_t)w->pending_seq > w->applied_seq;
+	apply_event(w, &w->pending_ev, w->pending_seq);
+	w->pending = -1;
+}
+
 static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 {
 	struct ox_writer *w = ctx;
-	w->store_on = (int64_t)seq > w->applied_seq;
 	if (p[0] == TICK_MARK) {
 		ox_time t;
 		if (parse_tick(p, len, &t) < 0) {
 			snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad tick record", seq);
 			return -1;
 		}
+		replay_apply_pending(w);
+		w->store_on = (int64_t)seq > w->applied_seq;
 		ox_engine_advance(w->engine, t);
 		w->last_tick = t;
 		return 0;
 	}
+	int k = w->pending == 0 ? 1 : 0;
 	struct ox_event ev;
 	char err[OX_ERR_BUFSZ];
-	if (ox_decode(w->dec[0], p, len, &ev, err) < 0) {
+	if (ox_decode(w->dec[k], p, len, &ev, err) < 0) {
 		/* It decoded when it was accepted: the decoder changed since. */
 		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": no longer decodes: %s", seq, err);
 		return -1;
 	}
-	apply_event(w, &ev, seq);
+	ox_engine_prefetch(w->engine, &ev);
+	if (ev.order_id.len)
+		ox_orderidx_prefetch(w->orders, ev.order_id.s, ev.order_id.len);
+	replay_apply_pending(w);
+	w->pending_ev = ev;
+	w->pending_seq = seq;
+	w->pending = k;
 	return 0;
 }
 
@@ -549,7 +573,9 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	struct ox_evlog_opts lo = { .sync = w->o.sync };
 	w->msg[0] = '\0';
 	uint64_t t0 = mono_us();
+	w->pending = -1;
 	int rc = ox_evlog_open(&w->log, path, &lo, replay_record, w, err, errsz);
+	replay_apply_pending(w);
 	if (rc) {
 		if (rc == OX_EVLOG_EREPLAY && w->msg[0])
 			snprintf(err, errsz, "%s: %s", path, w->msg);
