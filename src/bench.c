@@ -113,6 +113,7 @@ int ox_cmd_bench(int argc, char **argv)
 	}
 	for (int r = 0; r < runs; r++) {
 		struct mallinfo2 before = mallinfo2();
+		size_t tables_before = ox_table_bytes();
 		struct ox_engine *e = ox_engine_new(&params, bl);
 		double t0 = now_seconds();
 		pass(buf, len, &limits, e);
@@ -123,7 +124,8 @@ int ox_cmd_bench(int argc, char **argv)
 		orders = st.orders;
 		id_bytes = st.id_set_bytes;
 		cases = ox_engine_case_count(e);
-		mem_bytes = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
+		mem_bytes = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd +
+			    (ox_table_bytes() - tables_before);
 		ox_engine_free(e);
 	}
 	qsort(decode_s, (size_t)runs, sizeof(double), cmp_double);

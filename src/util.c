@@ -53,6 +53,14 @@ void *ox_xrealloc(void *p, size_t n)
 /* A table of at least this many bytes is mapped on its own. */
 #define TABLE_HUGE ((size_t)2 << 20)
 
+/* Bytes of the tables mapped on their own: outside malloc's accounting. */
+static _Atomic size_t table_bytes;
+
+size_t ox_table_bytes(void)
+{
+	return table_bytes;
+}
+
 void *ox_table_alloc(size_t count, size_t size)
 {
 	if (size && count > SIZE_MAX / size)
@@ -76,6 +84,7 @@ void *ox_table_alloc(size_t count, size_t size)
 		munmap(q + n, tail);
 	madvise(q, n, MADV_HUGEPAGE); /* advice only: a refusal changes nothing */
 	TABLE_ROOT(q, n);
+	table_bytes += n;
 	return q;
 }
 
@@ -88,6 +97,7 @@ void ox_table_free(void *p, size_t count, size_t size)
 	} else {
 		TABLE_UNROOT(p, count * size);
 		munmap(p, count * size);
+		table_bytes -= count * size;
 	}
 }
 

@@ -51,6 +51,9 @@ char *ox_xstrndup(const char *s, size_t n);
  * the kernel page by page. */
 void *ox_table_alloc(size_t count, size_t size);
 void ox_table_free(void *p, size_t count, size_t size);
+/* Bytes of the tables currently mapped on their own (malloc's statistics
+ * do not see them). */
+size_t ox_table_bytes(void);
 
 /* Leave a large structure to the process exit instead of freeing it: freeing
  * the millions of small blocks an engine holds after a day of orders took
