@@ -33,18 +33,8 @@ bool ox_bl_kind_parse(struct ox_str s, enum ox_bl_kind *k)
 
 const char *ox_bl_strerror(int err)
 {
-	static const struct {
-		int err;
-		const char *msg;
-	} msgs[] = {
-#define X(e, v, msg) { v, msg },
-		OX_BL_ERRORS(X)
-#undef X
-	};
-	for (size_t i = 0; i < OX_ARRAY_LEN(msgs); i++)
-		if (msgs[i].err == err)
-			return msgs[i].msg;
-	return "unknown error";
+	static const struct ox_errmsg msgs[] = { OX_BL_ERRORS(OX_ERRMSG_ROW) };
+	return ox_errmsg_find(msgs, OX_ARRAY_LEN(msgs), err);
 }
 
 /* A normalized value's buffer: a cut output is longer than OX_BL_VALUE_MAX

@@ -90,18 +90,8 @@ struct ox_evlog {
 
 const char *ox_evlog_strerror(int err)
 {
-	static const struct {
-		int err;
-		const char *msg;
-	} msgs[] = {
-#define X(e, v, msg) { v, msg },
-		OX_EVLOG_ERRORS(X)
-#undef X
-	};
-	for (size_t i = 0; i < OX_ARRAY_LEN(msgs); i++)
-		if (msgs[i].err == err)
-			return msgs[i].msg;
-	return "unknown error";
+	static const struct ox_errmsg msgs[] = { OX_EVLOG_ERRORS(OX_ERRMSG_ROW) };
+	return ox_errmsg_find(msgs, OX_ARRAY_LEN(msgs), err);
 }
 
 /* ---- CRC-32C ---------------------------------------------------------- */

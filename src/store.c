@@ -130,18 +130,8 @@ struct ox_store {
 
 const char *ox_store_strerror(int err)
 {
-	static const struct {
-		int err;
-		const char *msg;
-	} msgs[] = {
-#define X(e, v, msg) { v, msg },
-		OX_STORE_ERRORS(X)
-#undef X
-	};
-	for (size_t i = 0; i < OX_ARRAY_LEN(msgs); i++)
-		if (msgs[i].err == err)
-			return msgs[i].msg;
-	return "unknown error";
+	static const struct ox_errmsg msgs[] = { OX_STORE_ERRORS(OX_ERRMSG_ROW) };
+	return ox_errmsg_find(msgs, OX_ARRAY_LEN(msgs), err);
 }
 
 const char *ox_store_errmsg(const struct ox_store *s)

@@ -101,6 +101,14 @@ void ox_table_free(void *p, size_t count, size_t size)
 	}
 }
 
+const char *ox_errmsg_find(const struct ox_errmsg *msgs, size_t n, int err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].err == err)
+			return msgs[i].msg;
+	return "unknown error";
+}
+
 void ox_keep_until_exit(void *p)
 {
 	static void *kept[16];

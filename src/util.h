@@ -103,6 +103,18 @@ void ox_buf_reset(struct ox_buf *b);
  * inside a UTF-8 sequence: for cutting text without breaking a character. */
 size_t ox_utf8_clip(const char *s, size_t len, size_t max);
 
+/* The messages of a module's error codes, one row per code, made from the
+ * module's X(enum suffix, value, message) list:
+ *	static const struct ox_errmsg msgs[] = { OX_EVLOG_ERRORS(OX_ERRMSG_ROW) };
+ *	return ox_errmsg_find(msgs, OX_ARRAY_LEN(msgs), err);
+ * An unknown code reads "unknown error". */
+struct ox_errmsg {
+	int err;
+	const char *msg;
+};
+#define OX_ERRMSG_ROW(e, v, msg) { v, msg },
+const char *ox_errmsg_find(const struct ox_errmsg *msgs, size_t n, int err);
+
 /* Count UTF-8 code points (input assumed valid UTF-8). */
 size_t ox_utf8_len(const char *s, size_t n);
 
