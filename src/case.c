@@ -267,15 +267,6 @@ static void json_str_or_null(struct ox_buf *b, const char *s)
 		ox_buf_addz(b, "null");
 }
 
-static void json_time_or_null(struct ox_buf *b, ox_time t)
-{
-	char tb[OX_TIME_BUFSZ];
-	if (t == OX_TIME_NONE)
-		ox_buf_addz(b, "null");
-	else
-		ox_buf_addf(b, "\"%s\"", ox_time_format(t, OX_TZ_CST, tb));
-}
-
 void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b)
 {
 	const struct ox_rule_info *ri = ox_rule_info(c->rule);
@@ -289,10 +280,10 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 	ox_buf_addz(b, ",\"group\":");
 	json_str_or_null(b, ri->key == OX_KEY_GROUP ? c->key : NULL);
 	ox_buf_addz(b, ",\"opened_at\":");
-	json_time_or_null(b, c->opened_at);
+	ox_time_json(b, c->opened_at);
 	ox_buf_addf(b, ",\"status\":\"%s\",\"resolved_at\":",
 		    c->status == OX_CASE_OPEN ? "open" : "auto_resolved");
-	json_time_or_null(b, c->resolved_at);
+	ox_time_json(b, c->resolved_at);
 	ox_buf_addz(b, ",\"reasons\":[");
 	for (size_t i = 0; i < c->n_reasons; i++) {
 		if (i)
@@ -320,7 +311,7 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 	for (size_t i = 0; i < c->n_timeline; i++) {
 		const struct ox_timeline_entry *t = &c->timeline[i];
 		ox_buf_addz(b, i ? ",{\"at\":" : "{\"at\":");
-		json_time_or_null(b, t->at);
+		ox_time_json(b, t->at);
 		ox_buf_addf(b, ",\"action\":\"%s\",\"event_id\":", ox_case_action_name(t->action));
 		json_str_or_null(b, t->event_id);
 		ox_buf_addz(b, ",\"note\":");

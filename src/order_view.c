@@ -217,11 +217,8 @@ static void put_name(struct w *w, const char *z)
 
 static void put_time(struct w *w, ox_time t)
 {
-	char tb[OX_TIME_BUFSZ];
-	if (t == OX_TIME_NONE)
-		putz(w, "null");
-	else
-		put_name(w, ox_time_format(t, OX_TZ_CST, tb));
+	if (!w->full && ox_time_json(w->b, t) < 0)
+		w->full = true;
 }
 
 static void put_money(struct w *w, ox_money m)

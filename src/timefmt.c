@@ -222,3 +222,11 @@ char *ox_duration_format(int64_t ms, char out[OX_DUR_BUFSZ])
 	}
 	return out;
 }
+
+int ox_time_json(struct ox_buf *b, ox_time t)
+{
+	char tb[OX_TIME_BUFSZ];
+	if (t == OX_TIME_NONE)
+		return ox_buf_addz(b, "null");
+	return ox_buf_addf(b, "\"%s\"", ox_time_format(t, OX_TZ_CST, tb));
+}

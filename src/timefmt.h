@@ -28,6 +28,12 @@ int ox_time_parse(const char *s, size_t n, ox_time *out);
 #define OX_TZ_CST 480
 char *ox_time_format(ox_time t, int offset_minutes, char out[OX_TIME_BUFSZ]);
 
+/* Append t to b as a JSON string in China Standard Time, or null for
+ * OX_TIME_NONE: how every ordex output writes a time. -1 (b unchanged)
+ * over b's maximum. */
+struct ox_buf;
+int ox_time_json(struct ox_buf *b, ox_time t);
+
 /* Parse a duration "90s", "15m", "72h", "2d", "500ms" or a combination
  * "1h30m". Returns 0 or -1. */
 int ox_duration_parse(const char *s, size_t n, int64_t *ms);
