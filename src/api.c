@@ -259,24 +259,6 @@ static enum ox_http_step order_start(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_SUSPENDED;
 }
 
-/* The order's cases: the "cases" array of the store's list answer. */
-static int order_cases(struct ox_store *s, const char *order_id, struct ox_buf *out)
-{
-	struct ox_case_filter f = { .order_id = order_id, .limit = "1000" };
-	struct ox_buf page;
-	ox_buf_init(&page, SIZE_MAX);
-	char err[OX_STORE_ERRSZ];
-	int rc = ox_store_query(s, &f, &page, err);
-	if (rc == 0) {
-		/* {"cases":[...],"next_cursor":...} */
-		const char *start = page.data + strlen("{\"cases\":");
-		const char *end = strstr(page.data, "],\"next_cursor\":");
-		ox_buf_add(out, start, (size_t)(end - start) + 1);
-	}
-	ox_buf_release(&page);
-	return rc;
-}
-
 static void order_finish(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -303,7 +285,9 @@ static void order_finish(void *ctx, struct ox_http_req *r)
 	if (s) {
 		r->out.len--;
 		ox_buf_addz(&r->out, ",\"cases\":");
-		int rc = order_cases(s, r->param, &r->out);
+		struct ox_case_filter f = { .order_id = r->param, .limit = "1000" };
+		char err[OX_STORE_ERRSZ];
+		int rc = ox_store_query_cases(s, &f, &r->out, err);
 		if (rc)
 			store_error(r, s, rc, NULL);
 		else {

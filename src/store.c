@@ -768,11 +768,26 @@ static void bind_named_int(sqlite3_stmt *q, const char *name, int64_t v)
 		sqlite3_bind_int64(q, i, v);
 }
 
-int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
-		   char err[OX_STORE_ERRSZ])
+/* The result did not fit out's maximum: out back to its first start bytes. */
+static int too_big(struct ox_store *s, struct ox_buf *out, size_t start, char err[OX_STORE_ERRSZ])
+{
+	fail(s, OX_STORE_ETOOBIG, "query cases: result over the buffer's maximum of %zu bytes", out->max);
+	if (err)
+		snprintf(err, OX_STORE_ERRSZ, "%s", s->err);
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
+	return OX_STORE_ETOOBIG;
+}
+
+/* Append the matching cases as a JSON array; *next is the seq of the last
+ * case when a further page exists, else 0. On error out is unchanged. */
+static int query_array(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+		       char err[OX_STORE_ERRSZ], uint64_t *next)
 {
 	struct parsed p;
 	size_t start = out->len;
+	*next = 0;
 	int rc = parse_filter(s, f, &p);
 	sqlite3_stmt *q = rc ? NULL : query_stmt(s, p.mask);
 	if (!rc && !q)
@@ -791,13 +806,12 @@ int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox
 
 	long n = 0;
 	uint64_t last = 0;
-	bool more = false;
-	if (ox_buf_addz(out, "{\"cases\":[") < 0)
+	if (ox_buf_addz(out, "[") < 0)
 		rc = OX_STORE_ETOOBIG;
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = 0;
 		if (n == p.limit) {
-			more = true;
+			*next = last;
 			break;
 		}
 		struct ox_case c;
@@ -816,8 +830,7 @@ int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox
 		rc = db_fail(s, "query cases");
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	if (!rc && (more ? ox_buf_addf(out, "],\"next_cursor\":\"%" PRIu64 "\"}", last)
-			 : ox_buf_addz(out, "],\"next_cursor\":null}")) < 0)
+	if (!rc && ox_buf_addz(out, "]") < 0)
 		rc = OX_STORE_ETOOBIG;
 	if (rc == OX_STORE_ETOOBIG)
 		fail(s, rc, "query cases: result over the buffer's maximum of %zu bytes", out->max);
@@ -830,6 +843,32 @@ done:
 			snprintf(err, OX_STORE_ERRSZ, "%s", s->err);
 	}
 	return rc;
+}
+
+int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+		   char err[OX_STORE_ERRSZ])
+{
+	size_t start = out->len;
+	uint64_t next;
+	if (ox_buf_addz(out, "{\"cases\":") < 0)
+		return too_big(s, out, start, err);
+	int rc = query_array(s, f, out, err, &next);
+	if (rc) {
+		out->len = start;
+		out->data[start] = '\0';
+		return rc;
+	}
+	if ((next ? ox_buf_addf(out, ",\"next_cursor\":\"%" PRIu64 "\"}", next)
+		  : ox_buf_addz(out, ",\"next_cursor\":null}")) < 0)
+		return too_big(s, out, start, err);
+	return 0;
+}
+
+int ox_store_query_cases(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+			 char err[OX_STORE_ERRSZ])
+{
+	uint64_t next;
+	return query_array(s, f, out, err, &next);
 }
 
 /* ---- the engine listener -------------------------------------------------------------- */

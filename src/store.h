@@ -113,6 +113,12 @@ struct ox_case_filter {
 int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
 		   char err[OX_STORE_ERRSZ]);
 
+/* The same cases as a bare JSON array, without the paging object (the
+ * first page: at most the limit). For answers that embed a list of cases,
+ * such as the order picture. */
+int ox_store_query_cases(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+			 char err[OX_STORE_ERRSZ]);
+
 /* Append the case with its timeline, exactly as ox_case_to_json() writes it.
  * OX_STORE_ENOTFOUND when no case has that id. On error out is unchanged. */
 int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out);

@@ -678,6 +678,41 @@ static void test_listener_sink(void **state)
 }
 
 /* Output larger than the buffer's maximum is an error, and out is unchanged. */
+/* The bare array is the "cases" member of the paged answer, byte for byte. */
+static void test_query_cases_array(void **state)
+{
+	struct fx *f = *state;
+	mixed_day(f);
+	put_all(f);
+	struct ox_buf page, arr;
+	ox_buf_init(&page, SIZE_MAX);
+	ox_buf_init(&arr, SIZE_MAX);
+	char err[OX_STORE_ERRSZ];
+	for (int k = 0; k < 2; k++) {
+		struct ox_case_filter flt = { .limit = k ? "3" : NULL };
+		assert_int_equal(query(f, &flt, &page), 0);
+		ox_buf_reset(&arr);
+		assert_int_equal(ox_store_query_cases(f->s, &flt, &arr, err), 0);
+		const char *prefix = "{\"cases\":";
+		assert_memory_equal(page.data, prefix, strlen(prefix));
+		assert_memory_equal(page.data + strlen(prefix), arr.data, arr.len);
+		assert_non_null(strstr(page.data + strlen(prefix) + arr.len, k ? ",\"next_cursor\":\"" : ",\"next_cursor\":null}"));
+		assert_true(arr.len > 2 && arr.data[0] == '[' && arr.data[arr.len - 1] == ']');
+	}
+	/* too big: out unchanged, and a bad filter is refused the same way */
+	struct ox_buf small;
+	ox_buf_init(&small, 100);
+	ox_buf_addz(&small, "x");
+	struct ox_case_filter all = { 0 }, bad = { .severity = "P5" };
+	assert_int_equal(ox_store_query_cases(f->s, &all, &small, err), OX_STORE_ETOOBIG);
+	assert_string_equal(small.data, "x");
+	assert_int_equal(ox_store_query_cases(f->s, &bad, &small, err), OX_STORE_EINVAL);
+	assert_string_equal(small.data, "x");
+	ox_buf_release(&small);
+	ox_buf_release(&page);
+	ox_buf_release(&arr);
+}
+
 static void test_output_limit(void **state)
 {
 	struct fx *f = *state;
@@ -708,6 +743,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_filters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_listener_sink, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_output_limit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_query_cases_array, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_meta, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
