@@ -64,6 +64,16 @@ void ox_params_init(struct ox_params *p)
 	p->rate_min_attempts = 50;
 	p->rate_min_success_pct = 80;
 
+	static const struct ox_sla sla[4] = {
+		{ 15 * OX_MS_MINUTE, 4 * OX_MS_HOUR },
+		{ 1 * OX_MS_HOUR, 24 * OX_MS_HOUR },
+		{ 4 * OX_MS_HOUR, 48 * OX_MS_HOUR },
+		{ 24 * OX_MS_HOUR, 72 * OX_MS_HOUR },
+	};
+	memcpy(p->sla, sla, sizeof sla);
+	p->sla_due_soon_pct = 25;
+	p->escalation_repeat = 30 * OX_MS_MINUTE;
+
 	for (int r = 0; r < OX_R__COUNT; r++) {
 		const struct ox_rule_info *ri = ox_rule_info((enum ox_rule)r);
 		p->rules[r].enabled = true;

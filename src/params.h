@@ -61,6 +61,12 @@ struct ox_rule_setting {
 	char team[OX_NAME_MAX];
 };
 
+/* Service levels of one severity: the case must be acknowledged within
+ * respond and resolved within resolve of its opening (pauses excluded). */
+struct ox_sla {
+	int64_t respond, resolve;
+};
+
 struct ox_params {
 	struct ox_order_params order;
 	struct ox_channel_params *channels; /* owned; n_channels entries */
@@ -95,6 +101,11 @@ struct ox_params {
 	int64_t rate_window;        /* incident.rate_window 5m */
 	int rate_min_attempts;      /* incident.rate_min_attempts 50 */
 	int rate_min_success_pct;   /* incident.rate_min_success_pct 80 */
+
+	/* case handling (the daemon's desk, not detection) */
+	struct ox_sla sla[4];       /* sla.P1 .. sla.P4: respond / resolve */
+	int sla_due_soon_pct;       /* sla.due_soon_pct 25: "due soon" when less remains */
+	int64_t escalation_repeat;  /* escalation.repeat_interval 30m: notify an unmet level again */
 
 	struct ox_rule_setting rules[OX_R__COUNT];
 };
