@@ -18,6 +18,30 @@ const char *ox_case_action_name(enum ox_case_action a)
 	return action_names[a];
 }
 
+static const char *const status_names[] = {
+#define X(e, s) [OX_CASE_##e] = s,
+	OX_CASE_STATUSES(X)
+#undef X
+};
+
+const char *ox_case_status_name(enum ox_case_status s)
+{
+	return status_names[s];
+}
+
+int ox_case_status_parse(const char *s, size_t n)
+{
+	for (int i = 0; i < OX_CASE__NSTATUS; i++)
+		if (strlen(status_names[i]) == n && memcmp(status_names[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+bool ox_case_status_done(enum ox_case_status s)
+{
+	return s == OX_CASE_RESOLVED || s == OX_CASE_CLOSED || s == OX_CASE_AUTO_RESOLVED;
+}
+
 struct case_key {
 	enum ox_rule rule;
 	const char *key;
@@ -47,15 +71,28 @@ static void notify(struct ox_engine *e, const struct ox_case *c, enum ox_case_ch
 		e->listener.changed(e->listener.ctx, c, what);
 }
 
-static void add_timeline(struct ox_case *c, ox_time at, enum ox_case_action a, const struct ox_event *ev,
-			 const char *note)
+static char *dup_or_null(const char *z)
+{
+	return z ? ox_xstrndup(z, strlen(z)) : NULL;
+}
+
+struct ox_timeline_entry *ox_case_add_timeline(struct ox_case *c, ox_time at, enum ox_case_action a,
+					       const char *event_id, const char *note, const char *actor)
 {
 	OX_GROW(c->timeline, c->cap_timeline, c->n_timeline + 1);
 	struct ox_timeline_entry *t = &c->timeline[c->n_timeline++];
-	t->at = at;
-	t->action = a;
-	t->event_id = ev ? ox_xstrndup(ev->id.s, ev->id.len) : NULL;
-	t->note = note ? ox_xstrndup(note, strlen(note)) : NULL;
+	*t = (struct ox_timeline_entry){ .at = at, .action = a, .event_id = dup_or_null(event_id),
+					 .note = dup_or_null(note), .actor = dup_or_null(actor),
+					 .from = -1, .to = -1 };
+	return t;
+}
+
+static void add_timeline(struct ox_case *c, ox_time at, enum ox_case_action a, const struct ox_event *ev,
+			 const char *note)
+{
+	struct ox_timeline_entry *t = ox_case_add_timeline(c, at, a, NULL, note, NULL);
+	if (ev)
+		t->event_id = ox_xstrndup(ev->id.s, ev->id.len);
 }
 
 /* Length of s without a trailing incomplete UTF-8 sequence. */
@@ -143,6 +180,9 @@ struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const ch
 	c->key = ox_xstrndup(f->key, strlen(f->key));
 	c->opened_at = f->at;
 	c->resolved_at = OX_TIME_NONE;
+	c->respond_due = c->resolve_due = c->responded_at = c->paused_at = OX_TIME_NONE;
+	c->respond_breached_at = c->resolve_breached_at = c->closed_at = OX_TIME_NONE;
+	c->next_notice = OX_TIME_NONE;
 	add_reasons(c, f, zh, en);
 	add_event_id(c, f->ev);
 	add_timeline(c, f->at, OX_ACT_OPENED, f->ev, NULL);
@@ -198,6 +238,38 @@ bool oxi_resolve(struct ox_engine *e, enum ox_rule r, const char *key, ox_time a
 	return true;
 }
 
+void ox_engine_release_case(struct ox_engine *e, struct ox_case *c)
+{
+	if (oxi_open_case(e, c->rule, c->key) != c)
+		return;
+	mark_order(e, c, false);
+	ox_hmap_del(&e->open_cases, key_hash(c->rule, c->key), c);
+	e->n_open--;
+}
+
+bool ox_engine_reclaim_case(struct ox_engine *e, struct ox_case *c)
+{
+	if (oxi_open_case(e, c->rule, c->key))
+		return false;
+	ox_hmap_put(&e->open_cases, key_hash(c->rule, c->key), c);
+	mark_order(e, c, true);
+	e->n_open++;
+	return true;
+}
+
+struct ox_case *ox_engine_case_by_id(struct ox_engine *e, const char *id)
+{
+	uint64_t seq = 0;
+	if (id[0] != 'C' || strlen(id) != 9)
+		return NULL;
+	for (size_t i = 1; i < 9; i++) {
+		if (id[i] < '0' || id[i] > '9')
+			return NULL;
+		seq = seq * 10 + (uint64_t)(id[i] - '0');
+	}
+	return seq >= 1 && seq <= e->cases.n ? e->cases.v[seq - 1] : NULL;
+}
+
 void oxi_case_link(struct ox_engine *e, struct ox_case *incident, struct ox_case *member, ox_time at)
 {
 	member->incident_seq = incident->seq;
@@ -219,15 +291,11 @@ void ox_case_release(struct ox_case *c)
 	for (size_t i = 0; i < c->n_timeline; i++) {
 		free(c->timeline[i].event_id);
 		free(c->timeline[i].note);
+		free(c->timeline[i].actor);
 	}
 	free(c->timeline);
 	free(c->key);
 	memset(c, 0, sizeof *c);
-}
-
-static char *dup_or_null(const char *z)
-{
-	return z ? ox_xstrndup(z, strlen(z)) : NULL;
 }
 
 void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
@@ -247,6 +315,7 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 		dst->timeline[i] = src->timeline[i];
 		dst->timeline[i].event_id = dup_or_null(src->timeline[i].event_id);
 		dst->timeline[i].note = dup_or_null(src->timeline[i].note);
+		dst->timeline[i].actor = dup_or_null(src->timeline[i].actor);
 	}
 	dst->cap_timeline = src->n_timeline;
 }
@@ -272,7 +341,9 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 	const struct ox_rule_info *ri = ox_rule_info(c->rule);
 	ox_buf_addf(b, "{\"case_id\":\"%s\",\"rule\":\"%s\",\"category\":\"%s\",\"severity\":\"P%d\",\"team\":",
 		    c->id, ri->code, ri->category, c->severity);
-	json_str_or_null(b, team);
+	json_str_or_null(b, team ? team : c->team[0] ? c->team : NULL);
+	ox_buf_addz(b, ",\"assignee\":");
+	json_str_or_null(b, c->assignee[0] ? c->assignee : NULL);
 	ox_buf_addz(b, ",\"order_id\":");
 	json_str_or_null(b, ri->key == OX_KEY_ORDER ? c->key : NULL);
 	ox_buf_addz(b, ",\"sku\":");
@@ -281,9 +352,25 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 	json_str_or_null(b, ri->key == OX_KEY_GROUP ? c->key : NULL);
 	ox_buf_addz(b, ",\"opened_at\":");
 	ox_time_json(b, c->opened_at);
-	ox_buf_addf(b, ",\"status\":\"%s\",\"resolved_at\":",
-		    c->status == OX_CASE_OPEN ? "open" : "auto_resolved");
+	ox_buf_addf(b, ",\"status\":\"%s\",\"resolved_at\":", ox_case_status_name(c->status));
 	ox_time_json(b, c->resolved_at);
+	ox_buf_addz(b, ",\"closed_at\":");
+	ox_time_json(b, c->closed_at);
+	ox_buf_addf(b, ",\"escalation_level\":%d,\"sla\":{\"respond_due\":", c->esc_level);
+	ox_time_json(b, c->respond_due);
+	ox_buf_addz(b, ",\"resolve_due\":");
+	ox_time_json(b, c->resolve_due);
+	ox_buf_addz(b, ",\"responded_at\":");
+	ox_time_json(b, c->responded_at);
+	ox_buf_addz(b, ",\"paused_since\":");
+	ox_time_json(b, c->paused_at);
+	ox_buf_addz(b, ",\"respond_breached_at\":");
+	ox_time_json(b, c->respond_breached_at);
+	ox_buf_addz(b, ",\"resolve_breached_at\":");
+	ox_time_json(b, c->resolve_breached_at);
+	ox_buf_addf(b, ",\"breached\":%s}",
+		    c->respond_breached_at != OX_TIME_NONE || c->resolve_breached_at != OX_TIME_NONE
+			    ? "true" : "false");
 	ox_buf_addz(b, ",\"reasons\":[");
 	for (size_t i = 0; i < c->n_reasons; i++) {
 		if (i)
@@ -316,6 +403,13 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 		json_str_or_null(b, t->event_id);
 		ox_buf_addz(b, ",\"note\":");
 		json_str_or_null(b, t->note);
+		if (t->actor) {
+			ox_buf_addz(b, ",\"actor\":");
+			json_str_or_null(b, t->actor);
+		}
+		if (t->action == OX_ACT_STATUS_CHANGED)
+			ox_buf_addf(b, ",\"from\":\"%s\",\"to\":\"%s\"", ox_case_status_name(t->from),
+				    ox_case_status_name(t->to));
 		ox_buf_addz(b, "}");
 	}
 	ox_buf_addz(b, "]}");

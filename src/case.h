@@ -4,26 +4,55 @@
 #ifndef OX_CASE_H
 #define OX_CASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "params.h"
 #include "rules.h"
 #include "timefmt.h"
 #include "util.h"
 
-enum ox_case_status { OX_CASE_OPEN, OX_CASE_AUTO_RESOLVED };
+/* The life of a case (desk.c moves it; the engine opens and auto-resolves). */
+#define OX_CASE_STATUSES(X)                       \
+	X(OPEN, "open")                           \
+	X(ACKNOWLEDGED, "acknowledged")           \
+	X(IN_PROGRESS, "in_progress")             \
+	X(WAITING_CUSTOMER, "waiting_customer")   \
+	X(RESOLVED, "resolved")                   \
+	X(CLOSED, "closed")                       \
+	X(AUTO_RESOLVED, "auto_resolved")
+
+enum ox_case_status {
+#define X(e, s) OX_CASE_##e,
+	OX_CASE_STATUSES(X)
+#undef X
+	OX_CASE__NSTATUS
+};
+const char *ox_case_status_name(enum ox_case_status s);
+/* The status named s (n bytes), or -1. */
+int ox_case_status_parse(const char *s, size_t n);
+/* Resolved, closed or auto-resolved: nobody needs to act. */
+bool ox_case_status_done(enum ox_case_status s);
 
 /* What a timeline entry records. */
 #define OX_CASE_ACTIONS(X)                \
 	X(OPENED, "opened")              \
 	X(FIRED_AGAIN, "fired_again")    \
 	X(AUTO_RESOLVED, "auto_resolved") \
-	X(MEMBER_LINKED, "member_linked")
+	X(MEMBER_LINKED, "member_linked") \
+	X(ROUTED, "routed")              \
+	X(STATUS_CHANGED, "status_changed") \
+	X(ASSIGNED, "assigned")          \
+	X(NOTE, "note")                  \
+	X(ESCALATED, "escalated")        \
+	X(SLA_BREACHED, "sla_breached")
 
 enum ox_case_action {
 #define X(e, s) OX_ACT_##e,
 	OX_CASE_ACTIONS(X)
 #undef X
+	OX_ACT__COUNT
 };
 const char *ox_case_action_name(enum ox_case_action a);
 
@@ -38,6 +67,8 @@ struct ox_timeline_entry {
 	enum ox_case_action action;
 	char *event_id;         /* the event behind it, or NULL (a deadline) */
 	char *note;             /* e.g. the member case id; may be NULL */
+	char *actor;            /* who: a user or token name; NULL for ordex itself */
+	int8_t from, to;        /* STATUS_CHANGED: enum ox_case_status; else -1 */
 };
 
 struct ox_case {
@@ -56,6 +87,18 @@ struct ox_case {
 	size_t n_event_ids, cap_event_ids;
 	struct ox_timeline_entry *timeline;
 	size_t n_timeline, cap_timeline;
+
+	/* Handling (desk.c): who owns it, and its service level. */
+	char team[OX_NAME_MAX];     /* routed team ("" before routing) */
+	char assignee[OX_NAME_MAX]; /* "" when unassigned */
+	int esc_level;              /* 1 team, 2 team lead, 3 management */
+	ox_time respond_due, resolve_due; /* moved later by waiting_customer pauses */
+	ox_time responded_at;       /* first move out of open, or NONE */
+	ox_time paused_at;          /* entered waiting_customer, or NONE */
+	ox_time respond_breached_at, resolve_breached_at; /* NONE unless breached */
+	ox_time closed_at;
+	ox_time next_notice;        /* when an unmet escalation is told again, or NONE */
+	uint32_t notices;           /* escalation notices so far (makes each key unique) */
 };
 
 /* Free what the case holds (reasons, event ids, timeline, key) and zero it;
@@ -67,7 +110,12 @@ void ox_case_release(struct ox_case *c);
 void ox_case_copy(struct ox_case *dst, const struct ox_case *src);
 
 /* Append the case as one JSON object (no newline): the replay output format
- * of events.md plus team, reasons_en, event_ids, timeline. */
+ * of events.md plus team, assignee, escalation level, service level,
+ * reasons_en, event_ids and the timeline. team NULL: c->team. */
 void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *out);
+
+/* Append a timeline entry (strings copied; NULL allowed). */
+struct ox_timeline_entry *ox_case_add_timeline(struct ox_case *c, ox_time at, enum ox_case_action a,
+					       const char *event_id, const char *note, const char *actor);
 
 #endif

@@ -66,6 +66,14 @@ const char *oxi_name(const struct ox_engine *e, uint32_t id)
 	return id < e->name_list.n ? e->name_list.v[id] : "";
 }
 
+void ox_engine_order_origin(struct ox_engine *e, const char *order_id, const char **channel,
+			    const char **shop)
+{
+	const struct oxi_order *o = oxi_order_get(e, ox_str_z(order_id), false);
+	*channel = o ? oxi_name(e, o->channel) : "";
+	*shop = o ? oxi_name(e, o->shop) : "";
+}
+
 /* ---- deadlines ----------------------------------------------------------- */
 
 static oxi_deadline_fn deadline_handler(enum oxi_deadline_kind kind)

@@ -46,6 +46,17 @@ ox_time ox_engine_clock(const struct ox_engine *e);
 size_t ox_engine_case_count(const struct ox_engine *e);
 const struct ox_case *ox_engine_case(const struct ox_engine *e, size_t i);
 
+/* The case with that id ("C00000042"), or NULL; the desk changes it. */
+struct ox_case *ox_engine_case_by_id(struct ox_engine *e, const char *id);
+/* A person resolved c: detection lets go of it, and a new firing on its key
+ * opens a new case. Reclaim (a reopen) takes it back, unless another case
+ * of its key is open (false). Neither changes c->status nor tells anyone. */
+void ox_engine_release_case(struct ox_engine *e, struct ox_case *c);
+bool ox_engine_reclaim_case(struct ox_engine *e, struct ox_case *c);
+/* The sales channel and shop of an order ("" when unknown). */
+void ox_engine_order_origin(struct ox_engine *e, const char *order_id, const char **channel,
+			    const char **shop);
+
 struct ox_engine_stats {
 	size_t events, duplicates, orders, skus, cases_open, deadlines_pending;
 	size_t id_set_bytes; /* the accepted event ids: grows with events, not orders */

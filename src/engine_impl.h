@@ -113,6 +113,7 @@ struct oxi_order {
 	 * is pushed again only when it moves. */
 	ox_time dl_failed, dl_settle, dl_reconcile, dl_ship, dl_deliver, dl_sync;
 	uint8_t latest_status; /* enum ox_order_status, valid if latest_status_ts set */
+	uint32_t channel, shop; /* interned, 0 = unknown (case routing) */
 	uint32_t id_len;
 	char id[]; /* the order id, inline: a lookup touches one allocation */
 };

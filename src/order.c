@@ -251,6 +251,8 @@ void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct
 		o->flags |= OXI_O_CREATED;
 		o->total = ev->total;
 		o->p = ox_params_for_channel(e->p, ev->channel.s, ev->channel.len);
+		o->channel = oxi_intern(e, ev->channel);
+		o->shop = ev->shop.len ? oxi_intern(e, ev->shop) : 0;
 		o->ship_by = (ev->has & OX_HAS_SHIP_BY) ? ev->ship_by : ev->ts + o->p->ship_window;
 		o->deliver_by = (ev->has & OX_HAS_DELIVER_BY) ? ev->deliver_by : OX_TIME_NONE;
 		break;

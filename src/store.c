@@ -57,15 +57,88 @@ static const char *const migrations[] = {
 	/* 2: named counters of the daemon, e.g. the event-log seq up to which
 	 * every case change is in this store (restart replays only the rest). */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 3: cases are handled by people: the statuses of the case desk, the
+	 * assignee, escalation and service-level times, and who did what in
+	 * the timeline. The store is a projection of the event log, so the
+	 * tables are made anew and forgetting applied_seq has the daemon put
+	 * every case again from the log at its next start. */
+	"DROP TABLE case_timeline;"
+	"DROP TABLE cases;"
+	"CREATE TABLE cases ("
+	" seq INTEGER PRIMARY KEY,"
+	" case_id TEXT NOT NULL UNIQUE,"
+	" rule TEXT NOT NULL,"
+	" category TEXT NOT NULL,"
+	" severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),"
+	" team TEXT,"
+	" order_id TEXT,"
+	" sku TEXT,"
+	" grp TEXT,"
+	" opened_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'in_progress',"
+	"  'waiting_customer', 'resolved', 'closed', 'auto_resolved')),"
+	" resolved_at INTEGER,"
+	" incident INTEGER,"
+	" reasons_zh TEXT NOT NULL,"
+	" reasons_en TEXT NOT NULL,"
+	" event_ids TEXT NOT NULL,"
+	" assignee TEXT,"
+	" esc_level INTEGER NOT NULL DEFAULT 0,"
+	" notices INTEGER NOT NULL DEFAULT 0,"
+	" closed_at INTEGER, respond_due INTEGER, resolve_due INTEGER, responded_at INTEGER,"
+	" paused_at INTEGER, respond_breached_at INTEGER, resolve_breached_at INTEGER,"
+	" next_notice INTEGER);"
+	"CREATE TABLE case_timeline ("
+	" case_id TEXT NOT NULL REFERENCES cases (case_id) ON DELETE CASCADE,"
+	" n INTEGER NOT NULL,"
+	" at INTEGER,"
+	" action TEXT NOT NULL,"
+	" event_id TEXT,"
+	" note TEXT,"
+	" actor TEXT,"
+	" st_from TEXT,"
+	" st_to TEXT,"
+	" PRIMARY KEY (case_id, n)) WITHOUT ROWID;"
+	"CREATE INDEX cases_rule ON cases (rule);"
+	"CREATE INDEX cases_status ON cases (status);"
+	"CREATE INDEX cases_category ON cases (category);"
+	"CREATE INDEX cases_severity ON cases (severity);"
+	"CREATE INDEX cases_team ON cases (team);"
+	"CREATE INDEX cases_assignee ON cases (assignee) WHERE assignee IS NOT NULL;"
+	"CREATE INDEX cases_order ON cases (order_id) WHERE order_id IS NOT NULL;"
+	"CREATE INDEX cases_sku ON cases (sku) WHERE sku IS NOT NULL;"
+	"CREATE INDEX cases_opened ON cases (opened_at);"
+	"CREATE INDEX cases_breached ON cases (seq) WHERE respond_breached_at IS NOT NULL"
+	" OR resolve_breached_at IS NOT NULL;"
+	"DELETE FROM meta WHERE key = 'applied_seq';",
+};
+
+/* The desk's times of a case: one column each, named as the field. */
+#define DESK_TIMES(X)                                                                     \
+	X(closed_at) X(respond_due) X(resolve_due) X(responded_at) X(paused_at)           \
+	X(respond_breached_at) X(resolve_breached_at) X(next_notice)
+#define COMMA_NAME(f) ", " #f
+#define COMMA_PARAM(f) ", :" #f
+#define SET_EXCLUDED(f) ", " #f " = excluded." #f
+
+static const struct {
+	const char *param;
+	size_t off;
+} desk_times[] = {
+#define X(f) { ":" #f, offsetof(struct ox_case, f) },
+	DESK_TIMES(X)
+#undef X
 };
 
 /* ---- statements -------------------------------------------------------------- */
 
 #define CASE_COLS                                                                               \
 	"seq, case_id, rule, severity, team, order_id, sku, grp, opened_at, status, resolved_at," \
-	" incident, reasons_zh, reasons_en, event_ids"
+	" incident, reasons_zh, reasons_en, event_ids, assignee, esc_level, notices"              \
+	DESK_TIMES(COMMA_NAME)
 enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP, COL_OPENED,
-       COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS };
+       COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
+       COL_NOTICES, COL_DESK_TIMES /* then one per DESK_TIMES, in order */ };
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
@@ -77,23 +150,28 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	X(ROLLBACK_TO, "ROLLBACK TO put")                                                          \
 	X(UPSERT,                                                                                  \
 	  "INSERT INTO cases (seq, case_id, rule, category, severity, team, order_id, sku, grp,"   \
-	  " opened_at, status, resolved_at, incident, reasons_zh, reasons_en, event_ids)"          \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"        \
+	  " opened_at, status, resolved_at, incident, reasons_zh, reasons_en, event_ids,"          \
+	  " assignee, esc_level, notices" DESK_TIMES(COMMA_NAME) ")"                                \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"        \
+	  " ?17, ?18, ?19" DESK_TIMES(COMMA_PARAM) ")"                                              \
 	  " ON CONFLICT (case_id) DO UPDATE SET rule = excluded.rule,"                             \
 	  " category = excluded.category, severity = excluded.severity, team = excluded.team,"     \
 	  " order_id = excluded.order_id, sku = excluded.sku, grp = excluded.grp,"                 \
 	  " opened_at = excluded.opened_at, status = excluded.status,"                             \
 	  " resolved_at = excluded.resolved_at, incident = excluded.incident,"                     \
 	  " reasons_zh = excluded.reasons_zh, reasons_en = excluded.reasons_en,"                   \
-	  " event_ids = excluded.event_ids"                                                        \
+	  " event_ids = excluded.event_ids, assignee = excluded.assignee,"                         \
+	  " esc_level = excluded.esc_level, notices = excluded.notices"                            \
+	  DESK_TIMES(SET_EXCLUDED)                                                                  \
 	  " WHERE seq = excluded.seq") /* a different seq under the same id changes nothing */   \
 	X(TL_COUNT, "SELECT count(*) FROM case_timeline WHERE case_id = ?1")                      \
 	X(TL_CUT, "DELETE FROM case_timeline WHERE case_id = ?1 AND n >= ?2")                     \
 	X(TL_INSERT,                                                                               \
-	  "INSERT INTO case_timeline (case_id, n, at, action, event_id, note)"                     \
-	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
+	  "INSERT INTO case_timeline (case_id, n, at, action, event_id, note, actor, st_from, st_to)" \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                          \
 	X(GET, "SELECT " CASE_COLS " FROM cases WHERE case_id = ?1")                              \
-	X(TL_GET, "SELECT at, action, event_id, note FROM case_timeline WHERE case_id = ?1 ORDER BY n") \
+	X(TL_GET, "SELECT at, action, event_id, note, actor, st_from, st_to FROM case_timeline"   \
+		  " WHERE case_id = ?1 ORDER BY n")                                                 \
 	X(VERSION, "SELECT version FROM schema_version")                                         \
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                                      \
 	X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2)"                               \
@@ -116,8 +194,17 @@ static const char *const stmt_sql[] = {
 static const char *const filter_sql[] = {
 	"rule = :rule", "status = :status", "category = :category", "severity = :severity",
 	"order_id = :order_id", "sku = :sku", "opened_at >= :since", "seq < :cursor",
+	"team = :team", "assignee = :assignee",
+	"(respond_breached_at IS NOT NULL OR resolve_breached_at IS NOT NULL)",
+	/* due soon: still to do, not paused or breached, and less than pct % of
+	 * the respond (while unanswered) or resolve time is left */
+	"status NOT IN ('resolved', 'closed', 'auto_resolved') AND paused_at IS NULL"
+	" AND respond_breached_at IS NULL AND resolve_breached_at IS NULL"
+	" AND ((responded_at IS NULL AND (respond_due - :now) * 100 < (respond_due - opened_at) * :pct)"
+	" OR (resolve_due - :now) * 100 < (resolve_due - opened_at) * :pct)",
 };
-enum { F_RULE, F_STATUS, F_CATEGORY, F_SEVERITY, F_ORDER, F_SKU, F_SINCE, F_CURSOR, F__COUNT };
+enum { F_RULE, F_STATUS, F_CATEGORY, F_SEVERITY, F_ORDER, F_SKU, F_SINCE, F_CURSOR, F_TEAM,
+       F_ASSIGNEE, F_BREACHED, F_DUE_SOON, F__COUNT };
 
 struct ox_store {
 	sqlite3 *db;
@@ -407,7 +494,7 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	bind_text(q, 8, ri->key == OX_KEY_SKU ? c->key : NULL);
 	bind_text(q, 9, ri->key == OX_KEY_GROUP ? c->key : NULL);
 	bind_time(q, 10, c->opened_at);
-	bind_text(q, 11, c->status == OX_CASE_OPEN ? "open" : "auto_resolved");
+	bind_text(q, 11, ox_case_status_name(c->status));
 	bind_time(q, 12, c->resolved_at);
 	if (c->incident_seq)
 		sqlite3_bind_int64(q, 13, (sqlite3_int64)c->incident_seq);
@@ -416,6 +503,12 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	bind_text(q, 14, s->zh.data);
 	bind_text(q, 15, s->en.data);
 	bind_text(q, 16, s->ids.data);
+	bind_text(q, 17, c->assignee[0] ? c->assignee : NULL);
+	sqlite3_bind_int(q, 18, c->esc_level);
+	sqlite3_bind_int64(q, 19, c->notices);
+	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
+		bind_time(q, sqlite3_bind_parameter_index(q, desk_times[i].param),
+			  *(const ox_time *)((const char *)c + desk_times[i].off));
 	int rc = run(s, q, "put case");
 	if (rc)
 		return rc;
@@ -452,6 +545,9 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 		bind_text(q, 4, ox_case_action_name(t->action));
 		bind_text(q, 5, t->event_id);
 		bind_text(q, 6, t->note);
+		bind_text(q, 7, t->actor);
+		bind_text(q, 8, t->from >= 0 ? ox_case_status_name(t->from) : NULL);
+		bind_text(q, 9, t->to >= 0 ? ox_case_status_name(t->to) : NULL);
 		if ((rc = run(s, q, "put timeline")))
 			return rc;
 	}
@@ -483,6 +579,24 @@ static char *col_strdup(sqlite3_stmt *q, int col)
 {
 	const unsigned char *z = sqlite3_column_text(q, col);
 	return z ? ox_xstrndup((const char *)z, (size_t)sqlite3_column_bytes(q, col)) : NULL;
+}
+
+static void col_copy(sqlite3_stmt *q, int col, char *dst, size_t size)
+{
+	const unsigned char *z = sqlite3_column_text(q, col);
+	snprintf(dst, size, "%s", z ? (const char *)z : "");
+}
+
+static ox_time col_time(sqlite3_stmt *q, int col)
+{
+	return sqlite3_column_type(q, col) == SQLITE_NULL ? OX_TIME_NONE : sqlite3_column_int64(q, col);
+}
+
+/* A status column: its enum value, or -1 (NULL or unknown). */
+static int col_status(sqlite3_stmt *q, int col)
+{
+	const unsigned char *z = sqlite3_column_text(q, col);
+	return z ? ox_case_status_parse((const char *)z, (size_t)sqlite3_column_bytes(q, col)) : -1;
 }
 
 /* Parse a stored JSON array of strings into n fresh copies (*out). */
@@ -526,16 +640,23 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	c->seq = (uint64_t)sqlite3_column_int64(q, COL_SEQ);
 	c->rule = (enum ox_rule)r;
 	c->severity = sqlite3_column_int(q, COL_SEV);
-	c->status = strcmp(status, "open") == 0 ? OX_CASE_OPEN : OX_CASE_AUTO_RESOLVED;
+	int st = ox_case_status_parse(status, strlen(status));
+	if (st < 0)
+		return fail(s, OX_STORE_ECORRUPT, "case \"%s\": status \"%s\" unknown", id, status);
+	c->status = (enum ox_case_status)st;
 	int kc = ox_rule_info(c->rule)->key == OX_KEY_ORDER ? COL_ORDER
 		 : ox_rule_info(c->rule)->key == OX_KEY_SKU ? COL_SKU
 							     : COL_GRP;
 	c->key = col_strdup(q, kc);
 	c->opened_at = sqlite3_column_int64(q, COL_OPENED);
-	c->resolved_at = sqlite3_column_type(q, COL_RESOLVED) == SQLITE_NULL
-				 ? OX_TIME_NONE
-				 : sqlite3_column_int64(q, COL_RESOLVED);
+	c->resolved_at = col_time(q, COL_RESOLVED);
 	c->incident_seq = (uint64_t)sqlite3_column_int64(q, COL_INCIDENT); /* NULL reads 0 */
+	col_copy(q, COL_TEAM, c->team, sizeof c->team);
+	col_copy(q, COL_ASSIGNEE, c->assignee, sizeof c->assignee);
+	c->esc_level = sqlite3_column_int(q, COL_ESC);
+	c->notices = (uint32_t)sqlite3_column_int64(q, COL_NOTICES);
+	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
+		*(ox_time *)((char *)c + desk_times[i].off) = col_time(q, COL_DESK_TIMES + (int)i);
 
 	char **zh = NULL, **en = NULL;
 	size_t nzh = 0, nen = 0;
@@ -573,7 +694,7 @@ static int load_timeline(struct ox_store *s, struct ox_case *c)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *action = (const char *)sqlite3_column_text(q, 1);
 		int a = -1;
-		for (int i = 0; action && i <= OX_ACT_MEMBER_LINKED; i++)
+		for (int i = 0; action && i < OX_ACT__COUNT; i++)
 			if (strcmp(action, ox_case_action_name((enum ox_case_action)i)) == 0)
 				a = i;
 		if (a < 0) {
@@ -584,10 +705,13 @@ static int load_timeline(struct ox_store *s, struct ox_case *c)
 		}
 		OX_GROW(c->timeline, c->cap_timeline, c->n_timeline + 1);
 		struct ox_timeline_entry *t = &c->timeline[c->n_timeline++];
-		t->at = sqlite3_column_type(q, 0) == SQLITE_NULL ? OX_TIME_NONE : sqlite3_column_int64(q, 0);
+		t->at = col_time(q, 0);
 		t->action = (enum ox_case_action)a;
 		t->event_id = col_strdup(q, 2);
 		t->note = col_strdup(q, 3);
+		t->actor = col_strdup(q, 4);
+		t->from = (int8_t)col_status(q, 5);
+		t->to = (int8_t)col_status(q, 6);
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -682,10 +806,30 @@ static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, stru
 		p->mask |= 1u << F_RULE;
 	}
 	if (!absent(f->status)) {
-		if (strcmp(f->status, "open") != 0 && strcmp(f->status, "auto_resolved") != 0)
-			return fail(s, OX_STORE_EINVAL, "status: expected open or auto_resolved, got \"%.64s\"",
-				    f->status);
+		if (ox_case_status_parse(f->status, strlen(f->status)) < 0)
+			return fail(s, OX_STORE_EINVAL,
+				    "status: expected open, acknowledged, in_progress, waiting_customer,"
+				    " resolved, closed or auto_resolved, got \"%.64s\"", f->status);
 		p->mask |= 1u << F_STATUS;
+	}
+	if (!absent(f->team)) {
+		if (strlen(f->team) >= OX_NAME_MAX)
+			return fail(s, OX_STORE_EINVAL, "team: longer than %d bytes", OX_NAME_MAX - 1);
+		p->mask |= 1u << F_TEAM;
+	}
+	if (!absent(f->assignee)) {
+		if (strlen(f->assignee) >= OX_NAME_MAX)
+			return fail(s, OX_STORE_EINVAL, "assignee: longer than %d bytes", OX_NAME_MAX - 1);
+		p->mask |= 1u << F_ASSIGNEE;
+	}
+	if (!absent(f->sla)) {
+		if (strcmp(f->sla, "breached") == 0)
+			p->mask |= 1u << F_BREACHED;
+		else if (strcmp(f->sla, "due_soon") == 0)
+			p->mask |= 1u << F_DUE_SOON;
+		else
+			return fail(s, OX_STORE_EINVAL, "sla: expected breached or due_soon, got \"%.64s\"",
+				    f->sla);
 	}
 	if (!absent(f->category)) {
 		if (!known_category(f->category))
@@ -802,6 +946,10 @@ static int query_array(struct ox_store *s, const struct ox_case_filter *f, struc
 	bind_named_text(q, ":sku", f->sku);
 	bind_named_int(q, ":since", p.since);
 	bind_named_int(q, ":cursor", p.cursor);
+	bind_named_text(q, ":team", f->team);
+	bind_named_text(q, ":assignee", f->assignee);
+	bind_named_int(q, ":now", f->now);
+	bind_named_int(q, ":pct", f->due_soon_pct);
 	bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
 
 	long n = 0;

@@ -92,15 +92,22 @@ int ox_store_rollback(struct ox_store *s); /* no-op when none is open */
 int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *team);
 
 /* The query string of GET /api/v1/cases, as received: NULL or "" = absent.
- *   rule      a rule code ("PAY_FAILED")      status    open | auto_resolved
+ *   rule      a rule code ("PAY_FAILED")      status    a status of case.h ("open")
  *   category  a rule category ("payment")     severity  P1 .. P4
  *   order_id, sku   exact match (at most OX_STORE_TEXT_MAX bytes)
  *   since     opened_at >= since: RFC 3339 ("2026-11-11T00:00:00+08:00") or
  *             milliseconds since the epoch
  *   limit     1 .. OX_STORE_LIMIT_MAX, default OX_STORE_LIMIT_DEFAULT
- *   cursor    next_cursor of the previous page (opaque to clients) */
+ *   cursor    next_cursor of the previous page (opaque to clients)
+ *   team, assignee  exact match
+ *   sla       breached (ever, even if resolved since) | due_soon */
 struct ox_case_filter {
 	const char *rule, *status, *category, *severity, *order_id, *sku, *since, *limit, *cursor;
+	const char *team, *assignee; /* exact match */
+	const char *sla;             /* breached | due_soon */
+	/* due_soon is judged at now (the event clock) with this share left */
+	ox_time now;
+	int due_soon_pct;
 };
 
 /* Append {"cases":[...],"next_cursor":"..."|null} to out: matching cases,
