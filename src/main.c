@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin_cli.h"
 #include "bench.h"
 #include "push.h"
 #include "replay.h"
@@ -30,6 +31,9 @@ static const struct command {
 	{ "replay", ox_cmd_replay, "run detection over an event stream, print the cases" },
 	{ "sim", ox_cmd_sim, "generate a realistic shop event stream with ground truth" },
 	{ "bench", ox_cmd_bench, "measure decoding and detection throughput on an event file" },
+	{ "user", ox_cmd_user, "add, list and change users (roles, teams, passwords)" },
+	{ "token", ox_cmd_token, "create, list and revoke API tokens" },
+	{ "audit", ox_cmd_audit, "verify the audit log's hash chain, list its entries" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };
