@@ -45,6 +45,11 @@ const char *ox_http_header(struct ox_http_req *r, const char *key)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
 }
 
+const char *ox_http_cookie(struct ox_http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
 void ox_http_error(struct ox_http_req *r, int status, const char *error, const char *detail)
 {
 	r->status = status;
@@ -77,6 +82,16 @@ void ox_http_resume(struct ox_http_req *r)
  * pattern's prefix, slashes included: libmicrohttpd has already decoded the
  * URL, so an order id "JD/2026/1" sent as JD%2F2026%2F1 arrives with its
  * slashes, and decoding again would turn "X%41" into "XA". */
+void ox_http_add_header(struct ox_http_req *r, const char *name, const char *value)
+{
+	if (r->n_headers == OX_ARRAY_LEN(r->headers))
+		return;
+	r->headers[r->n_headers].name = name;
+	snprintf(r->headers[r->n_headers++].value, sizeof r->headers[0].value, "%s", value);
+}
+
+/* A {param} at the end of a pattern takes the rest of the path; one in the
+ * middle takes one segment, and what follows it must match exactly. */
 static bool match(const char *pattern, const char *path, char param[256])
 {
 	const char *brace = strchr(pattern, '{');
@@ -85,10 +100,13 @@ static bool match(const char *pattern, const char *path, char param[256])
 	size_t prefix = (size_t)(brace - pattern);
 	if (strncmp(pattern, path, prefix) != 0)
 		return false;
-	size_t n = strlen(path + prefix);
-	if (n == 0 || n >= 256)
+	const char *after = strchr(brace, '}') + 1;
+	const char *value = path + prefix;
+	size_t n = *after ? strcspn(value, "/") : strlen(value);
+	if (n == 0 || n >= 256 || (*after && strcmp(value + n, after) != 0))
 		return false;
-	memcpy(param, path + prefix, n + 1);
+	memcpy(param, value, n);
+	param[n] = '\0';
 	return true;
 }
 
@@ -160,6 +178,8 @@ static enum MHD_Result respond(struct ox_http_req *r)
 	}
 	if (r->status == 405)
 		MHD_add_response_header(resp, "Allow", r->allow);
+	for (size_t i = 0; i < r->n_headers; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
 	enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ok;
@@ -206,6 +226,10 @@ static struct ox_http_req *new_request(struct ox_http *h, struct MHD_Connection 
 	r->route = route(h, r);
 	if (!r->route)
 		return r;
+	if (r->route->perm && h->o.authorize && !h->o.authorize(h->o.ctx, r)) {
+		r->route = NULL; /* answered: the body is not read */
+		return r;
+	}
 	ox_buf_init(&r->body, r->route->body_max);
 	/* A body over the limit is read and dropped (a client that writes all
 	 * of it before reading would otherwise see a broken pipe, not the 413),
@@ -256,6 +280,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		return;
 	if (r->free_state)
 		r->free_state(r->state);
+	free(r->who);
 	ox_buf_release(&r->body);
 	ox_buf_release(&r->out);
 	free(r);

@@ -27,10 +27,12 @@ enum ox_http_step { OX_HTTP_DONE, OX_HTTP_SUSPENDED };
 
 struct ox_route {
 	const char *method;
-	const char *pattern; /* "/api/v1/cases/{id}": at most one {param}, at the end */
+	const char *pattern; /* "/api/v1/cases/{id}" (the rest of the path) or
+			      * "/api/v1/cases/{id}/notes" (one segment): one {param} at most */
 	enum ox_http_step (*start)(void *ctx, struct ox_http_req *r);
 	void (*finish)(void *ctx, struct ox_http_req *r); /* after a suspension; may be NULL */
 	size_t body_max;                                   /* 0: no body accepted */
+	unsigned perm; /* what the caller must be allowed (the authorize hook's business); 0: public */
 };
 
 struct ox_http_req {
@@ -50,6 +52,14 @@ struct ox_http_req {
 
 	void *state; /* the route's own, freed by its free_state */
 	void (*free_state)(void *state);
+	void *who;   /* the caller, as the authorize hook found it (freed with the request) */
+
+	/* Extra response headers (ox_http_add_header). */
+	struct {
+		const char *name;
+		char value[384];
+	} headers[3];
+	size_t n_headers;
 
 	/* http.c's own */
 	int phase;
@@ -59,6 +69,11 @@ struct ox_http_req {
 /* Query-string and header values (NULL when absent). */
 const char *ox_http_query(struct ox_http_req *r, const char *key);
 const char *ox_http_header(struct ox_http_req *r, const char *key);
+const char *ox_http_cookie(struct ox_http_req *r, const char *name);
+
+/* Add a response header (Set-Cookie, WWW-Authenticate); the name must be a
+ * constant. Beyond the table's room it is dropped (a bug, not input). */
+void ox_http_add_header(struct ox_http_req *r, const char *name, const char *value);
 
 /* Answer {"error":error,"detail":detail} (detail NULL: null). */
 void ox_http_error(struct ox_http_req *r, int status, const char *error, const char *detail);
@@ -77,6 +92,10 @@ struct ox_http_opts {
 	const struct ox_route *routes;
 	size_t n_routes;
 	void *ctx;                 /* passed to the routes */
+	/* Called for a route with perm != 0 before its body is read: returns
+	 * true to go on (it may set r->who), or false with the answer (401,
+	 * 403) written into r. */
+	bool (*authorize)(void *ctx, struct ox_http_req *r);
 	struct ox_metrics *metrics;
 };
 
