@@ -1,0 +1,539 @@
+/* desk.c - the case desk (see desk.h). */
+#include "desk.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deadline.h"
+#include "json.h"
+#include "mask.h"
+
+/* ---- the transitions people may make ------------------------------------- */
+
+#define S(x) (1u << OX_CASE_##x)
+/* allowed[from]: the statuses a person may move a case to from there.
+ * open is reached again only by reopening a finished case. */
+static const unsigned allowed[OX_CASE__NSTATUS] = {
+	[OX_CASE_OPEN] = S(ACKNOWLEDGED) | S(IN_PROGRESS) | S(WAITING_CUSTOMER) | S(RESOLVED),
+	[OX_CASE_ACKNOWLEDGED] = S(IN_PROGRESS) | S(WAITING_CUSTOMER) | S(RESOLVED),
+	[OX_CASE_IN_PROGRESS] = S(WAITING_CUSTOMER) | S(RESOLVED),
+	[OX_CASE_WAITING_CUSTOMER] = S(IN_PROGRESS) | S(RESOLVED),
+	[OX_CASE_RESOLVED] = S(CLOSED) | S(OPEN),
+	[OX_CASE_CLOSED] = 0,
+	[OX_CASE_AUTO_RESOLVED] = S(CLOSED) | S(OPEN),
+};
+#undef S
+
+/* ---- timers ---------------------------------------------------------------- */
+
+/* What a desk deadline checks; entries are re-checked against the case when
+ * they come due (lazy deletion, as in the engine). */
+enum timer { T_RESPOND, T_RESOLVE, T_REPEAT };
+
+struct rr {
+	char team[OX_NAME_MAX];
+	uint64_t next;
+};
+
+struct ox_desk {
+	struct ox_desk_opts o;
+	struct ox_deadlines timers;
+	struct ox_notice *notices;
+	size_t n_notices, cap_notices;
+	struct rr *rr; /* round-robin counters, one per team that assigns */
+	size_t n_rr, cap_rr;
+	struct ox_buf scratch;
+};
+
+static const char *const op_names[] = {
+#define X(e, s) [OX_DESK_##e] = s,
+	OX_DESK_OPS(X)
+#undef X
+};
+
+const char *ox_desk_op_name(enum ox_desk_op op)
+{
+	return op_names[op];
+}
+
+const char *ox_desk_strerror(int err)
+{
+	static const struct ox_errmsg msgs[] = { OX_DESK_ERRORS(OX_ERRMSG_ROW) };
+	return ox_errmsg_find(msgs, OX_ARRAY_LEN(msgs), err);
+}
+
+struct ox_desk *ox_desk_new(const struct ox_desk_opts *o)
+{
+	struct ox_desk *d = ox_xcalloc(1, sizeof *d);
+	d->o = *o;
+	ox_deadlines_init(&d->timers);
+	ox_buf_init(&d->scratch, SIZE_MAX);
+	return d;
+}
+
+void ox_desk_free(struct ox_desk *d)
+{
+	if (!d)
+		return;
+	ox_deadlines_release(&d->timers);
+	free(d->notices);
+	free(d->rr);
+	ox_buf_release(&d->scratch);
+	free(d);
+}
+
+static void changed(struct ox_desk *d, const struct ox_case *c)
+{
+	if (d->o.changed)
+		d->o.changed(d->o.ctx, c);
+}
+
+static const struct ox_sla *sla_of(const struct ox_desk *d, const struct ox_case *c)
+{
+	return &d->o.params->sla[c->severity - 1];
+}
+
+/* ---- notices ----------------------------------------------------------------- */
+
+static void notice(struct ox_desk *d, const struct ox_case *c, enum ox_notice_kind kind, ox_time at)
+{
+	OX_GROW(d->notices, d->cap_notices, d->n_notices + 1);
+	struct ox_notice *n = &d->notices[d->n_notices++];
+	memset(n, 0, sizeof *n);
+	n->kind = kind;
+	n->rule = c->rule;
+	n->severity = c->severity;
+	n->level = c->esc_level;
+	n->at = at;
+	/* the timeline's length makes it unique and is the same in a replay */
+	snprintf(n->idem, sizeof n->idem, "%s/%s/%d/%" PRIu32 "/%zu", c->id, ox_notice_kind_name(kind),
+		 c->esc_level, c->notices, c->n_timeline);
+	snprintf(n->case_id, sizeof n->case_id, "%s", c->id);
+	snprintf(n->team, sizeof n->team, "%s", c->team);
+	snprintf(n->assignee, sizeof n->assignee, "%s", c->assignee);
+	snprintf(n->key, sizeof n->key, "%s", c->key);
+	if (c->n_reasons) {
+		/* chat channels are no place for a customer's phone number */
+		struct ox_buf *b = &d->scratch;
+		ox_buf_reset(b);
+		ox_mask_text(c->reasons[0].zh, strlen(c->reasons[0].zh), b);
+		snprintf(n->summary_zh, sizeof n->summary_zh, "%s", b->data ? b->data : "");
+		ox_buf_reset(b);
+		ox_mask_text(c->reasons[0].en, strlen(c->reasons[0].en), b);
+		snprintf(n->summary_en, sizeof n->summary_en, "%s", b->data ? b->data : "");
+	}
+}
+
+const struct ox_notice *ox_desk_notices(struct ox_desk *d, size_t *n)
+{
+	*n = d->n_notices;
+	return d->notices;
+}
+
+void ox_desk_clear_notices(struct ox_desk *d)
+{
+	d->n_notices = 0;
+}
+
+/* ---- routing and service level ------------------------------------------- */
+
+static uint64_t rr_next(struct ox_desk *d, const char *team)
+{
+	for (size_t i = 0; i < d->n_rr; i++)
+		if (strcmp(d->rr[i].team, team) == 0)
+			return d->rr[i].next++;
+	OX_GROW(d->rr, d->cap_rr, d->n_rr + 1);
+	struct rr *r = &d->rr[d->n_rr++];
+	snprintf(r->team, sizeof r->team, "%s", team);
+	r->next = 1;
+	return 0;
+}
+
+static void route(struct ox_desk *d, struct ox_case *c)
+{
+	const char *channel = NULL, *shop = NULL; /* SKU and incident cases have none */
+	if (ox_rule_info(c->rule)->key == OX_KEY_ORDER)
+		ox_engine_order_origin(d->o.engine, c->key, &channel, &shop);
+	const char *team = ox_policy_team(d->o.policy, d->o.params, c->rule, c->severity, channel, shop);
+	snprintf(c->team, sizeof c->team, "%s", team);
+	const struct ox_team *t = ox_policy_team_info(d->o.policy, team);
+	const char *who = t && t->round_robin ? ox_policy_pick(t, rr_next(d, team)) : NULL;
+	ox_case_add_timeline(c, c->opened_at, OX_ACT_ROUTED, NULL, team, NULL);
+	if (who) {
+		snprintf(c->assignee, sizeof c->assignee, "%s", who);
+		ox_case_add_timeline(c, c->opened_at, OX_ACT_ASSIGNED, NULL, who, NULL);
+	}
+}
+
+static void schedule(struct ox_desk *d, struct ox_case *c, enum timer kind, ox_time due)
+{
+	if (due != OX_TIME_NONE)
+		ox_deadlines_push(&d->timers, due, kind, c, 0);
+}
+
+static void start_sla(struct ox_desk *d, struct ox_case *c, ox_time from)
+{
+	const struct ox_sla *s = sla_of(d, c);
+	if (c->responded_at == OX_TIME_NONE) {
+		c->respond_due = from + s->respond;
+		schedule(d, c, T_RESPOND, c->respond_due);
+	}
+	c->resolve_due = from + s->resolve;
+	schedule(d, c, T_RESOLVE, c->resolve_due);
+}
+
+void ox_desk_case_changed(struct ox_desk *d, const struct ox_case *seen, enum ox_case_change what)
+{
+	struct ox_case *c = ox_engine_case_by_id(d->o.engine, seen->id);
+	if (!c)
+		return;
+	if (what == OX_CHANGE_OPENED) {
+		c->esc_level = 1;
+		route(d, c);
+		start_sla(d, c, c->opened_at);
+		if (c->severity <= 2) /* P3 and P4 wait in their queue; the urgent page someone */
+			notice(d, c, OX_NOTICE_OPENED, c->opened_at);
+	} else if (what == OX_CHANGE_RESOLVED) {
+		c->paused_at = OX_TIME_NONE;
+		if (c->esc_level >= 2) /* whoever was paged hears that it is over */
+			notice(d, c, OX_NOTICE_RESOLVED, c->resolved_at);
+	}
+}
+
+/* ---- escalation ------------------------------------------------------------ */
+
+static void escalate(struct ox_desk *d, struct ox_case *c, int level, ox_time at, const char *missed)
+{
+	ox_case_add_timeline(c, at, OX_ACT_SLA_BREACHED, NULL, missed, NULL);
+	if (level > c->esc_level) {
+		const struct ox_team *t = ox_policy_team_info(d->o.policy, c->team);
+		char note[160];
+		if (level == 2 && t && t->lead)
+			snprintf(note, sizeof note, "level 2: %s", t->lead);
+		else
+			snprintf(note, sizeof note, "level %d", level);
+		c->esc_level = level;
+		c->notices = 0;
+		ox_case_add_timeline(c, at, OX_ACT_ESCALATED, NULL, note, NULL);
+	}
+	notice(d, c, OX_NOTICE_ESCALATED, at);
+	c->next_notice = at + d->o.params->escalation_repeat;
+	schedule(d, c, T_REPEAT, c->next_notice);
+	changed(d, c);
+}
+
+/* Is the level the case reached still unmet (so worth telling again)? */
+static bool unmet(const struct ox_case *c)
+{
+	if (ox_case_status_done(c->status))
+		return false;
+	return c->esc_level >= 3 || c->responded_at == OX_TIME_NONE;
+}
+
+static void fire(struct ox_desk *d, const struct ox_deadline *t)
+{
+	struct ox_case *c = t->target;
+	if (ox_case_status_done(c->status))
+		return;
+	switch ((enum timer)t->kind) {
+	case T_RESPOND:
+		if (c->responded_at == OX_TIME_NONE && c->respond_due == t->due &&
+		    c->respond_breached_at == OX_TIME_NONE) {
+			c->respond_breached_at = t->due;
+			escalate(d, c, 2, t->due, "respond");
+		}
+		break;
+	case T_RESOLVE:
+		if (c->paused_at == OX_TIME_NONE && c->resolve_due == t->due &&
+		    c->resolve_breached_at == OX_TIME_NONE) {
+			c->resolve_breached_at = t->due;
+			escalate(d, c, 3, t->due, "resolve");
+		}
+		break;
+	case T_REPEAT:
+		if (c->next_notice == t->due && unmet(c)) {
+			c->notices++;
+			notice(d, c, OX_NOTICE_ESCALATED, t->due);
+			c->next_notice = t->due + d->o.params->escalation_repeat;
+			schedule(d, c, T_REPEAT, c->next_notice);
+			changed(d, c);
+		}
+		break;
+	}
+}
+
+void ox_desk_advance(struct ox_desk *d, ox_time now)
+{
+	const struct ox_deadline *top;
+	while ((top = ox_deadlines_peek(&d->timers)) && top->due <= now) {
+		struct ox_deadline t;
+		ox_deadlines_pop(&d->timers, &t);
+		fire(d, &t);
+	}
+}
+
+/* ---- people's actions ------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static int refuse(char err[256], int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, 256, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static bool in_scope(const struct ox_desk_scope *scope, const struct ox_case *c)
+{
+	if (!scope || scope->any_team)
+		return true;
+	for (size_t i = 0; i < scope->n_teams; i++)
+		if (strcmp(scope->teams[i], c->team) == 0)
+			return true;
+	return false;
+}
+
+/* Leave waiting_customer: the resolve clock moves by the pause. */
+static void unpause(struct ox_desk *d, struct ox_case *c, ox_time now)
+{
+	if (c->paused_at == OX_TIME_NONE)
+		return;
+	if (c->resolve_due != OX_TIME_NONE && c->resolve_breached_at == OX_TIME_NONE) {
+		c->resolve_due += now - c->paused_at;
+		schedule(d, c, T_RESOLVE, c->resolve_due);
+	}
+	c->paused_at = OX_TIME_NONE;
+}
+
+static int set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
+		      char err[256])
+{
+	enum ox_case_status from = c->status, to = a->to;
+	if (!(allowed[from] & (1u << to)))
+		return refuse(err, OX_DESK_ECONFLICT, "case %s is %s: it cannot become %s", c->id,
+			      ox_case_status_name(from), ox_case_status_name(to));
+	if (to == OX_CASE_OPEN && !ox_engine_reclaim_case(d->o.engine, c))
+		return refuse(err, OX_DESK_ECONFLICT,
+			      "case %s cannot be reopened: a newer case of its key is open", c->id);
+	if (from == OX_CASE_WAITING_CUSTOMER)
+		unpause(d, c, now);
+	if (from == OX_CASE_OPEN && c->responded_at == OX_TIME_NONE)
+		c->responded_at = now;
+	switch (to) {
+	case OX_CASE_WAITING_CUSTOMER:
+		c->paused_at = now;
+		break;
+	case OX_CASE_RESOLVED:
+		c->resolved_at = now;
+		ox_engine_release_case(d->o.engine, c);
+		break;
+	case OX_CASE_CLOSED:
+		c->closed_at = now;
+		break;
+	case OX_CASE_OPEN: /* reopened: a fresh service level from now */
+		c->resolved_at = c->closed_at = OX_TIME_NONE;
+		start_sla(d, c, now);
+		break;
+	default:
+		break;
+	}
+	c->status = to;
+	struct ox_timeline_entry *t =
+		ox_case_add_timeline(c, now, OX_ACT_STATUS_CHANGED, NULL, a->note[0] ? a->note : NULL, a->actor);
+	t->from = (int8_t)from;
+	t->to = (int8_t)to;
+	changed(d, c);
+	return 0;
+}
+
+/* Resolve or close the members of an incident with it: those that can. */
+static void cascade(struct ox_desk *d, const struct ox_case *incident, const struct ox_desk_action *a,
+		    ox_time now)
+{
+	struct ox_desk_action m = *a;
+	snprintf(m.note, sizeof m.note, "%s %s", incident->id, a->to == OX_CASE_CLOSED ? "closed" : "resolved");
+	char ignored[256];
+	for (size_t i = 0; i < incident->n_timeline; i++) {
+		const struct ox_timeline_entry *t = &incident->timeline[i];
+		struct ox_case *c = t->action == OX_ACT_MEMBER_LINKED && t->note
+					    ? ox_engine_case_by_id(d->o.engine, t->note)
+					    : NULL;
+		if (c && (allowed[c->status] & (1u << a->to)))
+			set_status(d, c, &m, now, ignored);
+	}
+}
+
+static int assign(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		  const struct ox_desk_scope *scope, ox_time now, char err[256])
+{
+	if (scope && !scope->assign_others && a->assignee[0] && strcmp(a->assignee, a->actor) != 0)
+		return refuse(err, OX_DESK_EDENIED, "you may assign cases only to yourself");
+	if (scope && !scope->assign_others && a->team[0])
+		return refuse(err, OX_DESK_EDENIED, "you may not move cases to another team");
+	if (ox_case_status_done(c->status))
+		return refuse(err, OX_DESK_ECONFLICT, "case %s is %s: nothing to assign", c->id,
+			      ox_case_status_name(c->status));
+	if (a->team[0] && strcmp(a->team, c->team) != 0) {
+		snprintf(c->team, sizeof c->team, "%s", a->team);
+		ox_case_add_timeline(c, now, OX_ACT_ROUTED, NULL, a->team, a->actor);
+	}
+	snprintf(c->assignee, sizeof c->assignee, "%s", a->assignee);
+	ox_case_add_timeline(c, now, OX_ACT_ASSIGNED, NULL, a->assignee[0] ? a->assignee : NULL, a->actor);
+	changed(d, c);
+	return 0;
+}
+
+int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struct ox_desk_scope *scope,
+		  ox_time now, char err[256])
+{
+	struct ox_case *c = ox_engine_case_by_id(d->o.engine, a->case_id);
+	if (!c)
+		return refuse(err, OX_DESK_ENOTFOUND, "no case %s", a->case_id);
+	if (!in_scope(scope, c))
+		return refuse(err, OX_DESK_EDENIED, "case %s belongs to team %s, not yours", c->id, c->team);
+	if (now < c->opened_at)
+		now = c->opened_at; /* the timeline never goes back before the opening */
+	switch (a->op) {
+	case OX_DESK_TRANSITION: {
+		if (a->to >= OX_CASE__NSTATUS)
+			return refuse(err, OX_DESK_EINVAL, "to: required");
+		if (a->cascade && ox_rule_info(c->rule)->key != OX_KEY_GROUP)
+			return refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
+		if (a->cascade && scope && !scope->assign_others)
+			return refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
+		int rc = set_status(d, c, a, now, err);
+		if (!rc && a->cascade && (a->to == OX_CASE_RESOLVED || a->to == OX_CASE_CLOSED))
+			cascade(d, c, a, now);
+		return rc;
+	}
+	case OX_DESK_ASSIGN:
+		return assign(d, c, a, scope, now, err);
+	case OX_DESK_NOTE:
+		if (!a->note[0])
+			return refuse(err, OX_DESK_EINVAL, "note: empty");
+		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
+		changed(d, c);
+		return 0;
+	case OX_DESK__NOPS:
+		break;
+	}
+	return refuse(err, OX_DESK_EINVAL, "unknown action");
+}
+
+/* ---- the action as JSON ------------------------------------------------------ */
+
+void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out)
+{
+	ox_buf_addf(out, "{\"op\":\"%s\",\"case\":\"%s\",\"by\":", op_names[a->op], a->case_id);
+	ox_buf_add_json_str(out, a->actor, strlen(a->actor));
+	ox_buf_addf(out, ",\"at\":%" PRId64, a->at);
+	if (a->op == OX_DESK_TRANSITION)
+		ox_buf_addf(out, ",\"to\":\"%s\",\"cascade\":%s", ox_case_status_name(a->to),
+			    a->cascade ? "true" : "false");
+	if (a->op == OX_DESK_ASSIGN) {
+		ox_buf_addz(out, ",\"assignee\":");
+		ox_buf_add_json_str(out, a->assignee, strlen(a->assignee));
+		ox_buf_addz(out, ",\"team\":");
+		ox_buf_add_json_str(out, a->team, strlen(a->team));
+	}
+	if (a->note[0]) {
+		ox_buf_addz(out, ",\"note\":");
+		ox_buf_add_json_str(out, a->note, strlen(a->note));
+	}
+	ox_buf_addz(out, "}");
+}
+
+/* Copy a string token into dst[size]: too long or with a NUL is an error. */
+static int take_str(const struct ox_json_tok *v, const char *key, char *dst, size_t size, char err[256])
+{
+	if (v->type != OX_JSON_STRING)
+		return refuse(err, OX_DESK_EINVAL, "%s: expected a string", key);
+	if (v->len >= size || (v->flags & OX_JSON_F_NUL))
+		return refuse(err, OX_DESK_EINVAL, "%s: longer than %zu bytes", key, size - 1);
+	memcpy(dst, v->s, v->len);
+	dst[v->len] = '\0';
+	return 0;
+}
+
+/* Names of people and teams end up in URLs, logs and chat messages. */
+static int check_name(const char *key, const char *z, char err[256])
+{
+	for (const char *p = z; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-' || *p == '.' || *p == ':'))
+			return refuse(err, OX_DESK_EINVAL, "%s: only letters, digits and _ - . : are allowed",
+				      key);
+	return 0;
+}
+
+int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len, char err[256])
+{
+	struct ox_json p;
+	char word[32];
+	int rc = 0;
+	ox_json_init(&p, 2);
+	memset(a, 0, sizeof *a);
+	a->op = OX_DESK__NOPS;
+	a->to = OX_CASE__NSTATUS;
+	if (ox_json_parse(&p, json, len) < 0) {
+		rc = refuse(err, OX_DESK_EINVAL, "not JSON: %s at byte %zu", p.err, p.err_col);
+		goto done;
+	}
+	if (p.toks[0].type != OX_JSON_OBJECT) {
+		rc = refuse(err, OX_DESK_EINVAL, "expected a JSON object");
+		goto done;
+	}
+	for (size_t i = 1; i < p.n && !rc; i = p.toks[i + 1].end) {
+		const struct ox_json_tok *k = &p.toks[i], *v = &p.toks[i + 1];
+		char key[16];
+		snprintf(key, sizeof key, "%.*s", (int)(k->len < 15 ? k->len : 15), k->s);
+		if (!strcmp(key, "op") || !strcmp(key, "to")) {
+			if (!(rc = take_str(v, key, word, sizeof word, err))) {
+				int x = -1;
+				if (key[0] == 'o') {
+					for (int j = 0; j < OX_DESK__NOPS; j++)
+						x = strcmp(word, op_names[j]) ? x : j;
+					a->op = x < 0 ? OX_DESK__NOPS : (enum ox_desk_op)x;
+				} else {
+					x = ox_case_status_parse(word, strlen(word));
+					a->to = x < 0 ? OX_CASE__NSTATUS : (enum ox_case_status)x;
+				}
+				if (x < 0)
+					rc = refuse(err, OX_DESK_EINVAL, "%s: unknown value \"%s\"", key, word);
+			}
+		} else if (!strcmp(key, "case")) {
+			rc = take_str(v, key, a->case_id, sizeof a->case_id, err);
+		} else if (!strcmp(key, "by")) {
+			rc = take_str(v, key, a->actor, sizeof a->actor, err);
+		} else if (!strcmp(key, "assignee")) {
+			rc = take_str(v, key, a->assignee, sizeof a->assignee, err);
+			rc = rc ? rc : check_name(key, a->assignee, err);
+		} else if (!strcmp(key, "team")) {
+			rc = take_str(v, key, a->team, sizeof a->team, err);
+			rc = rc ? rc : check_name(key, a->team, err);
+		} else if (!strcmp(key, "note")) {
+			rc = take_str(v, key, a->note, sizeof a->note, err);
+		} else if (!strcmp(key, "at")) {
+			char num[20];
+			if (v->type != OX_JSON_NUMBER || !(v->flags & OX_JSON_F_INT) || v->len >= sizeof num)
+				rc = refuse(err, OX_DESK_EINVAL, "at: expected milliseconds");
+			else {
+				memcpy(num, v->s, v->len);
+				num[v->len] = '\0';
+				a->at = strtoll(num, NULL, 10);
+			}
+		} else if (!strcmp(key, "cascade")) {
+			if (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE)
+				rc = refuse(err, OX_DESK_EINVAL, "cascade: expected true or false");
+			a->cascade = v->type == OX_JSON_TRUE;
+		} else {
+			rc = refuse(err, OX_DESK_EINVAL, "unknown field \"%s\"", key);
+		}
+	}
+done:
+	ox_json_release(&p);
+	return rc;
+}

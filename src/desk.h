@@ -1,0 +1,128 @@
+/* desk.h - the case desk: how people handle the cases detection opens.
+ *
+ * The engine decides that something is wrong and when it is over by itself
+ * (open, auto_resolved). The desk does the rest of a case's life:
+ *   - routing: a new case goes to a team (policy.h: routing rules, else the
+ *     rule's team) and, for round-robin teams, to the next member;
+ *   - the status people move it through, checked against a table of allowed
+ *     transitions (open -> acknowledged -> in_progress -> waiting_customer ->
+ *     resolved -> closed, and reopen), each change in the case's timeline
+ *     with who, when, from, to and a note;
+ *   - the service level of its severity (params.h sla): respond and resolve
+ *     due times, paused while waiting for the customer; a missed due time is
+ *     recorded as a breach and escalates the case (level 2: the team lead,
+ *     when not acknowledged in time; level 3: management, when not resolved
+ *     in time), told again every escalation.repeat_interval while unmet;
+ *   - incidents: resolving an incident case can resolve its member cases.
+ *
+ * Everything runs on the event clock, on the writer thread that owns the
+ * engine: the daemon logs each person's action in the event log before it
+ * is acknowledged, so replaying the log reproduces every case exactly,
+ * timers included. What should reach people (a P1 case opened, an
+ * escalation) becomes a struct ox_notice for the alerting.
+ */
+#ifndef OX_DESK_H
+#define OX_DESK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "case.h"
+#include "engine.h"
+#include "notice.h"
+#include "params.h"
+#include "policy.h"
+#include "util.h"
+
+#define OX_DESK_NOTE_MAX 2000 /* bytes of a note or a transition's comment */
+#define OX_DESK_ACTOR_MAX 80  /* "token:NAME" fits */
+
+/* X(enum suffix, value, message): the answer's HTTP status is in api.c. */
+#define OX_DESK_ERRORS(X)                                  \
+	X(OK, 0, "ok")                                     \
+	X(EINVAL, -1, "invalid action")                    \
+	X(ENOTFOUND, -2, "case not found")                 \
+	X(ECONFLICT, -3, "not possible in the case's state") \
+	X(EDENIED, -4, "not allowed for this user")
+
+enum ox_desk_err {
+#define X(e, v, msg) OX_DESK_##e = v,
+	OX_DESK_ERRORS(X)
+#undef X
+};
+
+#define OX_DESK_OPS(X)                  \
+	X(TRANSITION, "transition")     \
+	X(ASSIGN, "assign")             \
+	X(NOTE, "note")
+
+enum ox_desk_op {
+#define X(e, s) OX_DESK_##e,
+	OX_DESK_OPS(X)
+#undef X
+	OX_DESK__NOPS
+};
+
+/* One person's action. It is also the event-log record of the action
+ * (ox_desk_action_write / _parse), so it holds only what replay needs. */
+struct ox_desk_action {
+	enum ox_desk_op op;
+	char case_id[24];
+	char actor[OX_DESK_ACTOR_MAX];
+	ox_time at;                  /* event time it applies at (set by the writer) */
+	enum ox_case_status to;      /* TRANSITION */
+	bool cascade;                /* TRANSITION of an incident: its open members too */
+	char assignee[OX_NAME_MAX];  /* ASSIGN: "" = nobody */
+	char team[OX_NAME_MAX];      /* ASSIGN: "" = keep the team */
+	char note[OX_DESK_NOTE_MAX + 1];
+};
+
+/* What the actor may do, checked against the case as it is when the action
+ * applies (the API's principal). NULL: anything (a replay). */
+struct ox_desk_scope {
+	const char *const *teams; /* agents: the teams they work for */
+	size_t n_teams;
+	bool any_team;            /* supervisors and admins */
+	bool assign_others;       /* may assign cases to someone else */
+};
+
+struct ox_desk;
+struct ox_desk_opts {
+	struct ox_engine *engine;      /* owns the cases */
+	const struct ox_params *params;
+	const struct ox_policy *policy; /* may be NULL: rule teams, nobody assigned */
+	/* Told of every case the desk changed (the daemon stores it). */
+	void (*changed)(void *ctx, const struct ox_case *c);
+	void *ctx;
+};
+
+struct ox_desk *ox_desk_new(const struct ox_desk_opts *o);
+void ox_desk_free(struct ox_desk *d);
+
+/* The engine opened, updated or resolved c: route a new case and start its
+ * service level; note escalations and notices. Call from the engine's
+ * listener. */
+void ox_desk_case_changed(struct ox_desk *d, const struct ox_case *c, enum ox_case_change what);
+/* The clock reached now: record breaches and escalations that are due. */
+void ox_desk_advance(struct ox_desk *d, ox_time now);
+
+/* Apply a person's action at now. 0, or an enum ox_desk_err with the reason
+ * for the person in err ("case C00000042 is closed: it cannot become
+ * in_progress"). Nothing changes on error. */
+int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struct ox_desk_scope *scope,
+		  ox_time now, char err[256]);
+
+/* The action as one JSON object / back (a log record). Parse checks every
+ * field and limit; err names the problem. */
+void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out);
+int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len, char err[256]);
+
+/* Notices made since the last call, oldest first: *n of them, valid until
+ * the next call that changes the desk. The caller takes them all. */
+const struct ox_notice *ox_desk_notices(struct ox_desk *d, size_t *n);
+void ox_desk_clear_notices(struct ox_desk *d);
+
+const char *ox_desk_strerror(int err);
+const char *ox_desk_op_name(enum ox_desk_op op);
+
+#endif
