@@ -18,6 +18,7 @@
 #include "event.h"
 #include "hmap.h"
 #include "json.h"
+#include "mask.h"
 
 /* One line of the order, decoded and copied. */
 struct vev {
@@ -185,6 +186,8 @@ static void groups_release(struct groups *g)
 struct w {
 	struct ox_buf *b;
 	bool full;
+	bool mask;         /* personal data masked (mask.h) */
+	struct ox_buf tmp; /* a masked value */
 };
 
 static void put(struct w *w, const char *s, size_t n)
@@ -205,6 +208,18 @@ static void put_str(struct w *w, struct ox_str s)
 		putz(w, "null");
 	else if (!w->full && ox_buf_add_json_str(w->b, s.s, s.len) < 0)
 		w->full = true;
+}
+
+/* Personal data: as it is, or through mask (when w masks). */
+static void put_pii(struct w *w, struct ox_str s, int (*mask)(const char *, size_t, struct ox_buf *))
+{
+	if (!w->mask || !s.s) {
+		put_str(w, s);
+		return;
+	}
+	ox_buf_reset(&w->tmp);
+	mask(s.s, s.len, &w->tmp);
+	put_str(w, (struct ox_str){ w->tmp.data ? w->tmp.data : "", w->tmp.len });
 }
 
 /* A name of ours (enum names): nothing to escape. */
@@ -349,7 +364,7 @@ static void write_header(struct w *w, const struct order *o)
 		putz(w, "null");
 	}
 	putz(w, ",\"remark\":");
-	put_str(w, o->remark);
+	put_pii(w, o->remark, ox_mask_text);
 	putz(w, ",\"pay_by\":");
 	put_time(w, c ? c->pay_by : OX_TIME_NONE);
 	putz(w, ",\"ship_by\":");
@@ -370,9 +385,9 @@ static void write_customer(struct w *w, const struct order *o)
 	putz(w, "{\"id\":");
 	put_str(w, c->id);
 	putz(w, ",\"name\":");
-	put_str(w, c->name);
+	put_pii(w, c->name, ox_mask_name);
 	putz(w, ",\"phone\":");
-	put_str(w, c->phone);
+	put_pii(w, c->phone, ox_mask_phone);
 	putz(w, ",\"registered_at\":");
 	put_time(w, c->registered_at);
 	putz(w, ",\"ip\":");
@@ -388,7 +403,7 @@ static void write_customer(struct w *w, const struct order *o)
 		putz(w, ",\"district\":");
 		put_str(w, a->district);
 		putz(w, ",\"detail\":");
-		put_str(w, a->detail);
+		put_pii(w, a->detail, ox_mask_address_detail);
 		putz(w, "}");
 	} else {
 		putz(w, "null");
@@ -639,7 +654,7 @@ static void write_tickets(struct w *w, struct vev *const *ord, size_t n)
 		putz(w, ",\"kind\":");
 		put_name(w, ox_ticket_kind_name(ev->ticket_kind));
 		putz(w, ",\"text\":");
-		put_str(w, ev->text);
+		put_pii(w, ev->text, ox_mask_text);
 		putz(w, "}");
 	}
 	putz(w, "]");
@@ -665,14 +680,17 @@ static void write_events(struct w *w, struct vev *const *ord, size_t n)
 		putz(w, ",\"id\":");
 		put_str(w, v->ev.id);
 		putz(w, ",\"event\":");
-		put(w, v->ev.raw.s, v->ev.raw.len);
+		if (w->mask) /* the raw event carries the customer unmasked */
+			putz(w, "null,\"masked\":true");
+		else
+			put(w, v->ev.raw.s, v->ev.raw.len);
 		putz(w, "}");
 	}
 	putz(w, "]");
 }
 
 int ox_order_view_json(struct ox_str order_id, const struct ox_str *lines, const uint64_t *seqs, size_t n,
-		       struct ox_buf *out)
+		       bool mask, struct ox_buf *out)
 {
 	struct vev *evs = ox_xcalloc(n ? n : 1, sizeof *evs);
 	struct vev **ord = ox_xmalloc((n ? n : 1) * sizeof *ord);
@@ -685,7 +703,8 @@ int ox_order_view_json(struct ox_str order_id, const struct ox_str *lines, const
 	struct order o;
 	fold(&o, ord, n);
 	size_t start = out->len;
-	struct w w = { out, false };
+	struct w w = { .b = out, .mask = mask };
+	ox_buf_init(&w.tmp, SIZE_MAX);
 	putz(&w, "{\"order_id\":");
 	put_str(&w, order_id.s ? order_id : OX_STR_LIT(""));
 	write_header(&w, &o);
@@ -705,6 +724,7 @@ int ox_order_view_json(struct ox_str order_id, const struct ox_str *lines, const
 		free(evs[i].mem);
 	free(evs);
 	free(ord);
+	ox_buf_release(&w.tmp);
 	if (w.full) {
 		out->len = start;
 		if (out->data)

@@ -63,6 +63,7 @@
 #ifndef OX_ORDER_VIEW_H
 #define OX_ORDER_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,9 +71,10 @@
 
 /* lines[i] is the raw JSON text of the event at log seq seqs[i], in log
  * order; n may be 0 (an unknown order: every field null or []). Appends one
- * JSON object to out. Returns 0, or -1 when out's max would be exceeded (out
+ * JSON object to out. mask: personal data masked (customer name, phone,
+ * address detail, remark and ticket texts; the raw events left out). Returns 0, or -1 when out's max would be exceeded (out
  * is left as it was: same len and content). */
 int ox_order_view_json(struct ox_str order_id, const struct ox_str *lines, const uint64_t *seqs, size_t n,
-		       struct ox_buf *out);
+		       bool mask, struct ox_buf *out);
 
 #endif

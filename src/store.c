@@ -15,6 +15,8 @@
 #include "json.h"
 #include "store.h"
 
+#include "mask.h"
+
 /* ---- schema ---------------------------------------------------------------- */
 
 /* Migration i+1. Append only: never edit a row that has shipped. */
@@ -211,6 +213,7 @@ struct ox_store {
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *query[1u << F__COUNT];
 	struct ox_buf zh, en, ids, one; /* scratch */
+	bool mask;                      /* reads mask personal data */
 	struct ox_json json;
 	char err[OX_STORE_ERRSZ];
 };
@@ -381,6 +384,11 @@ void ox_store_close(struct ox_store *s)
 	ox_buf_release(&s->one);
 	ox_json_release(&s->json);
 	free(s);
+}
+
+void ox_store_set_masking(struct ox_store *s, bool mask)
+{
+	s->mask = mask;
 }
 
 int ox_store_set_synchronous(struct ox_store *s, bool full)
@@ -722,8 +730,32 @@ static int load_timeline(struct ox_store *s, struct ox_case *c)
 static const char no_timeline[] = ",\"timeline\":[]}";
 
 /* Render c (and its team from the row) into s->one. */
-static void render(struct ox_store *s, sqlite3_stmt *q, const struct ox_case *c, bool with_timeline)
+/* Replace *z by its masked copy (mask.h: phone numbers in free text). */
+static void mask_text(char **z, struct ox_buf *tmp)
 {
+	if (!*z)
+		return;
+	ox_buf_reset(tmp);
+	ox_mask_text(*z, strlen(*z), tmp);
+	free(*z);
+	*z = ox_xstrndup(tmp->data ? tmp->data : "", tmp->len);
+}
+
+/* The words people and rules wrote may quote a customer's phone. */
+static void mask_case(struct ox_store *s, struct ox_case *c)
+{
+	for (size_t i = 0; i < c->n_reasons; i++) {
+		mask_text(&c->reasons[i].zh, &s->zh);
+		mask_text(&c->reasons[i].en, &s->zh);
+	}
+	for (size_t i = 0; i < c->n_timeline; i++)
+		mask_text(&c->timeline[i].note, &s->zh);
+}
+
+static void render(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c, bool with_timeline)
+{
+	if (s->mask)
+		mask_case(s, c);
 	ox_buf_reset(&s->one);
 	ox_case_to_json(c, (const char *)sqlite3_column_text(q, COL_TEAM), &s->one);
 	size_t n = sizeof no_timeline - 1;

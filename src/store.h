@@ -68,6 +68,9 @@ const char *ox_store_errmsg(const struct ox_store *s);
  * NORMAL (false: survives a crash of ordex, may lose the last commits on a
  * power cut). Not inside a transaction. */
 int ox_store_set_synchronous(struct ox_store *s, bool full);
+/* Reads (query, get) mask personal data in reasons and timeline notes
+ * (mask.h), for callers without the pii permission. Off by default. */
+void ox_store_set_masking(struct ox_store *s, bool mask);
 /* The schema version of the open database (the number of migrations). */
 int ox_store_schema_version(struct ox_store *s, int *version);
 

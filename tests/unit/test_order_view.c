@@ -62,14 +62,19 @@ static void add(uint64_t seq, const char *s)
 	F.seqs[F.n++] = seq;
 }
 
-/* Fold F's lines for order_id into F.out and parse the result. */
-static void view(const char *order_id)
+/* Fold F's lines for order_id into F.out (masked or not) and parse it. */
+static void view_as(const char *order_id, bool mask)
 {
 	ox_buf_reset(&F.out);
-	assert_int_equal(ox_order_view_json(ox_str_z(order_id), F.lines, F.seqs, F.n, &F.out), 0);
+	assert_int_equal(ox_order_view_json(ox_str_z(order_id), F.lines, F.seqs, F.n, mask, &F.out), 0);
 	if (ox_json_parse(&F.json, F.out.data, F.out.len) != 0)
 		fail_msg("output is not JSON (%s at column %zu): %s", F.json.err, F.json.err_col, F.out.data);
 	assert_int_equal(F.json.toks[0].type, OX_JSON_OBJECT);
+}
+
+static void view(const char *order_id)
+{
+	view_as(order_id, false);
 }
 
 /* The token at path ("customer.address.city", "payments[1].status",
@@ -361,6 +366,25 @@ static void test_lifecycle(void **state)
 }
 
 /* n = 0: the same shape, everything null or empty; byte for byte. */
+/* Without the pii permission: the customer masked, the raw events left out,
+ * everything else as it is. */
+static void test_masked(void **state)
+{
+	(void)state;
+	lifecycle();
+	view_as("O1", true);
+	expect_str("customer.name", "张*");
+	expect_str("customer.phone", "138****0000");
+	expect_str("customer.address.province", "浙江省");
+	expect_str("customer.address.district", "西湖区");
+	expect_str("customer.address.detail", "****");
+	expect_str("customer.id", "C1");
+	expect_null("events[0].event");
+	assert_null(strstr(F.out.data, "13800000000"));
+	assert_null(strstr(F.out.data, "文三路"));
+	assert_null(strstr(F.out.data, "新地址"));
+}
+
 static void test_unknown_order(void **state)
 {
 	(void)state;
@@ -374,7 +398,7 @@ static void test_unknown_order(void **state)
 			    "\"tickets\":[],\"events\":[]}");
 	/* NULL arrays are fine with n = 0 */
 	ox_buf_reset(&F.out);
-	assert_int_equal(ox_order_view_json(OX_STR_LIT("O404"), NULL, NULL, 0, &F.out), 0);
+	assert_int_equal(ox_order_view_json(OX_STR_LIT("O404"), NULL, NULL, 0, false, &F.out), 0);
 	assert_non_null(strstr(F.out.data, "\"events\":[]}"));
 }
 
@@ -393,7 +417,7 @@ static void test_out_max(void **state)
 		ox_buf_init(&b, max < sizeof prefix - 1 ? sizeof prefix - 1 : max);
 		assert_int_equal(ox_buf_addz(&b, prefix), 0);
 		b.max = max < sizeof prefix - 1 ? sizeof prefix - 1 : max;
-		int rc = ox_order_view_json(OX_STR_LIT("O1"), F.lines, F.seqs, F.n, &b);
+		int rc = ox_order_view_json(OX_STR_LIT("O1"), F.lines, F.seqs, F.n, false, &b);
 		if (max < sizeof prefix - 1 + need) {
 			assert_int_equal(rc, -1);
 			assert_int_equal(b.len, sizeof prefix - 1);
@@ -532,6 +556,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define U(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		U(test_lifecycle),
+		U(test_masked),
 		U(test_unknown_order),
 		U(test_out_max),
 		U(test_status_tie),
