@@ -12,31 +12,15 @@
 #include "event.h"
 #include "ingest.h"
 #include "json.h"
+#include "api_impl.h"
+#include "mask.h"
 #include "order_view.h"
 #include "store.h"
 
 extern const char ox_openapi_json[];
 extern const size_t ox_openapi_json_len;
 
-/* What an HTTP thread needs to serve a request, kept in a pool so that each
- * thread at a time has its own without thread-local state. */
-struct kit {
-	struct ox_decoder *dec;
-	struct ox_json json;
-	struct ox_store *store; /* opened on first use */
-	struct kit *next;
-};
-
-struct ox_api {
-	struct ox_api_opts o;
-	struct ox_route routes[8];
-	size_t n_routes;
-	pthread_mutex_t mu;
-	struct kit *kits;
-	time_t started;
-};
-
-static struct kit *kit_take(struct ox_api *a)
+struct kit *api_kit_take(struct ox_api *a)
 {
 	pthread_mutex_lock(&a->mu);
 	struct kit *k = a->kits;
@@ -53,7 +37,7 @@ static struct kit *kit_take(struct ox_api *a)
 	return k;
 }
 
-static void kit_give(struct ox_api *a, struct kit *k)
+void api_kit_give(struct ox_api *a, struct kit *k)
 {
 	pthread_mutex_lock(&a->mu);
 	k->next = a->kits;
@@ -66,11 +50,12 @@ static void kit_free(struct kit *k)
 	ox_decoder_free(k->dec);
 	ox_json_release(&k->json);
 	ox_store_close(k->store);
+	ox_auth_close(k->auth);
+	ox_audit_close(k->audit);
 	free(k);
 }
 
-/* The kit's store connection, or NULL with a 500 written. */
-static struct ox_store *kit_store(struct ox_api *a, struct kit *k, struct ox_http_req *r)
+struct ox_store *api_kit_store(struct ox_api *a, struct kit *k, struct ox_http_req *r)
 {
 	char err[512];
 	if (!k->store && ox_store_open(&k->store, a->o.db_path, err, sizeof err) != 0) {
@@ -78,6 +63,31 @@ static struct ox_store *kit_store(struct ox_api *a, struct kit *k, struct ox_htt
 		return NULL;
 	}
 	return k->store;
+}
+
+struct ox_auth *api_kit_auth(struct ox_api *a, struct kit *k, struct ox_http_req *r)
+{
+	char err[512];
+	if (!k->auth && ox_auth_open(&k->auth, a->o.auth_path, err, sizeof err) != 0) {
+		ox_http_error(r, 500, "user store unavailable", err);
+		return NULL;
+	}
+	return k->auth;
+}
+
+struct ox_audit *api_kit_audit(struct ox_api *a, struct kit *k, struct ox_http_req *r)
+{
+	char err[512];
+	if (!k->audit && ox_audit_open(&k->audit, a->o.audit_path, err, sizeof err) != 0) {
+		ox_http_error(r, 500, "audit log unavailable", err);
+		return NULL;
+	}
+	return k->audit;
+}
+
+const struct ox_principal *api_who(const struct ox_http_req *r)
+{
+	return r->who;
 }
 
 static void store_error(struct ox_http_req *r, struct ox_store *s, int rc, const char *client_err)
@@ -153,11 +163,11 @@ static enum ox_http_step events_start(void *ctx, struct ox_http_req *r)
 	r->state = st;
 	r->free_state = events_free;
 
-	struct kit *k = kit_take(a);
+	struct kit *k = api_kit_take(a);
 	char err[OX_ERR_BUFSZ];
 	int rc = ox_ingest_split(&st->in, k->dec, &k->json, body_kind(r), r->body.data ? r->body.data : "",
 				 r->body.len, a->o.max_line, err);
-	kit_give(a, k);
+	api_kit_give(a, k);
 	if (rc < 0) {
 		ox_http_error(r, 400, "invalid body", err);
 		return OX_HTTP_DONE;
@@ -189,6 +199,29 @@ static void events_finish(void *ctx, struct ox_http_req *r)
 
 /* ---- GET /api/v1/cases, /api/v1/cases/{id} ---------------------------------------- */
 
+/* The event clock (the writer publishes it), or the wall clock before any. */
+static ox_time event_clock(struct ox_api *a)
+{
+	int64_t t = a->o.metrics ? (int64_t)atomic_load(&a->o.metrics->event_clock_ms) : 0;
+	return t ? t : (ox_time)time(NULL) * 1000;
+}
+
+/* The kit's store, masking for callers without pii. */
+static struct ox_store *reader(struct ox_api *a, struct kit *k, struct ox_http_req *r)
+{
+	struct ox_store *s = api_kit_store(a, k, r);
+	if (s)
+		ox_store_set_masking(s, !api_may(r, OX_PERM_PII));
+	return s;
+}
+
+/* Personal data read unmasked is audited: who saw what. False (500
+ * written) when the audit log refuses: then nothing is shown. */
+static bool audit_unmasked(struct ox_api *a, struct ox_http_req *r, const char *what)
+{
+	return !api_may(r, OX_PERM_PII) || api_audit(a, r, "pii.read", what, NULL);
+}
+
 static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -197,32 +230,120 @@ static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
 		.category = ox_http_query(r, "category"), .severity = ox_http_query(r, "severity"),
 		.order_id = ox_http_query(r, "order_id"), .sku = ox_http_query(r, "sku"),
 		.since = ox_http_query(r, "since"), .limit = ox_http_query(r, "limit"),
-		.cursor = ox_http_query(r, "cursor"),
+		.cursor = ox_http_query(r, "cursor"), .team = ox_http_query(r, "team"),
+		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"),
+		.now = event_clock(a), .due_soon_pct = a->o.params->sla_due_soon_pct,
 	};
-	struct kit *k = kit_take(a);
-	struct ox_store *s = kit_store(a, k, r);
+	struct kit *k = api_kit_take(a);
+	struct ox_store *s = reader(a, k, r);
 	char err[OX_STORE_ERRSZ];
 	int rc;
 	if (s && (rc = ox_store_query(s, &f, &r->out, err)) != 0)
 		store_error(r, s, rc, err);
-	else if (s)
+	else if (s && audit_unmasked(a, r, "cases"))
 		r->status = 200;
-	kit_give(a, k);
+	api_kit_give(a, k);
 	return OX_HTTP_DONE;
 }
 
 static enum ox_http_step case_get(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	struct kit *k = kit_take(a);
-	struct ox_store *s = kit_store(a, k, r);
+	struct kit *k = api_kit_take(a);
+	struct ox_store *s = reader(a, k, r);
 	int rc;
 	if (s && (rc = ox_store_get(s, r->param, &r->out)) != 0)
 		store_error(r, s, rc, NULL);
-	else if (s)
+	else if (s && audit_unmasked(a, r, r->param))
 		r->status = 200;
-	kit_give(a, k);
+	api_kit_give(a, k);
 	return OX_HTTP_DONE;
+}
+
+/* ---- POST /api/v1/cases/{id}/{transition,assign,notes} --------------------------- */
+
+struct action_state {
+	struct ox_desk_action action;
+	struct ox_desk_scope scope;
+	const char *teams[OX_AUTH_TEAMS_MAX];
+	struct ox_job job;
+};
+
+static void action_free(void *p)
+{
+	free(p);
+}
+
+/* A person's action on case r->param: checked and applied by the writer. */
+static enum ox_http_step case_act(struct ox_api *a, struct ox_http_req *r, enum ox_desk_op op)
+{
+	struct action_state *st = ox_xcalloc(1, sizeof *st);
+	r->state = st;
+	r->free_state = action_free;
+	char err[256];
+	if (ox_desk_action_parse(&st->action, r->body.data ? r->body.data : "{}", r->body.data ? r->body.len : 2,
+				 err)) {
+		ox_http_error(r, 400, "invalid body", err);
+		return OX_HTTP_DONE;
+	}
+	/* what the path and the caller say, whatever the body claims */
+	const struct ox_principal *p = api_who(r);
+	st->action.op = op;
+	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
+	snprintf(st->action.actor, sizeof st->action.actor, "%s", p->name);
+	st->scope.any_team = api_may(r, OX_PERM_CASES_ASSIGN);
+	st->scope.assign_others = st->scope.any_team;
+	for (size_t t = 0; t < p->teams.n; t++)
+		st->teams[t] = p->teams.name[t];
+	st->scope.teams = st->teams;
+	st->scope.n_teams = p->teams.n;
+	st->job = (struct ox_job){ .kind = OX_JOB_ACTION, .action = &st->action, .scope = &st->scope,
+				   .done = job_done, .ctx = r };
+	ox_http_suspend(r);
+	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
+		st->job.status = 503;
+		ox_http_resume(r);
+	}
+	return OX_HTTP_SUSPENDED;
+}
+
+static enum ox_http_step case_transition(void *ctx, struct ox_http_req *r)
+{
+	return case_act(ctx, r, OX_DESK_TRANSITION);
+}
+
+static enum ox_http_step case_assign(void *ctx, struct ox_http_req *r)
+{
+	return case_act(ctx, r, OX_DESK_ASSIGN);
+}
+
+static enum ox_http_step case_note(void *ctx, struct ox_http_req *r)
+{
+	return case_act(ctx, r, OX_DESK_NOTE);
+}
+
+static void case_act_finish(void *ctx, struct ox_http_req *r)
+{
+	static const struct {
+		int rc, status;
+		const char *error;
+	} map[] = {
+		{ OX_DESK_EINVAL, 400, "invalid action" },
+		{ OX_DESK_ENOTFOUND, 404, "not found" },
+		{ OX_DESK_ECONFLICT, 409, "conflict" },
+		{ OX_DESK_EDENIED, 403, "forbidden" },
+	};
+	struct action_state *st = r->state;
+	if (st->job.status) {
+		writer_refused(ctx, r, st->job.status);
+		return;
+	}
+	for (size_t i = 0; i < OX_ARRAY_LEN(map); i++)
+		if (st->job.desk_rc == map[i].rc) {
+			ox_http_error(r, map[i].status, map[i].error, st->job.desk_err);
+			return;
+		}
+	case_get(ctx, r); /* stored by now: the action's group was flushed */
 }
 
 /* ---- GET /api/v1/orders/{order_id} -------------------------------------------- */
@@ -277,11 +398,13 @@ static void order_finish(void *ctx, struct ox_http_req *r)
 		size_t from = i ? j->ends[i - 1] : 0;
 		lines[i] = (struct ox_str){ j->text.data + from, j->ends[i] - from };
 	}
-	ox_order_view_json((struct ox_str){ r->param, strlen(r->param) }, lines, j->seqs, j->n_records, &r->out);
+	bool mask = !api_may(r, OX_PERM_PII);
+	ox_order_view_json((struct ox_str){ r->param, strlen(r->param) }, lines, j->seqs, j->n_records, mask,
+			   &r->out);
 	free(lines);
 	/* Splice the cases in before the view's closing brace. */
-	struct kit *k = kit_take(a);
-	struct ox_store *s = kit_store(a, k, r);
+	struct kit *k = api_kit_take(a);
+	struct ox_store *s = reader(a, k, r);
 	if (s) {
 		r->out.len--;
 		ox_buf_addz(&r->out, ",\"cases\":");
@@ -290,12 +413,12 @@ static void order_finish(void *ctx, struct ox_http_req *r)
 		int rc = ox_store_query_cases(s, &f, &r->out, err);
 		if (rc)
 			store_error(r, s, rc, NULL);
-		else {
+		else if (audit_unmasked(a, r, r->param)) {
 			ox_buf_addz(&r->out, "}");
 			r->status = 200;
 		}
 	}
-	kit_give(a, k);
+	api_kit_give(a, k);
 }
 
 /* ---- service endpoints ---------------------------------------------------------- */
@@ -321,6 +444,16 @@ static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	if (a->o.metrics)
 		ox_metrics_render(a->o.metrics, &r->out);
+	return OX_HTTP_DONE;
+}
+
+static enum ox_http_step teams(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	if (ox_policy_list_json(a->o.policy, a->o.params, &r->out) < 0)
+		ox_http_error(r, 500, "internal error", "the team listing is too large");
+	else
+		r->status = 200;
 	return OX_HTTP_DONE;
 }
 
@@ -351,17 +484,38 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		a->o.retry_after_s = 1;
 	a->started = time(NULL);
 	pthread_mutex_init(&a->mu, NULL);
+	const size_t small = 64 * 1024; /* a JSON object of a few fields */
 	const struct ox_route routes[] = {
-		{ "POST", "/api/v1/events", events_start, events_finish, a->o.max_body },
-		{ "GET", "/api/v1/cases", cases_list, NULL, 0 },
-		{ "GET", "/api/v1/cases/{id}", case_get, NULL, 0 },
-		{ "GET", "/api/v1/orders/{order_id}", order_start, order_finish, 0 },
-		{ "GET", "/api/v1/openapi.json", openapi, NULL, 0 },
-		{ "GET", "/healthz", healthz, NULL, 0 },
-		{ "GET", "/metrics", metrics, NULL, 0 },
-		{ "GET", "/", root, NULL, 0 },
+		{ "POST", "/api/v1/events", events_start, events_finish, a->o.max_body, OX_PERM_EVENTS_WRITE },
+		{ "GET", "/api/v1/cases", cases_list, NULL, 0, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/cases/{id}", case_get, NULL, 0, OX_PERM_CASES_READ },
+		{ "POST", "/api/v1/cases/{id}/transition", case_transition, case_act_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/assign", case_assign, case_act_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/notes", case_note, case_act_finish, small, OX_PERM_CASES_WORK },
+		{ "GET", "/api/v1/orders/{order_id}", order_start, order_finish, 0, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/teams", teams, NULL, 0, OX_PERM_CASES_READ },
+		{ "POST", "/api/v1/login", api_login, NULL, small, 0 },
+		{ "POST", "/api/v1/logout", api_logout, NULL, 0, API_SIGNED_IN },
+		{ "GET", "/api/v1/me", api_me, NULL, 0, API_SIGNED_IN },
+		{ "GET", "/api/v1/users", api_users_list, NULL, 0, OX_PERM_USERS },
+		{ "POST", "/api/v1/users", api_users_add, NULL, small, OX_PERM_USERS },
+		{ "POST", "/api/v1/users/{name}", api_user_update, NULL, small, OX_PERM_USERS },
+		{ "GET", "/api/v1/tokens", api_tokens_list, NULL, 0, OX_PERM_TOKENS },
+		{ "POST", "/api/v1/tokens", api_tokens_add, NULL, small, OX_PERM_TOKENS },
+		{ "DELETE", "/api/v1/tokens/{id}", api_token_revoke, NULL, 0, OX_PERM_TOKENS },
+		{ "GET", "/api/v1/audit", api_audit_list, NULL, 0, OX_PERM_AUDIT_READ },
+		{ "GET", "/api/v1/silences", api_silences_list, NULL, 0, OX_PERM_ALERTS_READ },
+		{ "POST", "/api/v1/silences", api_silences_add, NULL, small, OX_PERM_SILENCES },
+		{ "DELETE", "/api/v1/silences/{id}", api_silence_expire, NULL, 0, OX_PERM_SILENCES },
+		{ "GET", "/api/v1/alerts/outbox", api_outbox_list, NULL, 0, OX_PERM_ALERTS_READ },
+		{ "GET", "/api/v1/alerts/dead", api_dead_list, NULL, 0, OX_PERM_ALERTS_READ },
+		{ "POST", "/api/v1/alerts/dead/{id}/retry", api_dead_retry, NULL, 0, OX_PERM_SILENCES },
+		{ "GET", "/api/v1/openapi.json", openapi, NULL, 0, 0 },
+		{ "GET", "/healthz", healthz, NULL, 0, 0 },
+		{ "GET", "/metrics", metrics, NULL, 0, OX_PERM_METRICS },
+		{ "GET", "/", root, NULL, 0, 0 },
 	};
-	_Static_assert(sizeof routes == sizeof a->routes, "the route array fits the table");
+	_Static_assert(sizeof routes <= sizeof a->routes, "the route array fits the table");
 	memcpy(a->routes, routes, sizeof routes);
 	a->n_routes = OX_ARRAY_LEN(routes);
 	return a;

@@ -19,11 +19,12 @@
 #include "ndjson.h"
 
 static const char usage[] =
-	"usage: ordex push FILE|- [--url URL] [--batch N] [--speed X] [--retry-for S]\n"
+	"usage: ordex push FILE|- [--url URL] [--token T] [--batch N] [--speed X] [--retry-for S]\n"
 	"  Sends an NDJSON event stream to a running `ordex serve`, in order, in\n"
 	"  batches, each resent until acknowledged (503/429 and lost connections\n"
 	"  are retried). Rejected lines are reported with their line number in FILE.\n"
 	"  --url URL    the daemon (http://127.0.0.1:8080)\n"
+	"  --token T    an API token with events:write (default: $ORDEX_TOKEN)\n"
 	"  --batch N    lines per request, 1..100000 (1000)\n"
 	"  --speed X    play back by event time, X times faster than real time;\n"
 	"               0 sends as fast as the daemon acknowledges (0)\n"
@@ -31,7 +32,7 @@ static const char usage[] =
 	"  Exit: 0 all accepted, 3 some rejected, 2 usage or delivery failure.\n";
 
 struct push {
-	const char *url;
+	const char *url, *token;
 	size_t batch_max;
 	double speed;
 	double retry_for; /* seconds without reaching the daemon before giving up */
@@ -162,6 +163,8 @@ static int parse_args(int argc, char **argv, struct push *p, const char **input)
 			char *end;
 			if (strcmp(a, "--url") == 0)
 				p->url = v;
+			else if (strcmp(a, "--token") == 0)
+				p->token = v;
 			else if (strcmp(a, "--batch") == 0) {
 				unsigned long n = strtoul(v, &end, 10);
 				if (*end || n < 1 || n > 100000)
@@ -195,7 +198,8 @@ bad:
 
 int ox_cmd_push(int argc, char **argv)
 {
-	struct push p = { .url = "http://127.0.0.1:8080", .batch_max = 1000, .retry_for = 60 };
+	struct push p = { .url = "http://127.0.0.1:8080", .token = getenv("ORDEX_TOKEN"), .batch_max = 1000,
+			  .retry_for = 60 };
 	const char *input;
 	if (parse_args(argc, argv, &p, &input) < 0)
 		return 2;
@@ -210,6 +214,11 @@ int ox_cmd_push(int argc, char **argv)
 	p.curl = curl_easy_init();
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/x-ndjson");
 	hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
+	if (p.token) {
+		char auth[512];
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", p.token);
+		hdr = curl_slist_append(hdr, auth);
+	}
 	curl_easy_setopt(p.curl, CURLOPT_URL, endpoint);
 	curl_easy_setopt(p.curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(p.curl, CURLOPT_WRITEFUNCTION, on_reply);

@@ -8,15 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "alert.h"
 #include "api.h"
+#include "auth.h"
 #include "blacklist.h"
 #include "config.h"
 #include "event.h"
 #include "http.h"
 #include "metrics.h"
 #include "params.h"
+#include "policy.h"
 #include "writer.h"
 
 static const char usage[] =
@@ -34,10 +38,12 @@ static const char usage[] =
 	"  --max-body BYTES    largest POST /api/v1/events body (67108864)\n"
 	"  --queue-max N       events waiting for the writer before 503 (1000000)\n"
 	"  --rate-limit N      requests/s per client address, 0 = unlimited (0)\n"
-	"  --sync fdatasync|none  none: no fsync (survives kill -9, not a power cut; for tests)\n";
+	"  --sync fdatasync|none  none: no fsync (survives kill -9, not a power cut; for tests)\n"
+	"  --bootstrap-token T an admin API token made on first start (or env ORDEX_BOOTSTRAP_TOKEN);\n"
+	"                      users and tokens: ordex user ..., ordex token ... (docs/auth.md)\n";
 
 struct serve_opts {
-	const char *data, *listen, *config, *blacklist;
+	const char *data, *listen, *config, *blacklist, *bootstrap;
 	bool wall_clock, nosync;
 	unsigned threads;
 	size_t max_body, queue_max;
@@ -58,7 +64,8 @@ static int parse_size(const char *v, size_t *out)
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	*o = (struct serve_opts){ .data = "./data", .listen = "127.0.0.1:8080", .wall_clock = true,
-				  .threads = 2, .max_body = 64u << 20, .queue_max = 1000000 };
+				  .threads = 2, .max_body = 64u << 20, .queue_max = 1000000,
+				  .bootstrap = getenv("ORDEX_BOOTSTRAP_TOKEN") };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -80,6 +87,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			o->config = v;
 		else if (strcmp(a, "--blacklist") == 0)
 			o->blacklist = v;
+		else if (strcmp(a, "--bootstrap-token") == 0)
+			o->bootstrap = v;
 		else if (strcmp(a, "--clock") == 0)
 			ok = (o->wall_clock = strcmp(v, "wall") == 0) || strcmp(v, "event") == 0;
 		else if (strcmp(a, "--sync") == 0)
@@ -118,23 +127,79 @@ static int wait_for_stop(struct ox_writer *w, const sigset_t *set)
 	}
 }
 
+/* Make the bootstrap admin token if asked (idempotent across restarts). */
+static int bootstrap(const char *data, const char *secret, char *err, size_t errsz)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/auth.db", data);
+	struct ox_auth *au;
+	if (ox_auth_open(&au, path, err, errsz))
+		return -1;
+	bool created = false;
+	int rc = ox_auth_bootstrap(au, secret, &created);
+	if (rc)
+		snprintf(err, errsz, "--bootstrap-token: %s", ox_auth_errmsg(au));
+	else if (created)
+		fprintf(stderr, "ordex serve: made the bootstrap admin token\n");
+	ox_auth_close(au);
+	return rc ? -1 : 0;
+}
+
+/* The parts read from the config file and the data directory before the
+ * writer starts; each NULL when not (yet) made. */
+struct parts {
+	struct ox_params params;
+	struct ox_blacklist *bl;
+	struct ox_policy *policy;
+	struct ox_alert_config *alert_cfg;
+	struct ox_alerts *alerts;
+};
+
+static int load_parts(const struct serve_opts *o, struct parts *p, char *err, size_t errsz)
+{
+	char path[4096];
+	ox_params_init(&p->params);
+	p->bl = ox_blacklist_new();
+	if ((o->config && ox_config_load(o->config, &p->params, err, errsz) < 0) ||
+	    (o->blacklist && ox_blacklist_load(p->bl, o->blacklist, err, errsz) < 0) ||
+	    ox_policy_load(o->config, &p->params, &p->policy, err, errsz) < 0 ||
+	    ox_alert_config_load(o->config, &p->alert_cfg, err, errsz) < 0)
+		return 2;
+	if (mkdir(o->data, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errsz, "%s: %s", o->data, strerror(errno));
+		return 1;
+	}
+	if (o->bootstrap && bootstrap(o->data, o->bootstrap, err, errsz) < 0)
+		return 1;
+	snprintf(path, sizeof path, "%s/outbox.db", o->data);
+	p->alerts = ox_alerts_start(&(struct ox_alerts_opts){ .db_path = path, .config = p->alert_cfg }, err,
+				    errsz);
+	return p->alerts ? 0 : 1;
+}
+
+static void free_parts(struct parts *p)
+{
+	ox_alerts_stop(p->alerts);
+	ox_alert_config_free(p->alert_cfg);
+	ox_policy_free(p->policy);
+	ox_blacklist_free(p->bl);
+	ox_params_release(&p->params);
+}
+
 int ox_cmd_serve(int argc, char **argv)
 {
 	struct serve_opts o;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
-	struct ox_params params;
-	ox_params_init(&params);
-	struct ox_blacklist *bl = ox_blacklist_new();
+	struct parts parts = { 0 };
 	char err[1024];
-	int rc = 1;
-	if ((o.config && ox_config_load(o.config, &params, err, sizeof err) < 0) ||
-	    (o.blacklist && ox_blacklist_load(bl, o.blacklist, err, sizeof err) < 0)) {
+	int rc = load_parts(&o, &parts, err, sizeof err);
+	if (rc) {
 		fprintf(stderr, "ordex serve: %s\n", err);
-		ox_blacklist_free(bl);
-		ox_params_release(&params);
-		return 2;
+		free_parts(&parts);
+		return rc;
 	}
+	rc = 1;
 
 	/* Signals go to the main thread only: block them before any thread starts. */
 	sigset_t set;
@@ -145,7 +210,8 @@ int ox_cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	static struct ox_metrics metrics;
-	struct ox_writer_opts wo = { .data_dir = o.data, .params = &params, .blacklist = bl,
+	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .blacklist = parts.bl,
+				     .policy = parts.policy, .alerts = parts.alerts,
 				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
 				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics };
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);
@@ -153,13 +219,17 @@ int ox_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "ordex serve: %s\n", err);
 		goto out;
 	}
-	char db_path[4096];
+	char db_path[4096], auth_path[4096], audit_path[4096];
 	snprintf(db_path, sizeof db_path, "%s/cases.db", o.data);
+	snprintf(auth_path, sizeof auth_path, "%s/auth.db", o.data);
+	snprintf(audit_path, sizeof audit_path, "%s/audit.db", o.data);
 	struct ox_limits limits = ox_limits_default();
-	struct ox_api *api = ox_api_new(&(struct ox_api_opts){ .writer = w, .db_path = db_path, .metrics = &metrics,
-								 .max_body = o.max_body, .max_line = limits.max_line });
+	struct ox_api *api = ox_api_new(&(struct ox_api_opts){
+		.writer = w, .db_path = db_path, .auth_path = auth_path, .audit_path = audit_path,
+		.params = &parts.params, .policy = parts.policy, .alerts = parts.alerts, .metrics = &metrics,
+		.max_body = o.max_body, .max_line = limits.max_line });
 	struct ox_http_opts ho = { .listen = o.listen, .threads = o.threads, .rate_limit = o.rate_limit,
-				   .ctx = api, .metrics = &metrics };
+				   .ctx = api, .authorize = ox_api_authorize, .metrics = &metrics };
 	ho.routes = ox_api_routes(api, &ho.n_routes);
 	struct ox_http *http = ox_http_start(&ho, err, sizeof err);
 	if (!http) {
@@ -184,7 +254,6 @@ int ox_cmd_serve(int argc, char **argv)
 	ox_api_free(api);
 	rc = sig && wrc == 0 ? 0 : 1;
 out:
-	ox_blacklist_free(bl);
-	ox_params_release(&params);
+	free_parts(&parts);
 	return rc;
 }

@@ -11,33 +11,47 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "audit.h"
 #include "engine.h"
 #include "event.h"
 #include "hmap.h"
 #include "orderidx.h"
 #include "store.h"
 
-/* A log record is an accepted event's raw JSON text, or a wall-clock tick:
- * TICK_MARK followed by the new clock in decimal ms. JSON never starts with
- * that byte, so one byte tells them apart. */
+/* A log record is an accepted event's raw JSON text, a wall-clock tick
+ * (TICK_MARK followed by the new clock in decimal ms) or a person's action on
+ * a case (ACTION_MARK followed by ox_desk_action_write()'s JSON). A JSON
+ * event starts with '{', so one byte tells them apart. */
 #define TICK_MARK 'T'
+#define ACTION_MARK 'A'
 #define APPLIED_SEQ "applied_seq"
 
 /* What the writer hands the flusher: the log records sealed for it (inside
  * the log), the snapshots of the cases they changed, to store once the
  * records are durable, and the jobs to answer then. */
+struct logged_action {
+	uint64_t seq;
+	struct ox_desk_action a;
+};
+
 struct batch {
 	struct ox_job *jobs; /* NULL for a seal in the middle of a group */
 	size_t records;      /* log records sealed */
 	struct ox_case *cases;
 	size_t n_cases, cap_cases;
+	struct ox_notice *notices; /* for the alerts, once durable */
+	size_t n_notices;
+	struct logged_action *actions; /* for the audit log, once durable */
+	size_t n_actions;
 };
 
 struct ox_writer {
 	struct ox_writer_opts o;
 	struct ox_evlog *log;     /* append/seal: writer; flush/read: flusher */
 	struct ox_store *store;   /* the writer's during the start-up replay, then the flusher's */
+	struct ox_audit *audit;   /* the flusher's: people's actions, once durable */
 	struct ox_engine *engine; /* the writer's */
+	struct ox_desk *desk;     /* the writer's: handles the engine's cases */
 	struct ox_orderidx *orders;
 	struct ox_decoder *dec[2]; /* two: one event decoded ahead (ingest) */
 	struct ox_store_sink sink;
@@ -56,6 +70,9 @@ struct ox_writer {
 	const struct ox_case **dirty_list;
 	size_t n_dirty, cap_dirty;
 	size_t appended; /* records appended since the last hand-over */
+	struct logged_action *actions; /* logged since the last hand-over */
+	size_t n_actions, cap_actions;
+	struct ox_buf record; /* an action record being written */
 
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -120,9 +137,10 @@ static bool same_case(const void *val, const void *key)
 	return val == key;
 }
 
-static void case_changed(void *ctx, const struct ox_case *c, enum ox_case_change what)
+/* A case changed: put it now (replay, past what the store has) or snapshot
+ * it at the next hand-over (live). */
+static void note_case(struct ox_writer *w, const struct ox_case *c, enum ox_case_change what)
 {
-	struct ox_writer *w = ctx;
 	if (!w->live) {
 		if (w->store_on)
 			w->store_listener.changed(w->store_listener.ctx, c, what);
@@ -133,7 +151,21 @@ static void case_changed(void *ctx, const struct ox_case *c, enum ox_case_change
 		OX_GROW(w->dirty_list, w->cap_dirty, w->n_dirty + 1);
 		w->dirty_list[w->n_dirty++] = c;
 	}
-	if (w->o.metrics) {
+}
+
+static void desk_changed(void *ctx, const struct ox_case *c)
+{
+	note_case(ctx, c, OX_CHANGE_UPDATED);
+}
+
+/* The engine's listener: the desk routes and times the case first, so the
+ * store sees it complete. */
+static void case_changed(void *ctx, const struct ox_case *c, enum ox_case_change what)
+{
+	struct ox_writer *w = ctx;
+	ox_desk_case_changed(w->desk, c, what);
+	note_case(w, c, what);
+	if (w->live && w->o.metrics) {
 		OX_METRIC_ADD(w->o.metrics, cases_updated, 1);
 		if (what == OX_CHANGE_OPENED)
 			OX_METRIC_ADD(w->o.metrics, cases_opened[c->rule], 1);
@@ -146,6 +178,20 @@ static void apply_event(struct ox_writer *w, const struct ox_event *ev, uint64_t
 	if (ev->order_id.len)
 		ox_orderidx_add(w->orders, ev->order_id.s, ev->order_id.len, seq);
 	ox_engine_apply(w->engine, ev);
+	ox_desk_advance(w->desk, ox_engine_clock(w->engine));
+}
+
+static void advance(struct ox_writer *w, ox_time t)
+{
+	ox_engine_advance(w->engine, t);
+	ox_desk_advance(w->desk, ox_engine_clock(w->engine));
+}
+
+/* Notices of records the store already has were sent before the restart. */
+static void replay_done_with(struct ox_writer *w)
+{
+	if (!w->store_on)
+		ox_desk_clear_notices(w->desk);
 }
 
 static int parse_tick(const char *p, size_t len, ox_time *t)
@@ -174,7 +220,34 @@ static void replay_apply_pending(struct ox_writer *w)
 		return;
 	w->store_on = (int64_t)w->pending_seq > w->applied_seq;
 	apply_event(w, &w->pending_ev, w->pending_seq);
+	replay_done_with(w);
 	w->pending = -1;
+}
+
+static void remember_action(struct ox_writer *w, uint64_t seq, const struct ox_desk_action *a)
+{
+	OX_GROW(w->actions, w->cap_actions, w->n_actions + 1);
+	w->actions[w->n_actions].seq = seq;
+	w->actions[w->n_actions++].a = *a;
+}
+
+static int replay_action(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
+{
+	struct ox_desk_action a;
+	char err[256];
+	if (ox_desk_action_parse(&a, p + 1, len - 1, err)) {
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad action record: %s", seq, err);
+		return -1;
+	}
+	replay_apply_pending(w);
+	w->store_on = (int64_t)seq > w->applied_seq;
+	/* it applied when it was logged, and the replay is the same till there */
+	if (ox_desk_apply(w->desk, &a, NULL, a.at, err))
+		fprintf(stderr, "ordex serve: record %" PRIu64 ": action no longer applies: %s\n", seq, err);
+	else if (w->store_on)
+		remember_action(w, seq, &a);
+	replay_done_with(w);
+	return 0;
 }
 
 static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
@@ -188,10 +261,13 @@ static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 		}
 		replay_apply_pending(w);
 		w->store_on = (int64_t)seq > w->applied_seq;
-		ox_engine_advance(w->engine, t);
+		advance(w, t);
+		replay_done_with(w);
 		w->last_tick = t;
 		return 0;
 	}
+	if (p[0] == ACTION_MARK)
+		return replay_action(w, seq, p, len);
 	int k = w->pending == 0 ? 1 : 0;
 	struct ox_event ev;
 	char err[OX_ERR_BUFSZ];
@@ -212,16 +288,34 @@ static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 
 /* ---- the group commit ---------------------------------------------------- */
 
+/* Move the desk's notices and the logged actions into b. */
+static void take_notes(struct ox_writer *w, struct batch *b)
+{
+	const struct ox_notice *notices = ox_desk_notices(w->desk, &b->n_notices);
+	if (b->n_notices) {
+		b->notices = ox_xmalloc(b->n_notices * sizeof *notices);
+		memcpy(b->notices, notices, b->n_notices * sizeof *notices);
+		ox_desk_clear_notices(w->desk);
+	}
+	b->actions = w->actions;
+	b->n_actions = w->n_actions;
+	w->actions = NULL;
+	w->n_actions = w->cap_actions = 0;
+}
+
 /* Hand what was appended since the last hand-over to the flusher, with the
  * snapshots of the cases it changed and the jobs to answer after it. Waits
  * while the flusher still works on the previous batch: that wait is the
  * only back-pressure between the two. */
 static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 {
-	if (!jobs && !w->appended && !w->n_dirty)
+	size_t n_notices;
+	ox_desk_notices(w->desk, &n_notices);
+	if (!jobs && !w->appended && !w->n_dirty && !n_notices)
 		return;
 	struct batch b = { .jobs = jobs, .records = w->appended };
 	w->appended = 0;
+	take_notes(w, &b);
 	b.n_cases = b.cap_cases = w->n_dirty;
 	b.cases = b.n_cases ? ox_xcalloc(b.n_cases, sizeof *b.cases) : NULL;
 	for (size_t i = 0; i < b.n_cases; i++)
@@ -307,7 +401,7 @@ static void maybe_tick(struct ox_writer *w)
 	uint64_t seq;
 	if (append(w, rec, (size_t)n, &seq))
 		return;
-	ox_engine_advance(w->engine, now);
+	advance(w, now);
 	w->last_tick = now;
 	if (w->o.metrics)
 		OX_METRIC_ADD(w->o.metrics, ticks, 1);
@@ -349,6 +443,23 @@ static void fail_jobs(struct ox_job *jobs)
 	}
 }
 
+/* A person's action: applied if the case and the scope allow it, then
+ * logged at the clock's time (a replay applies it at the same time). */
+static void act(struct ox_writer *w, struct ox_job *job)
+{
+	ox_time clock = ox_engine_clock(w->engine);
+	job->action->at = clock == OX_TIME_NONE ? wall_ms() : clock;
+	job->desk_rc = ox_desk_apply(w->desk, job->action, job->scope, job->action->at, job->desk_err);
+	if (job->desk_rc)
+		return;
+	ox_buf_reset(&w->record);
+	ox_buf_addf(&w->record, "%c", ACTION_MARK);
+	ox_desk_action_write(job->action, &w->record);
+	uint64_t seq;
+	if (append(w, w->record.data, w->record.len, &seq) == 0)
+		remember_action(w, seq, job->action);
+}
+
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
 {
 	if (ox_writer_failed(w)) {
@@ -358,6 +469,8 @@ static void run_group(struct ox_writer *w, struct ox_job *jobs)
 	for (struct ox_job *j = jobs; j && !ox_writer_failed(w); j = j->next)
 		if (j->kind == OX_JOB_EVENTS)
 			ingest(w, j);
+		else if (j->kind == OX_JOB_ACTION)
+			act(w, j);
 		else
 			order_seqs(w, j);
 	if (!ox_writer_failed(w))
@@ -405,6 +518,46 @@ fail:
 	return -1;
 }
 
+/* Write down who did what, once it is durable: each action once, even when
+ * a restart replays it (the log seq is the key). */
+static int audit_actions(struct ox_writer *w, const struct logged_action *la, size_t n)
+{
+	struct ox_buf detail, action, idem;
+	ox_buf_init(&detail, SIZE_MAX);
+	ox_buf_init(&action, 64);
+	ox_buf_init(&idem, 64);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		ox_buf_reset(&detail);
+		ox_buf_reset(&action);
+		ox_buf_reset(&idem);
+		ox_desk_action_write(&la[i].a, &detail);
+		ox_buf_addf(&action, "case.%s", ox_desk_op_name(la[i].a.op));
+		ox_buf_addf(&idem, "log:%" PRIu64, la[i].seq);
+		struct ox_audit_entry e = { .actor = la[i].a.actor, .action = action.data,
+					    .target = la[i].a.case_id, .detail = detail.data,
+					    .idem = idem.data };
+		rc = ox_audit_append(w->audit, &e, NULL);
+	}
+	ox_buf_release(&detail);
+	ox_buf_release(&action);
+	ox_buf_release(&idem);
+	return rc;
+}
+
+/* What follows a durable log flush: the alerts and the audit log first (both
+ * keyed, so a replay after a crash adds nothing twice), then the store's
+ * case changes with applied_seq, which says that all of it is done. */
+static void after_flush(struct ox_writer *w, struct batch *b)
+{
+	if (b->n_notices && w->o.alerts && ox_alerts_enqueue(w->o.alerts, b->notices, b->n_notices))
+		fail(w, "alert outbox", "enqueue failed");
+	else if (b->n_actions && audit_actions(w, b->actions, b->n_actions))
+		fail(w, "audit log", ox_audit_errmsg(w->audit));
+	else if (b->n_cases && store_cases(w, b) < 0)
+		fail(w, "case store", ox_store_errmsg(w->store));
+}
+
 /* Everything in a batch is durable once the log flush returns; the store
  * commit after it only records the case changes (a restart redoes them from
  * the log if it fails), so a flushed batch is acknowledged even when the
@@ -417,11 +570,13 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 		fail(w, "event log", ox_evlog_errmsg(w->log));
 		logged = false;
 	}
-	if (logged && b->n_cases && store_cases(w, b) < 0)
-		fail(w, "case store", ox_store_errmsg(w->store));
+	if (logged)
+		after_flush(w, b);
 	for (size_t i = 0; i < b->n_cases; i++)
 		ox_case_release(&b->cases[i]);
 	free(b->cases);
+	free(b->notices);
+	free(b->actions);
 	if (w->o.metrics && logged && b->records) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
@@ -532,6 +687,10 @@ static void close_parts(struct ox_writer *w)
 {
 	ox_evlog_close(w->log);
 	ox_store_close(w->store);
+	ox_audit_close(w->audit);
+	ox_desk_free(w->desk);
+	ox_buf_release(&w->record);
+	free(w->actions);
 	/* The engine and the order index hold millions of blocks after a day:
 	 * they go with the process (a stop must not take minutes). */
 	ox_keep_until_exit(w->engine);
@@ -565,6 +724,9 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		snprintf(err, errsz, "%s: %s", path, ox_store_errmsg(w->store));
 		return -1;
 	}
+	snprintf(path, sizeof path, "%s/audit.db", w->o.data_dir);
+	if (ox_audit_open(&w->audit, path, err, errsz))
+		return -1;
 	w->sink = (struct ox_store_sink){ .store = w->store, .params = w->o.params };
 	w->store_listener = ox_store_sink_listener(&w->sink);
 	ox_engine_set_listener(w->engine, (struct ox_case_listener){ case_changed, w });
@@ -582,6 +744,16 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		return -1;
 	}
 	int64_t durable = (int64_t)ox_evlog_durable_seq(w->log);
+	/* what the replay redid past the store: its alerts and audit entries */
+	struct batch redone = { 0 };
+	take_notes(w, &redone);
+	after_flush(w, &redone);
+	free(redone.notices);
+	free(redone.actions);
+	if (ox_writer_failed(w)) {
+		snprintf(err, errsz, "%s", w->msg);
+		return -1;
+	}
 	if (w->sink.err || ox_store_meta_set(w->store, APPLIED_SEQ, durable) || ox_store_commit(w->store)) {
 		snprintf(err, errsz, "case store: %s", ox_store_errmsg(w->store));
 		return -1;
@@ -619,6 +791,10 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	w->dec[0] = ox_decoder_new(&limits);
 	w->dec[1] = ox_decoder_new(&limits);
 	w->engine = ox_engine_new(o->params, o->blacklist);
+	w->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w->engine, .params = o->params,
+						      .policy = o->policy, .changed = desk_changed,
+						      .ctx = w });
+	ox_buf_init(&w->record, SIZE_MAX);
 	w->orders = ox_orderidx_new();
 	w->last_tick = INT64_MIN / 2;
 	ox_hmap_init(&w->dirty);

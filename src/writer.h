@@ -13,6 +13,11 @@
  * the last durable record left it. In wall-clock mode the writer also
  * advances event time from the real clock, and logs each such tick so that a
  * replay reaches the same state.
+ *
+ * People's actions on cases (OX_JOB_ACTION) go the same way: the case desk
+ * (desk.h) applies one on the writer thread, it is logged as a record of its
+ * own, made durable with its group and audited, and a replay applies it
+ * again. The desk's notices reach the alerts once durable.
  */
 #ifndef OX_WRITER_H
 #define OX_WRITER_H
@@ -21,7 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "blacklist.h"
+#include "desk.h"
 #include "evlog.h"
 #include "metrics.h"
 #include "params.h"
@@ -30,6 +37,7 @@
 enum ox_job_kind {
 	OX_JOB_EVENTS, /* ingest: events[0..n) */
 	OX_JOB_ORDER,  /* read the logged events of order_id */
+	OX_JOB_ACTION, /* a person's action on a case (desk.h) */
 };
 
 struct ox_job {
@@ -39,6 +47,9 @@ struct ox_job {
 	size_t n;
 	/* OX_JOB_ORDER */
 	struct ox_str order_id;
+	/* OX_JOB_ACTION: applied as the scope allows, logged, then done */
+	struct ox_desk_action *action;
+	const struct ox_desk_scope *scope;
 
 	/* Results, valid in done(). status is 0, or the HTTP status to answer
 	 * (503: the writer failed or is stopping; nothing of the job is durable). */
@@ -48,6 +59,8 @@ struct ox_job {
 	size_t *ends;        /* record i is text[ends[i-1] .. ends[i]) */
 	uint64_t *seqs;      /* and its log seq */
 	size_t n_records;
+	int desk_rc;             /* OX_JOB_ACTION: 0 or enum ox_desk_err ... */
+	char desk_err[256];      /* ... and why, for the person */
 
 	/* Called on the writer thread once the job is done; must not block. */
 	void (*done)(struct ox_job *job);
@@ -62,6 +75,8 @@ struct ox_writer_opts {
 	const char *data_dir;       /* holds events/ (the log) and cases.db */
 	const struct ox_params *params;
 	const struct ox_blacklist *blacklist;
+	const struct ox_policy *policy; /* teams and routing; may be NULL */
+	struct ox_alerts *alerts;       /* where notices go; may be NULL */
 	bool wall_clock;            /* advance event time from the real clock too */
 	unsigned tick_ms;           /* wall-clock tick period (1000) */
 	size_t queue_max_events;    /* events waiting before submits are refused (1,000,000) */

@@ -1,0 +1,94 @@
+/* api_impl.h - what the files of the HTTP API share (api.c: the route table,
+ * events, cases and orders; api_auth.c: identity, users, tokens, audit;
+ * api_alerts.c: silences and the alert outbox). Not for other modules.
+ */
+#ifndef OX_API_IMPL_H
+#define OX_API_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "api.h"
+#include "audit.h"
+#include "auth.h"
+#include "event.h"
+#include "json.h"
+#include "store.h"
+
+/* A route's perm for "any caller who authenticated" (/api/v1/me, logout). */
+#define API_SIGNED_IN (1u << 31)
+
+/* What an HTTP thread needs to serve a request, kept in a pool so that each
+ * thread at a time has its own without thread-local state. Connections are
+ * opened on first use. */
+struct kit {
+	struct ox_decoder *dec;
+	struct ox_json json;
+	struct ox_store *store;
+	struct ox_auth *auth;
+	struct ox_audit *audit;
+	struct kit *next;
+};
+
+struct ox_api {
+	struct ox_api_opts o;
+	struct ox_route routes[40];
+	size_t n_routes;
+	pthread_mutex_t mu;
+	struct kit *kits;
+	time_t started;
+	atomic_int logins; /* POST /api/v1/login in progress */
+};
+
+struct kit *api_kit_take(struct ox_api *a);
+void api_kit_give(struct ox_api *a, struct kit *k);
+/* The kit's connections, or NULL with a 500 written into r. */
+struct ox_store *api_kit_store(struct ox_api *a, struct kit *k, struct ox_http_req *r);
+struct ox_auth *api_kit_auth(struct ox_api *a, struct kit *k, struct ox_http_req *r);
+struct ox_audit *api_kit_audit(struct ox_api *a, struct kit *k, struct ox_http_req *r);
+
+/* The caller of an authorized route. */
+const struct ox_principal *api_who(const struct ox_http_req *r);
+static inline bool api_may(const struct ox_http_req *r, unsigned perm)
+{
+	return (api_who(r)->perms & perm) == perm;
+}
+
+/* Append to the audit log as the caller; false (with a 500 written) when
+ * the log cannot take it, in which case the change must not be reported
+ * as done. detail: a JSON object or NULL. */
+bool api_audit(struct ox_api *a, struct ox_http_req *r, const char *action, const char *target,
+	       const char *detail);
+
+/* Parse the request body as one JSON object into k->json: false with a 400
+ * written when it is not. */
+bool api_body_object(struct kit *k, struct ox_http_req *r);
+/* The value token of key in the parsed body object, or NULL. */
+const struct ox_json_tok *api_body_get(const struct kit *k, const char *key);
+/* Copy a string member into dst[size]: false with a 400 written when it is
+ * missing (and required), not a string, too long or holds a NUL. */
+bool api_body_str(const struct kit *k, struct ox_http_req *r, const char *key, char *dst, size_t size,
+		  bool required);
+
+/* The handlers of api_auth.c and api_alerts.c (the table is in api.c). */
+
+enum ox_http_step api_login(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_logout(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_me(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_users_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_users_add(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_user_update(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_tokens_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_tokens_add(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_token_revoke(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_audit_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_silences_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_silences_add(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_silence_expire(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_outbox_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_dead_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_dead_retry(void *ctx, struct ox_http_req *r);
+
+#endif
