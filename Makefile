@@ -65,6 +65,7 @@ test: deps
 	@tests/run-chaos.sh $(BUILD)/ordex
 	@tests/evlog-crash.sh $(BUILD)
 	@tests/run-http.sh $(BUILD)/ordex
+	@tests/admin-cli.sh $(BUILD)/ordex
 	@tests/serve-crash.sh $(BUILD)/ordex
 
 # A simulated shop day (with the Double 11 midnight peak) through detection.

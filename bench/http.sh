@@ -8,6 +8,7 @@
 # of 1000, p99 < 50 ms at half that rate.
 set -euo pipefail
 ordex=$1
+token=ordex-bench-token-0123456789abcdef
 stream=$2
 dir=${BENCH_DIR:-build/bench}
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -o "$dir/httpload" bench/httpload.c -lpthread -lm
@@ -21,7 +22,8 @@ run() {
 	local batch=$1 conns=$2 max=$3
 	shift 3
 	rm -rf "$dir/serve-data"
-	"$ordex" serve --data "$dir/serve-data" --listen 127.0.0.1:0 --clock event 2> "$dir/serve.log" &
+	"$ordex" serve --data "$dir/serve-data" --listen 127.0.0.1:0 --clock event \
+		--bootstrap-token "$token" 2> "$dir/serve.log" &
 	pid=$!
 	local url=""
 	for _ in $(seq 100); do
@@ -29,7 +31,7 @@ run() {
 		sleep 0.05
 	done
 	"$dir/httpload" --url "$url/api/v1/events" --file "$stream" --batch "$batch" --connections "$conns" \
-		--max-events "$max" --json "$@" 2>/dev/null | tail -1
+		--max-events "$max" --header "Authorization: Bearer $token" --json "$@" 2>/dev/null | tail -1
 	kill "$pid"
 	wait "$pid" || true
 	pid=""

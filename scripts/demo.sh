@@ -9,6 +9,8 @@ ordex=${1:-build/ordex}
 listen=${ORDEX_LISTEN:-127.0.0.1:8080}
 data=${ORDEX_DEMO_DATA:-data/demo}
 url="http://$listen"
+# A demo secret, printed below: a real deployment makes its own (docs/auth.md).
+token=${ORDEX_BOOTSTRAP_TOKEN:-ordex-demo-admin-token}
 work=$(mktemp -d)
 serve_pid=""
 cleanup() {
@@ -27,7 +29,8 @@ echo "simulated $(wc -l < "$work/day.ndjson") events of a shop day from $start"
 # A fresh demo each time: the same simulated ids would be duplicates.
 rm -rf "$data"
 mkdir -p "$(dirname "$data")"
-"$ordex" serve --data "$data" --listen "$listen" --blacklist "$work/labels.ndjson.blacklist" &
+"$ordex" serve --data "$data" --listen "$listen" --blacklist "$work/labels.ndjson.blacklist" \
+	--bootstrap-token "$token" &
 serve_pid=$!
 for _ in $(seq 50); do
 	curl -fs "$url/healthz" >/dev/null 2>&1 && break
@@ -37,17 +40,19 @@ done
 
 cat <<EOM
 
-ordex is serving on $url while the day streams in. Try:
-  curl -s '$url/api/v1/cases?limit=5'
-  curl -s '$url/api/v1/cases?category=payment&status=open'
-  curl -s '$url/api/v1/orders/ORDER_ID'
-  curl -s  $url/metrics | grep ordex_cases_opened_total
+ordex is serving on $url while the day streams in. Every API call needs a
+token; this demo's admin token is $token. Try:
+  export ORDEX_TOKEN=$token
+  curl -s -H "Authorization: Bearer \$ORDEX_TOKEN" '$url/api/v1/cases?limit=5'
+  curl -s -H "Authorization: Bearer \$ORDEX_TOKEN" '$url/api/v1/cases?category=payment&status=open'
+  curl -s -H "Authorization: Bearer \$ORDEX_TOKEN" '$url/api/v1/orders/ORDER_ID'
+  curl -s -H "Authorization: Bearer \$ORDEX_TOKEN" $url/metrics | grep ordex_cases_opened_total
 Ctrl-C stops the daemon (its data stays in $data).
 
 EOM
-"$ordex" push "$work/day.ndjson" --url "$url" --speed 3600 --batch 2000
+"$ordex" push "$work/day.ndjson" --url "$url" --token "$token" --speed 3600 --batch 2000
 echo
 echo "the stream is in. Cases opened by rule:"
-curl -s "$url/metrics" | awk -F'[{}" ]+' '/^ordex_cases_opened_total/ && $NF > 0 { printf "  %-22s %s\n", $3, $NF }'
+curl -s -H "Authorization: Bearer $token" "$url/metrics" | awk -F'[{}" ]+' '/^ordex_cases_opened_total/ && $NF > 0 { printf "  %-22s %s\n", $3, $NF }'
 echo "still serving on $url; Ctrl-C stops."
 wait "$serve_pid"

@@ -30,6 +30,8 @@
 // killed, its cases.db removed, restarted (the store is rebuilt from the
 // log), and everything compared again.
 import { spawn } from 'node:child_process';
+
+const TOKEN = 'ordex-crash-test-token-0123456789';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -136,7 +138,7 @@ function startDaemon() {
 	const proc = spawn(
 		ordex,
 		['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--clock', 'event',
-			...(blacklist ? ['--blacklist', blacklist] : [])],
+			'--bootstrap-token', TOKEN, ...(blacklist ? ['--blacklist', blacklist] : [])],
 		{ stdio: ['ignore', 'ignore', 'pipe'] },
 	);
 	starts++;
@@ -198,7 +200,7 @@ async function post(d, body) {
 	try {
 		const res = await fetch(`${d.url}/api/v1/events`, {
 			method: 'POST',
-			headers: { 'Content-Type': 'application/x-ndjson' },
+			headers: { 'Content-Type': 'application/x-ndjson', Authorization: `Bearer ${TOKEN}` },
 			body,
 			signal: AbortSignal.timeout(30000),
 		});
@@ -211,7 +213,10 @@ async function post(d, body) {
 }
 
 async function getJson(d, p) {
-	const res = await fetch(`${d.url}${p}`, { signal: AbortSignal.timeout(30000) });
+	const res = await fetch(`${d.url}${p}`, {
+		headers: { Authorization: `Bearer ${TOKEN}` },
+		signal: AbortSignal.timeout(30000),
+	});
 	const text = await res.text();
 	if (res.status !== 200) throw new Error(`GET ${p}: ${res.status} ${text.slice(0, 200)}`);
 	return JSON.parse(text);

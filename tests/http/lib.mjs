@@ -7,6 +7,9 @@
 //   r.status, r.headers (a Headers), r.text, r.json (parsed when the answer is JSON)
 //   await d.stop();           // asserts exit code 0; removes the data dir
 //
+// Every daemon is started with --bootstrap-token ADMIN_TOKEN, and requests
+// carry it unless they name another { token } (null: no Authorization).
+//
 // The binary is $ORDEX_BIN, else build/ordex from the repository root.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -20,6 +23,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 // (tests/cases/spec-NN-*.ndjson): CI clones the project alone.
 export const SPEC_EXAMPLES = resolve(ROOT, "tests/cases");
 export const BIN = resolve(process.env.ORDEX_BIN || join(ROOT, "build/ordex"));
+export const ADMIN_TOKEN = "ordex-test-admin-token-0123456789";
 
 const LISTENING = /ordex serve: listening on (http:\/\/[^ ]+) /;
 const running = new Set();
@@ -47,7 +51,7 @@ export async function startDaemon(opts = {}) {
 	const own = !opts.dataDir;
 	const dataDir = opts.dataDir ?? freshDataDir();
 	const args = ["serve", "--data", dataDir, "--listen", "127.0.0.1:0", "--clock", opts.clock ?? "event",
-		"--sync", opts.sync ?? "none", ...(opts.args ?? [])];
+		"--sync", opts.sync ?? "none", "--bootstrap-token", ADMIN_TOKEN, ...(opts.args ?? [])];
 	const proc = spawn(BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
 	const d = new Daemon(proc, dataDir, own);
 	d.check = opts.check ?? null;
@@ -105,9 +109,10 @@ export class Daemon {
 
 	/* One request. body: a string, a Buffer, or any other value sent as JSON
 	 * (Content-Type application/json). */
-	async request(method, path, { body, headers = {}, contentType } = {}) {
+	async request(method, path, { body, headers = {}, contentType, token = ADMIN_TOKEN } = {}) {
 		let payload = body;
 		const h = { ...headers };
+		if (token && !Object.keys(h).some((k) => k.toLowerCase() === "authorization")) h.authorization = `Bearer ${token}`;
 		if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array) && !(body instanceof ReadableStream)) {
 			payload = JSON.stringify(body);
 			contentType ??= "application/json";
@@ -131,8 +136,8 @@ export class Daemon {
 		return res;
 	}
 
-	get(path) {
-		return this.request("GET", path);
+	get(path, opts = {}) {
+		return this.request("GET", path, opts);
 	}
 
 	/* POST /api/v1/events: lines (an array of strings, joined with "\n"), an
