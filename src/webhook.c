@@ -489,9 +489,7 @@ static void md_content(struct out *o, const struct ox_wh_group *g, size_t cap, s
 		o_z(o, zh ? "：" : ": ");
 		put_summary(o, n, lang, FL_MD, 512);
 		o_z(o, "\n\n> ");
-		put_kind(o, n, lang);
-		o_z(o, " · ");
-		put_meta(o, n, lang, FL_MD);
+		put_meta(o, n, lang, FL_MD); /* the kind is in the heading */
 		if (has_console(g)) {
 			o_z(o, "\n\n[");
 			o_z(o, zh ? "查看案件 " : "open case ");

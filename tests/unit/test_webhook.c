@@ -355,7 +355,8 @@ static void test_render_english(void **state)
 	render_ok(OX_WH_DINGTALK, &g, &b, &j);
 	assert_int_equal(member(&j, 0, "markdown.text", v, sizeof v), OX_JSON_STRING);
 	assert_non_null(strstr(v, "**order O1001**: 2 successful payments, 238.00 in total"));
-	assert_non_null(strstr(v, "SLA breached · team payments · 2026-11-11 10:16:00"));
+	assert_non_null(strstr(v, "#### \\[P1 payment\\] duplicate payment PAY\\_DUPLICATE · SLA breached\n"));
+	assert_non_null(strstr(v, "\n> team payments · 2026-11-11 10:16:00"));
 	assert_null(strstr(v, "assignee"));
 	assert_null(strstr(v, "http"));
 	ox_json_release(&j);
