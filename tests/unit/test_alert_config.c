@@ -226,6 +226,44 @@ static void test_empty(void **state)
 	ox_alert_config_free(c);
 }
 
+/* The commented alerts: block at the end of docs/ordex.example.yaml loads
+ * once uncommented (with its variables in the environment). */
+static void test_example_block(void **state)
+{
+	(void)state;
+	FILE *fp = fopen("docs/ordex.example.yaml", "rb");
+	assert_non_null(fp);
+	static char buf[1 << 16];
+	size_t len = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[len] = '\0';
+	char *at = strstr(buf, "\n# alerts:");
+	assert_non_null(at);
+	struct ox_buf y;
+	ox_buf_init(&y, 1 << 20);
+	for (char *line = at + 1; *line;) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl + 1 - line) : strlen(line);
+		if (strncmp(line, "# ", 2) == 0)
+			ox_buf_add(&y, line + 2, n - 2);
+		line += n;
+	}
+	const char *vars[] = { "DING_TOKEN", "DING_SECRET", "WECOM_KEY", "LARK_HOOK", "LARK_SECRET", "SLACK_PATH",
+			       "ERP_SECRET" };
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		setenv(vars[i], "x1", 1);
+	struct ox_alert_config *c = parse_ok(y.data);
+	assert_int_equal(c->n_channels, 5);
+	assert_int_equal(c->n_routes, 3);
+	assert_string_equal(ox_alert_channel_find(c, "ops-dingtalk")->url,
+			    "https://oapi.dingtalk.com/robot/send?access_token=x1");
+	assert_string_equal(c->console_url, "http://127.0.0.1:8080");
+	ox_alert_config_free(c);
+	ox_buf_release(&y);
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
+}
+
 static void test_load_file(void **state)
 {
 	(void)state;
@@ -427,6 +465,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),   cmocka_unit_test(test_routing), cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_example_block),
 		cmocka_unit_test(test_load_file), cmocka_unit_test(test_env),	cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits), cmocka_unit_test(test_value_check),
 	};
