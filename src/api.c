@@ -437,6 +437,27 @@ static enum ox_http_step healthz(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_DONE;
 }
 
+/* The alert outbox's figures, in the same exposition format. */
+static void alert_metrics(struct ox_alerts *al, struct ox_buf *out)
+{
+	struct ox_alerts_stats st;
+	ox_alerts_stats(al, &st);
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} rows[] = {
+		{ "ordex_alerts_pending", "gauge", "Alert messages waiting for a (further) delivery attempt.", st.pending },
+		{ "ordex_alerts_dead", "gauge", "Alert messages given up on (dead letters).", st.dead },
+		{ "ordex_alerts_sent_total", "counter", "Alert messages delivered.", st.sent },
+		{ "ordex_alerts_failed_attempts_total", "counter", "Delivery attempts that failed.", st.failed_attempts },
+		{ "ordex_alerts_silenced_total", "counter", "Alert messages not sent because of a silence.", st.silenced },
+		{ "ordex_alerts_notices_total", "counter", "Notices the case desk handed to the alerting.", st.notices },
+	};
+	for (size_t i = 0; i < OX_ARRAY_LEN(rows); i++)
+		ox_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", rows[i].name, rows[i].help,
+			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
+}
+
 static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -444,6 +465,8 @@ static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	if (a->o.metrics)
 		ox_metrics_render(a->o.metrics, &r->out);
+	if (a->o.alerts)
+		alert_metrics(a->o.alerts, &r->out);
 	return OX_HTTP_DONE;
 }
 
