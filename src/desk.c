@@ -100,6 +100,8 @@ static const struct ox_sla *sla_of(const struct ox_desk *d, const struct ox_case
 
 static void notice(struct ox_desk *d, const struct ox_case *c, enum ox_notice_kind kind, ox_time at)
 {
+	if (!d->o.notify)
+		return;
 	OX_GROW(d->notices, d->cap_notices, d->n_notices + 1);
 	struct ox_notice *n = &d->notices[d->n_notices++];
 	memset(n, 0, sizeof *n);
@@ -254,12 +256,12 @@ static void fire(struct ox_desk *d, const struct ox_deadline *t)
 		}
 		break;
 	case T_REPEAT:
+		/* nothing of the case people see changes: no store write */
 		if (c->next_notice == t->due && unmet(c)) {
 			c->notices++;
 			notice(d, c, OX_NOTICE_ESCALATED, t->due);
 			c->next_notice = t->due + d->o.params->escalation_repeat;
 			schedule(d, c, T_REPEAT, c->next_notice);
-			changed(d, c);
 		}
 		break;
 	}

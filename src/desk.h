@@ -91,6 +91,7 @@ struct ox_desk_opts {
 	struct ox_engine *engine;      /* owns the cases */
 	const struct ox_params *params;
 	const struct ox_policy *policy; /* may be NULL: rule teams, nobody assigned */
+	bool notify;                    /* make notices (false: nobody listens) */
 	/* Told of every case the desk changed (the daemon stores it). */
 	void (*changed)(void *ctx, const struct ox_case *c);
 	void *ctx;

@@ -212,6 +212,7 @@ int ox_cmd_serve(int argc, char **argv)
 	static struct ox_metrics metrics;
 	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .blacklist = parts.bl,
 				     .policy = parts.policy, .alerts = parts.alerts,
+				     .notify = parts.alert_cfg->n_channels > 0,
 				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
 				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics };
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);

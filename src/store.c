@@ -86,10 +86,8 @@ static const char *const migrations[] = {
 	" event_ids TEXT NOT NULL,"
 	" assignee TEXT,"
 	" esc_level INTEGER NOT NULL DEFAULT 0,"
-	" notices INTEGER NOT NULL DEFAULT 0,"
 	" closed_at INTEGER, respond_due INTEGER, resolve_due INTEGER, responded_at INTEGER,"
-	" paused_at INTEGER, respond_breached_at INTEGER, resolve_breached_at INTEGER,"
-	" next_notice INTEGER);"
+	" paused_at INTEGER, respond_breached_at INTEGER, resolve_breached_at INTEGER);"
 	"CREATE TABLE case_timeline ("
 	" case_id TEXT NOT NULL REFERENCES cases (case_id) ON DELETE CASCADE,"
 	" n INTEGER NOT NULL,"
@@ -115,10 +113,12 @@ static const char *const migrations[] = {
 	"DELETE FROM meta WHERE key = 'applied_seq';",
 };
 
-/* The desk's times of a case: one column each, named as the field. */
+/* The desk's times of a case people see: one column each, named as the
+ * field. (When an escalation is told again is the desk's own business, and
+ * a replay of the log rebuilds it.) */
 #define DESK_TIMES(X)                                                                     \
 	X(closed_at) X(respond_due) X(resolve_due) X(responded_at) X(paused_at)           \
-	X(respond_breached_at) X(resolve_breached_at) X(next_notice)
+	X(respond_breached_at) X(resolve_breached_at)
 #define COMMA_NAME(f) ", " #f
 #define COMMA_PARAM(f) ", :" #f
 #define SET_EXCLUDED(f) ", " #f " = excluded." #f
@@ -136,11 +136,11 @@ static const struct {
 
 #define CASE_COLS                                                                               \
 	"seq, case_id, rule, severity, team, order_id, sku, grp, opened_at, status, resolved_at," \
-	" incident, reasons_zh, reasons_en, event_ids, assignee, esc_level, notices"              \
+	" incident, reasons_zh, reasons_en, event_ids, assignee, esc_level"                       \
 	DESK_TIMES(COMMA_NAME)
 enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP, COL_OPENED,
        COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
-       COL_NOTICES, COL_DESK_TIMES /* then one per DESK_TIMES, in order */ };
+       COL_DESK_TIMES /* then one per DESK_TIMES, in order */ };
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
@@ -153,9 +153,9 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	X(UPSERT,                                                                                  \
 	  "INSERT INTO cases (seq, case_id, rule, category, severity, team, order_id, sku, grp,"   \
 	  " opened_at, status, resolved_at, incident, reasons_zh, reasons_en, event_ids,"          \
-	  " assignee, esc_level, notices" DESK_TIMES(COMMA_NAME) ")"                                \
+	  " assignee, esc_level" DESK_TIMES(COMMA_NAME) ")"                                         \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"        \
-	  " ?17, ?18, ?19" DESK_TIMES(COMMA_PARAM) ")"                                              \
+	  " ?17, ?18" DESK_TIMES(COMMA_PARAM) ")"                                                   \
 	  " ON CONFLICT (case_id) DO UPDATE SET rule = excluded.rule,"                             \
 	  " category = excluded.category, severity = excluded.severity, team = excluded.team,"     \
 	  " order_id = excluded.order_id, sku = excluded.sku, grp = excluded.grp,"                 \
@@ -163,7 +163,7 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	  " resolved_at = excluded.resolved_at, incident = excluded.incident,"                     \
 	  " reasons_zh = excluded.reasons_zh, reasons_en = excluded.reasons_en,"                   \
 	  " event_ids = excluded.event_ids, assignee = excluded.assignee,"                         \
-	  " esc_level = excluded.esc_level, notices = excluded.notices"                            \
+	  " esc_level = excluded.esc_level"                                                         \
 	  DESK_TIMES(SET_EXCLUDED)                                                                  \
 	  " WHERE seq = excluded.seq") /* a different seq under the same id changes nothing */   \
 	X(TL_COUNT, "SELECT count(*) FROM case_timeline WHERE case_id = ?1")                      \
@@ -513,7 +513,6 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	bind_text(q, 16, s->ids.data);
 	bind_text(q, 17, c->assignee[0] ? c->assignee : NULL);
 	sqlite3_bind_int(q, 18, c->esc_level);
-	sqlite3_bind_int64(q, 19, c->notices);
 	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
 		bind_time(q, sqlite3_bind_parameter_index(q, desk_times[i].param),
 			  *(const ox_time *)((const char *)c + desk_times[i].off));
@@ -662,7 +661,6 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	col_copy(q, COL_TEAM, c->team, sizeof c->team);
 	col_copy(q, COL_ASSIGNEE, c->assignee, sizeof c->assignee);
 	c->esc_level = sqlite3_column_int(q, COL_ESC);
-	c->notices = (uint32_t)sqlite3_column_int64(q, COL_NOTICES);
 	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
 		*(ox_time *)((char *)c + desk_times[i].off) = col_time(q, COL_DESK_TIMES + (int)i);
 

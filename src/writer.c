@@ -792,7 +792,8 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	w->dec[1] = ox_decoder_new(&limits);
 	w->engine = ox_engine_new(o->params, o->blacklist);
 	w->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w->engine, .params = o->params,
-						      .policy = o->policy, .changed = desk_changed,
+						      .policy = o->policy, .notify = o->notify,
+						      .changed = desk_changed,
 						      .ctx = w });
 	ox_buf_init(&w->record, SIZE_MAX);
 	w->orders = ox_orderidx_new();

@@ -77,6 +77,7 @@ struct ox_writer_opts {
 	const struct ox_blacklist *blacklist;
 	const struct ox_policy *policy; /* teams and routing; may be NULL */
 	struct ox_alerts *alerts;       /* where notices go; may be NULL */
+	bool notify;                    /* the alerts have channels: make notices */
 	bool wall_clock;            /* advance event time from the real clock too */
 	unsigned tick_ms;           /* wall-clock tick period (1000) */
 	size_t queue_max_events;    /* events waiting before submits are refused (1,000,000) */

@@ -48,7 +48,7 @@ static void start(const char *yaml)
 		fail_msg("%s", err);
 	F.e = ox_engine_new(&F.p, F.bl);
 	F.desk = ox_desk_new(&(struct ox_desk_opts){ .engine = F.e, .params = &F.p, .policy = F.pol,
-						     .changed = count_change, .ctx = &F });
+						     .notify = true, .changed = count_change, .ctx = &F });
 	ox_engine_set_listener(F.e, (struct ox_case_listener){ desk_listener, F.desk });
 }
 
