@@ -277,6 +277,21 @@ void ox_desk_advance(struct ox_desk *d, ox_time now)
 	}
 }
 
+static void listen_changed(void *ctx, const struct ox_case *c, enum ox_case_change what)
+{
+	ox_desk_case_changed(ctx, c, what);
+}
+
+static void listen_clock(void *ctx, ox_time now)
+{
+	ox_desk_advance(ctx, now);
+}
+
+struct ox_case_listener ox_desk_listener(struct ox_desk *d)
+{
+	return (struct ox_case_listener){ .changed = listen_changed, .ctx = d, .clock = listen_clock };
+}
+
 /* ---- people's actions ------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4))) static int refuse(char err[256], int code, const char *fmt, ...)
@@ -371,7 +386,10 @@ static void cascade(struct ox_desk *d, const struct ox_case *incident, const str
 static int assign(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
 		  const struct ox_desk_scope *scope, ox_time now, char err[256])
 {
-	if (scope && !scope->assign_others && a->assignee[0] && strcmp(a->assignee, a->actor) != 0)
+	/* without assign_others: take a case for yourself, or give yours back */
+	const char *self = scope && scope->self ? scope->self : a->actor;
+	if (scope && !scope->assign_others &&
+	    strcmp(a->assignee[0] ? a->assignee : c->assignee, self) != 0 && (a->assignee[0] || c->assignee[0]))
 		return refuse(err, OX_DESK_EDENIED, "you may assign cases only to yourself");
 	if (scope && !scope->assign_others && a->team[0])
 		return refuse(err, OX_DESK_EDENIED, "you may not move cases to another team");

@@ -80,6 +80,7 @@ struct ox_desk_action {
 /* What the actor may do, checked against the case as it is when the action
  * applies (the API's principal). NULL: anything (a replay). */
 struct ox_desk_scope {
+	const char *self;         /* the person acting (a token's user), for self-assignment */
 	const char *const *teams; /* agents: the teams they work for */
 	size_t n_teams;
 	bool any_team;            /* supervisors and admins */
@@ -106,6 +107,9 @@ void ox_desk_free(struct ox_desk *d);
 void ox_desk_case_changed(struct ox_desk *d, const struct ox_case *c, enum ox_case_change what);
 /* The clock reached now: record breaches and escalations that are due. */
 void ox_desk_advance(struct ox_desk *d, ox_time now);
+/* An engine listener that does both, for an engine the desk alone listens
+ * to (ordex replay): ox_engine_set_listener(e, ox_desk_listener(d)). */
+struct ox_case_listener ox_desk_listener(struct ox_desk *d);
 
 /* Apply a person's action at now. 0, or an enum ox_desk_err with the reason
  * for the person in err ("case C00000042 is closed: it cannot become

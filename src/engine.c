@@ -260,6 +260,8 @@ static void clock_moved(struct ox_engine *e)
 	for (size_t i = 0; i < OX_ARRAY_LEN(families); i++)
 		if (families[i]->on_clock)
 			families[i]->on_clock(e);
+	if (e->listener.clock)
+		e->listener.clock(e->listener.ctx, e->clock);
 }
 
 void ox_engine_prefetch(const struct ox_engine *e, const struct ox_event *ev)

@@ -18,10 +18,12 @@
 struct ox_engine;
 
 /* Called whenever a case is opened, appended to or resolved (for the daemon's
- * store and alerts). May be NULL. */
+ * store and alerts), and after every apply or advance with the clock (the
+ * case desk's timers run on it). Either may be NULL. */
 struct ox_case_listener {
 	void (*changed)(void *ctx, const struct ox_case *c, enum ox_case_change what);
 	void *ctx;
+	void (*clock)(void *ctx, ox_time now);
 };
 
 struct ox_engine *ox_engine_new(const struct ox_params *p, const struct ox_blacklist *bl);

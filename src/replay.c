@@ -14,11 +14,13 @@
 
 #include "blacklist.h"
 #include "config.h"
+#include "desk.h"
 #include "engine.h"
 #include "event.h"
 #include "feed.h"
 #include "ndjson.h"
 #include "params.h"
+#include "policy.h"
 
 static const char usage[] =
 	"usage: ordex replay FILE|- [--until TS] [--blacklist FILE] [--config FILE] [--stats] [--summary]\n"
@@ -116,14 +118,14 @@ int ox_replay_stream(int fd, struct ox_engine *e, struct ox_feed_counts *counts)
 	return rc;
 }
 
-static void print_cases(const struct ox_engine *e, const struct ox_params *params)
+static void print_cases(const struct ox_engine *e)
 {
 	struct ox_buf out;
 	ox_buf_init(&out, SIZE_MAX);
 	for (size_t i = 0; i < ox_engine_case_count(e); i++) {
 		const struct ox_case *c = ox_engine_case(e, i);
 		ox_buf_reset(&out);
-		ox_case_to_json(c, params->rules[c->rule].team, &out);
+		ox_case_to_json(c, NULL, &out);
 		ox_buf_add(&out, "\n", 1);
 		fwrite(out.data, 1, out.len, stdout);
 	}
@@ -159,26 +161,28 @@ int ox_cmd_replay(int argc, char **argv)
 		return 2;
 	struct ox_params params;
 	ox_params_init(&params);
-	char err[512];
-	if (o.config && ox_config_load(o.config, &params, err, sizeof err) < 0) {
-		fprintf(stderr, "ordex replay: %s\n", err);
-		return 2;
-	}
 	struct ox_blacklist *bl = ox_blacklist_new();
-	if (o.blacklist && ox_blacklist_load(bl, o.blacklist, err, sizeof err) < 0) {
+	struct ox_policy *policy = NULL;
+	char err[512];
+	int fd = -1;
+	if ((o.config && ox_config_load(o.config, &params, err, sizeof err) < 0) ||
+	    ox_policy_load(o.config, &params, &policy, err, sizeof err) < 0 ||
+	    (o.blacklist && ox_blacklist_load(bl, o.blacklist, err, sizeof err) < 0)) {
 		fprintf(stderr, "ordex replay: %s\n", err);
-		ox_blacklist_free(bl);
-		ox_params_release(&params);
-		return 2;
-	}
-	int fd = strcmp(o.input, "-") == 0 ? STDIN_FILENO : open(o.input, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	} else if ((fd = strcmp(o.input, "-") == 0 ? STDIN_FILENO : open(o.input, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "ordex replay: cannot open '%s': %s\n", o.input, strerror(errno));
+	}
+	if (fd < 0) {
+		ox_policy_free(policy);
 		ox_blacklist_free(bl);
 		ox_params_release(&params);
 		return 2;
 	}
+	/* The desk routes and times the cases as the daemon does (docs/cases.md),
+	 * so that replay and `ordex serve --clock event` agree on every field. */
 	struct ox_engine *e = ox_engine_new(&params, bl);
+	struct ox_desk *desk = ox_desk_new(&(struct ox_desk_opts){ .engine = e, .params = &params, .policy = policy });
+	ox_engine_set_listener(e, ox_desk_listener(desk));
 	double t0 = now_seconds();
 	struct ox_feed_counts counts;
 	int rc = ox_replay_stream(fd, e, &counts);
@@ -191,7 +195,7 @@ int ox_cmd_replay(int argc, char **argv)
 	if (o.summary)
 		print_summary(e, &params);
 	else
-		print_cases(e, &params);
+		print_cases(e);
 	if (fflush(stdout) != 0)
 		rc = -1;
 
@@ -209,6 +213,8 @@ int ox_cmd_replay(int argc, char **argv)
 			ru.ru_maxrss);
 	}
 	ox_keep_until_exit(e); /* its millions of blocks go with the process */
+	ox_desk_free(desk);
+	ox_policy_free(policy);
 	ox_blacklist_free(bl);
 	ox_params_release(&params);
 	if (rc < 0)

@@ -1064,5 +1064,5 @@ static void sink_changed(void *ctx, const struct ox_case *c, enum ox_case_change
 
 struct ox_case_listener ox_store_sink_listener(struct ox_store_sink *sink)
 {
-	return (struct ox_case_listener){ sink_changed, sink };
+	return (struct ox_case_listener){ .changed = sink_changed, .ctx = sink };
 }

@@ -178,13 +178,12 @@ static void apply_event(struct ox_writer *w, const struct ox_event *ev, uint64_t
 	if (ev->order_id.len)
 		ox_orderidx_add(w->orders, ev->order_id.s, ev->order_id.len, seq);
 	ox_engine_apply(w->engine, ev);
-	ox_desk_advance(w->desk, ox_engine_clock(w->engine));
 }
 
-static void advance(struct ox_writer *w, ox_time t)
+static void clock_moved(void *ctx, ox_time now)
 {
-	ox_engine_advance(w->engine, t);
-	ox_desk_advance(w->desk, ox_engine_clock(w->engine));
+	struct ox_writer *w = ctx;
+	ox_desk_advance(w->desk, now);
 }
 
 /* Notices of records the store already has were sent before the restart. */
@@ -261,7 +260,7 @@ static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 		}
 		replay_apply_pending(w);
 		w->store_on = (int64_t)seq > w->applied_seq;
-		advance(w, t);
+		ox_engine_advance(w->engine, t);
 		replay_done_with(w);
 		w->last_tick = t;
 		return 0;
@@ -401,7 +400,7 @@ static void maybe_tick(struct ox_writer *w)
 	uint64_t seq;
 	if (append(w, rec, (size_t)n, &seq))
 		return;
-	advance(w, now);
+	ox_engine_advance(w->engine, now);
 	w->last_tick = now;
 	if (w->o.metrics)
 		OX_METRIC_ADD(w->o.metrics, ticks, 1);
@@ -729,7 +728,8 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		return -1;
 	w->sink = (struct ox_store_sink){ .store = w->store, .params = w->o.params };
 	w->store_listener = ox_store_sink_listener(&w->sink);
-	ox_engine_set_listener(w->engine, (struct ox_case_listener){ case_changed, w });
+	ox_engine_set_listener(w->engine, (struct ox_case_listener){ .changed = case_changed, .ctx = w,
+								     .clock = clock_moved });
 
 	snprintf(path, sizeof path, "%s/events", w->o.data_dir);
 	struct ox_evlog_opts lo = { .sync = w->o.sync };

@@ -29,11 +29,6 @@ struct fx {
 
 static struct fx F;
 
-static void desk_listener(void *ctx, const struct ox_case *c, enum ox_case_change what)
-{
-	ox_desk_case_changed(ctx, c, what);
-}
-
 static void count_change(void *ctx, const struct ox_case *c)
 {
 	(void)c;
@@ -49,7 +44,7 @@ static void start(const char *yaml)
 	F.e = ox_engine_new(&F.p, F.bl);
 	F.desk = ox_desk_new(&(struct ox_desk_opts){ .engine = F.e, .params = &F.p, .policy = F.pol,
 						     .notify = true, .changed = count_change, .ctx = &F });
-	ox_engine_set_listener(F.e, (struct ox_case_listener){ desk_listener, F.desk });
+	ox_engine_set_listener(F.e, ox_desk_listener(F.desk));
 }
 
 static int setup(void **state)
@@ -89,7 +84,6 @@ static void feed(const char *line)
 	if (ox_decode(F.d, line, strlen(line), &ev, err))
 		fail_msg("%s\n  %s", err, line);
 	ox_engine_apply(F.e, &ev);
-	ox_desk_advance(F.desk, ox_engine_clock(F.e));
 }
 
 /* An order with an empty phone: CUS_PHONE_INVALID opens at once. */
@@ -353,6 +347,19 @@ static void test_scope(void **state)
 	assert_int_equal(ox_desk_apply(F.desk, &as, &agent, at(2), err), OX_DESK_EDENIED);
 	snprintf(as.assignee, sizeof as.assignee, "a1");
 	assert_int_equal(ox_desk_apply(F.desk, &as, &agent, at(2), err), 0);
+	assert_string_equal(c->assignee, "a1");
+	/* a token acts as its user */
+	struct ox_desk_scope via_token = { .self = "a1", .teams = teams, .n_teams = 1 };
+	snprintf(as.actor, sizeof as.actor, "token:a1-laptop");
+	as.assignee[0] = '\0';
+	assert_int_equal(ox_desk_apply(F.desk, &as, &via_token, at(3), err), 0); /* gives its own back */
+	assert_string_equal(c->assignee, "");
+	snprintf(as.assignee, sizeof as.assignee, "a1");
+	assert_int_equal(ox_desk_apply(F.desk, &as, &via_token, at(4), err), 0);
+	/* nobody else's case can be unassigned by an agent */
+	struct ox_desk_scope other = { .self = "a2", .teams = teams, .n_teams = 1 };
+	as.assignee[0] = '\0';
+	assert_int_equal(ox_desk_apply(F.desk, &as, &other, at(5), err), OX_DESK_EDENIED);
 	assert_string_equal(c->assignee, "a1");
 }
 
