@@ -291,6 +291,7 @@ static enum ox_http_step case_act(struct ox_api *a, struct ox_http_req *r, enum 
 	st->action.op = op;
 	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
 	snprintf(st->action.actor, sizeof st->action.actor, "%s", p->name);
+	st->scope.self = p->user[0] ? p->user : p->name;
 	st->scope.any_team = api_may(r, OX_PERM_CASES_ASSIGN);
 	st->scope.assign_others = st->scope.any_team;
 	for (size_t t = 0; t < p->teams.n; t++)
@@ -451,6 +452,8 @@ static void alert_metrics(struct ox_alerts *al, struct ox_buf *out)
 		{ "ordex_alerts_sent_total", "counter", "Alert messages delivered.", st.sent },
 		{ "ordex_alerts_failed_attempts_total", "counter", "Delivery attempts that failed.", st.failed_attempts },
 		{ "ordex_alerts_silenced_total", "counter", "Alert messages not sent because of a silence.", st.silenced },
+		{ "ordex_alerts_throttled_total", "counter", "Notices left out as repeats within repeat_interval.",
+		  st.throttled },
 		{ "ordex_alerts_notices_total", "counter", "Notices the case desk handed to the alerting.", st.notices },
 	};
 	for (size_t i = 0; i < OX_ARRAY_LEN(rows); i++)

@@ -197,9 +197,13 @@ static void principal_reply(struct ox_http_req *r, const struct ox_principal *p,
 /* A login costs ~165 ms of CPU and 64 MiB (argon2id): a few at a time. */
 #define LOGINS_AT_ONCE 2
 
-static void audit_login(struct ox_api *a, struct kit *k, struct ox_http_req *r, const char *user, int rc)
+/* Best effort: a login that worked is not turned into a 500 by the log. */
+static void audit_login(struct ox_api *a, struct kit *k, const char *user, int rc)
 {
-	struct ox_audit *lg = api_kit_audit(a, k, r);
+	char err[256];
+	if (!k->audit && ox_audit_open(&k->audit, a->o.audit_path, err, sizeof err))
+		fprintf(stderr, "ordex serve: audit: %s\n", err);
+	struct ox_audit *lg = k->audit;
 	char detail[96] = "{}";
 	if (rc)
 		snprintf(detail, sizeof detail, "{\"reason\":\"%s\"}", ox_auth_deny_reason(k->auth));
@@ -231,6 +235,7 @@ enum ox_http_step api_login(void *ctx, struct ox_http_req *r)
 		sodium_memzero(password, sizeof password);
 		if (rc == OX_AUTH_EDENIED) {
 			ox_http_error(r, 401, "unauthorized", "wrong user name or password, or the user is locked");
+			ox_http_add_header(r, "WWW-Authenticate", "Bearer realm=\"ordex\"");
 		} else if (rc) {
 			auth_error(r, au, rc);
 		} else {
@@ -241,7 +246,7 @@ enum ox_http_step api_login(void *ctx, struct ox_http_req *r)
 			ox_http_add_header(r, "Set-Cookie", cookie);
 			principal_reply(r, &p, csrf);
 		}
-		audit_login(a, k, r, user, rc);
+		audit_login(a, k, user, rc);
 	}
 	api_kit_give(a, k);
 	atomic_fetch_sub(&a->logins, 1);
@@ -353,7 +358,9 @@ enum ox_http_step api_users_add(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_DONE;
 }
 
-/* POST /api/v1/users/{name}: any of role, teams, display, password, disabled. */
+/* POST /api/v1/users/{name}: any of role, teams, display, password,
+ * disabled, applied in that order. What was applied is audited even when a
+ * later field is refused (the answer is then that refusal). */
 enum ox_http_step api_user_update(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -364,6 +371,7 @@ enum ox_http_step api_user_update(void *ctx, struct ox_http_req *r)
 	size_t nt;
 	enum ox_role role = OX_ROLE__COUNT;
 	struct ox_auth *au;
+	struct ox_auth_user u;
 	const char *name = r->param;
 	if (!api_body_object(k, r) || !api_body_str(k, r, "display", display, sizeof display, false) ||
 	    !api_body_str(k, r, "password", password, sizeof password, false) || !body_role(k, r, &role, false) ||
@@ -371,28 +379,48 @@ enum ox_http_step api_user_update(void *ctx, struct ox_http_req *r)
 		api_kit_give(a, k);
 		return OX_HTTP_DONE;
 	}
+	if (ox_auth_user_get(au, name, &u)) {
+		auth_error(r, au, OX_AUTH_ENOTFOUND);
+		api_kit_give(a, k);
+		return OX_HTTP_DONE;
+	}
 	const struct ox_json_tok *dis = api_body_get(k, "disabled");
+	bool set_dis = dis && (dis->type == OX_JSON_TRUE || dis->type == OX_JSON_FALSE);
+	const struct {
+		const char *field;
+		bool asked;
+	} steps[] = {
+		{ "role", role < OX_ROLE__COUNT },  { "teams", api_body_get(k, "teams") != NULL },
+		{ "display", display[0] != '\0' }, { "password", password[0] != '\0' },
+		{ "disabled", set_dis },
+	};
 	int rc = 0;
-	if (role < OX_ROLE__COUNT)
-		rc = ox_auth_user_set_role(au, name, role);
-	if (!rc && api_body_get(k, "teams"))
-		rc = ox_auth_user_set_teams(au, name, tp, nt);
-	if (!rc && display[0])
-		rc = ox_auth_user_set_display(au, name, display);
-	if (!rc && password[0])
-		rc = ox_auth_user_set_password(au, name, password);
-	if (!rc && dis && (dis->type == OX_JSON_TRUE || dis->type == OX_JSON_FALSE))
-		rc = ox_auth_user_set_disabled(au, name, dis->type == OX_JSON_TRUE);
+	struct ox_buf done;
+	ox_buf_init(&done, 256);
+	ox_buf_addz(&done, "{\"changed\":[");
+	for (size_t i = 0; i < OX_ARRAY_LEN(steps) && !rc; i++) {
+		if (!steps[i].asked)
+			continue;
+		switch (i) {
+		case 0: rc = ox_auth_user_set_role(au, name, role); break;
+		case 1: rc = ox_auth_user_set_teams(au, name, tp, nt); break;
+		case 2: rc = ox_auth_user_set_display(au, name, display); break;
+		case 3: rc = ox_auth_user_set_password(au, name, password); break;
+		default: rc = ox_auth_user_set_disabled(au, name, dis->type == OX_JSON_TRUE); break;
+		}
+		if (!rc)
+			ox_buf_addf(&done, "%s\"%s\"", done.data[done.len - 1] == '[' ? "" : ",", steps[i].field);
+	}
 	sodium_memzero(password, sizeof password);
-	/* the audit names what changed, never the password */
-	char detail[256];
-	snprintf(detail, sizeof detail, "{\"role\":%s,\"teams\":%s,\"display\":%s,\"password\":%s,\"disabled\":%s}",
-		 role < OX_ROLE__COUNT ? "true" : "false", api_body_get(k, "teams") ? "true" : "false",
-		 display[0] ? "true" : "false", password[0] ? "true" : "false", dis ? "true" : "false");
-	if (rc)
+	ox_buf_addz(&done, "]}");
+	/* the audit names what changed, never the password itself */
+	bool changed = done.data[done.len - 3] != '[';
+	bool audited = !changed || api_audit(a, r, "user.update", name, done.data); /* else a 500 */
+	if (audited && rc)
 		auth_error(r, au, rc);
-	else if (api_audit(a, r, "user.update", name, detail))
+	else if (audited)
 		user_reply(r, au, name, 200);
+	ox_buf_release(&done);
 	api_kit_give(a, k);
 	return OX_HTTP_DONE;
 }
@@ -430,6 +458,8 @@ enum ox_http_step api_tokens_add(void *ctx, struct ox_http_req *r)
 			ox_http_error(r, 400, "invalid body", "expires_at: an RFC 3339 time");
 		} else {
 			int rc = ox_auth_token_create(au, name, role, user[0] ? user : NULL, expires, secret, &id);
+			if (rc == OX_AUTH_ENOTFOUND) /* the body named a user that is not there */
+				rc = OX_AUTH_EINVAL;
 			char detail[160];
 			snprintf(detail, sizeof detail, "{\"id\":%" PRId64 ",\"role\":\"%s\"}", id, ox_role_name(role));
 			if (rc) {

@@ -458,7 +458,8 @@ static bool valid_team(const char *z)
 	if (n < 1 || n > OX_AUTH_TEAM_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((z[i] >= 'a' && z[i] <= 'z') || (z[i] >= '0' && z[i] <= '9') || z[i] == '_' || z[i] == '-'))
+		if (!((z[i] >= 'a' && z[i] <= 'z') || (z[i] >= 'A' && z[i] <= 'Z') || (z[i] >= '0' && z[i] <= '9') ||
+		      z[i] == '_' || z[i] == '-' || z[i] == '.'))
 			return false;
 	return true;
 }
@@ -547,7 +548,7 @@ static int check_teams(struct ox_auth *a, const char *const *teams, size_t n, st
 	t->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_team(teams[i]))
-			return fail(a, OX_AUTH_EINVAL, "teams: expected 1..%d characters of a-z 0-9 _ -, got \"%s\"",
+			return fail(a, OX_AUTH_EINVAL, "teams: expected 1..%d characters of A-Z a-z 0-9 _ - ., got \"%s\"",
 				    OX_AUTH_TEAM_MAX, quote(qb, teams[i] ? teams[i] : ""));
 		bool dup = false;
 		for (size_t j = 0; j < t->n && !dup; j++)

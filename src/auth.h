@@ -109,7 +109,7 @@ unsigned ox_perm_parse(const char *name);
 #define OX_AUTH_ERRSZ 256
 #define OX_AUTH_NAME_MAX 64      /* user and token names: [A-Za-z0-9._-], bytes */
 #define OX_AUTH_DISPLAY_MAX 128  /* display name: UTF-8, bytes */
-#define OX_AUTH_TEAM_MAX 32      /* team name: [a-z0-9_-] */
+#define OX_AUTH_TEAM_MAX 63      /* team name: [A-Za-z0-9_.-], as teams in the config (OX_NAME_MAX - 1) */
 #define OX_AUTH_TEAMS_MAX 16     /* teams per user */
 #define OX_AUTH_PASSWORD_MIN 8   /* bytes */
 #define OX_AUTH_PASSWORD_MAX 1024

@@ -357,10 +357,10 @@ static void test_user_validation(void **state)
 	d129[129] = '\0';
 	memset(pw, 'p', sizeof pw - 1);
 	pw[sizeof pw - 1] = '\0';
-	char t33[34];
-	memset(t33, 't', 33);
-	t33[33] = '\0';
-	const char *bad_team[] = { "payment", "Payment" }, *long_team[] = { t33 }, *empty_team[] = { "" },
+	char t64[65]; /* one over a config team name's 63 bytes */
+	memset(t64, 't', 64);
+	t64[64] = '\0';
+	const char *bad_team[] = { "payment", "Pay ment" }, *long_team[] = { t64 }, *empty_team[] = { "" },
 		   *null_team[] = { NULL };
 	const char *many[OX_AUTH_TEAMS_MAX + 1];
 	char names[OX_AUTH_TEAMS_MAX + 1][16];
@@ -391,8 +391,8 @@ static void test_user_validation(void **state)
 		{ "ok", "\xe4\xb8", OX_ROLE_AGENT, NULL, 0, NULL, "display:" },
 		{ "ok", NULL, OX_ROLE__COUNT, NULL, 0, NULL, "role: unknown role 5" },
 		{ "ok", NULL, -1, NULL, 0, NULL, "role: unknown role -1" },
-		{ "ok", NULL, OX_ROLE_AGENT, bad_team, 2, NULL, "teams: expected 1..32 characters of a-z 0-9 _ -, got \"Payment\"" },
-		{ "ok", NULL, OX_ROLE_AGENT, long_team, 1, NULL, "teams: expected 1..32" },
+		{ "ok", NULL, OX_ROLE_AGENT, bad_team, 2, NULL, "teams: expected 1..63 characters of A-Z a-z 0-9 _ - ., got \"Pay ment\"" },
+		{ "ok", NULL, OX_ROLE_AGENT, long_team, 1, NULL, "teams: expected 1..63" },
 		{ "ok", NULL, OX_ROLE_AGENT, empty_team, 1, NULL, "teams:" },
 		{ "ok", NULL, OX_ROLE_AGENT, null_team, 1, NULL, "teams:" },
 		{ "ok", NULL, OX_ROLE_AGENT, many, OX_AUTH_TEAMS_MAX + 1, NULL, "teams: more than 16 teams" },
@@ -416,7 +416,7 @@ static void test_user_validation(void **state)
 	/* the limits themselves are fine */
 	n65[64] = '\0';
 	d129[128] = '\0';
-	t33[32] = '\0';
+	t64[63] = '\0';
 	pw[OX_AUTH_PASSWORD_MAX] = '\0';
 	OK(ox_auth_user_add(f->a, n65, d129, OX_ROLE_VIEWER, long_team, 1, pw));
 	OK(ox_auth_user_add(f->a, "x", "欧阳娜娜 😀", OX_ROLE_VIEWER, many, OX_AUTH_TEAMS_MAX, "12345678"));
