@@ -105,7 +105,7 @@ void ox_alerts_last_error(struct ox_alerts *a, char *buf, size_t size);
 int ox_alerts_silence_add(struct ox_alerts *a, const struct ox_alert_matcher *m, size_t n, int64_t starts,
 			  int64_t ends, const char *created_by, const char *comment, int64_t *id,
 			  char err[OX_ALERT_ERRSZ]);
-/* The same from a JSON body (what POST /api/v1/alerts/silences takes):
+/* The same from a JSON body (what POST /api/v1/silences takes):
  *	{"matchers":{"rule":"PAY_DUPLICATE","severity":["P1","P2"]},
  *	 "starts_at":"2026-11-11T00:00:00+08:00",   optional, default now
  *	 "ends_at":"2026-11-11T02:00:00+08:00"  or  "duration":"2h",

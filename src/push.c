@@ -214,7 +214,7 @@ int ox_cmd_push(int argc, char **argv)
 	p.curl = curl_easy_init();
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/x-ndjson");
 	hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
-	if (p.token) {
+	if (p.token && *p.token) {
 		char auth[512];
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", p.token);
 		hdr = curl_slist_append(hdr, auth);

@@ -92,8 +92,13 @@ describe("alert delivery", () => {
 			const esc = delivered(rx.requests, id, "escalated")[0];
 			assert.ok(JSON.stringify(esc.json).includes('"level":2'), JSON.stringify(esc.json));
 
-			const sent = await d.get("/api/v1/alerts/outbox?state=sent");
-			assert.equal(sent.status, 200, sent.text);
+			/* the receiver has it before the daemon marks it sent: wait for that */
+			let sent;
+			for (const end = Date.now() + 10000; Date.now() < end; await sleep(20)) {
+				sent = await d.get("/api/v1/alerts/outbox?state=sent");
+				assert.equal(sent.status, 200, sent.text);
+				if (sent.json.messages.length >= 2) break;
+			}
 			assert.ok(sent.json.messages.length >= 2, sent.text);
 		} finally {
 			await d.stop();

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { BIN, readLines, replay, sleep, specExamples, startDaemon } from "./lib.mjs";
+import { ADMIN_TOKEN, BIN, readLines, replay, sleep, specExamples, startDaemon } from "./lib.mjs";
 import { SPEC_FILE, checkHttp } from "./openapi.mjs";
 
 const TMP = mkdtempSync(join(tmpdir(), "ordex-http-api-"));
@@ -386,7 +386,7 @@ describe("cases and orders", () => {
 	test("bad filter values: 400 invalid query, detail names the parameter", async () => {
 		const long = "x".repeat(257);
 		const bad = [
-			["rule=NOPE", "rule"], ["rule=pay_failed", "rule"], ["status=closed", "status"], ["status=OPEN", "status"],
+			["rule=NOPE", "rule"], ["rule=pay_failed", "rule"], ["status=closing", "status"], ["status=OPEN", "status"],
 			["category=nope", "category"], ["severity=P5", "severity"], ["severity=p1", "severity"], ["severity=P1x", "severity"],
 			["since=yesterday", "since"], ["since=2026-11-11T00:00:00", "since"], ["since=-5", "since"],
 			["limit=0", "limit"], ["limit=1001", "limit"], ["limit=abc", "limit"], ["limit=-1", "limit"], ["limit=2.5", "limit"],
@@ -763,7 +763,7 @@ describe("ordex push", () => {
 		const d = await startDaemon({ check: checkHttp });
 		try {
 			const { spawn } = await import("node:child_process");
-			const p = spawn(BIN, ["push", file, "--url", d.base, "--batch", "2"], { stdio: ["ignore", "ignore", "pipe"] });
+			const p = spawn(BIN, ["push", file, "--url", d.base, "--batch", "2", "--token", ADMIN_TOKEN], { stdio: ["ignore", "ignore", "pipe"] });
 			let stderr = "";
 			p.stderr.setEncoding("utf8");
 			p.stderr.on("data", (s) => (stderr += s));
@@ -775,10 +775,14 @@ describe("ordex push", () => {
 			assert.deepEqual(stderr.split("\n").filter((l) => l.startsWith("line ")), wanted);
 			assert.match(stderr, /ordex push: accepted \d+, duplicates 0, rejected \d+/);
 			assert.deepEqual((await d.allCases()).map((c) => c.case_id).sort(), expected.cases.map((c) => c.case_id).sort());
-			// again: everything is a duplicate now
-			const again = spawnSync(BIN, ["push", file, "--url", d.base], { encoding: "utf8" });
-			assert.equal(again.status, 3);
+			// again, the token from the environment: everything is a duplicate now
+			const again = spawnSync(BIN, ["push", file, "--url", d.base], { encoding: "utf8", env: { ...process.env, ORDEX_TOKEN: ADMIN_TOKEN } });
+			assert.equal(again.status, 3, again.stderr);
 			assert.match(again.stderr, /accepted 0, duplicates \d+/);
+			// without a token: refused, nothing sent, exit 2 with the daemon's reason
+			const anon = spawnSync(BIN, ["push", file, "--url", d.base], { encoding: "utf8", env: { ...process.env, ORDEX_TOKEN: "" } });
+			assert.equal(anon.status, 2, anon.stderr);
+			assert.match(anon.stderr, /HTTP 401: .*unauthorized/);
 		} finally {
 			await d.stop();
 		}
