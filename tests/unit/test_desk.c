@@ -298,7 +298,7 @@ static void test_incident_cascade(void **state)
 	start(NULL);
 	struct ox_case *m[3];
 	for (int i = 0; i < 3; i++) {
-		char id[8];
+		char id[16];
 		snprintf(id, sizeof id, "O%d", i);
 		m[i] = bad_order(id, "tmall", i);
 	}
