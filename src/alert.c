@@ -144,7 +144,8 @@ static const char *const migrations[] = {
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)")                      \
 	X(MEMBER_SENT,                                                                                \
 	  "UPDATE members SET state = 'sent', message_id = ?3 WHERE group_id = ?1 AND notice_id = ?2") \
-	X(GROUP_FLUSHED, "UPDATE groups SET flush_at = ?2, last_flush_at = ?3 WHERE id = ?1")        \
+	X(GROUP_FLUSHED,                                                                              \
+	  "UPDATE groups SET flush_at = ?2, last_flush_at = coalesce(?3, last_flush_at) WHERE id = ?1") \
 	X(NEXT_MSG,                                                                                   \
 	  "SELECT id, type, idem, payload, round_attempts, round_started_at, gkey FROM messages"     \
 	  " WHERE state = 'pending' AND receiver = ?1 AND next_attempt_at <= ?2"                     \
@@ -865,14 +866,23 @@ static int route_batch(struct ox_alerts *a, int64_t now)
 	struct ox_buf gkey;
 	ox_buf_init(&gkey, 4096);
 	const struct ox_alert_route **routes = ox_xcalloc(OX_ALERT_ROUTES_MAX, sizeof *routes);
+	/* the batch is read whole first: the loop below changes the rows the
+	 * query walks (routed = 1 takes them out of its index) */
+	struct ox_notice *batch = ox_xcalloc(ROUTE_BATCH, sizeof *batch);
+	int64_t *ids = ox_xcalloc(ROUTE_BATCH, sizeof *ids);
 	size_t rows = 0;
 	uint64_t throttled = 0;
 	sqlite3_bind_int(q, 1, ROUTE_BATCH);
-	while (!rc && (step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct ox_notice n;
-		int64_t nid;
-		row_notice(q, &n, &nid);
+	while (rows < ROUTE_BATCH && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		row_notice(q, &batch[rows], &ids[rows]);
 		rows++;
+	}
+	done(q);
+	if (rows < ROUTE_BATCH && step != SQLITE_DONE)
+		rc = db_fail(d, "route: read");
+	for (size_t b = 0; !rc && b < rows; b++) {
+		const struct ox_notice n = batch[b];
+		int64_t nid = ids[b];
 		size_t nr = ox_alert_route_notice(a->cfg, &n, routes);
 		for (size_t i = 0; !rc && i < nr; i++) {
 			const struct ox_alert_route *r = routes[i];
@@ -929,9 +939,8 @@ static int route_batch(struct ox_alerts *a, int64_t now)
 			rc = run(d, routed, "route: mark");
 		}
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = db_fail(d, "route: read");
-	done(q);
+	free(batch);
+	free(ids);
 	free(routes);
 	ox_buf_release(&gkey);
 	if (!rc)
@@ -1068,7 +1077,7 @@ static int flush_group(struct ox_alerts *a, int64_t gid, const char *receiver, i
 	bool more = count > OX_WH_GROUP_MAX;
 	if (more)
 		count = OX_WH_GROUP_MAX;
-	/* live notices first in n, silenced ones after them (order kept) */
+	/* the live notices stay in n, the silenced ones move to sn (order kept) */
 	struct ox_notice *sn = ox_xcalloc(count ? count : 1, sizeof *sn);
 	int64_t *sids = ox_xcalloc(count ? count : 1, sizeof *sids);
 	size_t live = 0, quiet = 0;
@@ -1081,7 +1090,8 @@ static int flush_group(struct ox_alerts *a, int64_t gid, const char *receiver, i
 			sn[quiet] = n[i];
 			sids[quiet++] = nids[i];
 		} else {
-			n[live] = n[i];
+			if (live != i)
+				n[live] = n[i];
 			nids[live++] = nids[i];
 		}
 	}
@@ -1099,7 +1109,7 @@ static int flush_group(struct ox_alerts *a, int64_t gid, const char *receiver, i
 		return rc;
 	sqlite3_bind_int64(f, 1, gid);
 	bind_time(f, 2, more ? now : OX_TIME_NONE); /* the rest of a burst goes at once */
-	sqlite3_bind_int64(f, 3, now);
+	bind_time(f, 3, count ? now : OX_TIME_NONE);  /* nothing was waiting: no message made */
 	return run(d, f, "flush: group");
 }
 
