@@ -98,6 +98,14 @@ static const struct ox_sla *sla_of(const struct ox_desk *d, const struct ox_case
 
 /* ---- notices ----------------------------------------------------------------- */
 
+/* Copy n bytes of UTF-8 into dst[size], cut between characters. */
+static void copy_text(char *dst, size_t size, const char *s, size_t n)
+{
+	size_t k = ox_utf8_clip(s, n, size - 1);
+	memcpy(dst, s, k);
+	dst[k] = '\0';
+}
+
 static void notice(struct ox_desk *d, const struct ox_case *c, enum ox_notice_kind kind, ox_time at)
 {
 	if (!d->o.notify)
@@ -116,16 +124,16 @@ static void notice(struct ox_desk *d, const struct ox_case *c, enum ox_notice_ki
 	snprintf(n->case_id, sizeof n->case_id, "%s", c->id);
 	snprintf(n->team, sizeof n->team, "%s", c->team);
 	snprintf(n->assignee, sizeof n->assignee, "%s", c->assignee);
-	snprintf(n->key, sizeof n->key, "%s", c->key);
+	copy_text(n->key, sizeof n->key, c->key, strlen(c->key));
 	if (c->n_reasons) {
 		/* chat channels are no place for a customer's phone number */
 		struct ox_buf *b = &d->scratch;
 		ox_buf_reset(b);
 		ox_mask_text(c->reasons[0].zh, strlen(c->reasons[0].zh), b);
-		snprintf(n->summary_zh, sizeof n->summary_zh, "%s", b->data ? b->data : "");
+		copy_text(n->summary_zh, sizeof n->summary_zh, b->data ? b->data : "", b->len);
 		ox_buf_reset(b);
 		ox_mask_text(c->reasons[0].en, strlen(c->reasons[0].en), b);
-		snprintf(n->summary_en, sizeof n->summary_en, "%s", b->data ? b->data : "");
+		copy_text(n->summary_en, sizeof n->summary_en, b->data ? b->data : "", b->len);
 	}
 }
 
