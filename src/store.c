@@ -6,13 +6,11 @@
  * own prepared statement with the WHERE clause SQLite can plan an index for.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <sqlite3.h>
-
 #include "json.h"
+#include "sqldb.h"
 #include "store.h"
 
 #include "mask.h"
@@ -174,7 +172,6 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	X(GET, "SELECT " CASE_COLS " FROM cases WHERE case_id = ?1")                              \
 	X(TL_GET, "SELECT at, action, event_id, note, actor, st_from, st_to FROM case_timeline"   \
 		  " WHERE case_id = ?1 ORDER BY n")                                                 \
-	X(VERSION, "SELECT version FROM schema_version")                                         \
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                                      \
 	X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2)"                               \
 		    " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -208,14 +205,34 @@ static const char *const filter_sql[] = {
 enum { F_RULE, F_STATUS, F_CATEGORY, F_SEVERITY, F_ORDER, F_SKU, F_SINCE, F_CURSOR, F_TEAM,
        F_ASSIGNEE, F_BREACHED, F_DUE_SOON, F__COUNT };
 
+static const struct ox_sqldb_list case_list = {
+	.select = "SELECT " CASE_COLS " FROM cases",
+	.where = filter_sql,
+	.n_where = F__COUNT,
+	.tail = " ORDER BY seq DESC LIMIT :limit",
+};
+
+/* journal_mode=WAL answers "memory" for ":memory:": fine */
+static const char *const pragmas[] = { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+				       "PRAGMA foreign_keys = ON", NULL };
+
+static const struct ox_sqldb_opts db_opts = {
+	.edb = OX_STORE_EDB,
+	.eschema = OX_STORE_ESCHEMA,
+	.stmts = stmt_sql,
+	.n_stmts = ST__COUNT,
+	.list = &case_list,
+	.migrations = migrations,
+	.n_migrations = OX_ARRAY_LEN(migrations),
+	.pragmas = pragmas,
+	.busy_ms = 5000,
+};
+
 struct ox_store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST__COUNT];
-	sqlite3_stmt *query[1u << F__COUNT];
+	struct ox_sqldb db;
 	struct ox_buf zh, en, ids, one; /* scratch */
 	bool mask;                      /* reads mask personal data */
 	struct ox_json json;
-	char err[OX_STORE_ERRSZ];
 };
 
 const char *ox_store_strerror(int err)
@@ -226,117 +243,10 @@ const char *ox_store_strerror(int err)
 
 const char *ox_store_errmsg(const struct ox_store *s)
 {
-	return s->err;
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(struct ox_store *s, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof s->err, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int db_fail(struct ox_store *s, const char *what)
-{
-	return fail(s, OX_STORE_EDB, "%s: %s", what, sqlite3_errmsg(s->db));
-}
-
-static sqlite3_stmt *prepare(struct ox_store *s, sqlite3_stmt **slot, const char *sql)
-{
-	if (!*slot && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
-		db_fail(s, "prepare");
-		*slot = NULL;
-	}
-	return *slot;
-}
-
-static sqlite3_stmt *stmt(struct ox_store *s, enum stmt_id id)
-{
-	return prepare(s, &s->st[id], stmt_sql[id]);
-}
-
-/* Run a statement without results (or ignoring them), then reset it. */
-static int run(struct ox_store *s, sqlite3_stmt *q, const char *what)
-{
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		;
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, what);
-}
-
-static int run_id(struct ox_store *s, enum stmt_id id)
-{
-	sqlite3_stmt *q = stmt(s, id);
-	return q ? run(s, q, stmt_sql[id]) : OX_STORE_EDB;
-}
-
-static int exec(struct ox_store *s, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	fail(s, OX_STORE_EDB, "%.80s: %s", sql, msg ? msg : sqlite3_errmsg(s->db));
-	sqlite3_free(msg);
-	return OX_STORE_EDB;
+	return s->db.err;
 }
 
 /* ---- open, migrate, close ------------------------------------------------------ */
-
-static int version(struct ox_store *s, int *v)
-{
-	sqlite3_stmt *q = stmt(s, ST_VERSION);
-	if (!q)
-		return OX_STORE_EDB;
-	int rc = sqlite3_step(q);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, "schema_version");
-	return 0;
-}
-
-static int migrate(struct ox_store *s)
-{
-	const int latest = (int)OX_ARRAY_LEN(migrations);
-	int rc = exec(s, "BEGIN IMMEDIATE");
-	if (rc)
-		return rc;
-	int v = 0;
-	if ((rc = exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) ||
-	    (rc = version(s, &v)))
-		goto out;
-	if (v < 0) { /* a new file */
-		if ((rc = exec(s, "INSERT INTO schema_version (version) VALUES (0)")))
-			goto out;
-		v = 0;
-	}
-	if (v > latest) {
-		rc = fail(s, OX_STORE_ESCHEMA, "schema version %d is newer than this ordex's %d", v, latest);
-		goto out;
-	}
-	for (; v < latest; v++) {
-		if ((rc = exec(s, migrations[v])))
-			goto out;
-		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(s->db, "UPDATE schema_version SET version = ?1", -1, &q, NULL) != SQLITE_OK) {
-			rc = db_fail(s, "schema_version");
-			goto out;
-		}
-		sqlite3_bind_int(q, 1, v + 1);
-		rc = run(s, q, "schema_version");
-		sqlite3_finalize(q);
-		if (rc)
-			goto out;
-	}
-	return exec(s, "COMMIT");
-out:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
 
 int ox_store_open(struct ox_store **out, const char *path, char *err, size_t errsz)
 {
@@ -347,22 +257,13 @@ int ox_store_open(struct ox_store **out, const char *path, char *err, size_t err
 	ox_buf_init(&s->ids, SIZE_MAX);
 	ox_buf_init(&s->one, SIZE_MAX);
 	ox_json_init(&s->json, 2);
-	int rc;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = fail(s, OX_STORE_EDB, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		goto bad;
+	int rc = ox_sqldb_open(&s->db, path, &db_opts);
+	if (!rc) {
+		*out = s;
+		return 0;
 	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
-	/* journal_mode=WAL answers "memory" for ":memory:": fine */
-	if ((rc = exec(s, "PRAGMA journal_mode = WAL")) || (rc = exec(s, "PRAGMA synchronous = FULL")) ||
-	    (rc = exec(s, "PRAGMA foreign_keys = ON")) || (rc = migrate(s)))
-		goto bad;
-	*out = s;
-	return 0;
-bad:
 	if (err && errsz)
-		snprintf(err, errsz, "%s: %s", path, s->err);
+		snprintf(err, errsz, "%s: %s", path, s->db.err);
 	ox_store_close(s);
 	return rc;
 }
@@ -371,13 +272,7 @@ void ox_store_close(struct ox_store *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	for (size_t i = 0; i < OX_ARRAY_LEN(s->query); i++)
-		sqlite3_finalize(s->query[i]);
-	if (s->db && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(s->db); /* every statement is finalized: cannot be busy */
+	ox_sqldb_close(&s->db);
 	ox_buf_release(&s->zh);
 	ox_buf_release(&s->en);
 	ox_buf_release(&s->ids);
@@ -393,19 +288,19 @@ void ox_store_set_masking(struct ox_store *s, bool mask)
 
 int ox_store_set_synchronous(struct ox_store *s, bool full)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		return fail(s, OX_STORE_ESTATE, "synchronous: inside a transaction");
-	return exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+	if (!sqlite3_get_autocommit(s->db.conn))
+		return ox_sqldb_fail(&s->db, OX_STORE_ESTATE, "synchronous: inside a transaction");
+	return ox_sqldb_exec(&s->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
 int ox_store_schema_version(struct ox_store *s, int *v)
 {
-	return version(s, v);
+	return ox_sqldb_version(&s->db, v);
 }
 
 int ox_store_meta_get(struct ox_store *s, const char *key, int64_t *value)
 {
-	sqlite3_stmt *q = stmt(s, ST_META_GET);
+	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_META_GET);
 	if (!q)
 		return OX_STORE_EDB;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -413,38 +308,38 @@ int ox_store_meta_get(struct ox_store *s, const char *key, int64_t *value)
 	*value = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, "meta");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ox_sqldb_dberr(&s->db, "meta");
 }
 
 int ox_store_meta_set(struct ox_store *s, const char *key, int64_t value)
 {
-	sqlite3_stmt *q = stmt(s, ST_META_SET);
+	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_META_SET);
 	if (!q)
 		return OX_STORE_EDB;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, value);
-	return run(s, q, "meta");
+	return ox_sqldb_run(&s->db, q, "meta");
 }
 
 /* ---- transactions ---------------------------------------------------------------- */
 
 int ox_store_begin(struct ox_store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		return fail(s, OX_STORE_ESTATE, "begin: a transaction is already open");
-	return run_id(s, ST_BEGIN);
+	if (!sqlite3_get_autocommit(s->db.conn))
+		return ox_sqldb_fail(&s->db, OX_STORE_ESTATE, "begin: a transaction is already open");
+	return ox_sqldb_run_id(&s->db, ST_BEGIN);
 }
 
 int ox_store_commit(struct ox_store *s)
 {
-	if (sqlite3_get_autocommit(s->db))
-		return fail(s, OX_STORE_ESTATE, "commit: no transaction is open");
-	return run_id(s, ST_COMMIT);
+	if (sqlite3_get_autocommit(s->db.conn))
+		return ox_sqldb_fail(&s->db, OX_STORE_ESTATE, "commit: no transaction is open");
+	return ox_sqldb_run_id(&s->db, ST_COMMIT);
 }
 
 int ox_store_rollback(struct ox_store *s)
 {
-	return sqlite3_get_autocommit(s->db) ? 0 : run_id(s, ST_ROLLBACK);
+	return sqlite3_get_autocommit(s->db.conn) ? 0 : ox_sqldb_run_id(&s->db, ST_ROLLBACK);
 }
 
 /* ---- put -------------------------------------------------------------------------- */
@@ -467,95 +362,79 @@ static const char *get_zh(const struct ox_case *c, size_t i) { return c->reasons
 static const char *get_en(const struct ox_case *c, size_t i) { return c->reasons[i].en; }
 static const char *get_id(const struct ox_case *c, size_t i) { return c->event_ids[i]; }
 
-static void bind_text(sqlite3_stmt *q, int i, const char *z)
-{
-	if (z)
-		sqlite3_bind_text(q, i, z, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
-}
-
-static void bind_time(sqlite3_stmt *q, int i, ox_time t)
-{
-	if (t == OX_TIME_NONE)
-		sqlite3_bind_null(q, i);
-	else
-		sqlite3_bind_int64(q, i, t);
-}
-
 static int put_rows(struct ox_store *s, const struct ox_case *c, const char *team)
 {
 	const struct ox_rule_info *ri = ox_rule_info(c->rule);
-	sqlite3_stmt *q = stmt(s, ST_UPSERT);
+	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_UPSERT);
 	if (!q)
 		return OX_STORE_EDB;
 	json_strings(&s->zh, c->n_reasons, get_zh, c);
 	json_strings(&s->en, c->n_reasons, get_en, c);
 	json_strings(&s->ids, c->n_event_ids, get_id, c);
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)c->seq);
-	bind_text(q, 2, c->id);
-	bind_text(q, 3, ri->code);
-	bind_text(q, 4, ri->category);
+	ox_sqldb_bind_text(q, 2, c->id);
+	ox_sqldb_bind_text(q, 3, ri->code);
+	ox_sqldb_bind_text(q, 4, ri->category);
 	sqlite3_bind_int(q, 5, c->severity);
-	bind_text(q, 6, team);
-	bind_text(q, 7, ri->key == OX_KEY_ORDER ? c->key : NULL);
-	bind_text(q, 8, ri->key == OX_KEY_SKU ? c->key : NULL);
-	bind_text(q, 9, ri->key == OX_KEY_GROUP ? c->key : NULL);
-	bind_time(q, 10, c->opened_at);
-	bind_text(q, 11, ox_case_status_name(c->status));
-	bind_time(q, 12, c->resolved_at);
+	ox_sqldb_bind_text(q, 6, team);
+	ox_sqldb_bind_text(q, 7, ri->key == OX_KEY_ORDER ? c->key : NULL);
+	ox_sqldb_bind_text(q, 8, ri->key == OX_KEY_SKU ? c->key : NULL);
+	ox_sqldb_bind_text(q, 9, ri->key == OX_KEY_GROUP ? c->key : NULL);
+	ox_sqldb_bind_time(q, 10, c->opened_at);
+	ox_sqldb_bind_text(q, 11, ox_case_status_name(c->status));
+	ox_sqldb_bind_time(q, 12, c->resolved_at);
 	if (c->incident_seq)
 		sqlite3_bind_int64(q, 13, (sqlite3_int64)c->incident_seq);
 	else
 		sqlite3_bind_null(q, 13);
-	bind_text(q, 14, s->zh.data);
-	bind_text(q, 15, s->en.data);
-	bind_text(q, 16, s->ids.data);
-	bind_text(q, 17, c->assignee[0] ? c->assignee : NULL);
+	ox_sqldb_bind_text(q, 14, s->zh.data);
+	ox_sqldb_bind_text(q, 15, s->en.data);
+	ox_sqldb_bind_text(q, 16, s->ids.data);
+	ox_sqldb_bind_text(q, 17, c->assignee[0] ? c->assignee : NULL);
 	sqlite3_bind_int(q, 18, c->esc_level);
 	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
-		bind_time(q, sqlite3_bind_parameter_index(q, desk_times[i].param),
-			  *(const ox_time *)((const char *)c + desk_times[i].off));
-	int rc = run(s, q, "put case");
+		ox_sqldb_bind_time(q, sqlite3_bind_parameter_index(q, desk_times[i].param),
+				   *(const ox_time *)((const char *)c + desk_times[i].off));
+	int rc = ox_sqldb_run(&s->db, q, "put case");
 	if (rc)
 		return rc;
-	if (sqlite3_changes(s->db) == 0)
-		return fail(s, OX_STORE_EINVAL, "put case: \"%s\" is stored with another seq than %" PRIu64,
-			    c->id, c->seq);
+	if (sqlite3_changes(s->db.conn) == 0)
+		return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
+				     "put case: \"%s\" is stored with another seq than %" PRIu64, c->id, c->seq);
 
 	/* the timeline: entries the store has are the engine's first ones */
-	if (!(q = stmt(s, ST_TL_COUNT)))
+	if (!(q = ox_sqldb_stmt(&s->db, ST_TL_COUNT)))
 		return OX_STORE_EDB;
-	bind_text(q, 1, c->id);
+	ox_sqldb_bind_text(q, 1, c->id);
 	rc = sqlite3_step(q);
 	sqlite3_int64 have = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_ROW)
-		return db_fail(s, "put timeline");
+		return ox_sqldb_dberr(&s->db, "put timeline");
 	if ((size_t)have > c->n_timeline) { /* the case is older than the store's: follow the case */
-		if (!(q = stmt(s, ST_TL_CUT)))
+		if (!(q = ox_sqldb_stmt(&s->db, ST_TL_CUT)))
 			return OX_STORE_EDB;
-		bind_text(q, 1, c->id);
+		ox_sqldb_bind_text(q, 1, c->id);
 		sqlite3_bind_int64(q, 2, (sqlite3_int64)c->n_timeline);
-		if ((rc = run(s, q, "put timeline")))
+		if ((rc = ox_sqldb_run(&s->db, q, "put timeline")))
 			return rc;
 		have = (sqlite3_int64)c->n_timeline;
 	}
-	if (!(q = stmt(s, ST_TL_INSERT)))
+	if (!(q = ox_sqldb_stmt(&s->db, ST_TL_INSERT)))
 		return OX_STORE_EDB;
 	for (size_t i = (size_t)have; i < c->n_timeline; i++) {
 		const struct ox_timeline_entry *t = &c->timeline[i];
-		bind_text(q, 1, c->id);
+		ox_sqldb_bind_text(q, 1, c->id);
 		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
-		bind_time(q, 3, t->at);
-		bind_text(q, 4, ox_case_action_name(t->action));
-		bind_text(q, 5, t->event_id);
-		bind_text(q, 6, t->note);
-		bind_text(q, 7, t->actor);
-		bind_text(q, 8, t->from >= 0 ? ox_case_status_name(t->from) : NULL);
-		bind_text(q, 9, t->to >= 0 ? ox_case_status_name(t->to) : NULL);
-		if ((rc = run(s, q, "put timeline")))
+		ox_sqldb_bind_time(q, 3, t->at);
+		ox_sqldb_bind_text(q, 4, ox_case_action_name(t->action));
+		ox_sqldb_bind_text(q, 5, t->event_id);
+		ox_sqldb_bind_text(q, 6, t->note);
+		ox_sqldb_bind_text(q, 7, t->actor);
+		ox_sqldb_bind_text(q, 8, t->from >= 0 ? ox_case_status_name(t->from) : NULL);
+		ox_sqldb_bind_text(q, 9, t->to >= 0 ? ox_case_status_name(t->to) : NULL);
+		if ((rc = ox_sqldb_run(&s->db, q, "put timeline")))
 			return rc;
 	}
 	return 0;
@@ -564,20 +443,20 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *team)
 {
 	if (c->rule >= OX_R__COUNT || c->severity < 1 || c->severity > 4 || !c->key)
-		return fail(s, OX_STORE_EINVAL, "put case: \"%s\" is not a valid case", c->id);
-	int rc = run_id(s, ST_SAVEPOINT);
+		return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "put case: \"%s\" is not a valid case", c->id);
+	int rc = ox_sqldb_run_id(&s->db, ST_SAVEPOINT);
 	if (rc)
 		return rc;
 	rc = put_rows(s, c, team);
 	if (rc) {
 		char keep[OX_STORE_ERRSZ]; /* the rollback must not hide why */
-		memcpy(keep, s->err, sizeof keep);
-		run_id(s, ST_ROLLBACK_TO);
-		run_id(s, ST_RELEASE);
-		memcpy(s->err, keep, sizeof keep);
+		memcpy(keep, s->db.err, sizeof keep);
+		ox_sqldb_run_id(&s->db, ST_ROLLBACK_TO);
+		ox_sqldb_run_id(&s->db, ST_RELEASE);
+		memcpy(s->db.err, keep, sizeof keep);
 		return rc;
 	}
-	return run_id(s, ST_RELEASE);
+	return ox_sqldb_run_id(&s->db, ST_RELEASE);
 }
 
 /* ---- read ------------------------------------------------------------------------- */
@@ -592,11 +471,6 @@ static void col_copy(sqlite3_stmt *q, int col, char *dst, size_t size)
 {
 	const unsigned char *z = sqlite3_column_text(q, col);
 	snprintf(dst, size, "%s", z ? (const char *)z : "");
-}
-
-static ox_time col_time(sqlite3_stmt *q, int col)
-{
-	return sqlite3_column_type(q, col) == SQLITE_NULL ? OX_TIME_NONE : sqlite3_column_int64(q, col);
 }
 
 /* A status column: its enum value, or -1 (NULL or unknown). */
@@ -641,28 +515,28 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	const char *status = (const char *)sqlite3_column_text(q, COL_STATUS);
 	int r = rule ? ox_rule_by_code(rule, strlen(rule)) : -1;
 	if (!id || strlen(id) >= sizeof c->id || r < 0 || !status)
-		return fail(s, OX_STORE_ECORRUPT, "case seq %lld: bad id, rule or status",
-			    (long long)sqlite3_column_int64(q, COL_SEQ));
+		return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case seq %lld: bad id, rule or status",
+				     (long long)sqlite3_column_int64(q, COL_SEQ));
 	snprintf(c->id, sizeof c->id, "%s", id);
 	c->seq = (uint64_t)sqlite3_column_int64(q, COL_SEQ);
 	c->rule = (enum ox_rule)r;
 	c->severity = sqlite3_column_int(q, COL_SEV);
 	int st = ox_case_status_parse(status, strlen(status));
 	if (st < 0)
-		return fail(s, OX_STORE_ECORRUPT, "case \"%s\": status \"%s\" unknown", id, status);
+		return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case \"%s\": status \"%s\" unknown", id, status);
 	c->status = (enum ox_case_status)st;
 	int kc = ox_rule_info(c->rule)->key == OX_KEY_ORDER ? COL_ORDER
 		 : ox_rule_info(c->rule)->key == OX_KEY_SKU ? COL_SKU
 							     : COL_GRP;
 	c->key = col_strdup(q, kc);
 	c->opened_at = sqlite3_column_int64(q, COL_OPENED);
-	c->resolved_at = col_time(q, COL_RESOLVED);
+	c->resolved_at = ox_sqldb_col_time(q, COL_RESOLVED);
 	c->incident_seq = (uint64_t)sqlite3_column_int64(q, COL_INCIDENT); /* NULL reads 0 */
 	col_copy(q, COL_TEAM, c->team, sizeof c->team);
 	col_copy(q, COL_ASSIGNEE, c->assignee, sizeof c->assignee);
 	c->esc_level = sqlite3_column_int(q, COL_ESC);
 	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
-		*(ox_time *)((char *)c + desk_times[i].off) = col_time(q, COL_DESK_TIMES + (int)i);
+		*(ox_time *)((char *)c + desk_times[i].off) = ox_sqldb_col_time(q, COL_DESK_TIMES + (int)i);
 
 	char **zh = NULL, **en = NULL;
 	size_t nzh = 0, nen = 0;
@@ -685,17 +559,17 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	c->cap_event_ids = c->n_event_ids;
 	if (bad) {
 		ox_case_release(c);
-		return fail(s, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons or event_ids", id);
+		return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons or event_ids", id);
 	}
 	return 0;
 }
 
 static int load_timeline(struct ox_store *s, struct ox_case *c)
 {
-	sqlite3_stmt *q = stmt(s, ST_TL_GET);
+	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_TL_GET);
 	if (!q)
 		return OX_STORE_EDB;
-	bind_text(q, 1, c->id);
+	ox_sqldb_bind_text(q, 1, c->id);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *action = (const char *)sqlite3_column_text(q, 1);
@@ -706,12 +580,12 @@ static int load_timeline(struct ox_store *s, struct ox_case *c)
 		if (a < 0) {
 			sqlite3_reset(q);
 			sqlite3_clear_bindings(q);
-			return fail(s, OX_STORE_ECORRUPT, "case \"%s\": timeline action \"%s\" unknown", c->id,
-				    action ? action : "");
+			return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case \"%s\": timeline action \"%s\" unknown",
+					     c->id, action ? action : "");
 		}
 		OX_GROW(c->timeline, c->cap_timeline, c->n_timeline + 1);
 		struct ox_timeline_entry *t = &c->timeline[c->n_timeline++];
-		t->at = col_time(q, 0);
+		t->at = ox_sqldb_col_time(q, 0);
 		t->action = (enum ox_case_action)a;
 		t->event_id = col_strdup(q, 2);
 		t->note = col_strdup(q, 3);
@@ -721,7 +595,7 @@ static int load_timeline(struct ox_store *s, struct ox_case *c)
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, "get timeline");
+	return rc == SQLITE_DONE ? 0 : ox_sqldb_dberr(&s->db, "get timeline");
 }
 
 /* ox_case_to_json() of a case with no timeline ends with this; lists cut it */
@@ -766,24 +640,26 @@ static void render(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c, bool 
 
 int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out)
 {
-	sqlite3_stmt *q = stmt(s, ST_GET);
+	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_GET);
 	if (!q)
 		return OX_STORE_EDB;
-	bind_text(q, 1, case_id);
+	ox_sqldb_bind_text(q, 1, case_id);
 	int rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(q);
 		sqlite3_clear_bindings(q);
-		return rc == SQLITE_DONE ? fail(s, OX_STORE_ENOTFOUND, "case \"%.64s\": not found", case_id)
-					 : db_fail(s, "get case");
+		return rc == SQLITE_DONE ? ox_sqldb_fail(&s->db, OX_STORE_ENOTFOUND, "case \"%.64s\": not found",
+							 case_id)
+					 : ox_sqldb_dberr(&s->db, "get case");
 	}
 	struct ox_case c;
 	if (!(rc = row_to_case(s, q, &c))) {
 		if (!(rc = load_timeline(s, &c))) {
 			render(s, q, &c, true);
 			if (ox_buf_add(out, s->one.data, s->one.len) < 0)
-				rc = fail(s, OX_STORE_ETOOBIG, "case \"%s\": %zu bytes over the buffer's maximum",
-					  c.id, s->one.len);
+				rc = ox_sqldb_fail(&s->db, OX_STORE_ETOOBIG,
+						   "case \"%s\": %zu bytes over the buffer's maximum", c.id,
+						   s->one.len);
 		}
 		ox_case_release(&c);
 	}
@@ -793,22 +669,6 @@ int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out)
 }
 
 /* ---- query ------------------------------------------------------------------------- */
-
-static bool absent(const char *z)
-{
-	return !z || !*z;
-}
-
-static bool all_digits(const char *z, size_t max)
-{
-	size_t n = strlen(z);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (z[i] < '0' || z[i] > '9')
-			return false;
-	return true;
-}
 
 static bool known_category(const char *z)
 {
@@ -830,124 +690,89 @@ static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, stru
 {
 	memset(p, 0, sizeof *p);
 	p->limit = OX_STORE_LIMIT_DEFAULT;
-	if (!absent(f->rule)) {
+	if (!ox_sqldb_absent(f->rule)) {
 		if (ox_rule_by_code(f->rule, strlen(f->rule)) < 0)
-			return fail(s, OX_STORE_EINVAL, "rule: unknown rule \"%.64s\"", f->rule);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "rule: unknown rule \"%.64s\"", f->rule);
 		p->mask |= 1u << F_RULE;
 	}
-	if (!absent(f->status)) {
+	if (!ox_sqldb_absent(f->status)) {
 		if (ox_case_status_parse(f->status, strlen(f->status)) < 0)
-			return fail(s, OX_STORE_EINVAL,
-				    "status: expected open, acknowledged, in_progress, waiting_customer,"
-				    " resolved, closed or auto_resolved, got \"%.64s\"", f->status);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
+					     "status: expected open, acknowledged, in_progress, waiting_customer,"
+					     " resolved, closed or auto_resolved, got \"%.64s\"", f->status);
 		p->mask |= 1u << F_STATUS;
 	}
-	if (!absent(f->team)) {
+	if (!ox_sqldb_absent(f->team)) {
 		if (strlen(f->team) >= OX_NAME_MAX)
-			return fail(s, OX_STORE_EINVAL, "team: longer than %d bytes", OX_NAME_MAX - 1);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "team: longer than %d bytes", OX_NAME_MAX - 1);
 		p->mask |= 1u << F_TEAM;
 	}
-	if (!absent(f->assignee)) {
+	if (!ox_sqldb_absent(f->assignee)) {
 		if (strlen(f->assignee) >= OX_NAME_MAX)
-			return fail(s, OX_STORE_EINVAL, "assignee: longer than %d bytes", OX_NAME_MAX - 1);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "assignee: longer than %d bytes",
+					     OX_NAME_MAX - 1);
 		p->mask |= 1u << F_ASSIGNEE;
 	}
-	if (!absent(f->sla)) {
+	if (!ox_sqldb_absent(f->sla)) {
 		if (strcmp(f->sla, "breached") == 0)
 			p->mask |= 1u << F_BREACHED;
 		else if (strcmp(f->sla, "due_soon") == 0)
 			p->mask |= 1u << F_DUE_SOON;
 		else
-			return fail(s, OX_STORE_EINVAL, "sla: expected breached or due_soon, got \"%.64s\"",
-				    f->sla);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
+					     "sla: expected breached or due_soon, got \"%.64s\"", f->sla);
 	}
-	if (!absent(f->category)) {
+	if (!ox_sqldb_absent(f->category)) {
 		if (!known_category(f->category))
-			return fail(s, OX_STORE_EINVAL, "category: unknown category \"%.64s\"", f->category);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "category: unknown category \"%.64s\"",
+					     f->category);
 		p->mask |= 1u << F_CATEGORY;
 	}
-	if (!absent(f->severity)) {
+	if (!ox_sqldb_absent(f->severity)) {
 		const char *v = f->severity;
 		if (!(v[0] == 'P' && v[1] >= '1' && v[1] <= '4' && v[2] == '\0'))
-			return fail(s, OX_STORE_EINVAL, "severity: expected P1..P4, got \"%.64s\"", v);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "severity: expected P1..P4, got \"%.64s\"", v);
 		p->severity = v[1] - '0';
 		p->mask |= 1u << F_SEVERITY;
 	}
-	if (!absent(f->order_id)) {
+	if (!ox_sqldb_absent(f->order_id)) {
 		if (strlen(f->order_id) > OX_STORE_TEXT_MAX)
-			return fail(s, OX_STORE_EINVAL, "order_id: longer than %d bytes", OX_STORE_TEXT_MAX);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "order_id: longer than %d bytes",
+					     OX_STORE_TEXT_MAX);
 		p->mask |= 1u << F_ORDER;
 	}
-	if (!absent(f->sku)) {
+	if (!ox_sqldb_absent(f->sku)) {
 		if (strlen(f->sku) > OX_STORE_TEXT_MAX)
-			return fail(s, OX_STORE_EINVAL, "sku: longer than %d bytes", OX_STORE_TEXT_MAX);
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "sku: longer than %d bytes", OX_STORE_TEXT_MAX);
 		p->mask |= 1u << F_SKU;
 	}
-	if (!absent(f->since)) {
-		if (all_digits(f->since, 18))
-			p->since = strtoll(f->since, NULL, 10);
-		else if (ox_time_parse(f->since, strlen(f->since), &p->since) < 0)
-			return fail(s, OX_STORE_EINVAL,
-				    "since: expected an RFC 3339 time or milliseconds, got \"%.64s\"", f->since);
+	if (!ox_sqldb_absent(f->since)) {
+		if (!ox_sqldb_parse_time(f->since, &p->since))
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
+					     "since: expected an RFC 3339 time or milliseconds, got \"%.64s\"",
+					     f->since);
 		p->mask |= 1u << F_SINCE;
 	}
-	if (!absent(f->limit)) {
-		p->limit = all_digits(f->limit, 4) ? strtol(f->limit, NULL, 10) : 0;
-		if (p->limit < 1 || p->limit > OX_STORE_LIMIT_MAX)
-			return fail(s, OX_STORE_EINVAL, "limit: expected 1..%d, got \"%.64s\"", OX_STORE_LIMIT_MAX,
-				    f->limit);
+	if (!ox_sqldb_absent(f->limit)) {
+		if (!ox_sqldb_parse_limit(f->limit, OX_STORE_LIMIT_MAX, &p->limit))
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "limit: expected 1..%d, got \"%.64s\"",
+					     OX_STORE_LIMIT_MAX, f->limit);
 	}
-	if (!absent(f->cursor)) {
-		/* a seq in decimal: 18 digits keep it inside int64 */
-		p->cursor = all_digits(f->cursor, 18) ? strtoll(f->cursor, NULL, 10) : 0;
-		if (p->cursor < 1)
-			return fail(s, OX_STORE_EINVAL, "cursor: \"%.64s\" is not a cursor this API returned",
-				    f->cursor);
+	if (!ox_sqldb_absent(f->cursor)) {
+		if (!ox_sqldb_parse_cursor(f->cursor, &p->cursor)) /* a seq */
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
+					     "cursor: \"%.64s\" is not a cursor this API returned", f->cursor);
 		p->mask |= 1u << F_CURSOR;
 	}
 	return 0;
 }
 
-static sqlite3_stmt *query_stmt(struct ox_store *s, unsigned mask)
-{
-	if (s->query[mask])
-		return s->query[mask];
-	struct ox_buf sql; /* constant fragments only: never a value */
-	ox_buf_init(&sql, SIZE_MAX);
-	ox_buf_addz(&sql, "SELECT " CASE_COLS " FROM cases");
-	const char *sep = " WHERE ";
-	for (unsigned i = 0; i < F__COUNT; i++)
-		if (mask & (1u << i)) {
-			ox_buf_addz(&sql, sep);
-			ox_buf_addz(&sql, filter_sql[i]);
-			sep = " AND ";
-		}
-	ox_buf_addz(&sql, " ORDER BY seq DESC LIMIT :limit");
-	sqlite3_stmt *q = prepare(s, &s->query[mask], sql.data);
-	ox_buf_release(&sql);
-	return q;
-}
-
-static void bind_named_text(sqlite3_stmt *q, const char *name, const char *z)
-{
-	int i = sqlite3_bind_parameter_index(q, name);
-	if (i)
-		sqlite3_bind_text(q, i, z, -1, SQLITE_STATIC);
-}
-
-static void bind_named_int(sqlite3_stmt *q, const char *name, int64_t v)
-{
-	int i = sqlite3_bind_parameter_index(q, name);
-	if (i)
-		sqlite3_bind_int64(q, i, v);
-}
-
 /* The result did not fit out's maximum: out back to its first start bytes. */
 static int too_big(struct ox_store *s, struct ox_buf *out, size_t start, char err[OX_STORE_ERRSZ])
 {
-	fail(s, OX_STORE_ETOOBIG, "query cases: result over the buffer's maximum of %zu bytes", out->max);
+	ox_sqldb_fail(&s->db, OX_STORE_ETOOBIG, "query cases: result over the buffer's maximum of %zu bytes", out->max);
 	if (err)
-		snprintf(err, OX_STORE_ERRSZ, "%s", s->err);
+		snprintf(err, OX_STORE_ERRSZ, "%s", s->db.err);
 	out->len = start;
 	if (out->data)
 		out->data[start] = '\0';
@@ -963,24 +788,24 @@ static int query_array(struct ox_store *s, const struct ox_case_filter *f, struc
 	size_t start = out->len;
 	*next = 0;
 	int rc = parse_filter(s, f, &p);
-	sqlite3_stmt *q = rc ? NULL : query_stmt(s, p.mask);
+	sqlite3_stmt *q = rc ? NULL : ox_sqldb_list(&s->db, p.mask);
 	if (!rc && !q)
 		rc = OX_STORE_EDB;
 	if (rc)
 		goto done;
-	bind_named_text(q, ":rule", f->rule);
-	bind_named_text(q, ":status", f->status);
-	bind_named_text(q, ":category", f->category);
-	bind_named_int(q, ":severity", p.severity);
-	bind_named_text(q, ":order_id", f->order_id);
-	bind_named_text(q, ":sku", f->sku);
-	bind_named_int(q, ":since", p.since);
-	bind_named_int(q, ":cursor", p.cursor);
-	bind_named_text(q, ":team", f->team);
-	bind_named_text(q, ":assignee", f->assignee);
-	bind_named_int(q, ":now", f->now);
-	bind_named_int(q, ":pct", f->due_soon_pct);
-	bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
+	ox_sqldb_bind_named_text(q, ":rule", f->rule);
+	ox_sqldb_bind_named_text(q, ":status", f->status);
+	ox_sqldb_bind_named_text(q, ":category", f->category);
+	ox_sqldb_bind_named_int(q, ":severity", p.severity);
+	ox_sqldb_bind_named_text(q, ":order_id", f->order_id);
+	ox_sqldb_bind_named_text(q, ":sku", f->sku);
+	ox_sqldb_bind_named_int(q, ":since", p.since);
+	ox_sqldb_bind_named_int(q, ":cursor", p.cursor);
+	ox_sqldb_bind_named_text(q, ":team", f->team);
+	ox_sqldb_bind_named_text(q, ":assignee", f->assignee);
+	ox_sqldb_bind_named_int(q, ":now", f->now);
+	ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
+	ox_sqldb_bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
 
 	long n = 0;
 	uint64_t last = 0;
@@ -1005,20 +830,20 @@ static int query_array(struct ox_store *s, const struct ox_case_filter *f, struc
 	if (rc == SQLITE_DONE)
 		rc = 0;
 	else if (rc > 0)
-		rc = db_fail(s, "query cases");
+		rc = ox_sqldb_dberr(&s->db, "query cases");
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (!rc && ox_buf_addz(out, "]") < 0)
 		rc = OX_STORE_ETOOBIG;
 	if (rc == OX_STORE_ETOOBIG)
-		fail(s, rc, "query cases: result over the buffer's maximum of %zu bytes", out->max);
+		ox_sqldb_fail(&s->db, rc, "query cases: result over the buffer's maximum of %zu bytes", out->max);
 done:
 	if (rc) {
 		out->len = start; /* leave out as it was */
 		if (out->data)
 			out->data[start] = '\0';
 		if (err)
-			snprintf(err, OX_STORE_ERRSZ, "%s", s->err);
+			snprintf(err, OX_STORE_ERRSZ, "%s", s->db.err);
 	}
 	return rc;
 }
