@@ -127,6 +127,32 @@ describe("alert delivery", () => {
 		}
 	});
 
+	test("a receiver that hangs past the timeout is tried again, with the same key", async () => {
+		const rx = await startReceiver({ delayMs: 4000, secret: SECRET }); /* the channel's timeout is 2 s */
+		const d = await startDaemon({ check: checkHttp, args: ["--config", config(rx.url)] });
+		try {
+			await post(d, [badOrder("T1", 0)]);
+			const id = await caseOf(d, "T1");
+			await until(rx, (q) => q.some((r) => JSON.stringify(r.json).includes(id)), "the first, hanging attempt");
+			rx.set({ delayMs: 0 });
+			/* the hanging answer comes too late for ordex: it sends again */
+			await until(rx, (q) => q.filter((r) => JSON.stringify(r.json).includes(id)).length >= 2, "the attempt after the timeout", 20000);
+			const tries = rx.requests.filter((r) => JSON.stringify(r.json).includes(id));
+			assert.equal(new Set(tries.map((r) => r.idempotencyKey)).size, 1);
+			let sent;
+			for (const end = Date.now() + 10000; Date.now() < end; await sleep(20)) {
+				sent = (await d.get("/api/v1/alerts/outbox?state=sent")).json.messages;
+				if (sent.length) break;
+			}
+			assert.equal(sent.length, 1, "sent once the receiver answered in time");
+			const failed = await d.get("/metrics");
+			assert.match(failed.text, /^ordex_alerts_failed_attempts_total [1-9]/m);
+		} finally {
+			await d.stop();
+			await rx.close();
+		}
+	});
+
 	test("silences stop notices and are audited; dead letters can be sent again", async () => {
 		const rx = await startReceiver({ secret: SECRET });
 		const d = await startDaemon({ check: checkHttp, args: ["--config", config(rx.url)] });
