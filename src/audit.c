@@ -1,18 +1,15 @@
 /* audit.c - the hash-chained audit log in SQLite (audit.h, docs/auth.md). */
 #include "audit.h"
 
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "json.h"
+#include "sqldb.h"
 #include "timefmt.h"
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -54,8 +51,6 @@ enum { EC_ID, EC_AT, EC_ACTOR, EC_ACTION, EC_TARGET, EC_DETAIL, EC_IDEM, EC_PREV
 	X(BEGIN, "BEGIN IMMEDIATE")                                                             \
 	X(BEGIN_READ, "BEGIN")                                                                  \
 	X(COMMIT, "COMMIT")                                                                     \
-	X(ROLLBACK, "ROLLBACK")                                                                 \
-	X(VERSION, "SELECT version FROM schema_version")                                      \
 	X(BY_IDEM, "SELECT id FROM audit WHERE idem = ?1")                                      \
 	X(HEAD, "SELECT id, hash FROM audit_head WHERE one = 1")                                \
 	X(ANY, "SELECT EXISTS (SELECT 1 FROM audit)")                                           \
@@ -86,14 +81,33 @@ static const char *const filter_sql[] = {
 };
 enum { F_ACTOR, F_ACTION, F_TARGET, F_SINCE, F_UNTIL, F_CURSOR, F__COUNT };
 
+static const struct ox_sqldb_list entry_list = {
+	.select = "SELECT " ENTRY_COLS " FROM audit",
+	.where = filter_sql,
+	.n_where = F__COUNT,
+	.tail = " ORDER BY id DESC LIMIT :limit",
+};
+
+static const char *const pragmas[] = { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", NULL };
+
+static const struct ox_sqldb_opts db_opts = {
+	.edb = OX_AUDIT_EDB,
+	.eschema = OX_AUDIT_ESCHEMA,
+	.stmts = stmt_sql,
+	.n_stmts = ST__COUNT,
+	.list = &entry_list,
+	.migrations = migrations,
+	.n_migrations = OX_ARRAY_LEN(migrations),
+	.pragmas = pragmas,
+	.busy_ms = 5000,
+	.private_file = true,
+};
+
 struct ox_audit {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST__COUNT];
-	sqlite3_stmt *query[1u << F__COUNT];
+	struct ox_sqldb db;
 	ox_audit_clock_fn now;
 	void *now_ctx;
 	struct ox_json json;
-	char err[OX_AUDIT_ERRSZ];
 };
 
 #define HASH_BYTES crypto_hash_sha256_BYTES /* 32 */
@@ -109,21 +123,7 @@ const char *ox_audit_strerror(int err)
 
 const char *ox_audit_errmsg(const struct ox_audit *au)
 {
-	return au->err;
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(struct ox_audit *au, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(au->err, sizeof au->err, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int db_fail(struct ox_audit *au, const char *what)
-{
-	return fail(au, OX_AUDIT_EDB, "%s: %s", what, sqlite3_errmsg(au->db));
+	return au->db.err;
 }
 
 static int64_t wall_ms(void *ctx)
@@ -140,105 +140,7 @@ void ox_audit_set_clock(struct ox_audit *au, ox_audit_clock_fn now, void *ctx)
 	au->now_ctx = now ? ctx : NULL;
 }
 
-static sqlite3_stmt *prepare(struct ox_audit *au, sqlite3_stmt **slot, const char *sql)
-{
-	if (!*slot && sqlite3_prepare_v3(au->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
-		db_fail(au, "prepare");
-		*slot = NULL;
-	}
-	return *slot;
-}
-
-static sqlite3_stmt *stmt(struct ox_audit *au, enum stmt_id id)
-{
-	return prepare(au, &au->st[id], stmt_sql[id]);
-}
-
-static void done(sqlite3_stmt *q)
-{
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-}
-
-static int run(struct ox_audit *au, sqlite3_stmt *q, const char *what)
-{
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		;
-	done(q);
-	return rc == SQLITE_DONE ? 0 : db_fail(au, what);
-}
-
-static int run_id(struct ox_audit *au, enum stmt_id id)
-{
-	sqlite3_stmt *q = stmt(au, id);
-	return q ? run(au, q, stmt_sql[id]) : OX_AUDIT_EDB;
-}
-
-static int exec(struct ox_audit *au, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(au->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	fail(au, OX_AUDIT_EDB, "%.80s: %s", sql, msg ? msg : sqlite3_errmsg(au->db));
-	sqlite3_free(msg);
-	return OX_AUDIT_EDB;
-}
-
-/* End the open transaction after a failure, keeping the reason. */
-static int rollback(struct ox_audit *au, int rc)
-{
-	char keep[OX_AUDIT_ERRSZ];
-	memcpy(keep, au->err, sizeof keep);
-	if (!sqlite3_get_autocommit(au->db))
-		run_id(au, ST_ROLLBACK);
-	memcpy(au->err, keep, sizeof keep);
-	return rc;
-}
-
 /* ---- open, migrate, close ------------------------------------------------------------ */
-
-static int migrate(struct ox_audit *au)
-{
-	const int latest = (int)OX_ARRAY_LEN(migrations);
-	int rc = exec(au, "BEGIN IMMEDIATE");
-	if (rc)
-		return rc;
-	int v = 0;
-	sqlite3_stmt *q;
-	if ((rc = exec(au, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
-		goto out;
-	if (!(q = stmt(au, ST_VERSION))) {
-		rc = OX_AUDIT_EDB;
-		goto out;
-	}
-	rc = sqlite3_step(q);
-	v = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		rc = db_fail(au, "schema_version");
-		goto out;
-	}
-	if (v < 0) {
-		if ((rc = exec(au, "INSERT INTO schema_version (version) VALUES (0)")))
-			goto out;
-		v = 0;
-	}
-	if (v > latest) {
-		rc = fail(au, OX_AUDIT_ESCHEMA, "schema version %d is newer than this ordex's %d", v, latest);
-		goto out;
-	}
-	for (; v < latest; v++) {
-		char sql[64];
-		snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", v + 1);
-		if ((rc = exec(au, migrations[v])) || (rc = exec(au, sql)))
-			goto out;
-	}
-	return exec(au, "COMMIT");
-out:
-	sqlite3_exec(au->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
 
 int ox_audit_open(struct ox_audit **out, const char *path, char *err, size_t errsz)
 {
@@ -248,28 +150,16 @@ int ox_audit_open(struct ox_audit **out, const char *path, char *err, size_t err
 	ox_json_init(&au->json, 64);
 	int rc;
 	if (sodium_init() < 0) {
-		rc = fail(au, OX_AUDIT_EDB, "libsodium cannot be initialised");
+		rc = ox_sqldb_fail(&au->db, OX_AUDIT_EDB, "libsodium cannot be initialised");
 		goto bad;
 	}
-	if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); /* a new file: owner only */
-		if (fd >= 0)
-			close(fd);
-	}
-	if (sqlite3_open_v2(path, &au->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = fail(au, OX_AUDIT_EDB, "%s", au->db ? sqlite3_errmsg(au->db) : "out of memory");
-		goto bad;
-	}
-	sqlite3_extended_result_codes(au->db, 1);
-	sqlite3_busy_timeout(au->db, 5000);
-	if ((rc = exec(au, "PRAGMA journal_mode = WAL")) || (rc = exec(au, "PRAGMA synchronous = FULL")) ||
-	    (rc = migrate(au)))
+	if ((rc = ox_sqldb_open(&au->db, path, &db_opts)))
 		goto bad;
 	*out = au;
 	return 0;
 bad:
 	if (err && errsz)
-		snprintf(err, errsz, "%s: %s", path, au->err);
+		snprintf(err, errsz, "%s: %s", path, au->db.err);
 	ox_audit_close(au);
 	return rc;
 }
@@ -278,13 +168,7 @@ void ox_audit_close(struct ox_audit *au)
 {
 	if (!au)
 		return;
-	for (size_t i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(au->st[i]);
-	for (size_t i = 0; i < OX_ARRAY_LEN(au->query); i++)
-		sqlite3_finalize(au->query[i]);
-	if (au->db && !sqlite3_get_autocommit(au->db))
-		sqlite3_exec(au->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(au->db);
+	ox_sqldb_close(&au->db);
 	ox_json_release(&au->json);
 	free(au);
 }
@@ -414,25 +298,30 @@ static int check_entry(struct ox_audit *au, const struct ox_audit_entry *e, stru
 	r->detail_n = strlen(r->detail);
 	r->idem_n = r->idem ? strlen(r->idem) : 0;
 	if (r->actor_n < 1 || r->actor_n > OX_AUDIT_ACTOR_MAX || !text_ok(r->actor, r->actor_n))
-		return fail(au, OX_AUDIT_EINVAL,
-			    "actor: expected 1..%d bytes of UTF-8 without control characters, got \"%s\"",
-			    OX_AUDIT_ACTOR_MAX, quote(qb, r->actor ? r->actor : ""));
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
+				     "actor: expected 1..%d bytes of UTF-8 without control characters, got \"%s\"",
+				     OX_AUDIT_ACTOR_MAX, quote(qb, r->actor ? r->actor : ""));
 	if (!action_ok(r->action ? r->action : "", r->action_n))
-		return fail(au, OX_AUDIT_EINVAL, "action: expected dotted words of a-z 0-9 _ (at most %d), got \"%s\"",
-			    OX_AUDIT_ACTION_MAX, quote(qb, r->action ? r->action : ""));
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
+				     "action: expected dotted words of a-z 0-9 _ (at most %d), got \"%s\"",
+				     OX_AUDIT_ACTION_MAX, quote(qb, r->action ? r->action : ""));
 	if (r->target_n > OX_AUDIT_TARGET_MAX || !text_ok(r->target, r->target_n))
-		return fail(au, OX_AUDIT_EINVAL,
-			    "target: expected at most %d bytes of UTF-8 without control characters, got \"%s\"",
-			    OX_AUDIT_TARGET_MAX, quote(qb, r->target));
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
+				     "target: expected at most %d bytes of UTF-8 without control characters, got \"%s\"",
+				     OX_AUDIT_TARGET_MAX, quote(qb, r->target));
 	if (r->detail_n > OX_AUDIT_DETAIL_MAX)
-		return fail(au, OX_AUDIT_EINVAL, "detail: %zu bytes, more than %d", r->detail_n, OX_AUDIT_DETAIL_MAX);
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL, "detail: %zu bytes, more than %d", r->detail_n,
+				     OX_AUDIT_DETAIL_MAX);
 	if (ox_json_parse(&au->json, r->detail, r->detail_n) < 0)
-		return fail(au, OX_AUDIT_EINVAL, "detail: not JSON: %s at column %zu", au->json.err, au->json.err_col);
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL, "detail: not JSON: %s at column %zu", au->json.err,
+				     au->json.err_col);
 	if (au->json.toks[0].type != OX_JSON_OBJECT)
-		return fail(au, OX_AUDIT_EINVAL, "detail: expected a JSON object, got \"%s\"", quote(qb, r->detail));
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL, "detail: expected a JSON object, got \"%s\"",
+				     quote(qb, r->detail));
 	if (r->idem && (r->idem_n < 1 || r->idem_n > OX_AUDIT_IDEM_MAX || !text_ok(r->idem, r->idem_n)))
-		return fail(au, OX_AUDIT_EINVAL, "idem: expected 1..%d bytes of UTF-8 without control characters",
-			    OX_AUDIT_IDEM_MAX);
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
+				     "idem: expected 1..%d bytes of UTF-8 without control characters",
+				     OX_AUDIT_IDEM_MAX);
 	r->at = e->at ? e->at : au->now(au->now_ctx);
 	return 0;
 }
@@ -456,7 +345,7 @@ static void bind_row(sqlite3_stmt *q, const struct row *r, const char *prev, con
 /* The head inside the caller's transaction: (0, zeros) for an empty log. */
 static int read_head(struct ox_audit *au, int64_t *id, char hash[OX_AUDIT_HASH_HEX], bool *found)
 {
-	sqlite3_stmt *q = stmt(au, ST_HEAD);
+	sqlite3_stmt *q = ox_sqldb_stmt(&au->db, ST_HEAD);
 	if (!q)
 		return OX_AUDIT_EDB;
 	int rc = sqlite3_step(q);
@@ -464,9 +353,9 @@ static int read_head(struct ox_audit *au, int64_t *id, char hash[OX_AUDIT_HASH_H
 	*id = *found ? sqlite3_column_int64(q, 0) : 0;
 	const char *h = *found ? (const char *)sqlite3_column_text(q, 1) : NULL;
 	snprintf(hash, OX_AUDIT_HASH_HEX, "%s", h ? h : zero_hex);
-	done(q);
+	ox_sqldb_done(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(au, "audit head");
+		return ox_sqldb_dberr(&au->db, "audit head");
 	return 0;
 }
 
@@ -475,14 +364,14 @@ static int append_tx(struct ox_audit *au, struct row *r, int64_t *id_out)
 	sqlite3_stmt *q;
 	int rc;
 	if (r->idem) {
-		if (!(q = stmt(au, ST_BY_IDEM)))
+		if (!(q = ox_sqldb_stmt(&au->db, ST_BY_IDEM)))
 			return OX_AUDIT_EDB;
 		sqlite3_bind_text(q, 1, r->idem, (int)r->idem_n, SQLITE_STATIC);
 		rc = sqlite3_step(q);
 		int64_t have = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-		done(q);
+		ox_sqldb_done(q);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_fail(au, "audit idem");
+			return ox_sqldb_dberr(&au->db, "audit idem");
 		if (have) {
 			*id_out = have;
 			return 0;
@@ -494,33 +383,35 @@ static int append_tx(struct ox_audit *au, struct row *r, int64_t *id_out)
 	if ((rc = read_head(au, &head, prev, &found)))
 		return rc;
 	if (!found) {
-		if (!(q = stmt(au, ST_ANY)))
+		if (!(q = ox_sqldb_stmt(&au->db, ST_ANY)))
 			return OX_AUDIT_EDB;
 		rc = sqlite3_step(q);
 		int any = rc == SQLITE_ROW && sqlite3_column_int(q, 0);
-		done(q);
+		ox_sqldb_done(q);
 		if (rc != SQLITE_ROW)
-			return db_fail(au, "audit append");
+			return ox_sqldb_dberr(&au->db, "audit append");
 		if (any)
-			return fail(au, OX_AUDIT_ECHAIN, "audit append: the head is missing from a log with entries");
+			return ox_sqldb_fail(&au->db, OX_AUDIT_ECHAIN,
+					     "audit append: the head is missing from a log with entries");
 	}
 	r->id = head + 1;
 	entry_hash(prev, r, hash);
-	if (!(q = stmt(au, ST_INSERT)))
+	if (!(q = ox_sqldb_stmt(&au->db, ST_INSERT)))
 		return OX_AUDIT_EDB;
 	bind_row(q, r, prev, hash);
 	if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
-		done(q);
-		if (sqlite3_extended_errcode(au->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
-			return fail(au, OX_AUDIT_ECHAIN, "audit append: entry %" PRId64 " exists beyond the head", r->id);
-		return db_fail(au, "audit append");
+		ox_sqldb_done(q);
+		if (sqlite3_extended_errcode(au->db.conn) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return ox_sqldb_fail(&au->db, OX_AUDIT_ECHAIN,
+					     "audit append: entry %" PRId64 " exists beyond the head", r->id);
+		return ox_sqldb_dberr(&au->db, "audit append");
 	}
-	done(q);
-	if (!(q = stmt(au, ST_SET_HEAD)))
+	ox_sqldb_done(q);
+	if (!(q = ox_sqldb_stmt(&au->db, ST_SET_HEAD)))
 		return OX_AUDIT_EDB;
 	sqlite3_bind_int64(q, 1, r->id);
 	sqlite3_bind_text(q, 2, hash, 64, SQLITE_STATIC);
-	if ((rc = run(au, q, "audit head")))
+	if ((rc = ox_sqldb_run(&au->db, q, "audit head")))
 		return rc;
 	*id_out = r->id;
 	return 0;
@@ -533,12 +424,12 @@ int ox_audit_append(struct ox_audit *au, const struct ox_audit_entry *e, int64_t
 	int rc = check_entry(au, e, &r);
 	if (rc)
 		return rc;
-	if (!sqlite3_get_autocommit(au->db))
-		return fail(au, OX_AUDIT_EDB, "audit append: a transaction is already open");
-	if ((rc = run_id(au, ST_BEGIN)))
+	if (!sqlite3_get_autocommit(au->db.conn))
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EDB, "audit append: a transaction is already open");
+	if ((rc = ox_sqldb_run_id(&au->db, ST_BEGIN)))
 		return rc;
-	if ((rc = append_tx(au, &r, &id)) || (rc = run_id(au, ST_COMMIT)))
-		return rollback(au, rc);
+	if ((rc = append_tx(au, &r, &id)) || (rc = ox_sqldb_run_id(&au->db, ST_COMMIT)))
+		return ox_sqldb_rollback(&au->db, rc);
 	if (id_out)
 		*id_out = id;
 	return 0;
@@ -567,7 +458,7 @@ __attribute__((format(printf, 3, 4))) static int broken(struct ox_audit_report *
 
 static int walk(struct ox_audit *au, struct ox_audit_report *r)
 {
-	sqlite3_stmt *q = stmt(au, ST_WALK);
+	sqlite3_stmt *q = ox_sqldb_stmt(&au->db, ST_WALK);
 	if (!q)
 		return OX_AUDIT_EDB;
 	char prev[OX_AUDIT_HASH_HEX], hash[OX_AUDIT_HASH_HEX];
@@ -611,11 +502,11 @@ static int walk(struct ox_audit *au, struct ox_audit_report *r)
 		r->head_id = last;
 		memcpy(r->head_hash, hash, sizeof hash);
 	}
-	done(q);
+	ox_sqldb_done(q);
 	if (bad)
 		return bad;
 	if (rc != SQLITE_DONE)
-		return db_fail(au, "audit verify");
+		return ox_sqldb_dberr(&au->db, "audit verify");
 
 	int64_t head;
 	char head_hash[OX_AUDIT_HASH_HEX];
@@ -639,33 +530,17 @@ static int walk(struct ox_audit *au, struct ox_audit_report *r)
 int ox_audit_verify(struct ox_audit *au, struct ox_audit_report *r)
 {
 	memset(r, 0, sizeof *r);
-	int rc = run_id(au, ST_BEGIN_READ); /* one snapshot for the chain and the head */
+	int rc = ox_sqldb_run_id(&au->db, ST_BEGIN_READ); /* one snapshot for the chain and the head */
 	if (rc)
 		return rc;
 	rc = walk(au, r);
-	run_id(au, ST_COMMIT);
+	ox_sqldb_run_id(&au->db, ST_COMMIT);
 	if (rc == OX_AUDIT_ECHAIN)
-		fail(au, rc, "audit: entry %" PRId64 ": %s", r->bad_id, r->reason);
+		ox_sqldb_fail(&au->db, rc, "audit: entry %" PRId64 ": %s", r->bad_id, r->reason);
 	return rc;
 }
 
 /* ---- query ---------------------------------------------------------------------------------- */
-
-static bool absent(const char *z)
-{
-	return !z || !*z;
-}
-
-static bool all_digits(const char *z, size_t max)
-{
-	size_t n = strlen(z);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (z[i] < '0' || z[i] > '9')
-			return false;
-	return true;
-}
 
 struct parsed {
 	unsigned mask;
@@ -676,11 +551,9 @@ struct parsed {
 static int parse_time(struct ox_audit *au, const char *name, const char *z, int64_t *out)
 {
 	char qb[72];
-	if (all_digits(z, 18))
-		*out = strtoll(z, NULL, 10);
-	else if (ox_time_parse(z, strlen(z), out) < 0)
-		return fail(au, OX_AUDIT_EINVAL, "%s: expected an RFC 3339 time or milliseconds, got \"%s\"", name,
-			    quote(qb, z));
+	if (!ox_sqldb_parse_time(z, out))
+		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
+				     "%s: expected an RFC 3339 time or milliseconds, got \"%s\"", name, quote(qb, z));
 	return 0;
 }
 
@@ -696,70 +569,35 @@ static int parse_filter(struct ox_audit *au, const struct ox_audit_filter *f, st
 		     { "action", f->action, OX_AUDIT_ACTION_MAX },
 		     { "target", f->target, OX_AUDIT_TARGET_MAX } };
 	for (unsigned i = 0; i < OX_ARRAY_LEN(text); i++)
-		if (!absent(text[i].value)) {
+		if (!ox_sqldb_absent(text[i].value)) {
 			if (strlen(text[i].value) > text[i].max)
-				return fail(au, OX_AUDIT_EINVAL, "%s: longer than %zu bytes", text[i].name, text[i].max);
+				return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL, "%s: longer than %zu bytes",
+						     text[i].name, text[i].max);
 			p->mask |= 1u << (F_ACTOR + i);
 		}
 	int rc;
-	if (!absent(f->since)) {
+	if (!ox_sqldb_absent(f->since)) {
 		if ((rc = parse_time(au, "since", f->since, &p->since)))
 			return rc;
 		p->mask |= 1u << F_SINCE;
 	}
-	if (!absent(f->until)) {
+	if (!ox_sqldb_absent(f->until)) {
 		if ((rc = parse_time(au, "until", f->until, &p->until)))
 			return rc;
 		p->mask |= 1u << F_UNTIL;
 	}
-	if (!absent(f->limit)) {
-		p->limit = all_digits(f->limit, 4) ? strtol(f->limit, NULL, 10) : 0;
-		if (p->limit < 1 || p->limit > OX_AUDIT_LIMIT_MAX)
-			return fail(au, OX_AUDIT_EINVAL, "limit: expected 1..%d, got \"%s\"", OX_AUDIT_LIMIT_MAX,
-				    quote(qb, f->limit));
+	if (!ox_sqldb_absent(f->limit)) {
+		if (!ox_sqldb_parse_limit(f->limit, OX_AUDIT_LIMIT_MAX, &p->limit))
+			return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL, "limit: expected 1..%d, got \"%s\"",
+					     OX_AUDIT_LIMIT_MAX, quote(qb, f->limit));
 	}
-	if (!absent(f->cursor)) {
-		p->cursor = all_digits(f->cursor, 18) ? strtoll(f->cursor, NULL, 10) : 0;
-		if (p->cursor < 1)
-			return fail(au, OX_AUDIT_EINVAL, "cursor: \"%s\" is not a cursor this API returned",
-				    quote(qb, f->cursor));
+	if (!ox_sqldb_absent(f->cursor)) {
+		if (!ox_sqldb_parse_cursor(f->cursor, &p->cursor))
+			return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
+					     "cursor: \"%s\" is not a cursor this API returned", quote(qb, f->cursor));
 		p->mask |= 1u << F_CURSOR;
 	}
 	return 0;
-}
-
-static sqlite3_stmt *query_stmt(struct ox_audit *au, unsigned mask)
-{
-	if (au->query[mask])
-		return au->query[mask];
-	struct ox_buf sql; /* constant fragments only: never a value */
-	ox_buf_init(&sql, SIZE_MAX);
-	ox_buf_addz(&sql, "SELECT " ENTRY_COLS " FROM audit");
-	const char *sep = " WHERE ";
-	for (unsigned i = 0; i < F__COUNT; i++)
-		if (mask & (1u << i)) {
-			ox_buf_addz(&sql, sep);
-			ox_buf_addz(&sql, filter_sql[i]);
-			sep = " AND ";
-		}
-	ox_buf_addz(&sql, " ORDER BY id DESC LIMIT :limit");
-	sqlite3_stmt *q = prepare(au, &au->query[mask], sql.data);
-	ox_buf_release(&sql);
-	return q;
-}
-
-static void bind_named_text(sqlite3_stmt *q, const char *name, const char *z)
-{
-	int i = sqlite3_bind_parameter_index(q, name);
-	if (i)
-		sqlite3_bind_text(q, i, z, -1, SQLITE_STATIC);
-}
-
-static void bind_named_int(sqlite3_stmt *q, const char *name, int64_t v)
-{
-	int i = sqlite3_bind_parameter_index(q, name);
-	if (i)
-		sqlite3_bind_int64(q, i, v);
 }
 
 /* Append one entry of the current row. -1 over out's maximum, -2 when the
@@ -791,18 +629,18 @@ int ox_audit_query(struct ox_audit *au, const struct ox_audit_filter *f, struct 
 	struct parsed p;
 	size_t start = out->len;
 	int rc = parse_filter(au, f, &p);
-	sqlite3_stmt *q = rc ? NULL : query_stmt(au, p.mask);
+	sqlite3_stmt *q = rc ? NULL : ox_sqldb_list(&au->db, p.mask);
 	if (!rc && !q)
 		rc = OX_AUDIT_EDB;
 	if (rc)
 		goto out;
-	bind_named_text(q, ":actor", f->actor);
-	bind_named_text(q, ":action", f->action);
-	bind_named_text(q, ":target", f->target);
-	bind_named_int(q, ":since", p.since);
-	bind_named_int(q, ":until", p.until);
-	bind_named_int(q, ":cursor", p.cursor);
-	bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
+	ox_sqldb_bind_named_text(q, ":actor", f->actor);
+	ox_sqldb_bind_named_text(q, ":action", f->action);
+	ox_sqldb_bind_named_text(q, ":target", f->target);
+	ox_sqldb_bind_named_int(q, ":since", p.since);
+	ox_sqldb_bind_named_int(q, ":until", p.until);
+	ox_sqldb_bind_named_int(q, ":cursor", p.cursor);
+	ox_sqldb_bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
 	long n = 0;
 	int64_t last = 0, next = 0;
 	if (ox_buf_addz(out, "{\"entries\":[") < 0)
@@ -816,7 +654,8 @@ int ox_audit_query(struct ox_audit *au, const struct ox_audit_filter *f, struct 
 		last = sqlite3_column_int64(q, EC_ID);
 		int e = entry_json(au, q, out, n == 0);
 		if (e == -2)
-			rc = fail(au, OX_AUDIT_ECORRUPT, "audit entry %" PRId64 ": detail is not a JSON object", last);
+			rc = ox_sqldb_fail(&au->db, OX_AUDIT_ECORRUPT,
+					   "audit entry %" PRId64 ": detail is not a JSON object", last);
 		else if (e < 0)
 			rc = OX_AUDIT_ETOOBIG;
 		n++;
@@ -824,20 +663,20 @@ int ox_audit_query(struct ox_audit *au, const struct ox_audit_filter *f, struct 
 	if (rc == SQLITE_DONE)
 		rc = 0;
 	else if (rc > 0)
-		rc = db_fail(au, "audit query");
-	done(q);
+		rc = ox_sqldb_dberr(&au->db, "audit query");
+	ox_sqldb_done(q);
 	if (!rc && (next ? ox_buf_addf(out, "],\"next_cursor\":\"%" PRId64 "\"}", next)
 			 : ox_buf_addz(out, "],\"next_cursor\":null}")) < 0)
 		rc = OX_AUDIT_ETOOBIG;
 	if (rc == OX_AUDIT_ETOOBIG)
-		fail(au, rc, "audit query: result over the buffer's maximum of %zu bytes", out->max);
+		ox_sqldb_fail(&au->db, rc, "audit query: result over the buffer's maximum of %zu bytes", out->max);
 out:
 	if (rc) {
 		out->len = start;
 		if (out->data)
 			out->data[start] = '\0';
 		if (err)
-			snprintf(err, OX_AUDIT_ERRSZ, "%s", au->err);
+			snprintf(err, OX_AUDIT_ERRSZ, "%s", au->db.err);
 	}
 	return rc;
 }
