@@ -1,12 +1,15 @@
 /* customer.c - CUS_* rules (rules.md, "Customer information"): address and
  * phone validity, remarks to read, customer-service tickets.
+ *
+ * The address, phone and remark checks and their words are in intake.c,
+ * which the intake validation service (POST /api/v1/validate/order) calls
+ * too: both always agree.
  */
 #include <stdlib.h>
 
 #include "address.h"
 #include "engine_impl.h"
-#include "mask.h"
-#include "phone.h"
+#include "intake.h"
 
 /* ---- the stored address: "province\0city\0district\0detail\0" ------------- */
 
@@ -53,14 +56,11 @@ bool oxi_order_phone_valid(const struct oxi_order *o)
 static void check_address(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	struct ox_address a = stored_address(o);
-	enum ox_addr_problem prob = ox_address_check(&a);
-	if (prob == OX_ADDR_OK) {
+	char zh[OX_INTAKE_MSG_MAX], en[OX_INTAKE_MSG_MAX];
+	if (ox_intake_address(&a, zh, en) == OX_ADDR_OK) {
 		oxi_resolve_order(e, OX_R_CUS_ADDRESS_INVALID, o, ev->ts, ev);
 		return;
 	}
-	char zh[OXI_REASON_MAX], en[OXI_REASON_MAX];
-	ox_addr_problem_zh(prob, &a, zh, sizeof zh);
-	ox_addr_problem_en(prob, &a, en, sizeof en);
 	struct oxi_fire f = { .rule = OX_R_CUS_ADDRESS_INVALID, .key = o->id, .at = ev->ts, .ev = ev };
 	oxi_fire(e, &f, zh, en);
 }
@@ -69,63 +69,25 @@ static void check_phone(struct ox_engine *e, struct oxi_order *o, const struct o
 {
 	struct ox_str phone = ev->customer.phone;
 	o->phone_hash = text_hash(phone);
-	if (ox_phone_valid(phone)) {
+	char zh[OX_INTAKE_MSG_MAX], en[OX_INTAKE_MSG_MAX];
+	if (ox_intake_phone(phone, &e->scratch, zh, en) < 0) {
 		o->flags |= OXI_O_PHONE_VALID;
 		oxi_resolve_order(e, OX_R_CUS_PHONE_INVALID, o, ev->ts, ev);
 		return;
 	}
 	o->flags &= ~(uint32_t)OXI_O_PHONE_VALID;
 	struct oxi_fire f = { .rule = OX_R_CUS_PHONE_INVALID, .key = o->id, .at = ev->ts, .ev = ev };
-	if (phone.len) {
-		/* Quoted masked: a reason reaches every role and chat channel, and
-		 * a number one digit short is still somebody's number. The order
-		 * picture shows it whole to those allowed. */
-		ox_buf_reset(&e->scratch);
-		ox_mask_phone(phone.s, phone.len, &e->scratch);
-		oxi_firef(e, &f, "联系电话“%s”不是有效的手机号或座机号", "phone \"%s\" is neither a valid mobile nor a landline",
-			  e->scratch.data ? e->scratch.data : "");
-	} else
-		oxi_fire(e, &f, "联系电话为空", "the phone is empty");
-}
-
-/* ASCII letters compare case-insensitively; other bytes exactly. */
-static bool contains_folded(struct ox_str hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (size_t i = 0; n && i + n <= hay.len; i++) {
-		size_t j = 0;
-		while (j < n) {
-			unsigned char a = (unsigned char)hay.s[i + j], b = (unsigned char)needle[j];
-			if (a >= 'A' && a <= 'Z')
-				a = (unsigned char)(a - 'A' + 'a');
-			if (b >= 'A' && b <= 'Z')
-				b = (unsigned char)(b - 'A' + 'a');
-			if (a != b)
-				break;
-			j++;
-		}
-		if (j == n)
-			return true;
-	}
-	return false;
+	oxi_fire(e, &f, zh, en);
 }
 
 static void check_remark(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	o->remark_hash = text_hash(ev->remark);
-	const struct ox_name_list *kw = &e->p->remark_keywords;
-	struct ox_buf *found = &e->scratch;
-	ox_buf_reset(found);
-	for (size_t i = 0; i < kw->n; i++)
-		if (contains_folded(ev->remark, kw->names[i]))
-			ox_buf_addf(found, "%s%s", found->len ? "、" : "", kw->names[i]);
-	if (!found->len)
+	char zh[OX_INTAKE_MSG_MAX], en[OX_INTAKE_MSG_MAX];
+	if (!ox_intake_remark(ev->remark, &e->p->remark_keywords, &e->scratch, zh, en))
 		return;
 	struct oxi_fire f = { .rule = OX_R_CUS_REMARK_ATTENTION, .key = o->id, .at = ev->ts, .ev = ev };
-	int shown = (int)ox_utf8_clip(ev->remark.s, ev->remark.len, 150);
-	int listed = (int)ox_utf8_clip(found->data, found->len, 200);
-	oxi_firef(e, &f, "备注“%.*s”含关注词：%.*s", "remark \"%.*s\" mentions: %.*s", shown, ev->remark.s, listed,
-		  found->data);
+	oxi_fire(e, &f, zh, en);
 }
 
 /* ---- events -------------------------------------------------------------- */
