@@ -125,3 +125,16 @@ const struct ox_use *ox_uses_add(struct ox_uses *m, uint64_t key, struct ox_use 
 	*n = s->n;
 	return uses_of(s);
 }
+
+const struct ox_use *ox_uses_get(const struct ox_uses *m, uint64_t key, size_t *n)
+{
+	*n = 0;
+	if (!m->slots)
+		return NULL;
+	key = key ? key : 1;
+	const struct ox_uses_slot *s = probe(m->slots, m->mask, key);
+	if (!s->key)
+		return NULL;
+	*n = s->n;
+	return s->cap > 1 ? s->u.many : &s->u.one;
+}

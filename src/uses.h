@@ -41,5 +41,8 @@ void ox_uses_release(struct ox_uses *m);
 /* Bring key's home slot into the cache ahead of an add. */
 void ox_uses_prefetch(const struct ox_uses *m, uint64_t key);
 const struct ox_use *ox_uses_add(struct ox_uses *m, uint64_t key, struct ox_use use, ox_time horizon, size_t *n);
+/* The uses of key, changing nothing: NULL with *n = 0 when it has none.
+ * Valid until the next add. */
+const struct ox_use *ox_uses_get(const struct ox_uses *m, uint64_t key, size_t *n);
 
 #endif
