@@ -459,11 +459,34 @@ static void act(struct ox_writer *w, struct ox_job *job)
 		remember_action(w, seq, job->action);
 }
 
+/* A risk score: read only, answered at once. It sees every event applied
+ * before it, durable or not yet. */
+static void score(struct ox_writer *w, struct ox_job *job)
+{
+	if (job->risk_ev->ts == OX_TIME_NONE) {
+		ox_time clock = ox_engine_clock(w->engine);
+		job->risk_ev->ts = clock == OX_TIME_NONE ? wall_ms() : clock;
+	}
+	ox_risk_score(w->engine, job->risk_ev, OX_RISK_WITH_BLACKLIST, job->risk);
+	job->done(job);
+}
+
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
 {
 	if (ox_writer_failed(w)) {
 		fail_jobs(jobs);
 		return;
+	}
+	/* Risk scores leave the group: they have nothing to commit. */
+	struct ox_job **link = &jobs;
+	for (struct ox_job *j = jobs, *next; j; j = next) {
+		next = j->next;
+		if (j->kind != OX_JOB_RISK) {
+			link = &j->next;
+			continue;
+		}
+		*link = next;
+		score(w, j);
 	}
 	for (struct ox_job *j = jobs; j && !ox_writer_failed(w); j = j->next)
 		if (j->kind == OX_JOB_EVENTS)

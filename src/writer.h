@@ -18,6 +18,9 @@
  * (desk.h) applies one on the writer thread, it is logged as a record of its
  * own, made durable with its group and audited, and a replay applies it
  * again. The desk's notices reach the alerts once durable.
+ *
+ * A risk score (OX_JOB_RISK) only reads the engine, so it is answered as
+ * soon as the writer reaches it: nothing to log, nothing to wait for.
  */
 #ifndef OX_WRITER_H
 #define OX_WRITER_H
@@ -32,12 +35,14 @@
 #include "evlog.h"
 #include "metrics.h"
 #include "params.h"
+#include "risk.h"
 #include "util.h"
 
 enum ox_job_kind {
 	OX_JOB_EVENTS, /* ingest: events[0..n) */
 	OX_JOB_ORDER,  /* read the logged events of order_id */
 	OX_JOB_ACTION, /* a person's action on a case (desk.h) */
+	OX_JOB_RISK,   /* score an order against the fraud windows (risk.h): read only */
 };
 
 struct ox_job {
@@ -50,6 +55,12 @@ struct ox_job {
 	/* OX_JOB_ACTION: applied as the scope allows, logged, then done */
 	struct ox_desk_action *action;
 	const struct ox_desk_scope *scope;
+	/* OX_JOB_RISK: the order to score; a ts of OX_TIME_NONE is set to the
+	 * event clock (the wall clock before any event). Scored on the writer
+	 * thread, which changes nothing and logs nothing, and done() at once,
+	 * without waiting for the group's commit. */
+	struct ox_event *risk_ev;
+	struct ox_risk *risk;
 
 	/* Results, valid in done(). status is 0, or the HTTP status to answer
 	 * (503: the writer failed or is stopping; nothing of the job is durable). */
