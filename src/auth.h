@@ -65,14 +65,15 @@ const char *ox_auth_strerror(int err);
 	X(USERS, 7, "users", "manage users")                                               \
 	X(TOKENS, 8, "tokens", "manage API tokens")                                        \
 	X(AUDIT_READ, 9, "audit:read", "read the audit log")                               \
-	X(METRICS, 10, "metrics", "read /metrics")
+	X(METRICS, 10, "metrics", "read /metrics")                                         \
+	X(PREVENT, 11, "prevent", "validate and risk-score orders before accepting them")
 
 enum ox_perm {
 #define X(e, bit, name, what) OX_PERM_##e = 1u << (bit),
 	OX_PERMS(X)
 #undef X
 };
-#define OX_PERM__COUNT 11
+#define OX_PERM__COUNT 12
 #define OX_PERM_ALL ((1u << OX_PERM__COUNT) - 1)
 
 /* X(enum suffix, name, permissions). The role -> permission-set table. */
@@ -80,10 +81,11 @@ enum ox_perm {
 	X(ADMIN, "admin", OX_PERM_ALL)                                                           \
 	X(SUPERVISOR, "supervisor",                                                              \
 	  OX_PERM_CASES_READ | OX_PERM_CASES_WORK | OX_PERM_CASES_ASSIGN | OX_PERM_PII |        \
-		  OX_PERM_SILENCES | OX_PERM_ALERTS_READ | OX_PERM_AUDIT_READ | OX_PERM_METRICS) \
+		  OX_PERM_SILENCES | OX_PERM_ALERTS_READ | OX_PERM_AUDIT_READ | OX_PERM_METRICS | \
+		  OX_PERM_PREVENT)                                                               \
 	X(AGENT, "agent", OX_PERM_CASES_READ | OX_PERM_CASES_WORK)                               \
 	X(VIEWER, "viewer", OX_PERM_CASES_READ | OX_PERM_METRICS)                                \
-	X(INGEST, "ingest", OX_PERM_EVENTS_WRITE | OX_PERM_METRICS)
+	X(INGEST, "ingest", OX_PERM_EVENTS_WRITE | OX_PERM_METRICS | OX_PERM_PREVENT)
 
 enum ox_role {
 #define X(e, name, perms) OX_ROLE_##e,
