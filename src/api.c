@@ -537,6 +537,8 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/alerts/dead", api_dead_list, NULL, 0, OX_PERM_ALERTS_READ },
 		{ "POST", "/api/v1/alerts/dead/{id}/retry", api_dead_retry, NULL, 0, OX_PERM_SILENCES },
 		{ "GET", "/api/v1/openapi.json", openapi, NULL, 0, 0 },
+		{ "POST", "/api/v1/validate/order", api_validate_order, NULL, small, OX_PERM_PREVENT },
+		{ "POST", "/api/v1/risk/score", api_risk_score, api_risk_score_finish, small, OX_PERM_PREVENT },
 		{ "GET", "/healthz", healthz, NULL, 0, 0 },
 		{ "GET", "/metrics", metrics, NULL, 0, OX_PERM_METRICS },
 		{ "GET", "/", root, NULL, 0, 0 },

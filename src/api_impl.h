@@ -91,4 +91,9 @@ enum ox_http_step api_outbox_list(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_dead_list(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_dead_retry(void *ctx, struct ox_http_req *r);
 
+/* api_prevent.c: intake validation and risk scoring (docs/prevent.md). */
+enum ox_http_step api_validate_order(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_risk_score(void *ctx, struct ox_http_req *r);
+void api_risk_score_finish(void *ctx, struct ox_http_req *r);
+
 #endif
