@@ -8,17 +8,14 @@
 #include "auth.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
 
+#include "sqldb.h"
 #include "timefmt.h"
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -81,8 +78,6 @@ enum { UC_ID, UC_NAME, UC_DISPLAY, UC_ROLE, UC_TEAMS, UC_HASPW, UC_DISABLED, UC_
 #define AUTH_STMTS(X)                                                                               \
 	X(BEGIN, "BEGIN IMMEDIATE")                                                                 \
 	X(COMMIT, "COMMIT")                                                                         \
-	X(ROLLBACK, "ROLLBACK")                                                                     \
-	X(VERSION, "SELECT version FROM schema_version")                                          \
 	X(USER_INSERT,                                                                              \
 	  "INSERT INTO users (name, display, role, teams, pw_hash, disabled, created_at)"           \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)")                                                    \
@@ -156,9 +151,23 @@ static const char session_key[] = "ordex.auth.session.v1";
 #define RANDOM_BYTES 32
 #define FAILURES_KEEP_MS (24LL * 3600 * 1000) /* forget a name's failures after a quiet day */
 
+static const char *const pragmas[] = { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+				       "PRAGMA foreign_keys = ON", NULL };
+
+static const struct ox_sqldb_opts db_opts = {
+	.edb = OX_AUTH_EDB,
+	.eschema = OX_AUTH_ESCHEMA,
+	.stmts = stmt_sql,
+	.n_stmts = ST__COUNT,
+	.migrations = migrations,
+	.n_migrations = OX_ARRAY_LEN(migrations),
+	.pragmas = pragmas,
+	.busy_ms = 5000,
+	.private_file = true,
+};
+
 struct ox_auth {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST__COUNT];
+	struct ox_sqldb db;
 	ox_auth_clock_fn now;
 	void *now_ctx;
 	unsigned long long opslimit;
@@ -168,8 +177,8 @@ struct ox_auth {
 	char dummy[crypto_pwhash_STRBYTES];
 	unsigned long long dummy_ops;
 	size_t dummy_mem;
-	const char *deny; /* reason of the last EDENIED */
-	char err[OX_AUTH_ERRSZ];
+	const char *deny;      /* reason of the last EDENIED */
+	unsigned long deny_at; /* db.failures when it was written: a later failure hides it */
 };
 
 /* ---- roles and permissions ------------------------------------------------------ */
@@ -284,35 +293,21 @@ const char *ox_auth_strerror(int err)
 
 const char *ox_auth_errmsg(const struct ox_auth *a)
 {
-	return a->err;
+	return a->db.err;
 }
 
 const char *ox_auth_deny_reason(const struct ox_auth *a)
 {
-	return a->deny ? a->deny : "";
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(struct ox_auth *a, int code, const char *fmt, ...)
-{
-	va_list ap;
-	a->deny = NULL;
-	va_start(ap, fmt);
-	vsnprintf(a->err, sizeof a->err, fmt, ap);
-	va_end(ap);
-	return code;
+	return a->deny && a->deny_at == a->db.failures ? a->deny : "";
 }
 
 /* A refusal: one message per kind of credential, the reason apart. */
 static int deny(struct ox_auth *a, const char *reason, const char *msg)
 {
 	a->deny = reason;
-	snprintf(a->err, sizeof a->err, "%s", msg);
+	ox_sqldb_fail(&a->db, OX_AUTH_EDENIED, "%s", msg);
+	a->deny_at = a->db.failures;
 	return OX_AUTH_EDENIED;
-}
-
-static int db_fail(struct ox_auth *a, const char *what)
-{
-	return fail(a, OX_AUTH_EDB, "%s: %s", what, sqlite3_errmsg(a->db));
 }
 
 static int64_t wall_ms(void *ctx)
@@ -338,78 +333,6 @@ void ox_auth_set_pwhash_limits(struct ox_auth *a, unsigned long long opslimit, s
 {
 	a->opslimit = opslimit;
 	a->memlimit = memlimit;
-}
-
-static sqlite3_stmt *stmt(struct ox_auth *a, enum stmt_id id)
-{
-	if (!a->st[id] &&
-	    sqlite3_prepare_v3(a->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &a->st[id], NULL) != SQLITE_OK) {
-		db_fail(a, "prepare");
-		a->st[id] = NULL;
-	}
-	return a->st[id];
-}
-
-static void done(sqlite3_stmt *q)
-{
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-}
-
-/* Step a statement without results (or ignoring them), then reset it. */
-static int run(struct ox_auth *a, sqlite3_stmt *q, const char *what)
-{
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		;
-	done(q);
-	return rc == SQLITE_DONE ? 0 : db_fail(a, what);
-}
-
-static int run_id(struct ox_auth *a, enum stmt_id id)
-{
-	sqlite3_stmt *q = stmt(a, id);
-	return q ? run(a, q, stmt_sql[id]) : OX_AUTH_EDB;
-}
-
-static int exec(struct ox_auth *a, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(a->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	fail(a, OX_AUTH_EDB, "%.80s: %s", sql, msg ? msg : sqlite3_errmsg(a->db));
-	sqlite3_free(msg);
-	return OX_AUTH_EDB;
-}
-
-static void bind_text(sqlite3_stmt *q, int i, const char *z)
-{
-	if (z)
-		sqlite3_bind_text(q, i, z, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
-}
-
-/* A failed step inside a transaction: roll back without losing the reason. */
-static int rollback(struct ox_auth *a, int rc)
-{
-	char keep[OX_AUTH_ERRSZ];
-	memcpy(keep, a->err, sizeof keep);
-	if (!sqlite3_get_autocommit(a->db))
-		run_id(a, ST_ROLLBACK);
-	memcpy(a->err, keep, sizeof keep);
-	return rc;
-}
-
-static const char *col_text(sqlite3_stmt *q, int col)
-{
-	const unsigned char *z = sqlite3_column_text(q, col);
-	return z ? (const char *)z : "";
-}
-
-static int64_t col_time(sqlite3_stmt *q, int col)
-{
-	return sqlite3_column_type(q, col) == SQLITE_NULL ? OX_TIME_NONE : sqlite3_column_int64(q, col);
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -508,16 +431,17 @@ static int check_name(struct ox_auth *a, const char *field, const char *z)
 {
 	char qb[72];
 	if (!valid_name(z))
-		return fail(a, OX_AUTH_EINVAL, "%s: expected 1..%d characters of A-Z a-z 0-9 . _ -, got \"%s\"", field,
-			    OX_AUTH_NAME_MAX, quote(qb, z ? z : ""));
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL,
+				     "%s: expected 1..%d characters of A-Z a-z 0-9 . _ -, got \"%s\"", field,
+				     OX_AUTH_NAME_MAX, quote(qb, z ? z : ""));
 	return 0;
 }
 
 static int check_role(struct ox_auth *a, enum ox_role role)
 {
 	if ((unsigned)role >= OX_ROLE__COUNT)
-		return fail(a, OX_AUTH_EINVAL, "role: unknown role %d (admin, supervisor, agent, viewer, ingest)",
-			    (int)role);
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL,
+				     "role: unknown role %d (admin, supervisor, agent, viewer, ingest)", (int)role);
 	return 0;
 }
 
@@ -525,9 +449,9 @@ static int check_password(struct ox_auth *a, const char *pw)
 {
 	size_t n = pw ? strlen(pw) : 0;
 	if (n < OX_AUTH_PASSWORD_MIN)
-		return fail(a, OX_AUTH_EINVAL, "password: shorter than %d bytes", OX_AUTH_PASSWORD_MIN);
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL, "password: shorter than %d bytes", OX_AUTH_PASSWORD_MIN);
 	if (n > OX_AUTH_PASSWORD_MAX)
-		return fail(a, OX_AUTH_EINVAL, "password: longer than %d bytes", OX_AUTH_PASSWORD_MAX);
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL, "password: longer than %d bytes", OX_AUTH_PASSWORD_MAX);
 	return 0;
 }
 
@@ -535,9 +459,9 @@ static int check_display(struct ox_auth *a, const char *z)
 {
 	char qb[72];
 	if (z && !valid_display(z))
-		return fail(a, OX_AUTH_EINVAL,
-			    "display: expected at most %d bytes of UTF-8 without control characters, got \"%s\"",
-			    OX_AUTH_DISPLAY_MAX, quote(qb, z));
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL,
+				     "display: expected at most %d bytes of UTF-8 without control characters, got \"%s\"",
+				     OX_AUTH_DISPLAY_MAX, quote(qb, z));
 	return 0;
 }
 
@@ -548,15 +472,16 @@ static int check_teams(struct ox_auth *a, const char *const *teams, size_t n, st
 	t->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_team(teams[i]))
-			return fail(a, OX_AUTH_EINVAL, "teams: expected 1..%d characters of A-Z a-z 0-9 _ - ., got \"%s\"",
-				    OX_AUTH_TEAM_MAX, quote(qb, teams[i] ? teams[i] : ""));
+			return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL,
+					     "teams: expected 1..%d characters of A-Z a-z 0-9 _ - ., got \"%s\"",
+					     OX_AUTH_TEAM_MAX, quote(qb, teams[i] ? teams[i] : ""));
 		bool dup = false;
 		for (size_t j = 0; j < t->n && !dup; j++)
 			dup = strcmp(t->name[j], teams[i]) == 0;
 		if (dup)
 			continue;
 		if (t->n == OX_AUTH_TEAMS_MAX)
-			return fail(a, OX_AUTH_EINVAL, "teams: more than %d teams", OX_AUTH_TEAMS_MAX);
+			return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL, "teams: more than %d teams", OX_AUTH_TEAMS_MAX);
 		snprintf(t->name[t->n++], sizeof t->name[0], "%s", teams[i]);
 	}
 	return 0;
@@ -589,61 +514,6 @@ static void teams_split(const char *z, struct ox_teams *t)
 
 /* ---- open, migrate, close ------------------------------------------------------------ */
 
-static int version(struct ox_auth *a, int *v)
-{
-	sqlite3_stmt *q = stmt(a, ST_VERSION);
-	if (!q)
-		return OX_AUTH_EDB;
-	int rc = sqlite3_step(q);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(a, "schema_version");
-	return 0;
-}
-
-static int migrate(struct ox_auth *a)
-{
-	const int latest = (int)OX_ARRAY_LEN(migrations);
-	int rc = exec(a, "BEGIN IMMEDIATE");
-	if (rc)
-		return rc;
-	int v = 0;
-	if ((rc = exec(a, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) ||
-	    (rc = version(a, &v)))
-		goto out;
-	if (v < 0) {
-		if ((rc = exec(a, "INSERT INTO schema_version (version) VALUES (0)")))
-			goto out;
-		v = 0;
-	}
-	if (v > latest) {
-		rc = fail(a, OX_AUTH_ESCHEMA, "schema version %d is newer than this ordex's %d", v, latest);
-		goto out;
-	}
-	for (; v < latest; v++) {
-		char sql[64];
-		snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", v + 1);
-		if ((rc = exec(a, migrations[v])) || (rc = exec(a, sql)))
-			goto out;
-	}
-	return exec(a, "COMMIT");
-out:
-	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-/* Create a new database file readable by its owner only (SQLite gives its
- * -wal and -shm files the same mode). An existing file is left alone. */
-static void create_private(const char *path)
-{
-	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
-		return;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-}
-
 int ox_auth_open(struct ox_auth **out, const char *path, char *err, size_t errsz)
 {
 	*out = NULL;
@@ -653,24 +523,16 @@ int ox_auth_open(struct ox_auth **out, const char *path, char *err, size_t errsz
 	a->memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	int rc;
 	if (sodium_init() < 0) {
-		rc = fail(a, OX_AUTH_EDB, "libsodium cannot be initialised");
+		rc = ox_sqldb_fail(&a->db, OX_AUTH_EDB, "libsodium cannot be initialised");
 		goto bad;
 	}
-	create_private(path);
-	if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = fail(a, OX_AUTH_EDB, "%s", a->db ? sqlite3_errmsg(a->db) : "out of memory");
-		goto bad;
-	}
-	sqlite3_extended_result_codes(a->db, 1);
-	sqlite3_busy_timeout(a->db, 5000);
-	if ((rc = exec(a, "PRAGMA journal_mode = WAL")) || (rc = exec(a, "PRAGMA synchronous = FULL")) ||
-	    (rc = exec(a, "PRAGMA foreign_keys = ON")) || (rc = migrate(a)))
+	if ((rc = ox_sqldb_open(&a->db, path, &db_opts)))
 		goto bad;
 	*out = a;
 	return 0;
 bad:
 	if (err && errsz)
-		snprintf(err, errsz, "%s: %s", path, a->err);
+		snprintf(err, errsz, "%s: %s", path, a->db.err);
 	ox_auth_close(a);
 	return rc;
 }
@@ -679,11 +541,7 @@ void ox_auth_close(struct ox_auth *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(a->st[i]);
-	if (a->db && !sqlite3_get_autocommit(a->db))
-		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(a->db);
+	ox_sqldb_close(&a->db);
 	sodium_memzero(a->dummy, sizeof a->dummy);
 	free(a);
 }
@@ -716,7 +574,7 @@ static void ensure_dummy(struct ox_auth *a)
 
 static bool is_unique_violation(struct ox_auth *a)
 {
-	int e = sqlite3_extended_errcode(a->db);
+	int e = sqlite3_extended_errcode(a->db.conn);
 	return e == SQLITE_CONSTRAINT_UNIQUE || e == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
@@ -732,33 +590,33 @@ int ox_auth_user_add(struct ox_auth *a, const char *name, const char *display, e
 	teams_join(&t, joined, sizeof joined);
 	if (password)
 		hash_password(a, password, hash);
-	sqlite3_stmt *q = stmt(a, ST_USER_INSERT);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_USER_INSERT);
 	if (!q)
 		return OX_AUTH_EDB;
-	bind_text(q, 1, name);
-	bind_text(q, 2, display ? display : "");
-	bind_text(q, 3, ox_role_name(role));
-	bind_text(q, 4, joined);
-	bind_text(q, 5, password ? hash : NULL);
+	ox_sqldb_bind_text(q, 1, name);
+	ox_sqldb_bind_text(q, 2, display ? display : "");
+	ox_sqldb_bind_text(q, 3, ox_role_name(role));
+	ox_sqldb_bind_text(q, 4, joined);
+	ox_sqldb_bind_text(q, 5, password ? hash : NULL);
 	sqlite3_bind_int64(q, 6, now_ms(a));
 	rc = sqlite3_step(q);
-	done(q);
+	ox_sqldb_done(q);
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (is_unique_violation(a))
-		return fail(a, OX_AUTH_EEXISTS, "user \"%s\": already exists", name);
-	return db_fail(a, "add user");
+		return ox_sqldb_fail(&a->db, OX_AUTH_EEXISTS, "user \"%s\": already exists", name);
+	return ox_sqldb_dberr(&a->db, "add user");
 }
 
 static int user_row(sqlite3_stmt *q, struct ox_auth_user *u)
 {
 	memset(u, 0, sizeof *u);
-	int r = ox_role_parse(col_text(q, UC_ROLE));
+	int r = ox_role_parse(ox_sqldb_col_text(q, UC_ROLE));
 	u->id = sqlite3_column_int64(q, UC_ID);
-	snprintf(u->name, sizeof u->name, "%s", col_text(q, UC_NAME));
-	snprintf(u->display, sizeof u->display, "%s", col_text(q, UC_DISPLAY));
+	snprintf(u->name, sizeof u->name, "%s", ox_sqldb_col_text(q, UC_NAME));
+	snprintf(u->display, sizeof u->display, "%s", ox_sqldb_col_text(q, UC_DISPLAY));
 	u->role = r < 0 ? OX_ROLE_VIEWER : (enum ox_role)r;
-	teams_split(col_text(q, UC_TEAMS), &u->teams);
+	teams_split(ox_sqldb_col_text(q, UC_TEAMS), &u->teams);
 	u->has_password = sqlite3_column_int(q, UC_HASPW) != 0;
 	u->disabled = sqlite3_column_int(q, UC_DISABLED) != 0;
 	u->created_at = sqlite3_column_int64(q, UC_CREATED);
@@ -770,42 +628,42 @@ static int user_row(sqlite3_stmt *q, struct ox_auth_user *u)
 int ox_auth_user_get(struct ox_auth *a, const char *name, struct ox_auth_user *out)
 {
 	int rc = check_name(a, "name", name);
-	sqlite3_stmt *q = rc ? NULL : stmt(a, ST_USER_GET);
+	sqlite3_stmt *q = rc ? NULL : ox_sqldb_stmt(&a->db, ST_USER_GET);
 	if (rc || !q)
 		return rc ? rc : OX_AUTH_EDB;
-	bind_text(q, 1, name);
+	ox_sqldb_bind_text(q, 1, name);
 	rc = sqlite3_step(q);
 	int role = rc == SQLITE_ROW ? user_row(q, out) : 0;
-	done(q);
+	ox_sqldb_done(q);
 	if (rc == SQLITE_DONE)
-		return fail(a, OX_AUTH_ENOTFOUND, "user \"%s\": not found", name);
+		return ox_sqldb_fail(&a->db, OX_AUTH_ENOTFOUND, "user \"%s\": not found", name);
 	if (rc != SQLITE_ROW)
-		return db_fail(a, "get user");
+		return ox_sqldb_dberr(&a->db, "get user");
 	if (role < 0)
-		return fail(a, OX_AUTH_EDB, "user \"%s\": stored role is unknown", name);
+		return ox_sqldb_fail(&a->db, OX_AUTH_EDB, "user \"%s\": stored role is unknown", name);
 	return 0;
 }
 
 /* Run an UPDATE of one user by name (?1) with ?2 bound by the caller. */
 static int update_user(struct ox_auth *a, sqlite3_stmt *q, const char *name, const char *what)
 {
-	bind_text(q, 1, name);
-	int rc = run(a, q, what);
+	ox_sqldb_bind_text(q, 1, name);
+	int rc = ox_sqldb_run(&a->db, q, what);
 	if (rc)
 		return rc;
-	if (sqlite3_changes(a->db) == 0)
-		return fail(a, OX_AUTH_ENOTFOUND, "user \"%s\": not found", name);
+	if (sqlite3_changes(a->db.conn) == 0)
+		return ox_sqldb_fail(&a->db, OX_AUTH_ENOTFOUND, "user \"%s\": not found", name);
 	return 0;
 }
 
 /* Run fn inside BEGIN IMMEDIATE .. COMMIT. */
 static int in_tx(struct ox_auth *a, int (*fn)(struct ox_auth *, void *), void *ctx)
 {
-	int rc = run_id(a, ST_BEGIN);
+	int rc = ox_sqldb_run_id(&a->db, ST_BEGIN);
 	if (rc)
 		return rc;
-	if ((rc = fn(a, ctx)) || (rc = run_id(a, ST_COMMIT)))
-		return rollback(a, rc);
+	if ((rc = fn(a, ctx)) || (rc = ox_sqldb_run_id(&a->db, ST_COMMIT)))
+		return ox_sqldb_rollback(&a->db, rc);
 	return 0;
 }
 
@@ -817,29 +675,29 @@ struct user_change {
 
 static int end_sessions(struct ox_auth *a, const char *name)
 {
-	sqlite3_stmt *q = stmt(a, ST_SESSIONS_END_USER);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_SESSIONS_END_USER);
 	if (!q)
 		return OX_AUTH_EDB;
-	bind_text(q, 1, name);
-	return run(a, q, "end sessions");
+	ox_sqldb_bind_text(q, 1, name);
+	return ox_sqldb_run(&a->db, q, "end sessions");
 }
 
 static int clear_failures(struct ox_auth *a, const char *name)
 {
-	sqlite3_stmt *q = stmt(a, ST_FAIL_CLEAR);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_FAIL_CLEAR);
 	if (!q)
 		return OX_AUTH_EDB;
-	bind_text(q, 1, name);
-	return run(a, q, "clear failed logins");
+	ox_sqldb_bind_text(q, 1, name);
+	return ox_sqldb_run(&a->db, q, "clear failed logins");
 }
 
 static int tx_set_password(struct ox_auth *a, void *ctx)
 {
 	struct user_change *c = ctx;
-	sqlite3_stmt *q = stmt(a, ST_USER_SET_PW);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_USER_SET_PW);
 	if (!q)
 		return OX_AUTH_EDB;
-	bind_text(q, 2, c->text);
+	ox_sqldb_bind_text(q, 2, c->text);
 	int rc = update_user(a, q, c->name, "set password");
 	return rc ? rc : (rc = end_sessions(a, c->name)) ? rc : clear_failures(a, c->name);
 }
@@ -858,10 +716,10 @@ int ox_auth_user_set_password(struct ox_auth *a, const char *name, const char *p
 static int set_column(struct ox_auth *a, enum stmt_id id, const char *name, const char *text)
 {
 	int rc = check_name(a, "name", name);
-	sqlite3_stmt *q = rc ? NULL : stmt(a, id);
+	sqlite3_stmt *q = rc ? NULL : ox_sqldb_stmt(&a->db, id);
 	if (rc || !q)
 		return rc ? rc : OX_AUTH_EDB;
-	bind_text(q, 2, text);
+	ox_sqldb_bind_text(q, 2, text);
 	return update_user(a, q, name, stmt_sql[id]);
 }
 
@@ -891,7 +749,7 @@ int ox_auth_user_set_display(struct ox_auth *a, const char *name, const char *di
 static int tx_set_disabled(struct ox_auth *a, void *ctx)
 {
 	struct user_change *c = ctx;
-	sqlite3_stmt *q = stmt(a, ST_USER_SET_DISABLED);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_USER_SET_DISABLED);
 	if (!q)
 		return OX_AUTH_EDB;
 	sqlite3_bind_int(q, 2, c->flag);
@@ -915,7 +773,7 @@ static int add_time_or_null(struct ox_buf *b, int64_t t)
 
 int ox_auth_user_list_json(struct ox_auth *a, struct ox_buf *out)
 {
-	sqlite3_stmt *q = stmt(a, ST_USER_LIST);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_USER_LIST);
 	if (!q)
 		return OX_AUTH_EDB;
 	size_t start = out->len;
@@ -928,7 +786,7 @@ int ox_auth_user_list_json(struct ox_auth *a, struct ox_buf *out)
 		bad = ox_buf_addz(out, n++ ? ",{\"name\":" : "{\"name\":") < 0 ||
 		      ox_buf_add_json_str(out, u.name, strlen(u.name)) < 0 || ox_buf_addz(out, ",\"display\":") < 0 ||
 		      ox_buf_add_json_str(out, u.display, strlen(u.display)) < 0 ||
-		      ox_buf_addf(out, ",\"role\":\"%s\",\"teams\":[", col_text(q, UC_ROLE)) < 0;
+		      ox_buf_addf(out, ",\"role\":\"%s\",\"teams\":[", ox_sqldb_col_text(q, UC_ROLE)) < 0;
 		for (size_t i = 0; !bad && i < u.teams.n; i++)
 			bad = ox_buf_addf(out, "%s\"%s\"", i ? "," : "", u.teams.name[i]) < 0;
 		bad = bad ||
@@ -939,12 +797,13 @@ int ox_auth_user_list_json(struct ox_auth *a, struct ox_buf *out)
 		      ox_buf_addz(out, "}") < 0;
 	}
 	if (!bad && rc != SQLITE_DONE)
-		rc = db_fail(a, "list users");
+		rc = ox_sqldb_dberr(&a->db, "list users");
 	else
 		rc = 0;
-	done(q);
+	ox_sqldb_done(q);
 	if (!rc && (bad || ox_buf_addz(out, "]}") < 0))
-		rc = fail(a, OX_AUTH_ETOOBIG, "list users: over the output buffer's maximum of %zu bytes", out->max);
+		rc = ox_sqldb_fail(&a->db, OX_AUTH_ETOOBIG, "list users: over the output buffer's maximum of %zu bytes",
+				   out->max);
 	if (rc) {
 		out->len = start;
 		if (out->data)
@@ -981,13 +840,13 @@ static bool covers(enum ox_role user_role, enum ox_role token_role)
 static int insert_token(struct ox_auth *a, const char *name, const char *prefix, const unsigned char *hash,
 			enum ox_role role, int64_t user_id, int64_t expires_at, int64_t *id)
 {
-	sqlite3_stmt *q = stmt(a, ST_TOKEN_INSERT);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_TOKEN_INSERT);
 	if (!q)
 		return OX_AUTH_EDB;
-	bind_text(q, 1, name);
-	bind_text(q, 2, prefix);
+	ox_sqldb_bind_text(q, 1, name);
+	ox_sqldb_bind_text(q, 2, prefix);
 	sqlite3_bind_blob(q, 3, hash, HASH_BYTES, SQLITE_STATIC);
-	bind_text(q, 4, ox_role_name(role));
+	ox_sqldb_bind_text(q, 4, ox_role_name(role));
 	if (user_id)
 		sqlite3_bind_int64(q, 5, user_id);
 	else
@@ -998,15 +857,16 @@ static int insert_token(struct ox_auth *a, const char *name, const char *prefix,
 	else
 		sqlite3_bind_null(q, 7);
 	int rc = sqlite3_step(q);
-	done(q);
+	ox_sqldb_done(q);
 	if (rc == SQLITE_DONE) {
 		if (id)
-			*id = sqlite3_last_insert_rowid(a->db);
+			*id = sqlite3_last_insert_rowid(a->db.conn);
 		return 0;
 	}
 	if (is_unique_violation(a))
-		return fail(a, OX_AUTH_EEXISTS, "token \"%s\": a token that is not revoked has this name", name);
-	return db_fail(a, "create token");
+		return ox_sqldb_fail(&a->db, OX_AUTH_EEXISTS, "token \"%s\": a token that is not revoked has this name",
+				     name);
+	return ox_sqldb_dberr(&a->db, "create token");
 }
 
 int ox_auth_token_create(struct ox_auth *a, const char *name, enum ox_role role, const char *user,
@@ -1016,17 +876,19 @@ int ox_auth_token_create(struct ox_auth *a, const char *name, enum ox_role role,
 	if ((rc = check_name(a, "name", name)) || (rc = check_role(a, role)) || (user && (rc = check_name(a, "user", user))))
 		return rc;
 	if (expires_at < 0 || (expires_at && expires_at <= now_ms(a)))
-		return fail(a, OX_AUTH_EINVAL, "expires_at: %" PRId64 " is not in the future", expires_at);
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL, "expires_at: %" PRId64 " is not in the future",
+				     expires_at);
 	int64_t user_id = 0;
 	if (user) {
 		struct ox_auth_user u;
 		if ((rc = ox_auth_user_get(a, user, &u)))
 			return rc;
 		if (u.disabled)
-			return fail(a, OX_AUTH_EINVAL, "user: \"%s\" is disabled", user);
+			return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL, "user: \"%s\" is disabled", user);
 		if (!covers(u.role, role))
-			return fail(a, OX_AUTH_EINVAL, "role: %s has permissions that user \"%s\" (%s) lacks",
-				    ox_role_name(role), user, ox_role_name(u.role));
+			return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL,
+					     "role: %s has permissions that user \"%s\" (%s) lacks", ox_role_name(role),
+					     user, ox_role_name(u.role));
 		user_id = u.id;
 	}
 	char secret[OX_AUTH_SECRET_BUFSZ], prefix[OX_AUTH_PREFIX_BUFSZ];
@@ -1043,29 +905,29 @@ int ox_auth_token_create(struct ox_auth *a, const char *name, enum ox_role role,
 
 int ox_auth_token_revoke(struct ox_auth *a, int64_t id)
 {
-	sqlite3_stmt *q = stmt(a, ST_TOKEN_REVOKE);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_TOKEN_REVOKE);
 	if (!q)
 		return OX_AUTH_EDB;
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_int64(q, 2, now_ms(a));
-	int rc = run(a, q, "revoke token");
-	if (rc || sqlite3_changes(a->db) > 0)
+	int rc = ox_sqldb_run(&a->db, q, "revoke token");
+	if (rc || sqlite3_changes(a->db.conn) > 0)
 		return rc;
-	if (!(q = stmt(a, ST_TOKEN_EXISTS)))
+	if (!(q = ox_sqldb_stmt(&a->db, ST_TOKEN_EXISTS)))
 		return OX_AUTH_EDB;
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
-	done(q);
+	ox_sqldb_done(q);
 	if (rc == SQLITE_ROW)
 		return 0; /* revoked before */
 	if (rc == SQLITE_DONE)
-		return fail(a, OX_AUTH_ENOTFOUND, "token %" PRId64 ": not found", id);
-	return db_fail(a, "revoke token");
+		return ox_sqldb_fail(&a->db, OX_AUTH_ENOTFOUND, "token %" PRId64 ": not found", id);
+	return ox_sqldb_dberr(&a->db, "revoke token");
 }
 
 int ox_auth_token_list_json(struct ox_auth *a, struct ox_buf *out)
 {
-	sqlite3_stmt *q = stmt(a, ST_TOKEN_LIST);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_TOKEN_LIST);
 	if (!q)
 		return OX_AUTH_EDB;
 	size_t start = out->len;
@@ -1073,31 +935,32 @@ int ox_auth_token_list_json(struct ox_auth *a, struct ox_buf *out)
 	int rc = SQLITE_DONE, bad = ox_buf_addz(out, "{\"tokens\":[") < 0;
 	size_t n = 0;
 	while (!bad && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t expires = col_time(q, 6), revoked = col_time(q, 8);
+		int64_t expires = ox_sqldb_col_time(q, 6), revoked = ox_sqldb_col_time(q, 8);
 		const char *status = revoked != OX_TIME_NONE			   ? "revoked"
 				     : expires != OX_TIME_NONE && expires <= now ? "expired"
 										   : "active";
 		const char *user = (const char *)sqlite3_column_text(q, 4);
 		bad = ox_buf_addf(out, "%s{\"id\":%" PRId64 ",\"name\":", n++ ? "," : "",
 				  (int64_t)sqlite3_column_int64(q, 0)) < 0 ||
-		      ox_buf_add_json_str(out, col_text(q, 1), strlen(col_text(q, 1))) < 0 ||
+		      ox_buf_add_json_str(out, ox_sqldb_col_text(q, 1), strlen(ox_sqldb_col_text(q, 1))) < 0 ||
 		      ox_buf_addz(out, ",\"prefix\":") < 0 ||
-		      ox_buf_add_json_str(out, col_text(q, 2), strlen(col_text(q, 2))) < 0 ||
-		      ox_buf_addf(out, ",\"role\":\"%s\",\"user\":", col_text(q, 3)) < 0 ||
+		      ox_buf_add_json_str(out, ox_sqldb_col_text(q, 2), strlen(ox_sqldb_col_text(q, 2))) < 0 ||
+		      ox_buf_addf(out, ",\"role\":\"%s\",\"user\":", ox_sqldb_col_text(q, 3)) < 0 ||
 		      (user ? ox_buf_add_json_str(out, user, strlen(user)) : ox_buf_addz(out, "null")) < 0 ||
 		      ox_buf_addf(out, ",\"status\":\"%s\",\"created_at\":", status) < 0 ||
-		      add_time_or_null(out, col_time(q, 5)) < 0 || ox_buf_addz(out, ",\"expires_at\":") < 0 ||
+		      add_time_or_null(out, ox_sqldb_col_time(q, 5)) < 0 || ox_buf_addz(out, ",\"expires_at\":") < 0 ||
 		      add_time_or_null(out, expires) < 0 || ox_buf_addz(out, ",\"last_used\":") < 0 ||
-		      add_time_or_null(out, col_time(q, 7)) < 0 || ox_buf_addz(out, ",\"revoked_at\":") < 0 ||
+		      add_time_or_null(out, ox_sqldb_col_time(q, 7)) < 0 || ox_buf_addz(out, ",\"revoked_at\":") < 0 ||
 		      add_time_or_null(out, revoked) < 0 || ox_buf_addz(out, "}") < 0;
 	}
 	if (!bad && rc != SQLITE_DONE)
-		rc = db_fail(a, "list tokens");
+		rc = ox_sqldb_dberr(&a->db, "list tokens");
 	else
 		rc = 0;
-	done(q);
+	ox_sqldb_done(q);
 	if (!rc && (bad || ox_buf_addz(out, "]}") < 0))
-		rc = fail(a, OX_AUTH_ETOOBIG, "list tokens: over the output buffer's maximum of %zu bytes", out->max);
+		rc = ox_sqldb_fail(&a->db, OX_AUTH_ETOOBIG,
+				   "list tokens: over the output buffer's maximum of %zu bytes", out->max);
 	if (rc) {
 		out->len = start;
 		if (out->data)
@@ -1123,9 +986,9 @@ static bool valid_secret(const char *z)
 static int first_name(struct ox_auth *a, sqlite3_stmt *q, char *out, size_t cap, const char *what)
 {
 	int rc = sqlite3_step(q);
-	snprintf(out, cap, "%s", rc == SQLITE_ROW ? col_text(q, 0) : "");
-	done(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(a, what);
+	snprintf(out, cap, "%s", rc == SQLITE_ROW ? ox_sqldb_col_text(q, 0) : "");
+	ox_sqldb_done(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ox_sqldb_dberr(&a->db, what);
 }
 
 struct bootstrap {
@@ -1138,31 +1001,31 @@ static int tx_bootstrap(struct ox_auth *a, void *ctx)
 	struct bootstrap *b = ctx;
 	unsigned char hash[HASH_BYTES];
 	hash_secret(token_key, b->secret, hash);
-	sqlite3_stmt *q = stmt(a, ST_TOKEN_BY_HASH);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_TOKEN_BY_HASH);
 	if (!q)
 		return OX_AUTH_EDB;
 	sqlite3_bind_blob(q, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
-	done(q);
+	ox_sqldb_done(q);
 	if (rc == SQLITE_ROW)
 		return 0; /* made at an earlier start */
 	if (rc != SQLITE_DONE)
-		return db_fail(a, "bootstrap");
+		return ox_sqldb_dberr(&a->db, "bootstrap");
 	char who[OX_AUTH_NAME_MAX + 1];
-	if (!(q = stmt(a, ST_ADMIN_USER)) || (rc = first_name(a, q, who, sizeof who, "bootstrap")))
+	if (!(q = ox_sqldb_stmt(&a->db, ST_ADMIN_USER)) || (rc = first_name(a, q, who, sizeof who, "bootstrap")))
 		return q ? rc : OX_AUTH_EDB;
 	if (who[0])
-		return fail(a, OX_AUTH_EDENIED,
+		return ox_sqldb_fail(&a->db, OX_AUTH_EDENIED,
 			    "bootstrap token: refused, admin user \"%s\" exists and a second way in would be a backdoor;"
 			    " remove the bootstrap token from the configuration",
 			    who);
-	if (!(q = stmt(a, ST_ADMIN_TOKEN)))
+	if (!(q = ox_sqldb_stmt(&a->db, ST_ADMIN_TOKEN)))
 		return OX_AUTH_EDB;
 	sqlite3_bind_int64(q, 1, now_ms(a));
 	if ((rc = first_name(a, q, who, sizeof who, "bootstrap")))
 		return rc;
 	if (who[0])
-		return fail(a, OX_AUTH_EDENIED,
+		return ox_sqldb_fail(&a->db, OX_AUTH_EDENIED,
 			    "bootstrap token: refused, admin token \"%s\" exists and a second way in would be a backdoor;"
 			    " remove the bootstrap token from the configuration",
 			    who);
@@ -1177,9 +1040,9 @@ int ox_auth_bootstrap(struct ox_auth *a, const char *secret, bool *created)
 	if (created)
 		*created = false;
 	if (!valid_secret(secret))
-		return fail(a, OX_AUTH_EINVAL,
-			    "bootstrap token: expected %d..%d printable ASCII characters without space, got %zu bytes",
-			    OX_AUTH_SECRET_MIN, OX_AUTH_SECRET_MAX, secret ? strlen(secret) : 0);
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL,
+				     "bootstrap token: expected %d..%d printable ASCII characters without space, got %zu bytes",
+				     OX_AUTH_SECRET_MIN, OX_AUTH_SECRET_MAX, secret ? strlen(secret) : 0);
 	struct bootstrap b = { .secret = secret };
 	int rc = in_tx(a, tx_bootstrap, &b);
 	a->deny = NULL;
@@ -1213,20 +1076,20 @@ int ox_auth_bearer(struct ox_auth *a, const char *secret, struct ox_principal *o
 		return deny(a, "format", token_denied);
 	unsigned char hash[HASH_BYTES];
 	hash_secret(token_key, secret, hash);
-	sqlite3_stmt *q = stmt(a, ST_TOKEN_AUTH);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_TOKEN_AUTH);
 	if (!q)
 		return OX_AUTH_EDB;
 	sqlite3_bind_blob(q, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW) {
-		done(q);
-		return rc == SQLITE_DONE ? deny(a, "unknown", token_denied) : db_fail(a, "token");
+		ox_sqldb_done(q);
+		return rc == SQLITE_DONE ? deny(a, "unknown", token_denied) : ox_sqldb_dberr(&a->db, "token");
 	}
 	int64_t now = now_ms(a), id = sqlite3_column_int64(q, 0);
-	int64_t expires = col_time(q, 3), revoked = col_time(q, 4), last_used = col_time(q, 5);
+	int64_t expires = ox_sqldb_col_time(q, 3), revoked = ox_sqldb_col_time(q, 4), last_used = ox_sqldb_col_time(q, 5);
 	bool has_user = sqlite3_column_type(q, 6) != SQLITE_NULL;
-	int role = ox_role_parse(col_text(q, 2));
-	int user_role = has_user ? ox_role_parse(col_text(q, 8)) : role;
+	int role = ox_role_parse(ox_sqldb_col_text(q, 2));
+	int user_role = has_user ? ox_role_parse(ox_sqldb_col_text(q, 8)) : role;
 	const char *why = NULL;
 	if (role < 0 || user_role < 0)
 		why = "role";
@@ -1240,25 +1103,25 @@ int ox_auth_bearer(struct ox_auth *a, const char *secret, struct ox_principal *o
 		why = "role";
 	if (!why) {
 		principal_init(out, OX_PRINCIPAL_TOKEN);
-		snprintf(out->name, sizeof out->name, "token:%.*s", OX_AUTH_NAME_MAX, col_text(q, 1));
+		snprintf(out->name, sizeof out->name, "token:%.*s", OX_AUTH_NAME_MAX, ox_sqldb_col_text(q, 1));
 		if (has_user) {
-			snprintf(out->user, sizeof out->user, "%s", col_text(q, 7));
-			teams_split(col_text(q, 9), &out->teams);
+			snprintf(out->user, sizeof out->user, "%s", ox_sqldb_col_text(q, 7));
+			teams_split(ox_sqldb_col_text(q, 9), &out->teams);
 		}
 		out->role = (enum ox_role)role;
 		out->perms = ox_role_perms(out->role);
 		out->id = id;
 	}
-	done(q);
+	ox_sqldb_done(q);
 	if (why)
 		return deny(a, why, token_denied);
 	if (last_used == OX_TIME_NONE || now - last_used >= OX_AUTH_LAST_USED_MS || now < last_used) {
 		/* bookkeeping only: a busy database must not refuse the request */
-		if ((q = stmt(a, ST_TOKEN_TOUCH))) {
+		if ((q = ox_sqldb_stmt(&a->db, ST_TOKEN_TOUCH))) {
 			sqlite3_bind_int64(q, 1, id);
 			sqlite3_bind_int64(q, 2, now);
 			sqlite3_step(q);
-			done(q);
+			ox_sqldb_done(q);
 		}
 	}
 	return 0;
@@ -1268,17 +1131,18 @@ int ox_auth_bearer(struct ox_auth *a, const char *secret, struct ox_principal *o
  * transaction, which also forgets names quiet for a day. */
 static void record_failure(struct ox_auth *a, const char *name, int64_t now)
 {
-	sqlite3_stmt *p = stmt(a, ST_FAIL_PURGE), *q = stmt(a, ST_FAIL_RECORD);
-	if (!p || !q || run_id(a, ST_BEGIN))
+	sqlite3_stmt *p = ox_sqldb_stmt(&a->db, ST_FAIL_PURGE), *q = ox_sqldb_stmt(&a->db, ST_FAIL_RECORD);
+	if (!p || !q || ox_sqldb_run_id(&a->db, ST_BEGIN))
 		return;
 	sqlite3_bind_int64(p, 1, now - FAILURES_KEEP_MS);
 	sqlite3_bind_int64(p, 2, now);
-	bind_text(q, 1, name);
+	ox_sqldb_bind_text(q, 1, name);
 	sqlite3_bind_int64(q, 2, now);
 	sqlite3_bind_int(q, 3, OX_AUTH_LOCK_FAILURES);
 	sqlite3_bind_int64(q, 4, OX_AUTH_LOCK_MS);
-	if (run(a, p, "purge failed logins") || run(a, q, "record failed login") || run_id(a, ST_COMMIT))
-		rollback(a, 0);
+	if (ox_sqldb_run(&a->db, p, "purge failed logins") || ox_sqldb_run(&a->db, q, "record failed login") ||
+	    ox_sqldb_run_id(&a->db, ST_COMMIT))
+		ox_sqldb_rollback(&a->db, 0);
 }
 
 struct login {
@@ -1296,26 +1160,26 @@ static int tx_login(struct ox_auth *a, void *ctx)
 	if ((rc = clear_failures(a, l->name)))
 		return rc;
 	if (l->rehash) {
-		if (!(q = stmt(a, ST_USER_REHASH)))
+		if (!(q = ox_sqldb_stmt(&a->db, ST_USER_REHASH)))
 			return OX_AUTH_EDB;
 		sqlite3_bind_int64(q, 1, l->user_id);
-		bind_text(q, 2, l->rehash);
-		if ((rc = run(a, q, "rehash password")))
+		ox_sqldb_bind_text(q, 2, l->rehash);
+		if ((rc = ox_sqldb_run(&a->db, q, "rehash password")))
 			return rc;
 	}
-	if (!(q = stmt(a, ST_SESSION_PURGE)))
+	if (!(q = ox_sqldb_stmt(&a->db, ST_SESSION_PURGE)))
 		return OX_AUTH_EDB;
 	sqlite3_bind_int64(q, 1, l->now);
-	if ((rc = run(a, q, "purge sessions")))
+	if ((rc = ox_sqldb_run(&a->db, q, "purge sessions")))
 		return rc;
-	if (!(q = stmt(a, ST_SESSION_INSERT)))
+	if (!(q = ox_sqldb_stmt(&a->db, ST_SESSION_INSERT)))
 		return OX_AUTH_EDB;
 	sqlite3_bind_blob(q, 1, l->hash, HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, l->user_id);
-	bind_text(q, 3, l->csrf);
+	ox_sqldb_bind_text(q, 3, l->csrf);
 	sqlite3_bind_int64(q, 4, l->now);
 	sqlite3_bind_int64(q, 5, l->now + l->ttl);
-	return run(a, q, "create session");
+	return ox_sqldb_run(&a->db, q, "create session");
 }
 
 int ox_auth_login(struct ox_auth *a, const char *user, const char *password, int64_t ttl_ms,
@@ -1324,7 +1188,8 @@ int ox_auth_login(struct ox_auth *a, const char *user, const char *password, int
 {
 	a->deny = NULL;
 	if (ttl_ms < 1 || ttl_ms > OX_AUTH_SESSION_TTL_MAX)
-		return fail(a, OX_AUTH_EINVAL, "ttl_ms: expected 1..%lld, got %" PRId64, OX_AUTH_SESSION_TTL_MAX, ttl_ms);
+		return ox_sqldb_fail(&a->db, OX_AUTH_EINVAL, "ttl_ms: expected 1..%lld, got %" PRId64,
+				     OX_AUTH_SESSION_TTL_MAX, ttl_ms);
 	ensure_dummy(a);
 	if (!password)
 		password = "";
@@ -1339,28 +1204,28 @@ int ox_auth_login(struct ox_auth *a, const char *user, const char *password, int
 	sqlite3_stmt *q;
 	int rc;
 	if (valid) {
-		if (!(q = stmt(a, ST_USER_LOGIN)))
+		if (!(q = ox_sqldb_stmt(&a->db, ST_USER_LOGIN)))
 			return OX_AUTH_EDB;
-		bind_text(q, 1, user);
+		ox_sqldb_bind_text(q, 1, user);
 		rc = sqlite3_step(q);
 		if (rc == SQLITE_ROW) {
 			user_id = sqlite3_column_int64(q, 0);
-			role = ox_role_parse(col_text(q, 2));
-			snprintf(teams, sizeof teams, "%s", col_text(q, 3));
-			snprintf(stored, sizeof stored, "%s", col_text(q, 4));
+			role = ox_role_parse(ox_sqldb_col_text(q, 2));
+			snprintf(teams, sizeof teams, "%s", ox_sqldb_col_text(q, 3));
+			snprintf(stored, sizeof stored, "%s", ox_sqldb_col_text(q, 4));
 			disabled = sqlite3_column_int(q, 5);
 		}
-		done(q);
+		ox_sqldb_done(q);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_fail(a, "login");
-		if (!(q = stmt(a, ST_FAIL_GET)))
+			return ox_sqldb_dberr(&a->db, "login");
+		if (!(q = ox_sqldb_stmt(&a->db, ST_FAIL_GET)))
 			return OX_AUTH_EDB;
-		bind_text(q, 1, user);
+		ox_sqldb_bind_text(q, 1, user);
 		rc = sqlite3_step(q);
 		locked_until = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-		done(q);
+		ox_sqldb_done(q);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_fail(a, "login");
+			return ox_sqldb_dberr(&a->db, "login");
 	}
 
 	/* one Argon2id verification whatever happens next */
@@ -1405,7 +1270,7 @@ int ox_auth_login(struct ox_auth *a, const char *user, const char *password, int
 		out->role = (enum ox_role)role;
 		out->perms = ox_role_perms(out->role);
 		teams_split(teams, &out->teams);
-		out->id = sqlite3_last_insert_rowid(a->db);
+		out->id = sqlite3_last_insert_rowid(a->db.conn);
 		snprintf(out->csrf, sizeof out->csrf, "%s", csrf);
 	}
 	return 0;
@@ -1418,16 +1283,16 @@ int ox_auth_session(struct ox_auth *a, const char *session_id, struct ox_princip
 		return deny(a, "format", session_denied);
 	unsigned char hash[HASH_BYTES];
 	hash_secret(session_key, session_id, hash);
-	sqlite3_stmt *q = stmt(a, ST_SESSION_GET);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_SESSION_GET);
 	if (!q)
 		return OX_AUTH_EDB;
 	sqlite3_bind_blob(q, 1, hash, HASH_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW) {
-		done(q);
-		return rc == SQLITE_DONE ? deny(a, "unknown", session_denied) : db_fail(a, "session");
+		ox_sqldb_done(q);
+		return rc == SQLITE_DONE ? deny(a, "unknown", session_denied) : ox_sqldb_dberr(&a->db, "session");
 	}
-	int role = ox_role_parse(col_text(q, 4));
+	int role = ox_role_parse(ox_sqldb_col_text(q, 4));
 	const char *why = now_ms(a) >= sqlite3_column_int64(q, 2) ? "expired"
 			  : sqlite3_column_int(q, 6)		   ? "disabled"
 			  : role < 0				   ? "role"
@@ -1435,15 +1300,15 @@ int ox_auth_session(struct ox_auth *a, const char *session_id, struct ox_princip
 	if (!why) {
 		principal_init(out, OX_PRINCIPAL_USER);
 		out->from_session = true;
-		snprintf(out->name, sizeof out->name, "%.*s", OX_AUTH_NAME_MAX, col_text(q, 3));
-		snprintf(out->user, sizeof out->user, "%s", col_text(q, 3));
+		snprintf(out->name, sizeof out->name, "%.*s", OX_AUTH_NAME_MAX, ox_sqldb_col_text(q, 3));
+		snprintf(out->user, sizeof out->user, "%s", ox_sqldb_col_text(q, 3));
 		out->role = (enum ox_role)role;
 		out->perms = ox_role_perms(out->role);
-		teams_split(col_text(q, 5), &out->teams);
+		teams_split(ox_sqldb_col_text(q, 5), &out->teams);
 		out->id = sqlite3_column_int64(q, 0);
-		snprintf(out->csrf, sizeof out->csrf, "%s", col_text(q, 1));
+		snprintf(out->csrf, sizeof out->csrf, "%s", ox_sqldb_col_text(q, 1));
 	}
-	done(q);
+	ox_sqldb_done(q);
 	return why ? deny(a, why, session_denied) : 0;
 }
 
@@ -1453,9 +1318,9 @@ int ox_auth_logout(struct ox_auth *a, const char *session_id)
 		return 0;
 	unsigned char hash[HASH_BYTES];
 	hash_secret(session_key, session_id, hash);
-	sqlite3_stmt *q = stmt(a, ST_SESSION_DELETE);
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_SESSION_DELETE);
 	if (!q)
 		return OX_AUTH_EDB;
 	sqlite3_bind_blob(q, 1, hash, HASH_BYTES, SQLITE_STATIC);
-	return run(a, q, "logout");
+	return ox_sqldb_run(&a->db, q, "logout");
 }
