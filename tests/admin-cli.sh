@@ -70,7 +70,7 @@ run 1 user role ghost agent --data "$data"
 has "$err" 'user "ghost": not found'
 run 0 user teams lihua risk tech --data "$data"
 has "$out" "teams risk tech"
-run 2 user teams lihua Risk --data "$data"
+run 2 user teams lihua "Ri sk" --data "$data"
 run 0 user disable lihua --data "$data"
 run 0 user enable lihua --data "$data"
 run_in 'new password 1' 0 user passwd lihua --password-stdin --data "$data"
