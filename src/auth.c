@@ -1086,7 +1086,8 @@ int ox_auth_bearer(struct ox_auth *a, const char *secret, struct ox_principal *o
 		return rc == SQLITE_DONE ? deny(a, "unknown", token_denied) : ox_sqldb_dberr(&a->db, "token");
 	}
 	int64_t now = now_ms(a), id = sqlite3_column_int64(q, 0);
-	int64_t expires = ox_sqldb_col_time(q, 3), revoked = ox_sqldb_col_time(q, 4), last_used = ox_sqldb_col_time(q, 5);
+	int64_t expires = ox_sqldb_col_time(q, 3), revoked = ox_sqldb_col_time(q, 4);
+	int64_t last_used = ox_sqldb_col_time(q, 5);
 	bool has_user = sqlite3_column_type(q, 6) != SQLITE_NULL;
 	int role = ox_role_parse(ox_sqldb_col_text(q, 2));
 	int user_role = has_user ? ox_role_parse(ox_sqldb_col_text(q, 8)) : role;
