@@ -30,10 +30,10 @@
 #include <time.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "json.h"
 #include "rules.h"
+#include "sqldb.h"
 #include "webhook.h"
 
 /* ---- schema ------------------------------------------------------------------------------ */
@@ -113,8 +113,6 @@ static const char *const migrations[] = {
 #define ALERT_STMTS(X)                                                                                \
 	X(BEGIN, "BEGIN IMMEDIATE")                                                                   \
 	X(COMMIT, "COMMIT")                                                                           \
-	X(ROLLBACK, "ROLLBACK")                                                                       \
-	X(VERSION, "SELECT version FROM schema_version")                                             \
 	X(NOTICE_INSERT,                                                                              \
 	  "INSERT OR IGNORE INTO notices (idem, kind, case_id, rule, severity, level, team, assignee," \
 	  " key, summary_zh, summary_en, at, received_at)"                                            \
@@ -218,6 +216,13 @@ static const char *const stmt_sql[] = {
 static const char *const list_sql[] = { "state = :state", "receiver = :receiver", "id < :cursor" };
 enum { LF_STATE, LF_RECEIVER, LF_CURSOR, LF__COUNT };
 
+static const struct ox_sqldb_list outbox_list = {
+	.select = "SELECT " MSG_COLS " FROM messages",
+	.where = list_sql,
+	.n_where = LF__COUNT,
+	.tail = " ORDER BY id DESC LIMIT :limit",
+};
+
 /* ---- one connection ------------------------------------------------------------------------- */
 
 /* The three connections write one at a time through the module's writer
@@ -235,80 +240,16 @@ struct writers {
 };
 
 struct db {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST__COUNT];
-	sqlite3_stmt *list[1u << LF__COUNT];
+	struct ox_sqldb sql;
 	struct writers *w;
 	bool urgent;  /* the enqueue connection */
 	bool writing; /* holds w->mu */
-	char err[OX_ALERT_ERRSZ];
 };
 
 const char *ox_alert_strerror(int err)
 {
 	static const struct ox_errmsg msgs[] = { OX_ALERT_ERRORS(OX_ERRMSG_ROW) };
 	return ox_errmsg_find(msgs, OX_ARRAY_LEN(msgs), err);
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(struct db *d, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->err, sizeof d->err, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int db_fail(struct db *d, const char *what)
-{
-	return fail(d, OX_ALERT_EDB, "%s: %s", what, sqlite3_errmsg(d->db));
-}
-
-static sqlite3_stmt *prepare(struct db *d, sqlite3_stmt **slot, const char *sql)
-{
-	if (!*slot && sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
-		db_fail(d, "prepare");
-		*slot = NULL;
-	}
-	return *slot;
-}
-
-static sqlite3_stmt *stmt(struct db *d, enum stmt_id id)
-{
-	return prepare(d, &d->st[id], stmt_sql[id]);
-}
-
-static void done(sqlite3_stmt *q)
-{
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-}
-
-/* Step a statement to its end, then reset it. */
-static int run(struct db *d, sqlite3_stmt *q, const char *what)
-{
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		;
-	done(q);
-	return rc == SQLITE_DONE ? 0 : db_fail(d, what);
-}
-
-static int run_id(struct db *d, enum stmt_id id)
-{
-	sqlite3_stmt *q = stmt(d, id);
-	return q ? run(d, q, stmt_sql[id]) : OX_ALERT_EDB;
-}
-
-static int exec(struct db *d, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(d->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = fail(d, OX_ALERT_EDB, "%.80s: %s", sql, msg ? msg : sqlite3_errmsg(d->db));
-		sqlite3_free(msg);
-		return rc;
-	}
-	return 0;
 }
 
 static void write_lock(struct db *d)
@@ -341,7 +282,7 @@ static void write_unlock(struct db *d)
 static int tx_begin(struct db *d)
 {
 	write_lock(d);
-	int rc = run_id(d, ST_BEGIN);
+	int rc = ox_sqldb_run_id(&d->sql, ST_BEGIN);
 	if (rc)
 		write_unlock(d);
 	return rc;
@@ -350,7 +291,7 @@ static int tx_begin(struct db *d)
 /* After a failed commit the transaction is still open: roll it back. */
 static int tx_commit(struct db *d)
 {
-	int rc = run_id(d, ST_COMMIT);
+	int rc = ox_sqldb_run_id(&d->sql, ST_COMMIT);
 	if (!rc)
 		write_unlock(d);
 	return rc;
@@ -358,12 +299,7 @@ static int tx_commit(struct db *d)
 
 static void tx_rollback(struct db *d)
 {
-	if (!sqlite3_get_autocommit(d->db)) {
-		char keep[OX_ALERT_ERRSZ]; /* the rollback must not hide why */
-		memcpy(keep, d->err, sizeof keep);
-		run_id(d, ST_ROLLBACK);
-		memcpy(d->err, keep, sizeof keep);
-	}
+	ox_sqldb_rollback(&d->sql, 0);
 	write_unlock(d);
 }
 
@@ -371,7 +307,7 @@ static void tx_rollback(struct db *d)
 static int run_write(struct db *d, sqlite3_stmt *q, const char *what)
 {
 	write_lock(d);
-	int rc = run(d, q, what);
+	int rc = ox_sqldb_run(&d->sql, q, what);
 	write_unlock(d);
 	return rc;
 }
@@ -389,96 +325,39 @@ static void bind_field(sqlite3_stmt *q, int i, const char *f, size_t cap)
 	sqlite3_bind_text(q, i, f, (int)strnlen(f, cap), SQLITE_TRANSIENT);
 }
 
-static void bind_time(sqlite3_stmt *q, int i, int64_t t)
-{
-	if (t == OX_TIME_NONE)
-		sqlite3_bind_null(q, i);
-	else
-		sqlite3_bind_int64(q, i, t);
-}
-
-static int64_t col_time(sqlite3_stmt *q, int c)
-{
-	return sqlite3_column_type(q, c) == SQLITE_NULL ? OX_TIME_NONE : sqlite3_column_int64(q, c);
-}
-
-static const char *col_text(sqlite3_stmt *q, int c)
-{
-	const char *z = (const char *)sqlite3_column_text(q, c);
-	return z ? z : "";
-}
-
-static int migrate(struct db *d)
-{
-	const int latest = (int)OX_ARRAY_LEN(migrations);
-	int rc = exec(d, "BEGIN IMMEDIATE");
-	if (rc)
-		return rc;
-	int v = -1;
-	if ((rc = exec(d, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
-		goto out;
-	sqlite3_stmt *q = stmt(d, ST_VERSION);
-	if (!q) {
-		rc = OX_ALERT_EDB;
-		goto out;
-	}
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int(q, 0);
-	done(q);
-	if (v < 0) { /* a new file */
-		if ((rc = exec(d, "INSERT INTO schema_version (version) VALUES (0)")))
-			goto out;
-		v = 0;
-	}
-	if (v > latest) {
-		rc = fail(d, OX_ALERT_ESCHEMA, "schema version %d is newer than this ordex's %d", v, latest);
-		goto out;
-	}
-	for (; v < latest; v++) {
-		char set[64];
-		snprintf(set, sizeof set, "UPDATE schema_version SET version = %d", v + 1);
-		if ((rc = exec(d, migrations[v])) || (rc = exec(d, set)))
-			goto out;
-	}
-	return exec(d, "COMMIT");
-out:
-	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
 static void db_close(struct db *d)
 {
-	for (size_t i = 0; i < ST__COUNT; i++)
-		sqlite3_finalize(d->st[i]);
-	for (size_t i = 0; i < OX_ARRAY_LEN(d->list); i++)
-		sqlite3_finalize(d->list[i]);
-	if (d->db)
-		sqlite3_close(d->db);
+	ox_sqldb_close(&d->sql);
 	memset(d, 0, sizeof *d);
 }
+
+#define DB_OPTS                                                                            \
+	.edb = OX_ALERT_EDB, .eschema = OX_ALERT_ESCHEMA, .stmts = stmt_sql, .n_stmts = ST__COUNT, \
+	.list = &outbox_list, .busy_ms = 5000, .open_flags = SQLITE_OPEN_NOMUTEX
+
+/* Enqueue, silences and retries commit with FULL (what they write is the
+ * record of truth). The delivery thread's connection (the first, which also
+ * migrates) commits with NORMAL: a process crash loses none of its commits
+ * (WAL), a power cut may lose the last ones, and every one of them is redone
+ * from the durable notices: routing and flushing again (the same notices
+ * make a message with the same key), or a send again (at least once). The
+ * next FULL commit syncs the WAL for both. */
+static const char *const first_pragmas[] = { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", NULL };
+static const char *const other_pragmas[] = { "PRAGMA synchronous = FULL", NULL };
+static const struct ox_sqldb_opts first_opts = {
+	DB_OPTS,
+	.migrations = migrations,
+	.n_migrations = OX_ARRAY_LEN(migrations),
+	.pragmas = first_pragmas,
+};
+static const struct ox_sqldb_opts other_opts = { DB_OPTS, .pragmas = other_pragmas };
 
 static int db_open(struct db *d, const char *path, struct writers *w, bool urgent, bool first)
 {
 	memset(d, 0, sizeof *d);
 	d->w = w;
 	d->urgent = urgent;
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
-		return fail(d, OX_ALERT_EDB, "%s", d->db ? sqlite3_errmsg(d->db) : "out of memory");
-	sqlite3_extended_result_codes(d->db, 1);
-	sqlite3_busy_timeout(d->db, 5000);
-	/* Enqueue, silences and retries commit with FULL (what they write is
-	 * the record of truth). The delivery thread's connection (the first)
-	 * commits with NORMAL: a process crash loses none of its commits (WAL),
-	 * a power cut may lose the last ones, and every one of them is redone
-	 * from the durable notices: routing and flushing again (the same
-	 * notices make a message with the same key), or a send again (at least
-	 * once). The next FULL commit syncs the WAL for both. */
-	int rc;
-	if ((first && (rc = exec(d, "PRAGMA journal_mode = WAL"))) ||
-	    (rc = exec(d, first ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")))
-		return rc;
-	return first ? migrate(d) : 0;
+	return ox_sqldb_open(&d->sql, path, first ? &first_opts : &other_opts);
 }
 
 /* ---- the module --------------------------------------------------------------------------- */
@@ -582,7 +461,7 @@ static const char *const kind_names[] = {
 
 static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int c)
 {
-	const char *z = col_text(q, c);
+	const char *z = ox_sqldb_col_text(q, c);
 	size_t n = (size_t)sqlite3_column_bytes(q, c);
 	if (n >= cap)
 		n = ox_utf8_clip(z, n, cap - 1);
@@ -596,12 +475,12 @@ static void row_notice(sqlite3_stmt *q, struct ox_notice *n, int64_t *id)
 	memset(n, 0, sizeof *n);
 	*id = sqlite3_column_int64(q, 0);
 	copy_col(n->idem, sizeof n->idem, q, 1);
-	const char *kind = col_text(q, 2);
+	const char *kind = ox_sqldb_col_text(q, 2);
 	for (size_t k = 0; k < OX_ARRAY_LEN(kind_names); k++)
 		if (strcmp(kind, kind_names[k]) == 0)
 			n->kind = (enum ox_notice_kind)k;
 	copy_col(n->case_id, sizeof n->case_id, q, 3);
-	const char *rule = col_text(q, 4);
+	const char *rule = ox_sqldb_col_text(q, 4);
 	int r = ox_rule_by_code(rule, strlen(rule));
 	n->rule = r < 0 ? (enum ox_rule)0 : (enum ox_rule)r;
 	n->severity = sqlite3_column_int(q, 5);
@@ -647,7 +526,7 @@ int ox_alerts_enqueue(struct ox_alerts *a, const struct ox_notice *n, size_t cou
 	uint64_t added = 0;
 	pthread_mutex_lock(&a->enq_mu);
 	struct db *d = &a->enq;
-	sqlite3_stmt *q = stmt(d, ST_NOTICE_INSERT);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_NOTICE_INSERT);
 	int rc = q ? tx_begin(d) : OX_ALERT_EDB;
 	for (size_t i = 0; !rc && i < count; i++) {
 		const struct ox_notice *x = &n[i];
@@ -664,14 +543,14 @@ int ox_alerts_enqueue(struct ox_alerts *a, const struct ox_notice *n, size_t cou
 		bind_field(q, 11, x->summary_en, sizeof x->summary_en);
 		sqlite3_bind_int64(q, 12, x->at);
 		sqlite3_bind_int64(q, 13, now);
-		if (!(rc = run(d, q, "enqueue")))
-			added += (uint64_t)sqlite3_changes(d->db);
+		if (!(rc = ox_sqldb_run(&d->sql, q, "enqueue")))
+			added += (uint64_t)sqlite3_changes(d->sql.conn);
 	}
 	if (!rc)
 		rc = tx_commit(d);
 	if (rc) {
 		tx_rollback(d);
-		snprintf(a->enq_err, sizeof a->enq_err, "%s", d->err);
+		snprintf(a->enq_err, sizeof a->enq_err, "%s", d->sql.err);
 	}
 	pthread_mutex_unlock(&a->enq_mu);
 	if (!rc && added) {
@@ -787,7 +666,7 @@ static void silences_free(struct silence *s, size_t n)
 static int silences_load(struct ox_alerts *a, int64_t now)
 {
 	struct db *d = &a->dlv;
-	sqlite3_stmt *q = stmt(d, ST_SIL_ACTIVE);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_SIL_ACTIVE);
 	if (!q)
 		return OX_ALERT_EDB;
 	unsigned gen = atomic_load(&a->sil_gen);
@@ -798,7 +677,7 @@ static int silences_load(struct ox_alerts *a, int64_t now)
 	sqlite3_bind_int64(q, 1, now);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *z = col_text(q, 1);
+		const char *z = ox_sqldb_col_text(q, 1);
 		char why[OX_ALERT_ERRSZ];
 		struct ox_alert_matcher *m;
 		size_t mn;
@@ -809,11 +688,11 @@ static int silences_load(struct ox_alerts *a, int64_t now)
 		s[n++] = (struct silence){ sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 2),
 					   sqlite3_column_int64(q, 3), m, mn };
 	}
-	done(q);
+	ox_sqldb_done(q);
 	ox_json_release(&j);
 	if (rc != SQLITE_DONE) {
 		silences_free(s, n);
-		return db_fail(d, "load silences");
+		return ox_sqldb_dberr(&d->sql, "load silences");
 	}
 	silences_free(a->sil, a->n_sil);
 	a->sil = s;
@@ -851,15 +730,16 @@ static bool any_silence_active(const struct ox_alerts *a, int64_t now)
 static int route_batch(struct ox_alerts *a, int64_t now)
 {
 	struct db *d = &a->dlv;
-	sqlite3_stmt *q = stmt(d, ST_UNROUTED), *up = stmt(d, ST_GROUP_UPSERT), *rep = stmt(d, ST_REPEATED),
-		     *add = stmt(d, ST_MEMBER_ADD), *arm = stmt(d, ST_GROUP_ARM), *routed = stmt(d, ST_ROUTED);
-	sqlite3_stmt *any = stmt(d, ST_ANY_UNROUTED);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_UNROUTED), *up = ox_sqldb_stmt(&d->sql, ST_GROUP_UPSERT),
+		     *rep = ox_sqldb_stmt(&d->sql, ST_REPEATED), *add = ox_sqldb_stmt(&d->sql, ST_MEMBER_ADD),
+		     *arm = ox_sqldb_stmt(&d->sql, ST_GROUP_ARM), *routed = ox_sqldb_stmt(&d->sql, ST_ROUTED);
+	sqlite3_stmt *any = ox_sqldb_stmt(&d->sql, ST_ANY_UNROUTED);
 	if (!q || !up || !rep || !add || !arm || !routed || !any)
 		return OX_ALERT_EDB;
 	int step = sqlite3_step(any); /* most turns have nothing to route: no write lock then */
-	done(any);
+	ox_sqldb_done(any);
 	if (step != SQLITE_ROW)
-		return step == SQLITE_DONE ? 0 : db_fail(d, "route: any");
+		return step == SQLITE_DONE ? 0 : ox_sqldb_dberr(&d->sql, "route: any");
 	int rc = tx_begin(d);
 	if (rc)
 		return rc;
@@ -877,9 +757,9 @@ static int route_batch(struct ox_alerts *a, int64_t now)
 		row_notice(q, &batch[rows], &ids[rows]);
 		rows++;
 	}
-	done(q);
+	ox_sqldb_done(q);
 	if (rows < ROUTE_BATCH && step != SQLITE_DONE)
-		rc = db_fail(d, "route: read");
+		rc = ox_sqldb_dberr(&d->sql, "route: read");
 	for (size_t b = 0; !rc && b < rows; b++) {
 		const struct ox_notice n = batch[b];
 		int64_t nid = ids[b];
@@ -892,14 +772,14 @@ static int route_batch(struct ox_alerts *a, int64_t now)
 			bind_text(up, 3, gkey.data);
 			sqlite3_bind_int64(up, 4, now);
 			if (sqlite3_step(up) != SQLITE_ROW) {
-				rc = db_fail(d, "route: group");
-				done(up);
+				rc = ox_sqldb_dberr(&d->sql, "route: group");
+				ox_sqldb_done(up);
 				break;
 			}
 			int64_t gid = sqlite3_column_int64(up, 0);
 			bool armed = sqlite3_column_type(up, 1) != SQLITE_NULL;
-			int64_t last = col_time(up, 2);
-			done(up);
+			int64_t last = ox_sqldb_col_time(up, 2);
+			ox_sqldb_done(up);
 			/* a repeat of what this group sent within repeat_interval
 			 * (or still holds) is left out: the desk's reminders pass at
 			 * most once per repeat_interval per group */
@@ -910,16 +790,16 @@ static int route_batch(struct ox_alerts *a, int64_t now)
 			sqlite3_bind_int64(rep, 5, now - r->repeat_interval);
 			sqlite3_bind_int64(rep, 6, nid);
 			int rs = sqlite3_step(rep);
-			done(rep);
+			ox_sqldb_done(rep);
 			if (rs != SQLITE_ROW && rs != SQLITE_DONE) {
-				rc = db_fail(d, "route: repeat");
+				rc = ox_sqldb_dberr(&d->sql, "route: repeat");
 				break;
 			}
 			bool repeat = rs == SQLITE_ROW;
 			sqlite3_bind_int64(add, 1, gid);
 			sqlite3_bind_int64(add, 2, nid);
 			bind_text(add, 3, repeat ? "throttled" : "waiting");
-			if ((rc = run(d, add, "route: member")))
+			if ((rc = ox_sqldb_run(&d->sql, add, "route: member")))
 				break;
 			if (repeat) {
 				throttled++;
@@ -931,12 +811,12 @@ static int route_batch(struct ox_alerts *a, int64_t now)
 					at = last + r->group_interval;
 				sqlite3_bind_int64(arm, 1, gid);
 				sqlite3_bind_int64(arm, 2, at);
-				rc = run(d, arm, "route: arm");
+				rc = ox_sqldb_run(&d->sql, arm, "route: arm");
 			}
 		}
 		if (!rc) {
 			sqlite3_bind_int64(routed, 1, nid);
-			rc = run(d, routed, "route: mark");
+			rc = ox_sqldb_run(&d->sql, routed, "route: mark");
 		}
 	}
 	free(batch);
@@ -1015,7 +895,7 @@ static int message_make(struct ox_alerts *a, int64_t gid, const char *receiver, 
 		state = "dead";
 		why = err;
 	}
-	sqlite3_stmt *q = stmt(d, ST_MSG_INSERT), *m = stmt(d, ST_MEMBER_SENT);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_MSG_INSERT), *m = ox_sqldb_stmt(&d->sql, ST_MEMBER_SENT);
 	int rc = OX_ALERT_EDB;
 	if (q && m) {
 		bool pending = strcmp(state, "pending") == 0;
@@ -1028,18 +908,18 @@ static int message_make(struct ox_alerts *a, int64_t gid, const char *receiver, 
 		sqlite3_bind_int64(q, 7, (sqlite3_int64)count);
 		bind_text(q, 8, state);
 		sqlite3_bind_int64(q, 9, now);
-		bind_time(q, 10, pending ? now : OX_TIME_NONE);
-		bind_time(q, 11, pending ? OX_TIME_NONE : now);
+		ox_sqldb_bind_time(q, 10, pending ? now : OX_TIME_NONE);
+		ox_sqldb_bind_time(q, 11, pending ? OX_TIME_NONE : now);
 		bind_text(q, 12, why);
 		if (sid)
 			sqlite3_bind_int64(q, 13, sid);
-		rc = run(d, q, "make message");
-		int64_t mid = sqlite3_last_insert_rowid(d->db);
+		rc = ox_sqldb_run(&d->sql, q, "make message");
+		int64_t mid = sqlite3_last_insert_rowid(d->sql.conn);
 		for (size_t i = 0; !rc && i < count; i++) {
 			sqlite3_bind_int64(m, 1, gid);
 			sqlite3_bind_int64(m, 2, nids[i]);
 			sqlite3_bind_int64(m, 3, mid);
-			rc = run(d, m, "make message: members");
+			rc = ox_sqldb_run(&d->sql, m, "make message: members");
 		}
 		if (!rc) {
 			if (pending)
@@ -1060,7 +940,7 @@ static int flush_group(struct ox_alerts *a, int64_t gid, const char *receiver, i
 		       int64_t now, struct ox_notice *n, int64_t *nids)
 {
 	struct db *d = &a->dlv;
-	sqlite3_stmt *q = stmt(d, ST_WAITING), *f = stmt(d, ST_GROUP_FLUSHED);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_WAITING), *f = ox_sqldb_stmt(&d->sql, ST_GROUP_FLUSHED);
 	if (!q || !f)
 		return OX_ALERT_EDB;
 	sqlite3_bind_int64(q, 1, gid);
@@ -1071,9 +951,9 @@ static int flush_group(struct ox_alerts *a, int64_t gid, const char *receiver, i
 		row_notice(q, &n[count], &nids[count]);
 		count++;
 	}
-	done(q);
+	ox_sqldb_done(q);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(d, "flush: read");
+		return ox_sqldb_dberr(&d->sql, "flush: read");
 	bool more = count > OX_WH_GROUP_MAX;
 	if (more)
 		count = OX_WH_GROUP_MAX;
@@ -1108,16 +988,16 @@ static int flush_group(struct ox_alerts *a, int64_t gid, const char *receiver, i
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(f, 1, gid);
-	bind_time(f, 2, more ? now : OX_TIME_NONE); /* the rest of a burst goes at once */
-	bind_time(f, 3, count ? now : OX_TIME_NONE);  /* nothing was waiting: no message made */
-	return run(d, f, "flush: group");
+	ox_sqldb_bind_time(f, 2, more ? now : OX_TIME_NONE); /* the rest of a burst goes at once */
+	ox_sqldb_bind_time(f, 3, count ? now : OX_TIME_NONE);  /* nothing was waiting: no message made */
+	return ox_sqldb_run(&d->sql, f, "flush: group");
 }
 
 /* Flush every group that is due: one transaction. */
 static int flush_groups(struct ox_alerts *a, int64_t now)
 {
 	struct db *d = &a->dlv;
-	sqlite3_stmt *q = stmt(d, ST_DUE_GROUPS);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_DUE_GROUPS);
 	if (!q)
 		return OX_ALERT_EDB;
 	struct due {
@@ -1130,10 +1010,10 @@ static int flush_groups(struct ox_alerts *a, int64_t now)
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW && nd < OX_ARRAY_LEN(due))
 		due[nd++] = (struct due){ sqlite3_column_int64(q, 0), sqlite3_column_int(q, 2),
-					  ox_xstrndup(col_text(q, 1), strlen(col_text(q, 1))),
-					  ox_xstrndup(col_text(q, 3), strlen(col_text(q, 3))) };
-	done(q);
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(d, "flush: due groups");
+					  ox_xstrndup(ox_sqldb_col_text(q, 1), strlen(ox_sqldb_col_text(q, 1))),
+					  ox_xstrndup(ox_sqldb_col_text(q, 3), strlen(ox_sqldb_col_text(q, 3))) };
+	ox_sqldb_done(q);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ox_sqldb_dberr(&d->sql, "flush: due groups");
 	if (!rc && nd) {
 		struct ox_notice *n = ox_xcalloc(OX_WH_GROUP_MAX + 1, sizeof *n);
 		int64_t *nids = ox_xcalloc(OX_WH_GROUP_MAX + 1, sizeof *nids);
@@ -1159,7 +1039,7 @@ static int flush_groups(struct ox_alerts *a, int64_t now)
 /* The notices of message mid into *n (grown as needed); their count. */
 static int message_notices(struct db *d, int64_t mid, struct ox_notice **n, size_t *cap, size_t *count)
 {
-	sqlite3_stmt *q = stmt(d, ST_MSG_NOTICES);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_MSG_NOTICES);
 	if (!q)
 		return OX_ALERT_EDB;
 	*count = 0;
@@ -1171,8 +1051,8 @@ static int message_notices(struct db *d, int64_t mid, struct ox_notice **n, size
 		row_notice(q, &(*n)[*count], &id);
 		(*count)++;
 	}
-	done(q);
-	return rc == SQLITE_DONE ? 0 : db_fail(d, "message notices");
+	ox_sqldb_done(q);
+	return rc == SQLITE_DONE ? 0 : ox_sqldb_dberr(&d->sql, "message notices");
 }
 
 static size_t on_reply(char *p, size_t size, size_t n, void *ctx)
@@ -1196,7 +1076,7 @@ static int attempt_start(struct ox_alerts *a, struct slot *s, int64_t now, int64
 {
 	struct db *d = &a->dlv;
 	const struct ox_alert_channel *ch = &a->cfg->channels[s->ch];
-	sqlite3_stmt *q = stmt(d, ST_NEXT_MSG);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_NEXT_MSG);
 	if (!q)
 		return OX_ALERT_EDB;
 	struct ox_notice *notices = NULL;
@@ -1207,21 +1087,21 @@ static int attempt_start(struct ox_alerts *a, struct slot *s, int64_t now, int64
 		sqlite3_bind_int64(q, 2, now);
 		int step = sqlite3_step(q);
 		if (step != SQLITE_ROW) {
-			done(q);
+			ox_sqldb_done(q);
 			if (step != SQLITE_DONE)
-				rc = db_fail(d, "next message");
+				rc = ox_sqldb_dberr(&d->sql, "next message");
 			break;
 		}
 		int64_t mid = sqlite3_column_int64(q, 0);
-		bool same_type = strcmp(col_text(q, 1), ox_wh_type_name(ch->type)) == 0;
+		bool same_type = strcmp(ox_sqldb_col_text(q, 1), ox_wh_type_name(ch->type)) == 0;
 		char idem[64];
-		snprintf(idem, sizeof idem, "%s", col_text(q, 2));
-		char *payload = ox_xstrndup(col_text(q, 3), (size_t)sqlite3_column_bytes(q, 3));
+		snprintf(idem, sizeof idem, "%s", ox_sqldb_col_text(q, 2));
+		char *payload = ox_xstrndup(ox_sqldb_col_text(q, 3), (size_t)sqlite3_column_bytes(q, 3));
 		size_t plen = (size_t)sqlite3_column_bytes(q, 3);
 		int round_attempts = sqlite3_column_int(q, 4);
 		int64_t round_started = sqlite3_column_int64(q, 5);
-		char *gkey = ox_xstrndup(col_text(q, 6), strlen(col_text(q, 6)));
-		done(q);
+		char *gkey = ox_xstrndup(ox_sqldb_col_text(q, 6), strlen(ox_sqldb_col_text(q, 6)));
+		ox_sqldb_done(q);
 
 		bool loaded = false;
 		if (any_silence_active(a, now)) { /* silenced since it was made? */
@@ -1242,7 +1122,7 @@ static int attempt_start(struct ox_alerts *a, struct slot *s, int64_t now, int64
 					sid = x;
 			}
 			if (sid && count) {
-				sqlite3_stmt *u = stmt(d, ST_MSG_SILENCED);
+				sqlite3_stmt *u = ox_sqldb_stmt(&d->sql, ST_MSG_SILENCED);
 				char why[64];
 				snprintf(why, sizeof why, "silenced by silence %" PRId64, sid);
 				if (u) {
@@ -1266,7 +1146,7 @@ static int attempt_start(struct ox_alerts *a, struct slot *s, int64_t now, int64
 				rc = message_notices(d, mid, &notices, &cap, &count);
 			struct ox_buf body;
 			ox_buf_init(&body, OX_WH_BODY_MAX);
-			sqlite3_stmt *u = stmt(d, ST_MSG_PAYLOAD);
+			sqlite3_stmt *u = ox_sqldb_stmt(&d->sql, ST_MSG_PAYLOAD);
 			if (!rc && count && u && render(a, ch, ch->name, gkey, idem, notices, count, &body) == 0) {
 				sqlite3_bind_int64(u, 1, mid);
 				bind_text(u, 2, ox_wh_type_name(ch->type));
@@ -1286,7 +1166,8 @@ static int attempt_start(struct ox_alerts *a, struct slot *s, int64_t now, int64
 		struct ox_wh_target t = { ch->type, ch->url, ch->secret };
 		if (ox_wh_prepare(&t, payload, plen, idem, now, &s->rq) < 0) {
 			free(payload);
-			rc = fail(d, OX_ALERT_EINVAL, "message %" PRId64 ": the request could not be made", mid);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL,
+					   "message %" PRId64 ": the request could not be made", mid);
 			break;
 		}
 		free(payload);
@@ -1302,7 +1183,7 @@ static int attempt_start(struct ox_alerts *a, struct slot *s, int64_t now, int64
 		s->round_started = round_started;
 		s->started = now;
 		if (curl_multi_add_handle(a->multi, s->easy) != CURLM_OK) {
-			rc = fail(d, OX_ALERT_ESYS, "curl: cannot start a transfer");
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_ESYS, "curl: cannot start a transfer");
 			break;
 		}
 		s->busy = true;
@@ -1310,14 +1191,14 @@ static int attempt_start(struct ox_alerts *a, struct slot *s, int64_t now, int64
 	}
 	free(notices);
 	if (!rc && !s->busy) { /* nothing due: when is the next? */
-		sqlite3_stmt *n = stmt(d, ST_NEXT_DUE);
+		sqlite3_stmt *n = ox_sqldb_stmt(&d->sql, ST_NEXT_DUE);
 		if (!n)
 			return OX_ALERT_EDB;
 		bind_text(n, 1, ch->name);
 		if (sqlite3_step(n) == SQLITE_ROW && sqlite3_column_type(n, 0) != SQLITE_NULL &&
 		    sqlite3_column_int64(n, 0) < *wake)
 			*wake = sqlite3_column_int64(n, 0);
-		done(n);
+		ox_sqldb_done(n);
 	}
 	return rc;
 }
@@ -1393,18 +1274,18 @@ static void attempt_finish(struct ox_alerts *a, struct slot *s, CURLcode cc, int
 static int results_record(struct ox_alerts *a, const struct result *r, size_t n)
 {
 	struct db *d = &a->dlv;
-	sqlite3_stmt *q = stmt(d, ST_MSG_RESULT);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_MSG_RESULT);
 	int rc = q ? tx_begin(d) : OX_ALERT_EDB;
 	for (size_t i = 0; !rc && i < n; i++) {
 		sqlite3_bind_int64(q, 1, r[i].msg_id);
 		bind_text(q, 2, r[i].state);
-		bind_time(q, 3, r[i].next);
+		ox_sqldb_bind_time(q, 3, r[i].next);
 		sqlite3_bind_int64(q, 4, r[i].at);
 		if (r[i].status)
 			sqlite3_bind_int64(q, 5, r[i].status);
 		bind_text(q, 6, r[i].why[0] ? r[i].why : NULL);
-		bind_time(q, 7, r[i].done);
-		rc = run(d, q, "record attempt");
+		ox_sqldb_bind_time(q, 7, r[i].done);
+		rc = ox_sqldb_run(&d->sql, q, "record attempt");
 	}
 	if (!rc)
 		rc = tx_commit(d);
@@ -1439,14 +1320,14 @@ static int prune(struct ox_alerts *a, int64_t now)
 					      ST_PRUNE_GROUP_MEMBERS, ST_PRUNE_GROUPS, ST_PRUNE_SILENCES };
 	int rc = tx_begin(d);
 	for (size_t i = 0; !rc && i < OX_ARRAY_LEN(order); i++) {
-		sqlite3_stmt *q = stmt(d, order[i]);
+		sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, order[i]);
 		if (!q) {
 			rc = OX_ALERT_EDB;
 			break;
 		}
 		bool groups = order[i] == ST_PRUNE_GROUP_MEMBERS || order[i] == ST_PRUNE_GROUPS;
 		sqlite3_bind_int64(q, 1, groups ? idle : keep);
-		rc = run(d, q, "prune");
+		rc = ox_sqldb_run(&d->sql, q, "prune");
 	}
 	if (!rc)
 		rc = tx_commit(d);
@@ -1457,14 +1338,14 @@ static int prune(struct ox_alerts *a, int64_t now)
 
 static int64_t count_state(struct db *d, const char *state)
 {
-	sqlite3_stmt *q = stmt(d, ST_COUNT_STATE);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_COUNT_STATE);
 	int64_t n = 0;
 	if (!q)
 		return 0;
 	bind_text(q, 1, state);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		n = sqlite3_column_int64(q, 0);
-	done(q);
+	ox_sqldb_done(q);
 	return n;
 }
 
@@ -1475,19 +1356,19 @@ static int orphans(struct ox_alerts *a, int64_t now)
 	struct db *d = &a->dlv;
 	if (!a->cfg->n_channels) /* alerting off is not receivers removed: keep them for later */
 		return 0;
-	sqlite3_stmt *q = stmt(d, ST_PENDING_RECEIVERS), *u = stmt(d, ST_MSG_ORPHAN);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_PENDING_RECEIVERS), *u = ox_sqldb_stmt(&d->sql, ST_MSG_ORPHAN);
 	if (!q || !u)
 		return OX_ALERT_EDB;
 	char **gone = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (!ox_alert_channel_find(a->cfg, col_text(q, 0))) {
+		if (!ox_alert_channel_find(a->cfg, ox_sqldb_col_text(q, 0))) {
 			OX_GROW(gone, cap, n + 1);
-			gone[n++] = ox_xstrndup(col_text(q, 0), strlen(col_text(q, 0)));
+			gone[n++] = ox_xstrndup(ox_sqldb_col_text(q, 0), strlen(ox_sqldb_col_text(q, 0)));
 		}
-	done(q);
-	rc = rc == SQLITE_DONE ? 0 : db_fail(d, "pending receivers");
+	ox_sqldb_done(q);
+	rc = rc == SQLITE_DONE ? 0 : ox_sqldb_dberr(&d->sql, "pending receivers");
 	for (size_t i = 0; i < n; i++) {
 		char why[OX_ALERT_ERRSZ];
 		snprintf(why, sizeof why, "receiver '%.64s' is not in the configuration", gone[i]);
@@ -1546,15 +1427,15 @@ static void *delivery(void *arg)
 				if (!a->slots[i].busy)
 					rc = attempt_start(a, &a->slots[i], now, &wake);
 			if (!rc) {
-				sqlite3_stmt *q = stmt(&a->dlv, ST_NEXT_FLUSH);
+				sqlite3_stmt *q = ox_sqldb_stmt(&a->dlv.sql, ST_NEXT_FLUSH);
 				if (q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL &&
 				    sqlite3_column_int64(q, 0) < wake)
 					wake = sqlite3_column_int64(q, 0);
 				if (q)
-					done(q);
+					ox_sqldb_done(q);
 			}
 			if (rc) {
-				loop_error(a, a->dlv.err);
+				loop_error(a, a->dlv.sql.err);
 				wake = now + SLEEP_MAX; /* a busy database, a full disk: try again later */
 				more = false;
 			}
@@ -1577,7 +1458,7 @@ static void *delivery(void *arg)
 			more = true; /* its receiver may have more due at once */
 		}
 		if (nres && (rc = results_record(a, res, nres)))
-			loop_error(a, a->dlv.err); /* the messages stay pending: sent again later */
+			loop_error(a, a->dlv.sql.err); /* the messages stay pending: sent again later */
 		if (stopping && !any_busy(a))
 			break;
 		int64_t sleep = more ? 0 : wake - now_of(a);
@@ -1666,13 +1547,13 @@ struct ox_alerts *ox_alerts_start(const struct ox_alerts_opts *o, char *err, siz
 
 	int rc;
 	int64_t now = now_of(a);
-	const char *what = a->dlv.err;
+	const char *what = a->dlv.sql.err;
 	if ((rc = db_open(&a->dlv, o->db_path, &a->writers, false, true)) || (rc = orphans(a, now)) || (rc = silences_load(a, now)))
 		goto bad;
-	what = a->enq.err;
+	what = a->enq.sql.err;
 	if ((rc = db_open(&a->enq, o->db_path, &a->writers, true, false)))
 		goto bad;
-	what = a->api.err;
+	what = a->api.sql.err;
 	if ((rc = db_open(&a->api, o->db_path, &a->writers, false, false)))
 		goto bad;
 	atomic_store(&a->pending, (uint64_t)count_state(&a->dlv, "pending"));
@@ -1744,7 +1625,7 @@ void ox_alerts_stats(struct ox_alerts *a, struct ox_alerts_stats *s)
 static int api_err(struct ox_alerts *a, int rc, char err[OX_ALERT_ERRSZ])
 {
 	if (rc && err)
-		snprintf(err, OX_ALERT_ERRSZ, "%s", a->api.err);
+		snprintf(err, OX_ALERT_ERRSZ, "%s", a->api.sql.err);
 	return rc;
 }
 
@@ -1773,37 +1654,37 @@ int ox_alerts_silence_add(struct ox_alerts *a, const struct ox_alert_matcher *m,
 	struct db *d = &a->api;
 	int rc = 0;
 	if (!n || !m)
-		rc = fail(d, OX_ALERT_EINVAL, "matchers: at least one label is needed");
+		rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "matchers: at least one label is needed");
 	for (size_t i = 0; !rc && i < n; i++) {
 		if ((unsigned)m[i].label >= OX_AL__COUNT || !m[i].n || m[i].n > OX_ALERT_VALUES_MAX) {
-			rc = fail(d, OX_ALERT_EINVAL, "matchers: bad matcher %zu", i);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "matchers: bad matcher %zu", i);
 			break;
 		}
 		for (size_t j = 0; j < m[i].n && !rc; j++) {
 			char norm[OX_ALERT_VALUE_MAX], why[200];
 			const char *v = m[i].values[j];
 			if (!v || ox_alert_value_check(m[i].label, v, strlen(v), norm, why, sizeof why) < 0)
-				rc = fail(d, OX_ALERT_EINVAL, "matchers.%s: %s", ox_alert_label_name(m[i].label),
-					  v ? why : "missing value");
+				rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "matchers.%s: %s",
+						   ox_alert_label_name(m[i].label), v ? why : "missing value");
 		}
 		for (size_t k = 0; k < i && !rc; k++)
 			if (m[k].label == m[i].label)
-				rc = fail(d, OX_ALERT_EINVAL, "matchers: label \"%s\" given twice",
-					  ox_alert_label_name(m[i].label));
+				rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "matchers: label \"%s\" given twice",
+						   ox_alert_label_name(m[i].label));
 	}
 	if (!rc && ends <= now)
-		rc = fail(d, OX_ALERT_EINVAL, "ends_at is in the past");
+		rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "ends_at is in the past");
 	else if (!rc && starts >= ends)
-		rc = fail(d, OX_ALERT_EINVAL, "ends_at must be after starts_at");
+		rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "ends_at must be after starts_at");
 	else if (!rc && (!created_by || !created_by[0] || !text_ok(created_by, 64)))
-		rc = fail(d, OX_ALERT_EINVAL, "created_by: expected 1..64 bytes of text");
+		rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "created_by: expected 1..64 bytes of text");
 	else if (!rc && comment && !text_ok(comment, 1024))
-		rc = fail(d, OX_ALERT_EINVAL, "comment: expected at most 1024 bytes of text");
+		rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "comment: expected at most 1024 bytes of text");
 	if (!rc) {
 		struct ox_buf js;
 		ox_buf_init(&js, SIZE_MAX);
 		matchers_json(&js, m, n);
-		sqlite3_stmt *q = stmt(d, ST_SIL_INSERT);
+		sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_SIL_INSERT);
 		if (q) {
 			sqlite3_bind_text(q, 1, js.data, (int)js.len, SQLITE_STATIC);
 			sqlite3_bind_int64(q, 2, starts);
@@ -1813,7 +1694,7 @@ int ox_alerts_silence_add(struct ox_alerts *a, const struct ox_alert_matcher *m,
 			sqlite3_bind_int64(q, 6, now);
 			rc = run_write(d, q, "add silence");
 			if (!rc && id)
-				*id = sqlite3_last_insert_rowid(d->db);
+				*id = sqlite3_last_insert_rowid(d->sql.conn);
 		} else {
 			rc = OX_ALERT_EDB;
 		}
@@ -1936,17 +1817,17 @@ int ox_alerts_silence_expire(struct ox_alerts *a, int64_t id, char err[OX_ALERT_
 	int64_t now = now_of(a);
 	pthread_mutex_lock(&a->api_mu);
 	struct db *d = &a->api;
-	sqlite3_stmt *q = stmt(d, ST_SIL_ENDS), *u = stmt(d, ST_SIL_EXPIRE);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_SIL_ENDS), *u = ox_sqldb_stmt(&d->sql, ST_SIL_EXPIRE);
 	int rc = q && u ? 0 : OX_ALERT_EDB;
 	if (!rc) {
 		sqlite3_bind_int64(q, 1, id);
 		int step = sqlite3_step(q);
 		int64_t ends = step == SQLITE_ROW ? sqlite3_column_int64(q, 1) : 0;
-		done(q);
+		ox_sqldb_done(q);
 		if (step == SQLITE_DONE)
-			rc = fail(d, OX_ALERT_ENOTFOUND, "silence %" PRId64 ": not found", id);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_ENOTFOUND, "silence %" PRId64 ": not found", id);
 		else if (step != SQLITE_ROW)
-			rc = db_fail(d, "expire silence");
+			rc = ox_sqldb_dberr(&d->sql, "expire silence");
 		else if (ends > now) {
 			sqlite3_bind_int64(u, 1, id);
 			sqlite3_bind_int64(u, 2, now);
@@ -1994,7 +1875,7 @@ static void jw_col_str(struct jw *w, sqlite3_stmt *q, int c)
 	if (sqlite3_column_type(q, c) == SQLITE_NULL)
 		jw_f(w, "null");
 	else
-		jw_str(w, col_text(q, c), (size_t)sqlite3_column_bytes(q, c));
+		jw_str(w, ox_sqldb_col_text(q, c), (size_t)sqlite3_column_bytes(q, c));
 }
 
 static void jw_time(struct jw *w, int64_t t)
@@ -2014,7 +1895,7 @@ static int too_big(struct ox_alerts *a, struct ox_buf *out, size_t start)
 	out->len = start;
 	if (out->data)
 		out->data[start] = '\0';
-	return fail(&a->api, OX_ALERT_ETOOBIG, "result over the buffer's maximum of %zu bytes", out->max);
+	return ox_sqldb_fail(&a->api.sql, OX_ALERT_ETOOBIG, "result over the buffer's maximum of %zu bytes", out->max);
 }
 
 int ox_alerts_silences_json(struct ox_alerts *a, struct ox_buf *out, char err[OX_ALERT_ERRSZ])
@@ -2024,14 +1905,15 @@ int ox_alerts_silences_json(struct ox_alerts *a, struct ox_buf *out, char err[OX
 	struct db *d = &a->api;
 	size_t start = out->len;
 	struct jw w = { out, 0 };
-	sqlite3_stmt *q = stmt(d, ST_SIL_LIST);
+	sqlite3_stmt *q = ox_sqldb_stmt(&d->sql, ST_SIL_LIST);
 	int rc = q ? 0 : OX_ALERT_EDB, step = SQLITE_DONE;
 	if (!rc) {
 		jw_f(&w, "{\"silences\":[");
 		for (int i = 0; (step = sqlite3_step(q)) == SQLITE_ROW; i++) {
 			int64_t s = sqlite3_column_int64(q, 2), e = sqlite3_column_int64(q, 3);
 			jw_f(&w, "%s{\"id\":%lld,\"matchers\":", i ? "," : "", (long long)sqlite3_column_int64(q, 0));
-			jw_raw(&w, col_text(q, 1), (size_t)sqlite3_column_bytes(q, 1)); /* written by matchers_json */
+			/* written by matchers_json */
+			jw_raw(&w, ox_sqldb_col_text(q, 1), (size_t)sqlite3_column_bytes(q, 1));
 			jw_f(&w, ",\"starts_at\":");
 			jw_time(&w, s);
 			jw_f(&w, ",\"ends_at\":");
@@ -2044,10 +1926,10 @@ int ox_alerts_silences_json(struct ox_alerts *a, struct ox_buf *out, char err[OX
 			jw_time(&w, sqlite3_column_int64(q, 6));
 			jw_f(&w, ",\"state\":\"%s\"}", now >= e ? "expired" : now < s ? "pending" : "active");
 		}
-		done(q);
+		ox_sqldb_done(q);
 		jw_f(&w, "]}");
 		if (step != SQLITE_DONE)
-			rc = db_fail(d, "list silences");
+			rc = ox_sqldb_dberr(&d->sql, "list silences");
 		else if (w.err)
 			rc = too_big(a, out, start);
 	}
@@ -2062,56 +1944,6 @@ int ox_alerts_silences_json(struct ox_alerts *a, struct ox_buf *out, char err[OX
 }
 
 /* ---- the API side: the outbox ---------------------------------------------------------------------- */
-
-static bool absent(const char *z)
-{
-	return !z || !*z;
-}
-
-static bool all_digits(const char *z, size_t max)
-{
-	size_t n = strlen(z);
-	if (!n || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (z[i] < '0' || z[i] > '9')
-			return false;
-	return true;
-}
-
-static sqlite3_stmt *list_stmt(struct db *d, unsigned mask)
-{
-	if (d->list[mask])
-		return d->list[mask];
-	struct ox_buf sql; /* constant fragments only: never a value */
-	ox_buf_init(&sql, SIZE_MAX);
-	ox_buf_addz(&sql, "SELECT " MSG_COLS " FROM messages");
-	const char *sep = " WHERE ";
-	for (unsigned i = 0; i < LF__COUNT; i++)
-		if (mask & (1u << i)) {
-			ox_buf_addz(&sql, sep);
-			ox_buf_addz(&sql, list_sql[i]);
-			sep = " AND ";
-		}
-	ox_buf_addz(&sql, " ORDER BY id DESC LIMIT :limit");
-	sqlite3_stmt *q = prepare(d, &d->list[mask], sql.data);
-	ox_buf_release(&sql);
-	return q;
-}
-
-static void bind_named_text(sqlite3_stmt *q, const char *name, const char *z)
-{
-	int i = sqlite3_bind_parameter_index(q, name);
-	if (i)
-		sqlite3_bind_text(q, i, z, -1, SQLITE_STATIC);
-}
-
-static void bind_named_int(sqlite3_stmt *q, const char *name, int64_t v)
-{
-	int i = sqlite3_bind_parameter_index(q, name);
-	if (i)
-		sqlite3_bind_int64(q, i, v);
-}
 
 /* One message row (MSG_COLS) as JSON. */
 static void message_json(struct db *d, struct jw *w, sqlite3_stmt *q, struct ox_json *j)
@@ -2128,7 +1960,7 @@ static void message_json(struct db *d, struct jw *w, sqlite3_stmt *q, struct ox_
 	jw_f(w, ",\"idempotency_key\":");
 	jw_col_str(w, q, 5);
 	jw_f(w, ",\"notices\":[");
-	sqlite3_stmt *ids = stmt(d, ST_MSG_IDEMS);
+	sqlite3_stmt *ids = ox_sqldb_stmt(&d->sql, ST_MSG_IDEMS);
 	if (ids) {
 		sqlite3_bind_int64(ids, 1, id);
 		for (int i = 0; sqlite3_step(ids) == SQLITE_ROW; i++) {
@@ -2136,16 +1968,16 @@ static void message_json(struct db *d, struct jw *w, sqlite3_stmt *q, struct ox_
 				jw_f(w, ",");
 			jw_col_str(w, ids, 0);
 		}
-		done(ids);
+		ox_sqldb_done(ids);
 	}
 	jw_f(w, "],\"attempts\":%lld,\"created_at\":", (long long)sqlite3_column_int64(q, 6));
-	jw_time(w, col_time(q, 7));
+	jw_time(w, ox_sqldb_col_time(q, 7));
 	jw_f(w, ",\"next_attempt_at\":");
-	jw_time(w, col_time(q, 8));
+	jw_time(w, ox_sqldb_col_time(q, 8));
 	jw_f(w, ",\"last_attempt_at\":");
-	jw_time(w, col_time(q, 9));
+	jw_time(w, ox_sqldb_col_time(q, 9));
 	jw_f(w, ",\"done_at\":");
-	jw_time(w, col_time(q, 10));
+	jw_time(w, ox_sqldb_col_time(q, 10));
 	if (sqlite3_column_type(q, 11) == SQLITE_NULL)
 		jw_f(w, ",\"last_status\":null");
 	else
@@ -2157,7 +1989,7 @@ static void message_json(struct db *d, struct jw *w, sqlite3_stmt *q, struct ox_
 	else
 		jw_f(w, ",\"silence_id\":%lld", (long long)sqlite3_column_int64(q, 13));
 	jw_f(w, ",\"payload\":");
-	const char *p = col_text(q, 14);
+	const char *p = ox_sqldb_col_text(q, 14);
 	size_t pl = (size_t)sqlite3_column_bytes(q, 14);
 	if (ox_json_parse(j, p, pl) == 0)
 		jw_raw(w, p, pl); /* our own JSON: embedded as an object */
@@ -2177,43 +2009,42 @@ int ox_alerts_outbox_json(struct ox_alerts *a, const struct ox_alert_filter *f, 
 	long limit = OX_ALERT_LIMIT_DEFAULT;
 	int64_t cursor = 0;
 	int rc = 0;
-	if (!absent(f->state)) {
+	if (!ox_sqldb_absent(f->state)) {
 		bool ok = false;
 		for (size_t i = 0; i < OX_ARRAY_LEN(states); i++)
 			ok |= strcmp(f->state, states[i]) == 0;
 		if (!ok)
-			rc = fail(d, OX_ALERT_EINVAL, "state: expected pending, sent, dead or silenced, got \"%.32s\"",
-				  f->state);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL,
+					   "state: expected pending, sent, dead or silenced, got \"%.32s\"", f->state);
 		mask |= 1u << LF_STATE;
 	}
-	if (!rc && !absent(f->receiver)) {
+	if (!rc && !ox_sqldb_absent(f->receiver)) {
 		if (strlen(f->receiver) >= OX_NAME_MAX)
-			rc = fail(d, OX_ALERT_EINVAL, "receiver: longer than %d bytes", OX_NAME_MAX - 1);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "receiver: longer than %d bytes", OX_NAME_MAX - 1);
 		mask |= 1u << LF_RECEIVER;
 	}
-	if (!rc && !absent(f->limit)) {
-		limit = all_digits(f->limit, 4) ? strtol(f->limit, NULL, 10) : 0;
-		if (limit < 1 || limit > OX_ALERT_LIMIT_MAX)
-			rc = fail(d, OX_ALERT_EINVAL, "limit: expected 1..%d, got \"%.32s\"", OX_ALERT_LIMIT_MAX,
-				  f->limit);
+	if (!rc && !ox_sqldb_absent(f->limit)) {
+		if (!ox_sqldb_parse_limit(f->limit, OX_ALERT_LIMIT_MAX, &limit))
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL, "limit: expected 1..%d, got \"%.32s\"",
+					   OX_ALERT_LIMIT_MAX, f->limit);
 	}
-	if (!rc && !absent(f->cursor)) {
-		cursor = all_digits(f->cursor, 18) ? strtoll(f->cursor, NULL, 10) : 0;
-		if (cursor < 1)
-			rc = fail(d, OX_ALERT_EINVAL, "cursor: \"%.32s\" is not a cursor this API returned", f->cursor);
+	if (!rc && !ox_sqldb_absent(f->cursor)) {
+		if (!ox_sqldb_parse_cursor(f->cursor, &cursor))
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_EINVAL,
+					   "cursor: \"%.32s\" is not a cursor this API returned", f->cursor);
 		mask |= 1u << LF_CURSOR;
 	}
-	sqlite3_stmt *q = rc ? NULL : list_stmt(d, mask);
+	sqlite3_stmt *q = rc ? NULL : ox_sqldb_list(&d->sql, mask);
 	if (!rc && !q)
 		rc = OX_ALERT_EDB;
 	if (!rc) {
 		struct jw w = { out, 0 };
 		struct ox_json j;
 		ox_json_init(&j, 64);
-		bind_named_text(q, ":state", f->state);
-		bind_named_text(q, ":receiver", f->receiver);
-		bind_named_int(q, ":cursor", cursor);
-		bind_named_int(q, ":limit", limit + 1); /* one more tells whether a next page exists */
+		ox_sqldb_bind_named_text(q, ":state", f->state);
+		ox_sqldb_bind_named_text(q, ":receiver", f->receiver);
+		ox_sqldb_bind_named_int(q, ":cursor", cursor);
+		ox_sqldb_bind_named_int(q, ":limit", limit + 1); /* one more tells whether a next page exists */
 		jw_f(&w, "{\"messages\":[");
 		long n = 0;
 		int64_t last = 0, next = 0;
@@ -2229,14 +2060,14 @@ int ox_alerts_outbox_json(struct ox_alerts *a, const struct ox_alert_filter *f, 
 			last = sqlite3_column_int64(q, 0);
 			n++;
 		}
-		done(q);
+		ox_sqldb_done(q);
 		ox_json_release(&j);
 		if (next)
 			jw_f(&w, "],\"next_cursor\":\"%lld\"}", (long long)next);
 		else
 			jw_f(&w, "],\"next_cursor\":null}");
 		if (step != SQLITE_DONE && step != SQLITE_ROW)
-			rc = db_fail(d, "list outbox");
+			rc = ox_sqldb_dberr(&d->sql, "list outbox");
 		else if (w.err)
 			rc = too_big(a, out, start);
 	}
@@ -2262,31 +2093,32 @@ int ox_alerts_retry(struct ox_alerts *a, int64_t id, char err[OX_ALERT_ERRSZ])
 	int64_t now = now_of(a);
 	pthread_mutex_lock(&a->api_mu);
 	struct db *d = &a->api;
-	sqlite3_stmt *u = stmt(d, ST_RETRY), *q = stmt(d, ST_MSG_STATE);
+	sqlite3_stmt *u = ox_sqldb_stmt(&d->sql, ST_RETRY), *q = ox_sqldb_stmt(&d->sql, ST_MSG_STATE);
 	int rc = u && q ? 0 : OX_ALERT_EDB;
 	if (!rc) {
 		sqlite3_bind_int64(q, 1, id);
 		int step = sqlite3_step(q);
 		char state[16], receiver[OX_NAME_MAX + 8];
-		snprintf(state, sizeof state, "%s", step == SQLITE_ROW ? col_text(q, 0) : "");
-		snprintf(receiver, sizeof receiver, "%s", step == SQLITE_ROW ? col_text(q, 1) : "");
-		done(q);
+		snprintf(state, sizeof state, "%s", step == SQLITE_ROW ? ox_sqldb_col_text(q, 0) : "");
+		snprintf(receiver, sizeof receiver, "%s", step == SQLITE_ROW ? ox_sqldb_col_text(q, 1) : "");
+		ox_sqldb_done(q);
 		if (step == SQLITE_DONE)
-			rc = fail(d, OX_ALERT_ENOTFOUND, "message %" PRId64 ": not found", id);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_ENOTFOUND, "message %" PRId64 ": not found", id);
 		else if (step != SQLITE_ROW)
-			rc = db_fail(d, "retry");
+			rc = ox_sqldb_dberr(&d->sql, "retry");
 		else if (strcmp(state, "dead") != 0)
-			rc = fail(d, OX_ALERT_ESTATE, "message %" PRId64 " is %s, not dead", id, state);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_ESTATE, "message %" PRId64 " is %s, not dead", id, state);
 		else if (!ox_alert_channel_find(a->cfg, receiver))
-			rc = fail(d, OX_ALERT_ESTATE, "message %" PRId64 ": receiver '%s' is not in the configuration", id,
-				  receiver);
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_ESTATE,
+					   "message %" PRId64 ": receiver '%s' is not in the configuration", id,
+					   receiver);
 	}
 	if (!rc) {
 		sqlite3_bind_int64(u, 1, id);
 		sqlite3_bind_int64(u, 2, now);
 		rc = run_write(d, u, "retry");
-		if (!rc && sqlite3_changes(d->db) == 0) /* retried by someone else meanwhile */
-			rc = fail(d, OX_ALERT_ESTATE, "message %" PRId64 " is no longer dead", id);
+		if (!rc && sqlite3_changes(d->sql.conn) == 0) /* retried by someone else meanwhile */
+			rc = ox_sqldb_fail(&d->sql, OX_ALERT_ESTATE, "message %" PRId64 " is no longer dead", id);
 	}
 	if (!rc) {
 		atomic_fetch_sub(&a->dead, 1);
