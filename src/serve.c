@@ -191,6 +191,15 @@ int ox_cmd_serve(int argc, char **argv)
 	struct serve_opts o;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	/* Signals go to the main thread only: block them before any thread
+	 * starts (the alert delivery starts with the parts). */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	struct parts parts = { 0 };
 	char err[1024];
 	int rc = load_parts(&o, &parts, err, sizeof err);
@@ -200,14 +209,6 @@ int ox_cmd_serve(int argc, char **argv)
 		return rc;
 	}
 	rc = 1;
-
-	/* Signals go to the main thread only: block them before any thread starts. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	static struct ox_metrics metrics;
 	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .blacklist = parts.bl,
