@@ -26,14 +26,16 @@
 #define ACTION_MARK 'A'
 #define APPLIED_SEQ "applied_seq"
 
-/* What the writer hands the flusher: the log records sealed for it (inside
- * the log), the snapshots of the cases they changed, to store once the
- * records are durable, and the jobs to answer then. */
+/* A person's action, with the seq of its log record (the audit's key). */
 struct logged_action {
 	uint64_t seq;
 	struct ox_desk_action a;
 };
 
+/* What the writer hands the flusher: the log records sealed for it (inside
+ * the log), the snapshots of the cases they changed, to store once the
+ * records are durable, the notices and actions to pass on then, and the
+ * jobs to answer. */
 struct batch {
 	struct ox_job *jobs; /* NULL for a seal in the middle of a group */
 	size_t records;      /* log records sealed */
@@ -187,7 +189,7 @@ static void clock_moved(void *ctx, ox_time now)
 }
 
 /* Notices of records the store already has were sent before the restart. */
-static void replay_done_with(struct ox_writer *w)
+static void drop_sent_notices(struct ox_writer *w)
 {
 	if (!w->store_on)
 		ox_desk_clear_notices(w->desk);
@@ -219,7 +221,7 @@ static void replay_apply_pending(struct ox_writer *w)
 		return;
 	w->store_on = (int64_t)w->pending_seq > w->applied_seq;
 	apply_event(w, &w->pending_ev, w->pending_seq);
-	replay_done_with(w);
+	drop_sent_notices(w);
 	w->pending = -1;
 }
 
@@ -245,7 +247,7 @@ static int replay_action(struct ox_writer *w, uint64_t seq, const char *p, size_
 		fprintf(stderr, "ordex serve: record %" PRIu64 ": action no longer applies: %s\n", seq, err);
 	else if (w->store_on)
 		remember_action(w, seq, &a);
-	replay_done_with(w);
+	drop_sent_notices(w);
 	return 0;
 }
 
@@ -261,7 +263,7 @@ static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 		replay_apply_pending(w);
 		w->store_on = (int64_t)seq > w->applied_seq;
 		ox_engine_advance(w->engine, t);
-		replay_done_with(w);
+		drop_sent_notices(w);
 		w->last_tick = t;
 		return 0;
 	}
