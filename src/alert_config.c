@@ -327,7 +327,7 @@ static int expand_env(struct rd *r, const char *path, const yaml_node_t *v, size
 	if (ox_yaml_text(&r->y, path, v, max, &s) < 0)
 		return -1;
 	struct ox_buf b;
-	ox_buf_init(&b, max + 1);
+	ox_buf_init(&b, max); /* the limit holds after expansion too */
 	for (size_t i = 0; i < s.len; i++) {
 		if (s.s[i] != '$') {
 			if (ox_buf_add(&b, s.s + i, 1) < 0)

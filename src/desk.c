@@ -455,7 +455,9 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 
 void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out)
 {
-	ox_buf_addf(out, "{\"op\":\"%s\",\"case\":\"%s\",\"by\":", op_names[a->op], a->case_id);
+	ox_buf_addf(out, "{\"op\":\"%s\",\"case\":", op_names[a->op]);
+	ox_buf_add_json_str(out, a->case_id, strlen(a->case_id));
+	ox_buf_addz(out, ",\"by\":");
 	ox_buf_add_json_str(out, a->actor, strlen(a->actor));
 	ox_buf_addf(out, ",\"at\":%" PRId64, a->at);
 	if (a->op == OX_DESK_TRANSITION)
@@ -497,10 +499,91 @@ static int check_name(const char *key, const char *z, char err[256])
 	return 0;
 }
 
+/* At most 32 bytes of s for a message, cut between characters, control
+ * characters as '?': the message stays one line of UTF-8 (s is valid
+ * UTF-8: the JSON parser checked it). */
+static const char *shown(char out[40], const char *s, size_t n)
+{
+	size_t k = ox_utf8_clip(s, n, 32);
+	for (size_t i = 0; i < k; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[k] = '\0';
+	return out;
+}
+
+/* op and to: a name from a table, by its index. */
+static int take_name(const struct ox_json_tok *v, const char *key, const char *const *names, int n, int *out,
+		     char err[256])
+{
+	char word[32], q[40];
+	int rc = take_str(v, key, word, sizeof word, err);
+	if (rc)
+		return rc;
+	for (int i = 0; i < n; i++)
+		if (strcmp(word, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return refuse(err, OX_DESK_EINVAL, "%s: unknown value \"%s\"", key, shown(q, word, strlen(word)));
+}
+
+enum field { F_OP, F_CASE, F_BY, F_AT, F_TO, F_CASCADE, F_ASSIGNEE, F_TEAM, F_NOTE, F__COUNT };
+static const char *const field_names[F__COUNT] = { "op", "case", "by", "at", "to", "cascade", "assignee", "team", "note" };
+
+static int take_field(struct ox_desk_action *a, enum field f, const struct ox_json_tok *v, char err[256])
+{
+	static const char *const statuses[] = {
+#define X(e, str) str,
+		OX_CASE_STATUSES(X)
+#undef X
+	};
+	const char *key = field_names[f];
+	int x = 0, rc = 0;
+	switch (f) {
+	case F_OP:
+		rc = take_name(v, key, op_names, OX_DESK__NOPS, &x, err);
+		a->op = rc ? OX_DESK__NOPS : (enum ox_desk_op)x;
+		return rc;
+	case F_TO:
+		rc = take_name(v, key, statuses, OX_CASE__NSTATUS, &x, err);
+		a->to = rc ? OX_CASE__NSTATUS : (enum ox_case_status)x;
+		return rc;
+	case F_CASE:
+		return take_str(v, key, a->case_id, sizeof a->case_id, err);
+	case F_BY:
+		return take_str(v, key, a->actor, sizeof a->actor, err);
+	case F_ASSIGNEE:
+		rc = take_str(v, key, a->assignee, sizeof a->assignee, err);
+		return rc ? rc : check_name(key, a->assignee, err);
+	case F_TEAM:
+		rc = take_str(v, key, a->team, sizeof a->team, err);
+		return rc ? rc : check_name(key, a->team, err);
+	case F_NOTE:
+		return take_str(v, key, a->note, sizeof a->note, err);
+	case F_AT: {
+		/* milliseconds since the epoch: up to 15 digits (the year 33658) */
+		char num[16];
+		if (v->type != OX_JSON_NUMBER || !(v->flags & OX_JSON_F_INT) || v->len >= sizeof num || v->s[0] == '-')
+			return refuse(err, OX_DESK_EINVAL, "at: expected milliseconds since the epoch");
+		memcpy(num, v->s, v->len);
+		num[v->len] = '\0';
+		a->at = strtoll(num, NULL, 10);
+		return 0;
+	}
+	case F_CASCADE:
+		if (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE)
+			return refuse(err, OX_DESK_EINVAL, "cascade: expected true or false");
+		a->cascade = v->type == OX_JSON_TRUE;
+		return 0;
+	case F__COUNT:
+		break;
+	}
+	return refuse(err, OX_DESK_EINVAL, "unknown field");
+}
+
 int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len, char err[256])
 {
 	struct ox_json p;
-	char word[32];
 	int rc = 0;
 	ox_json_init(&p, 2);
 	memset(a, 0, sizeof *a);
@@ -515,51 +598,13 @@ int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len,
 		goto done;
 	}
 	for (size_t i = 1; i < p.n && !rc; i = p.toks[i + 1].end) {
-		const struct ox_json_tok *k = &p.toks[i], *v = &p.toks[i + 1];
-		char key[16];
-		snprintf(key, sizeof key, "%.*s", (int)(k->len < 15 ? k->len : 15), k->s);
-		if (!strcmp(key, "op") || !strcmp(key, "to")) {
-			if (!(rc = take_str(v, key, word, sizeof word, err))) {
-				int x = -1;
-				if (key[0] == 'o') {
-					for (int j = 0; j < OX_DESK__NOPS; j++)
-						x = strcmp(word, op_names[j]) ? x : j;
-					a->op = x < 0 ? OX_DESK__NOPS : (enum ox_desk_op)x;
-				} else {
-					x = ox_case_status_parse(word, strlen(word));
-					a->to = x < 0 ? OX_CASE__NSTATUS : (enum ox_case_status)x;
-				}
-				if (x < 0)
-					rc = refuse(err, OX_DESK_EINVAL, "%s: unknown value \"%s\"", key, word);
-			}
-		} else if (!strcmp(key, "case")) {
-			rc = take_str(v, key, a->case_id, sizeof a->case_id, err);
-		} else if (!strcmp(key, "by")) {
-			rc = take_str(v, key, a->actor, sizeof a->actor, err);
-		} else if (!strcmp(key, "assignee")) {
-			rc = take_str(v, key, a->assignee, sizeof a->assignee, err);
-			rc = rc ? rc : check_name(key, a->assignee, err);
-		} else if (!strcmp(key, "team")) {
-			rc = take_str(v, key, a->team, sizeof a->team, err);
-			rc = rc ? rc : check_name(key, a->team, err);
-		} else if (!strcmp(key, "note")) {
-			rc = take_str(v, key, a->note, sizeof a->note, err);
-		} else if (!strcmp(key, "at")) {
-			char num[20];
-			if (v->type != OX_JSON_NUMBER || !(v->flags & OX_JSON_F_INT) || v->len >= sizeof num)
-				rc = refuse(err, OX_DESK_EINVAL, "at: expected milliseconds");
-			else {
-				memcpy(num, v->s, v->len);
-				num[v->len] = '\0';
-				a->at = strtoll(num, NULL, 10);
-			}
-		} else if (!strcmp(key, "cascade")) {
-			if (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE)
-				rc = refuse(err, OX_DESK_EINVAL, "cascade: expected true or false");
-			a->cascade = v->type == OX_JSON_TRUE;
-		} else {
-			rc = refuse(err, OX_DESK_EINVAL, "unknown field \"%s\"", key);
-		}
+		const struct ox_json_tok *k = &p.toks[i];
+		int f = 0;
+		while (f < F__COUNT && !(k->len == strlen(field_names[f]) && memcmp(k->s, field_names[f], k->len) == 0))
+			f++;
+		char q[40];
+		rc = f < F__COUNT ? take_field(a, (enum field)f, &p.toks[i + 1], err)
+				  : refuse(err, OX_DESK_EINVAL, "unknown field \"%s\"", shown(q, k->s, k->len));
 	}
 done:
 	ox_json_release(&p);

@@ -117,8 +117,11 @@ struct ox_case_listener ox_desk_listener(struct ox_desk *d);
 int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struct ox_desk_scope *scope,
 		  ox_time now, char err[256]);
 
-/* The action as one JSON object / back (a log record). Parse checks every
- * field and limit; err names the problem. */
+/* The action as one JSON object / back (a log record, or the body of an
+ * API request, which the caller completes with op, case and actor). Parse
+ * checks every field and limit; err names the problem in one line. Write
+ * takes a complete action: a valid op, and a valid status for a transition
+ * (the writer writes only actions the desk applied). */
 void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out);
 int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len, char err[256]);
 

@@ -393,6 +393,12 @@ static void test_action_record(void **state)
 		{ "{\"at\":1.5}", "at: expected milliseconds" },
 		{ "{\"whatever\":1}", "unknown field \"whatever\"" },
 		{ "{\"note\":\"x", "not JSON" },
+		/* found by fuzz_action: messages stay one line of UTF-8, keys match whole */
+		{ "{\"op\":\"a\\nb\"}", "op: unknown value \"a?b\"" },
+		{ "{\"aaaaaaaaaaaaaa中\":1}", "unknown field \"aaaaaaaaaaaaaa中\"" },
+		{ "{\"op\\u0000x\":\"note\"}", "unknown field \"op?x\"" },
+		{ "{\"at\":9999999999999999999}", "at: expected milliseconds" },
+		{ "{\"at\":-1}", "at: expected milliseconds" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
@@ -400,6 +406,12 @@ static void test_action_record(void **state)
 		if (!strstr(err, bad[i].err))
 			fail_msg("%s: \"%s\" lacks \"%s\"", bad[i].json, err, bad[i].err);
 	}
+	/* a case id with a quote is written escaped, and reads back */
+	struct ox_desk_action q = { .op = OX_DESK_NOTE, .case_id = "C\"1", .actor = "li.na", .at = 1 };
+	ox_buf_reset(&b);
+	ox_desk_action_write(&q, &b);
+	assert_int_equal(ox_desk_action_parse(&back, b.data, b.len, err), 0);
+	assert_string_equal(back.case_id, "C\"1");
 	char big[OX_DESK_NOTE_MAX + 64];
 	int n = snprintf(big, sizeof big, "{\"note\":\"");
 	memset(big + n, 'x', OX_DESK_NOTE_MAX + 1);
