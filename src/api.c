@@ -55,33 +55,38 @@ static void kit_free(struct kit *k)
 	free(k);
 }
 
+/* Connections open on first use; a failure is the request's 500. */
+static bool opened(int rc, struct ox_http_req *r, const char *what, const char *err)
+{
+	if (rc)
+		ox_http_error(r, 500, what, err);
+	return rc == 0;
+}
+
 struct ox_store *api_kit_store(struct ox_api *a, struct kit *k, struct ox_http_req *r)
 {
 	char err[512];
-	if (!k->store && ox_store_open(&k->store, a->o.db_path, err, sizeof err) != 0) {
-		ox_http_error(r, 500, "case store unavailable", err);
+	if (!k->store &&
+	    !opened(ox_store_open(&k->store, a->o.db_path, err, sizeof err), r, "case store unavailable", err))
 		return NULL;
-	}
 	return k->store;
 }
 
 struct ox_auth *api_kit_auth(struct ox_api *a, struct kit *k, struct ox_http_req *r)
 {
 	char err[512];
-	if (!k->auth && ox_auth_open(&k->auth, a->o.auth_path, err, sizeof err) != 0) {
-		ox_http_error(r, 500, "user store unavailable", err);
+	if (!k->auth &&
+	    !opened(ox_auth_open(&k->auth, a->o.auth_path, err, sizeof err), r, "user store unavailable", err))
 		return NULL;
-	}
 	return k->auth;
 }
 
 struct ox_audit *api_kit_audit(struct ox_api *a, struct kit *k, struct ox_http_req *r)
 {
 	char err[512];
-	if (!k->audit && ox_audit_open(&k->audit, a->o.audit_path, err, sizeof err) != 0) {
-		ox_http_error(r, 500, "audit log unavailable", err);
+	if (!k->audit &&
+	    !opened(ox_audit_open(&k->audit, a->o.audit_path, err, sizeof err), r, "audit log unavailable", err))
 		return NULL;
-	}
 	return k->audit;
 }
 

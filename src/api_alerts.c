@@ -83,21 +83,29 @@ enum ox_http_step api_silences_add(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_DONE;
 }
 
-enum ox_http_step api_silence_expire(void *ctx, struct ox_http_req *r)
+/* A change to one outbox row by id (a silence, a dead letter): done,
+ * audited, answered with the id and what it is now. */
+static enum ox_http_step change_by_id(struct ox_api *a, struct ox_http_req *r,
+				      int (*change)(struct ox_alerts *, int64_t, char *), const char *action,
+				      const char *now)
 {
-	struct ox_api *a = ctx;
 	char err[OX_ALERT_ERRSZ];
 	int64_t id;
 	int rc;
 	if (!configured(a, r, NULL) || !parse_id(r, &id))
 		return OX_HTTP_DONE;
-	if ((rc = ox_alerts_silence_expire(a->o.alerts, id, err)))
+	if ((rc = change(a->o.alerts, id, err)))
 		alert_error(r, rc, err);
-	else if (api_audit(a, r, "silence.expire", r->param, NULL)) {
+	else if (api_audit(a, r, action, r->param, NULL)) {
 		r->status = 200;
-		ox_buf_addf(&r->out, "{\"id\":%" PRId64 ",\"expired\":true}", id);
+		ox_buf_addf(&r->out, "{\"id\":%" PRId64 ",%s}", id, now);
 	}
 	return OX_HTTP_DONE;
+}
+
+enum ox_http_step api_silence_expire(void *ctx, struct ox_http_req *r)
+{
+	return change_by_id(ctx, r, ox_alerts_silence_expire, "silence.expire", "\"expired\":true");
 }
 
 enum ox_http_step api_outbox_list(void *ctx, struct ox_http_req *r)
@@ -133,17 +141,5 @@ enum ox_http_step api_dead_list(void *ctx, struct ox_http_req *r)
 
 enum ox_http_step api_dead_retry(void *ctx, struct ox_http_req *r)
 {
-	struct ox_api *a = ctx;
-	char err[OX_ALERT_ERRSZ];
-	int64_t id;
-	int rc;
-	if (!configured(a, r, NULL) || !parse_id(r, &id))
-		return OX_HTTP_DONE;
-	if ((rc = ox_alerts_retry(a->o.alerts, id, err)))
-		alert_error(r, rc, err);
-	else if (api_audit(a, r, "alert.retry", r->param, NULL)) {
-		r->status = 200;
-		ox_buf_addf(&r->out, "{\"id\":%" PRId64 ",\"state\":\"pending\"}", id);
-	}
-	return OX_HTTP_DONE;
+	return change_by_id(ctx, r, ox_alerts_retry, "alert.retry", "\"state\":\"pending\"");
 }
