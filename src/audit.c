@@ -224,43 +224,6 @@ static void entry_hash(const char prev_hex[64], const struct row *r, char out[OX
 
 /* ---- append ----------------------------------------------------------------------------- */
 
-/* Valid UTF-8 (no overlongs, surrogates, values above U+10FFFF) without C0
- * control characters or DEL. */
-static bool text_ok(const char *z, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)z;
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7F)
-				return false;
-			i++;
-			continue;
-		}
-		size_t k;
-		uint32_t cp, min;
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 2, cp = c & 0x1F, min = 0x80;
-		else if (c >= 0xE0 && c <= 0xEF)
-			k = 3, cp = c & 0x0F, min = 0x800;
-		else if (c >= 0xF0 && c <= 0xF4)
-			k = 4, cp = c & 0x07, min = 0x10000;
-		else
-			return false;
-		if (i + k > n)
-			return false;
-		for (size_t j = 1; j < k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + j] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += k;
-	}
-	return true;
-}
-
 /* Dotted words of [a-z0-9_]: "case.transition". */
 static bool action_ok(const char *z, size_t n)
 {
@@ -297,7 +260,7 @@ static int check_entry(struct ox_audit *au, const struct ox_audit_entry *e, stru
 	r->target_n = strlen(r->target);
 	r->detail_n = strlen(r->detail);
 	r->idem_n = r->idem ? strlen(r->idem) : 0;
-	if (r->actor_n < 1 || r->actor_n > OX_AUDIT_ACTOR_MAX || !text_ok(r->actor, r->actor_n))
+	if (r->actor_n < 1 || r->actor_n > OX_AUDIT_ACTOR_MAX || !ox_utf8_text_ok(r->actor, r->actor_n, false))
 		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
 				     "actor: expected 1..%d bytes of UTF-8 without control characters, got \"%s\"",
 				     OX_AUDIT_ACTOR_MAX, quote(qb, r->actor ? r->actor : ""));
@@ -305,7 +268,7 @@ static int check_entry(struct ox_audit *au, const struct ox_audit_entry *e, stru
 		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
 				     "action: expected dotted words of a-z 0-9 _ (at most %d), got \"%s\"",
 				     OX_AUDIT_ACTION_MAX, quote(qb, r->action ? r->action : ""));
-	if (r->target_n > OX_AUDIT_TARGET_MAX || !text_ok(r->target, r->target_n))
+	if (r->target_n > OX_AUDIT_TARGET_MAX || !ox_utf8_text_ok(r->target, r->target_n, false))
 		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
 				     "target: expected at most %d bytes of UTF-8 without control characters, got \"%s\"",
 				     OX_AUDIT_TARGET_MAX, quote(qb, r->target));
@@ -318,7 +281,8 @@ static int check_entry(struct ox_audit *au, const struct ox_audit_entry *e, stru
 	if (au->json.toks[0].type != OX_JSON_OBJECT)
 		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL, "detail: expected a JSON object, got \"%s\"",
 				     quote(qb, r->detail));
-	if (r->idem && (r->idem_n < 1 || r->idem_n > OX_AUDIT_IDEM_MAX || !text_ok(r->idem, r->idem_n)))
+	if (r->idem &&
+	    (r->idem_n < 1 || r->idem_n > OX_AUDIT_IDEM_MAX || !ox_utf8_text_ok(r->idem, r->idem_n, false)))
 		return ox_sqldb_fail(&au->db, OX_AUDIT_EINVAL,
 				     "idem: expected 1..%d bytes of UTF-8 without control characters",
 				     OX_AUDIT_IDEM_MAX);

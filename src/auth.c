@@ -391,40 +391,8 @@ static bool valid_team(const char *z)
  * C0, DEL or C1 control characters. */
 static bool valid_display(const char *z)
 {
-	const unsigned char *s = (const unsigned char *)z;
 	size_t n = strlen(z);
-	if (n > OX_AUTH_DISPLAY_MAX)
-		return false;
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7F)
-				return false;
-			i++;
-			continue;
-		}
-		size_t k;
-		uint32_t cp, min;
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 2, cp = c & 0x1F, min = 0x80;
-		else if (c >= 0xE0 && c <= 0xEF)
-			k = 3, cp = c & 0x0F, min = 0x800;
-		else if (c >= 0xF0 && c <= 0xF4)
-			k = 4, cp = c & 0x07, min = 0x10000;
-		else
-			return false;
-		if (i + k > n)
-			return false;
-		for (size_t j = 1; j < k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + j] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F))
-			return false;
-		i += k;
-	}
-	return true;
+	return n <= OX_AUTH_DISPLAY_MAX && ox_utf8_text_ok(z, n, true);
 }
 
 static int check_name(struct ox_auth *a, const char *field, const char *z)

@@ -115,6 +115,11 @@ struct ox_errmsg {
 #define OX_ERRMSG_ROW(e, v, msg) { v, msg },
 const char *ox_errmsg_find(const struct ox_errmsg *msgs, size_t n, int err);
 
+/* Is s[0..n) text a person may write into a name or a log line: valid
+ * UTF-8 (no overlongs, surrogates, values above U+10FFFF) without C0
+ * control characters or DEL, nor C1 control characters when no_c1? */
+bool ox_utf8_text_ok(const char *s, size_t n, bool no_c1);
+
 /* Count UTF-8 code points (input assumed valid UTF-8). */
 size_t ox_utf8_len(const char *s, size_t n);
 
