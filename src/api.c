@@ -105,7 +105,7 @@ static void store_error(struct ox_http_req *r, struct ox_store *s, int rc, const
 		ox_http_error(r, 500, "case store error", ox_store_errmsg(s));
 }
 
-static void writer_refused(struct ox_api *a, struct ox_http_req *r, int status)
+void api_writer_refused(struct ox_api *a, struct ox_http_req *r, int status)
 {
 	if (ox_writer_failed(a->o.writer)) {
 		ox_http_error(r, 503, "unavailable", "the writer stopped after a storage failure; ordex is restarting");
@@ -133,8 +133,7 @@ static void events_free(void *p)
 	free(st);
 }
 
-/* Every job's done(): its ctx is the parked request. */
-static void job_done(struct ox_job *job)
+void api_job_done(struct ox_job *job)
 {
 	ox_http_resume(job->ctx);
 }
@@ -184,7 +183,7 @@ static enum ox_http_step events_start(void *ctx, struct ox_http_req *r)
 		return OX_HTTP_DONE;
 	}
 	st->job = (struct ox_job){ .kind = OX_JOB_EVENTS, .events = st->in.events, .n = st->in.n,
-				   .done = job_done, .ctx = r };
+				   .done = api_job_done, .ctx = r };
 	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
@@ -197,7 +196,7 @@ static void events_finish(void *ctx, struct ox_http_req *r)
 {
 	struct events_state *st = r->state;
 	if (st->job.status)
-		writer_refused(ctx, r, st->job.status);
+		api_writer_refused(ctx, r, st->job.status);
 	else
 		events_reply(r);
 }
@@ -304,7 +303,7 @@ static enum ox_http_step case_act(struct ox_api *a, struct ox_http_req *r, enum 
 	st->scope.teams = st->teams;
 	st->scope.n_teams = p->teams.n;
 	st->job = (struct ox_job){ .kind = OX_JOB_ACTION, .action = &st->action, .scope = &st->scope,
-				   .done = job_done, .ctx = r };
+				   .done = api_job_done, .ctx = r };
 	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
@@ -341,7 +340,7 @@ static void case_act_finish(void *ctx, struct ox_http_req *r)
 	};
 	struct action_state *st = r->state;
 	if (st->job.status) {
-		writer_refused(ctx, r, st->job.status);
+		api_writer_refused(ctx, r, st->job.status);
 		return;
 	}
 	for (size_t i = 0; i < OX_ARRAY_LEN(map); i++)
@@ -376,7 +375,7 @@ static enum ox_http_step order_start(void *ctx, struct ox_http_req *r)
 	struct order_state *st = ox_xcalloc(1, sizeof *st);
 	r->state = st;
 	r->free_state = order_free;
-	st->job = (struct ox_job){ .kind = OX_JOB_ORDER, .order_id = { r->param, len }, .done = job_done,
+	st->job = (struct ox_job){ .kind = OX_JOB_ORDER, .order_id = { r->param, len }, .done = api_job_done,
 				   .ctx = r };
 	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
@@ -392,7 +391,7 @@ static void order_finish(void *ctx, struct ox_http_req *r)
 	struct order_state *st = r->state;
 	struct ox_job *j = &st->job;
 	if (j->status) {
-		writer_refused(a, r, j->status);
+		api_writer_refused(a, r, j->status);
 		return;
 	}
 	if (j->n_records == 0) {
@@ -544,6 +543,14 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/openapi.json", openapi, NULL, 0, 0 },
 		{ "POST", "/api/v1/validate/order", api_validate_order, NULL, small, OX_PERM_PREVENT },
 		{ "POST", "/api/v1/risk/score", api_risk_score, api_risk_score_finish, small, OX_PERM_PREVENT },
+		{ "PUT", "/api/v1/inventory/levels", api_inventory_levels, api_inventory_finish, 1 << 20, OX_PERM_INVENTORY },
+		{ "POST", "/api/v1/inventory/reserve", api_inventory_reserve, api_inventory_finish, small, OX_PERM_INVENTORY },
+		{ "POST", "/api/v1/inventory/confirm", api_inventory_confirm, api_inventory_finish, small, OX_PERM_INVENTORY },
+		{ "POST", "/api/v1/inventory/release", api_inventory_release, api_inventory_finish, small, OX_PERM_INVENTORY },
+		{ "GET", "/api/v1/inventory", api_inventory_list, api_inventory_finish, 0, OX_PERM_INVENTORY },
+		{ "GET", "/api/v1/inventory/reservations/{order_id}", api_inventory_reservation, api_inventory_finish, 0,
+		  OX_PERM_INVENTORY },
+		{ "GET", "/api/v1/inventory/{sku}", api_inventory_get, api_inventory_finish, 0, OX_PERM_INVENTORY },
 		{ "GET", "/healthz", healthz, NULL, 0, 0 },
 		{ "GET", "/metrics", metrics, NULL, 0, OX_PERM_METRICS },
 		{ "GET", "/", root, NULL, 0, 0 },

@@ -34,7 +34,7 @@ struct kit {
 
 struct ox_api {
 	struct ox_api_opts o;
-	struct ox_route routes[40];
+	struct ox_route routes[64];
 	size_t n_routes;
 	pthread_mutex_t mu;
 	struct kit *kits;
@@ -72,6 +72,12 @@ const struct ox_json_tok *api_body_get(const struct kit *k, const char *key);
 bool api_body_str(const struct kit *k, struct ox_http_req *r, const char *key, char *dst, size_t size,
 		  bool required);
 
+/* A job the writer refused (503 overloaded or stopped) or failed, answered. */
+void api_writer_refused(struct ox_api *a, struct ox_http_req *r, int status);
+/* Every writer job's done(): its ctx is the parked request, resumed. */
+struct ox_job;
+void api_job_done(struct ox_job *job);
+
 /* The handlers of api_auth.c and api_alerts.c (the table is in api.c). */
 
 enum ox_http_step api_login(void *ctx, struct ox_http_req *r);
@@ -95,5 +101,16 @@ enum ox_http_step api_dead_retry(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_validate_order(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_risk_score(void *ctx, struct ox_http_req *r);
 void api_risk_score_finish(void *ctx, struct ox_http_req *r);
+
+/* api_inventory.c: stock levels and reservations (docs/inventory.md); one
+ * finish for all. */
+enum ox_http_step api_inventory_levels(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_inventory_reserve(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_inventory_confirm(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_inventory_release(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_inventory_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_inventory_get(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_inventory_reservation(void *ctx, struct ox_http_req *r);
+void api_inventory_finish(void *ctx, struct ox_http_req *r);
 
 #endif

@@ -54,11 +54,6 @@ static void risk_free(void *p)
 	free(st);
 }
 
-static void risk_done(struct ox_job *job)
-{
-	ox_http_resume(job->ctx);
-}
-
 enum ox_http_step api_risk_score(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -72,7 +67,7 @@ enum ox_http_step api_risk_score(void *ctx, struct ox_http_req *r)
 		return OX_HTTP_DONE;
 	}
 	st->job = (struct ox_job){ .kind = OX_JOB_RISK, .risk_ev = &st->order.ev, .risk = &st->risk,
-				   .done = risk_done, .ctx = r };
+				   .done = api_job_done, .ctx = r };
 	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
@@ -86,12 +81,7 @@ void api_risk_score_finish(void *ctx, struct ox_http_req *r)
 	struct ox_api *a = ctx;
 	struct risk_state *st = r->state;
 	if (st->job.status) {
-		if (ox_writer_failed(a->o.writer))
-			ox_http_error(r, 503, "unavailable",
-				      "the writer stopped after a storage failure; ordex is restarting");
-		else
-			ox_http_error(r, 503, "overloaded", "the writer queue is full; retry after the given seconds");
-		r->retry_after = a->o.retry_after_s;
+		api_writer_refused(a, r, st->job.status);
 		return;
 	}
 	const struct ox_risk *k = &st->risk;

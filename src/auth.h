@@ -66,14 +66,16 @@ const char *ox_auth_strerror(int err);
 	X(TOKENS, 8, "tokens", "manage API tokens")                                        \
 	X(AUDIT_READ, 9, "audit:read", "read the audit log")                               \
 	X(METRICS, 10, "metrics", "read /metrics")                                         \
-	X(PREVENT, 11, "prevent", "validate and risk-score orders before accepting them")
+	X(PREVENT, 11, "prevent", "validate and risk-score orders before accepting them")   \
+	X(INVENTORY, 12, "inventory", "reserve, confirm and release stock; set stock levels") \
+	X(BLACKLIST, 13, "blacklist", "read, add, remove, import and export blacklist entries")
 
 enum ox_perm {
 #define X(e, bit, name, what) OX_PERM_##e = 1u << (bit),
 	OX_PERMS(X)
 #undef X
 };
-#define OX_PERM__COUNT 12
+#define OX_PERM__COUNT 14
 #define OX_PERM_ALL ((1u << OX_PERM__COUNT) - 1)
 
 /* X(enum suffix, name, permissions). The role -> permission-set table. */
@@ -82,10 +84,10 @@ enum ox_perm {
 	X(SUPERVISOR, "supervisor",                                                              \
 	  OX_PERM_CASES_READ | OX_PERM_CASES_WORK | OX_PERM_CASES_ASSIGN | OX_PERM_PII |        \
 		  OX_PERM_SILENCES | OX_PERM_ALERTS_READ | OX_PERM_AUDIT_READ | OX_PERM_METRICS | \
-		  OX_PERM_PREVENT)                                                               \
+		  OX_PERM_PREVENT | OX_PERM_INVENTORY | OX_PERM_BLACKLIST)                        \
 	X(AGENT, "agent", OX_PERM_CASES_READ | OX_PERM_CASES_WORK)                               \
 	X(VIEWER, "viewer", OX_PERM_CASES_READ | OX_PERM_METRICS)                                \
-	X(INGEST, "ingest", OX_PERM_EVENTS_WRITE | OX_PERM_METRICS | OX_PERM_PREVENT)
+	X(INGEST, "ingest", OX_PERM_EVENTS_WRITE | OX_PERM_METRICS | OX_PERM_PREVENT | OX_PERM_INVENTORY)
 
 enum ox_role {
 #define X(e, name, perms) OX_ROLE_##e,

@@ -19,11 +19,20 @@
 #include "store.h"
 
 /* A log record is an accepted event's raw JSON text, a wall-clock tick
- * (TICK_MARK followed by the new clock in decimal ms) or a person's action on
- * a case (ACTION_MARK followed by ox_desk_action_write()'s JSON). A JSON
- * event starts with '{', so one byte tells them apart. */
+ * (TICK_MARK followed by the new clock in decimal ms), a person's action on
+ * a case (ACTION_MARK followed by ox_desk_action_write()'s JSON), a stock
+ * operation (STOCK_MARK followed by ox_inv_op_write()'s JSON) or an event
+ * that operation made (MADE_MARK followed by the event's JSON). A JSON
+ * event starts with '{', so one byte tells them apart.
+ *
+ * A replay makes the events of a stock operation again from the operation
+ * (the same events with the same ids) and applies them there; their own
+ * records only put them in the order's history (GET /api/v1/orders/{id}).
+ * So a crash between the two records loses no event detection saw. */
 #define TICK_MARK 'T'
 #define ACTION_MARK 'A'
+#define STOCK_MARK 'I'
+#define MADE_MARK 'D'
 #define APPLIED_SEQ "applied_seq"
 
 /* A person's action, with the seq of its log record (the audit's key). */
@@ -54,8 +63,10 @@ struct ox_writer {
 	struct ox_audit *audit;   /* the flusher's: people's actions, once durable */
 	struct ox_engine *engine; /* the writer's */
 	struct ox_desk *desk;     /* the writer's: handles the engine's cases */
+	struct ox_inventory *inventory; /* the writer's: stock and reservations */
 	struct ox_orderidx *orders;
 	struct ox_decoder *dec[2]; /* two: one event decoded ahead (ingest) */
+	struct ox_decoder *made_dec; /* the events stock operations make */
 	struct ox_store_sink sink;
 	struct ox_case_listener store_listener;
 	bool live;           /* replay done: case changes go to the flusher */
@@ -74,7 +85,8 @@ struct ox_writer {
 	size_t appended; /* records appended since the last hand-over */
 	struct logged_action *actions; /* logged since the last hand-over */
 	size_t n_actions, cap_actions;
-	struct ox_buf record; /* an action record being written */
+	struct ox_buf record; /* an action or stock record being written */
+	struct ox_buf made;   /* the events a stock operation made, one per line */
 
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -186,6 +198,7 @@ static void clock_moved(void *ctx, ox_time now)
 {
 	struct ox_writer *w = ctx;
 	ox_desk_advance(w->desk, now);
+	ox_inventory_advance(w->inventory, now);
 }
 
 /* Notices of records the store already has were sent before the restart. */
@@ -251,24 +264,112 @@ static int replay_action(struct ox_writer *w, uint64_t seq, const char *p, size_
 	return 0;
 }
 
+static int replay_tick(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
+{
+	ox_time t;
+	if (parse_tick(p, len, &t) < 0) {
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad tick record", seq);
+		return -1;
+	}
+	replay_apply_pending(w);
+	w->store_on = (int64_t)seq > w->applied_seq;
+	ox_engine_advance(w->engine, t);
+	drop_sent_notices(w);
+	w->last_tick = t;
+	return 0;
+}
+
+static int append(struct ox_writer *w, const char *p, size_t len, uint64_t *seq);
+
+/* Apply the events a stock operation made (w->made, one per line). Live,
+ * each is logged first as a record of its own; a replay applies them
+ * without (their records follow the operation's). An id already seen (a
+ * source sent "ordex-inv-..." itself) is left out. */
+static int apply_made(struct ox_writer *w, bool live)
+{
+	const char *p = w->made.data, *end = p + w->made.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)(nl - p);
+		struct ox_event ev;
+		char err[OX_ERR_BUFSZ];
+		if (ox_decode(w->made_dec, p, len, &ev, err) < 0) {
+			fail(w, "an event made by a stock operation does not decode", err); /* a bug */
+			return -1;
+		}
+		p = nl + 1;
+		if (ox_engine_seen(w->engine, ev.id))
+			continue;
+		if (!live) {
+			ox_engine_apply(w->engine, &ev);
+			continue;
+		}
+		uint64_t seq;
+		ox_buf_reset(&w->record);
+		ox_buf_addf(&w->record, "%c", MADE_MARK);
+		ox_buf_add(&w->record, ev.raw.s, ev.raw.len);
+		if (append(w, w->record.data, w->record.len, &seq))
+			return -1;
+		apply_event(w, &ev, seq);
+	}
+	return 0;
+}
+
+static int replay_stock(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
+{
+	struct ox_inv_op op;
+	char err[256];
+	if (ox_inv_op_parse_record(&op, p + 1, len - 1, err)) {
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad stock record: %s", seq, err);
+		return -1;
+	}
+	replay_apply_pending(w);
+	w->store_on = (int64_t)seq > w->applied_seq;
+	struct ox_buf answer;
+	ox_buf_init(&answer, SIZE_MAX);
+	struct ox_inv_result res = { .body = &answer };
+	ox_buf_reset(&w->made);
+	ox_inventory_apply(w->inventory, &op, &res, &w->made);
+	int rc = apply_made(w, false);
+	ox_buf_release(&answer);
+	ox_inv_op_release(&op);
+	drop_sent_notices(w);
+	return rc;
+}
+
+/* A made event's record: its events were applied with its operation; it
+ * only goes into its order's history. */
+static int replay_made(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
+{
+	struct ox_event ev;
+	char err[OX_ERR_BUFSZ];
+	if (ox_decode(w->made_dec, p + 1, len - 1, &ev, err) < 0) {
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": no longer decodes: %s", seq, err);
+		return -1;
+	}
+	replay_apply_pending(w);
+	if (ev.order_id.len)
+		ox_orderidx_add(w->orders, ev.order_id.s, ev.order_id.len, seq);
+	return 0;
+}
+
+/* The records that are not events, by their first byte. */
+static const struct {
+	char mark;
+	int (*replay)(struct ox_writer *w, uint64_t seq, const char *p, size_t len);
+} marked_records[] = {
+	{ TICK_MARK, replay_tick },
+	{ ACTION_MARK, replay_action },
+	{ STOCK_MARK, replay_stock },
+	{ MADE_MARK, replay_made },
+};
+
 static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 {
 	struct ox_writer *w = ctx;
-	if (p[0] == TICK_MARK) {
-		ox_time t;
-		if (parse_tick(p, len, &t) < 0) {
-			snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad tick record", seq);
-			return -1;
-		}
-		replay_apply_pending(w);
-		w->store_on = (int64_t)seq > w->applied_seq;
-		ox_engine_advance(w->engine, t);
-		drop_sent_notices(w);
-		w->last_tick = t;
-		return 0;
-	}
-	if (p[0] == ACTION_MARK)
-		return replay_action(w, seq, p, len);
+	for (size_t i = 0; i < OX_ARRAY_LEN(marked_records); i++)
+		if (p[0] == marked_records[i].mark)
+			return marked_records[i].replay(w, seq, p, len);
 	int k = w->pending == 0 ? 1 : 0;
 	struct ox_event ev;
 	char err[OX_ERR_BUFSZ];
@@ -461,6 +562,28 @@ static void act(struct ox_writer *w, struct ox_job *job)
 		remember_action(w, seq, job->action);
 }
 
+/* A stock operation at the clock's time, logged when it changed something,
+ * with the events it made after it. */
+static void stock(struct ox_writer *w, struct ox_job *job)
+{
+	struct ox_inv_op *op = job->inv_op;
+	ox_time clock = ox_engine_clock(w->engine);
+	op->at = clock == OX_TIME_NONE ? wall_ms() : clock;
+	ox_buf_init(&job->text, SIZE_MAX);
+	ox_buf_reset(&w->made);
+	struct ox_inv_result res = { .body = &job->text };
+	ox_inventory_apply(w->inventory, op, &res, &w->made);
+	job->inv_status = res.status;
+	if (!res.changed)
+		return;
+	ox_buf_reset(&w->record);
+	ox_buf_addf(&w->record, "%c", STOCK_MARK);
+	ox_inv_op_write(op, &w->record);
+	uint64_t seq;
+	if (append(w, w->record.data, w->record.len, &seq) == 0)
+		apply_made(w, true);
+}
+
 /* A risk score: read only, answered at once. It sees every event applied
  * before it, durable or not yet. */
 static void score(struct ox_writer *w, struct ox_job *job)
@@ -472,6 +595,15 @@ static void score(struct ox_writer *w, struct ox_job *job)
 	ox_risk_score(w->engine, job->risk_ev, OX_RISK_WITH_BLACKLIST, job->risk);
 	job->done(job);
 }
+
+/* What the writer does with a job of each kind in its group (risk scores
+ * leave the group before). */
+static void (*const run_job[])(struct ox_writer *w, struct ox_job *job) = {
+	[OX_JOB_EVENTS] = ingest,
+	[OX_JOB_ORDER] = order_seqs,
+	[OX_JOB_ACTION] = act,
+	[OX_JOB_INVENTORY] = stock,
+};
 
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
 {
@@ -491,12 +623,7 @@ static void run_group(struct ox_writer *w, struct ox_job *jobs)
 		score(w, j);
 	}
 	for (struct ox_job *j = jobs; j && !ox_writer_failed(w); j = j->next)
-		if (j->kind == OX_JOB_EVENTS)
-			ingest(w, j);
-		else if (j->kind == OX_JOB_ACTION)
-			act(w, j);
-		else
-			order_seqs(w, j);
+		run_job[j->kind](w, j);
 	if (!ox_writer_failed(w))
 		maybe_tick(w);
 	publish(w);
@@ -513,12 +640,17 @@ static void read_order(struct ox_writer *w, struct ox_job *job)
 	job->ends = ox_xcalloc(n ? n : 1, sizeof *job->ends);
 	job->n_records = 0;
 	for (size_t i = 0; i < n; i++) {
+		size_t from = job->text.len;
 		int rc = ox_evlog_read(w->log, job->seqs[i], &job->text);
 		if (rc == OX_EVLOG_ENOTFOUND)
 			continue; /* compacted away */
 		if (rc) {
 			job->status = 500;
 			return;
+		}
+		if (job->text.len > from && job->text.data[from] == MADE_MARK) { /* an event like the others */
+			memmove(job->text.data + from, job->text.data + from + 1, job->text.len - from - 1);
+			job->text.len--;
 		}
 		job->seqs[job->n_records] = job->seqs[i];
 		job->ends[job->n_records++] = job->text.len;
@@ -713,7 +845,10 @@ static void close_parts(struct ox_writer *w)
 	ox_store_close(w->store);
 	ox_audit_close(w->audit);
 	ox_desk_free(w->desk);
+	ox_inventory_free(w->inventory);
 	ox_buf_release(&w->record);
+	ox_buf_release(&w->made);
+	ox_decoder_free(w->made_dec);
 	free(w->actions);
 	/* The engine and the order index hold millions of blocks after a day:
 	 * they go with the process (a stop must not take minutes). */
@@ -815,6 +950,9 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	struct ox_limits limits = ox_limits_default();
 	w->dec[0] = ox_decoder_new(&limits);
 	w->dec[1] = ox_decoder_new(&limits);
+	w->made_dec = ox_decoder_new(&limits);
+	w->inventory = ox_inventory_new();
+	ox_buf_init(&w->made, SIZE_MAX);
 	w->engine = ox_engine_new(o->params, o->blacklist);
 	w->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w->engine, .params = o->params,
 						      .policy = o->policy, .notify = o->notify,

@@ -21,6 +21,13 @@
  *
  * A risk score (OX_JOB_RISK) only reads the engine, so it is answered as
  * soon as the writer reaches it: nothing to log, nothing to wait for.
+ *
+ * A stock operation (OX_JOB_INVENTORY, inventory.h) is applied to the
+ * inventory the writer owns; one that changed something is logged as a
+ * record of its own, followed by the events it made for detection
+ * (inventory.reserved, ...), which the engine applies like any other. It
+ * is answered once durable, reads included (they see nothing that a crash
+ * could take back).
  */
 #ifndef OX_WRITER_H
 #define OX_WRITER_H
@@ -33,6 +40,7 @@
 #include "blacklist.h"
 #include "desk.h"
 #include "evlog.h"
+#include "inventory.h"
 #include "metrics.h"
 #include "params.h"
 #include "risk.h"
@@ -43,6 +51,7 @@ enum ox_job_kind {
 	OX_JOB_ORDER,  /* read the logged events of order_id */
 	OX_JOB_ACTION, /* a person's action on a case (desk.h) */
 	OX_JOB_RISK,   /* score an order against the fraud windows (risk.h): read only */
+	OX_JOB_INVENTORY, /* a stock operation (inventory.h) */
 };
 
 struct ox_job {
@@ -61,12 +70,16 @@ struct ox_job {
 	 * without waiting for the group's commit. */
 	struct ox_event *risk_ev;
 	struct ox_risk *risk;
+	/* OX_JOB_INVENTORY: the operation (the writer sets op->at to the event
+	 * clock); the answer comes back as inv_status and its JSON in text. */
+	struct ox_inv_op *inv_op;
+	int inv_status;
 
 	/* Results, valid in done(). status is 0, or the HTTP status to answer
 	 * (503: the writer failed or is stopping; nothing of the job is durable). */
 	int status;
 	size_t accepted, duplicates;
-	struct ox_buf text;  /* OX_JOB_ORDER: the records, back to back */
+	struct ox_buf text;  /* OX_JOB_ORDER: the records, back to back; OX_JOB_INVENTORY: the answer */
 	size_t *ends;        /* record i is text[ends[i-1] .. ends[i]) */
 	uint64_t *seqs;      /* and its log seq */
 	size_t n_records;
