@@ -4,6 +4,8 @@
 #   2. `ordex bench`: decoding alone and decoding + detection, medians of 3
 #   3. the named baseline in the same run: cJSON (libcjson-dev) parsing the
 #      same lines, DOM only, no validation and no detection
+#   then durable HTTP ingest (bench/http.sh) and stock reservations against
+#   Redis + Lua in the same run (bench/reserve.sh)
 set -euo pipefail
 ordex=${1:-build/ordex}
 dir=${BENCH_DIR:-build/bench}
@@ -33,3 +35,5 @@ awk -v o="$ours" -v f="$full" -v b="$base" 'BEGIN {
 }'
 echo
 bench/http.sh "$ordex" "$stream"
+echo
+bench/reserve.sh "$ordex"
