@@ -1,10 +1,22 @@
-/* uses.c - see uses.h. */
+/* uses.c - see uses.h.
+ *
+ * Forgetting old uses is a rebuild, and a rebuild is incremental, as in
+ * idset.c: a new table takes the keys, and each add then copies (and
+ * prunes) a few slots of the old one, so no single add pays for a table of
+ * millions of slots (tens of milliseconds, which every request waiting
+ * behind that add would see). Until the copy is done, a lookup checks both
+ * tables; a key added to while still in the old table moves at once.
+ */
 #include "uses.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+
+/* n of an old table's slot whose key moved to the new table: its uses are
+ * there now (the slot only keeps the probe chains through it intact). */
+#define MOVED UINT32_MAX
 
 void ox_uses_init(struct ox_uses *m)
 {
@@ -16,13 +28,20 @@ static struct ox_use *uses_of(struct ox_uses_slot *s)
 	return s->cap > 1 ? s->u.many : &s->u.one;
 }
 
+/* Free the uses arrays of slots [from, mask] and the table. */
+static void free_table(struct ox_uses_slot *slots, size_t mask, size_t from)
+{
+	for (size_t i = from; slots && i <= mask; i++)
+		if (slots[i].key && slots[i].n != MOVED && slots[i].cap > 1)
+			free(slots[i].u.many);
+	if (slots)
+		ox_table_free(slots, mask + 1, sizeof *slots);
+}
+
 void ox_uses_release(struct ox_uses *m)
 {
-	for (size_t i = 0; m->slots && i <= m->mask; i++)
-		if (m->slots[i].key && m->slots[i].cap > 1)
-			free(m->slots[i].u.many);
-	if (m->slots)
-		ox_table_free(m->slots, m->mask + 1, sizeof *m->slots);
+	free_table(m->slots, m->mask, 0);
+	free_table(m->old, m->old_mask, m->migrated); /* the copied ones are the new table's */
 	ox_uses_init(m);
 }
 
@@ -56,28 +75,48 @@ static int prune(struct ox_uses_slot *s, ox_time horizon)
 	return k > 0;
 }
 
-/* Rebuild into a table sized for what is left after the horizon. */
+/* Copy the next n slots of the old table into the new one, keeping only
+ * their uses at or after the horizon of the rebuild; free it once all are
+ * copied. */
+static void migrate(struct ox_uses *m, size_t n)
+{
+	for (; m->old && n; n--) {
+		struct ox_uses_slot *o = &m->old[m->migrated];
+		if (o->key && o->n != MOVED) {
+			m->old_left--;
+			if (prune(o, m->old_horizon)) {
+				*probe(m->slots, m->mask, o->key) = *o;
+				m->count++;
+			}
+		}
+		if (++m->migrated > m->old_mask) {
+			ox_table_free(m->old, m->old_mask + 1, sizeof *m->old);
+			m->old = NULL;
+			m->old_mask = m->migrated = 0;
+		}
+	}
+}
+
+/* Start a rebuild into a table with room for every key there is, expired
+ * or not: the copy forgets the expired uses as it goes. */
 static void rebuild(struct ox_uses *m, ox_time horizon)
 {
-	size_t live = 0;
-	for (size_t i = 0; m->slots && i <= m->mask; i++)
-		if (m->slots[i].key && prune(&m->slots[i], horizon))
-			live++;
-		else
-			m->slots[i].key = 0;
+	migrate(m, SIZE_MAX); /* a rare catch-up: the last copy is long done */
 	size_t cap = 1024;
-	while (cap < (live + 1) * 2)
+	while (cap < (m->count + 1) * 2)
 		cap *= 2;
-	struct ox_uses_slot *ns = ox_table_alloc(cap, sizeof *ns);
-	for (size_t i = 0; m->slots && i <= m->mask; i++)
-		if (m->slots[i].key)
-			*probe(ns, cap - 1, m->slots[i].key) = m->slots[i];
-	if (m->slots)
-		ox_table_free(m->slots, m->mask + 1, sizeof *m->slots);
-	m->slots = ns;
+	m->old = m->slots;
+	m->old_mask = m->mask;
+	m->old_horizon = horizon;
+	m->old_left = m->count;
+	m->migrated = 0;
+	m->slots = ox_table_alloc(cap, sizeof *m->slots);
 	m->mask = cap - 1;
-	m->count = live;
+	m->count = 0;
 	m->inserts = 0;
+	/* done well before the next rebuild: that comes after 65,536 inserts
+	 * at the earliest, or when this table (twice as large) fills */
+	m->step = m->old ? (m->old_mask + 1) / 16384 + 64 : 0;
 }
 
 void ox_uses_prefetch(const struct ox_uses *m, uint64_t key)
@@ -106,18 +145,41 @@ static void append(struct ox_uses_slot *s, struct ox_use use)
 	s->u.many[s->n++] = use;
 }
 
+/* key's slot in the old table, if it is there and not moved yet. */
+static struct ox_uses_slot *in_old(const struct ox_uses *m, uint64_t key)
+{
+	if (!m->old)
+		return NULL;
+	struct ox_uses_slot *o = probe(m->old, m->old_mask, key);
+	return o->key && o->n != MOVED ? o : NULL;
+}
+
 const struct ox_use *ox_uses_add(struct ox_uses *m, uint64_t key, struct ox_use use, ox_time horizon, size_t *n)
 {
 	key = key ? key : 1;
-	if (!m->slots || (m->count + 1) * 10 > (m->mask + 1) * 7 || m->inserts > m->count + 65536)
+	/* counting the keys still to copy, so that the catch-up fits */
+	size_t keys = m->count + m->old_left;
+	if (!m->slots || (keys + 1) * 10 > (m->mask + 1) * 7 || m->inserts > keys + 65536)
 		rebuild(m, horizon);
 	m->inserts++;
+	migrate(m, m->step);
 	struct ox_uses_slot *s = probe(m->slots, m->mask, key);
 	if (!s->key) {
+		/* A key still in the old table moves now; its slot there stays
+		 * taken (MOVED), so the probe chains through it hold. */
+		struct ox_uses_slot *o = in_old(m, key);
+		if (o && prune(o, m->old_horizon)) {
+			*s = *o;
+		} else {
+			s->key = key;
+			s->n = 0;
+			s->cap = 1;
+		}
+		if (o) {
+			o->n = MOVED;
+			m->old_left--;
+		}
 		m->count++;
-		s->key = key;
-		s->n = 0;
-		s->cap = 1;
 	}
 	if (s->n >= 64 && s->n == s->cap)
 		prune(s, horizon); /* a hot value forgets expired uses before growing */
@@ -133,7 +195,7 @@ const struct ox_use *ox_uses_get(const struct ox_uses *m, uint64_t key, size_t *
 		return NULL;
 	key = key ? key : 1;
 	const struct ox_uses_slot *s = probe(m->slots, m->mask, key);
-	if (!s->key)
+	if (!s->key && !(s = in_old(m, key)))
 		return NULL;
 	*n = s->n;
 	return s->cap > 1 ? s->u.many : &s->u.one;

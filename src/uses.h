@@ -4,8 +4,8 @@
  *
  * Compact because nearly every value is used once: a slot is 32 bytes with
  * the first use inline. Uses older than a horizon are dropped by periodic
- * rebuilds (amortised O(1) per insert), so memory follows the window, not
- * the history.
+ * rebuilds, done a few slots per insert, so memory follows the window, not
+ * the history, and no insert waits for a whole table.
  */
 #ifndef OX_USES_H
 #define OX_USES_H
@@ -32,6 +32,12 @@ struct ox_uses_slot {
 struct ox_uses {
 	struct ox_uses_slot *slots;
 	size_t mask, count, inserts;
+	/* a rebuild in progress: the table being copied, how far, and the
+	 * horizon its copy prunes to */
+	struct ox_uses_slot *old;
+	size_t old_mask, migrated, step;
+	size_t old_left; /* keys of the old table not copied or moved yet */
+	ox_time old_horizon;
 };
 
 void ox_uses_init(struct ox_uses *m);
