@@ -206,7 +206,7 @@ void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st)
 
 /* ---- applying events ------------------------------------------------------ */
 
-/* o is NULL for events of no order (inventory.level). */
+/* o is NULL for events of no order (inventory.level, inventory.low_stock). */
 static void to_families(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	struct oxi_facts before, after;
@@ -228,7 +228,8 @@ static void to_families(struct ox_engine *e, struct oxi_order *o, const struct o
 static void apply_order_event(struct ox_engine *e, const struct ox_event *ev)
 {
 	struct oxi_order *o = NULL;
-	if (ev->type != OX_EV_INVENTORY_LEVEL)
+	/* SKU events: an order_id they may carry makes no order */
+	if (ev->type != OX_EV_INVENTORY_LEVEL && ev->type != OX_EV_INVENTORY_LOW_STOCK)
 		o = oxi_order_get(e, ev->order_id, true);
 	/* An update before its order exists waits for the order.created. */
 	if (ev->type == OX_EV_ORDER_UPDATED && !(o->flags & OXI_O_CREATED)) {

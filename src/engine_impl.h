@@ -132,6 +132,10 @@ struct oxi_sku {
 	OXI_VEC(struct oxi_level) channels;
 	ox_time drift_since; /* NONE while within tolerance */
 	ox_time dl_drift;
+	/* the latest inventory.low_stock by ts (NONE when unseen): whether its
+	 * available was back at or above its threshold */
+	ox_time low_ts;
+	bool low_ok;
 };
 
 /* ---- the engine -------------------------------------------------------- */

@@ -242,6 +242,15 @@ TABLE(t_inventory_level,
 	INT("available", -AVAILABLE_MAX, AVAILABLE_MAX, available),
 	IDENT("warehouse", OPT, warehouse, OX_HAS_WAREHOUSE));
 
+/* ordex's addition: a SKU's available stock crossed its low-stock threshold
+ * (either way). Like inventory.level it belongs to no order. */
+TABLE(t_inventory_low_stock,
+	ENVELOPE(OPT, OPT),
+	IDENT("sku", REQ, sku, 0),
+	INT("available", -AVAILABLE_MAX, AVAILABLE_MAX, available),
+	INT("threshold", 0, AVAILABLE_MAX, threshold),
+	IDENT("warehouse", OPT, warehouse, OX_HAS_WAREHOUSE));
+
 TABLE(t_shipment_created,
 	ENVELOPE(REQ, OPT),
 	IDENT("shipment_id", REQ, shipment_id, 0),
@@ -284,6 +293,7 @@ static const struct table *const type_tables[OX_EV__COUNT] = {
 	[OX_EV_INVENTORY_RESERVED] = &t_inventory_reserved,
 	[OX_EV_INVENTORY_RESERVE_FAILED] = &t_inventory_reserve_failed,
 	[OX_EV_INVENTORY_LEVEL] = &t_inventory_level,
+	[OX_EV_INVENTORY_LOW_STOCK] = &t_inventory_low_stock,
 	[OX_EV_SHIPMENT_CREATED] = &t_shipment_created,
 	[OX_EV_SHIPMENT_TRACK] = &t_shipment_track,
 	[OX_EV_SYNC_ACK] = &t_sync_ack,

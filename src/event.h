@@ -11,7 +11,8 @@
 #include "timefmt.h"
 #include "util.h"
 
-/* X(enum suffix, wire name) in contract order. */
+/* X(enum suffix, wire name) in contract order; inventory.low_stock is
+ * ordex's addition (docs/rules/inventory.md), not in the contract. */
 #define OX_EVENT_TYPES(X)                                  \
 	X(ORDER_CREATED, "order.created")                  \
 	X(ORDER_CREATE_FAILED, "order.create_failed")      \
@@ -23,6 +24,7 @@
 	X(INVENTORY_RESERVED, "inventory.reserved")        \
 	X(INVENTORY_RESERVE_FAILED, "inventory.reserve_failed") \
 	X(INVENTORY_LEVEL, "inventory.level")              \
+	X(INVENTORY_LOW_STOCK, "inventory.low_stock")      \
 	X(SHIPMENT_CREATED, "shipment.created")            \
 	X(SHIPMENT_TRACK, "shipment.track")                \
 	X(SYNC_ACK, "sync.ack")                            \
@@ -174,6 +176,7 @@ struct ox_event {
 	/* inventory.*; source of inventory.level is the envelope's source */
 	struct ox_str sku, warehouse;
 	int64_t qty, available;
+	int64_t threshold; /* inventory.low_stock */
 
 	/* shipment.* */
 	struct ox_str shipment_id, carrier, tracking_no, location, description;

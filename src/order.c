@@ -116,7 +116,7 @@ struct oxi_sku *oxi_sku_get(struct ox_engine *e, struct ox_str sku)
 	s = ox_xcalloc(1, sizeof *s);
 	s->sku = ox_xstrndup(sku.s, sku.len);
 	s->oms.ts = s->wms.ts = OX_TIME_NONE;
-	s->drift_since = s->dl_drift = OX_TIME_NONE;
+	s->drift_since = s->dl_drift = s->low_ts = OX_TIME_NONE;
 	ox_hmap_put(&e->skus, h, s);
 	e->n_skus++;
 	return s;

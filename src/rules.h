@@ -31,6 +31,8 @@ enum ox_key_kind { OX_KEY_ORDER, OX_KEY_SKU, OX_KEY_GROUP };
 	  "库存为负", "negative stock") \
 	X(INV_DRIFT, "inventory", 2, "inventory", OX_KEY_SKU, \
 	  "库存数据不一致", "stock levels drift apart") \
+	X(INV_LOW_STOCK, "inventory", 2, "inventory", OX_KEY_SKU, \
+	  "库存不足预警", "stock below its threshold") \
 	X(LOG_SHIP_OVERDUE, "logistics", 2, "logistics", OX_KEY_ORDER, \
 	  "超时未发货", "not shipped by the promised time") \
 	X(LOG_STALLED, "logistics", 3, "logistics", OX_KEY_ORDER, \

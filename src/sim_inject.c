@@ -632,6 +632,7 @@ const struct ox_sim_injector ox_sim_injectors[OX_R__COUNT] = {
 	[OX_R_INV_OVERSOLD] = { 1.5, inj_oversold, NULL, 0 },
 	[OX_R_INV_NEGATIVE_STOCK] = { 1, NULL, ox_sim_negative_stock, OX_SIM_AFTER },
 	[OX_R_INV_DRIFT] = { 1.5, NULL, ox_sim_drift, OX_SIM_AFTER },
+	[OX_R_INV_LOW_STOCK] = { 1, NULL, ox_sim_low_stock, OX_SIM_AFTER },
 	[OX_R_LOG_SHIP_OVERDUE] = { 3, inj_ship_overdue, NULL, 0 },
 	[OX_R_LOG_STALLED] = { 3, inj_stalled, NULL, 0 },
 	[OX_R_LOG_DELIVERY_OVERDUE] = { 2, inj_delivery_overdue, NULL, 0 },

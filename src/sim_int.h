@@ -229,8 +229,8 @@ struct ox_sim_rec {
 	int64_t val;     /* amount in fen, available; update index */
 	uint32_t seq;    /* tie-break: creation order */
 	uint32_t id;     /* event id number; a verbatim resend shares it */
-	uint32_t ref;    /* order index; SKU index for inventory.level */
-	uint16_t arg;    /* payment and refund number, item; parcel << 8 | track */
+	uint32_t ref;    /* order index; SKU index for inventory.level and .low_stock */
+	uint16_t arg;    /* payment and refund number, item; parcel << 8 | track; low-stock threshold */
 	uint8_t type;    /* enum ox_event_type */
 	uint8_t sub;     /* status, track status, reason, system, source... */
 	uint8_t flags;   /* OX_SIM_R_* */
@@ -451,6 +451,7 @@ void ox_sim_bursts(struct ox_sim *s, size_t count);
 /* sim_stock.c: SKU rows of the table, and every other SKU's levels */
 void ox_sim_negative_stock(struct ox_sim *s, size_t count);
 void ox_sim_drift(struct ox_sim *s, size_t count);
+void ox_sim_low_stock(struct ox_sim *s, size_t count);
 void ox_sim_stock(struct ox_sim *s);
 
 /* ---- ground truth (sim_truth.c) ---------------------------------------------- */

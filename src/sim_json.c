@@ -243,8 +243,9 @@ static void track(struct ox_sim *s, const struct ox_sim_rec *r, const struct ox_
 static void write_rec(struct ox_sim *s, const struct ox_sim_rec *r, struct ox_buf *b)
 {
 	char buf[64];
-	const struct ox_sim_order *o = r->type == OX_EV_TICK || r->type == OX_EV_INVENTORY_LEVEL ? NULL
-												  : &s->orders[r->ref];
+	bool orderless = r->type == OX_EV_TICK || r->type == OX_EV_INVENTORY_LEVEL ||
+			 r->type == OX_EV_INVENTORY_LOW_STOCK;
+	const struct ox_sim_order *o = orderless ? NULL : &s->orders[r->ref];
 	ox_buf_reset(b);
 	ox_buf_addf(b, "{\"id\":\"ev-%016llx\",\"type\":\"%s\"", (unsigned long long)ox_sim_mix(r->id ^ s->id_key),
 		    ox_event_type_name((enum ox_event_type)r->type));
@@ -271,6 +272,7 @@ static void write_rec(struct ox_sim *s, const struct ox_sim_rec *r, struct ox_bu
 	case OX_EV_INVENTORY_LEVEL:
 		source = r->sub < 2 ? level_sources[r->sub] : ox_sim_channels[r->sub - 2].name;
 		break;
+	case OX_EV_INVENTORY_LOW_STOCK:
 	case OX_EV_SHIPMENT_CREATED:
 		source = "wms";
 		break;
@@ -296,6 +298,10 @@ static void write_rec(struct ox_sim *s, const struct ox_sim_rec *r, struct ox_bu
 			ox_sim_sku_id(r->ref, buf, sizeof buf);
 			ox_buf_addf(b, ",\"sku\":\"%s\",\"available\":%lld,\"warehouse\":\"%s\"", buf,
 				    (long long)r->val, ox_sim_warehouses[r->aux].code);
+		} else if (r->type == OX_EV_INVENTORY_LOW_STOCK) {
+			ox_sim_sku_id(r->ref, buf, sizeof buf);
+			ox_buf_addf(b, ",\"sku\":\"%s\",\"available\":%lld,\"threshold\":%u,\"warehouse\":\"%s\"", buf,
+				    (long long)r->val, (unsigned)r->arg, ox_sim_warehouses[r->aux].code);
 		}
 		add(b, "}\n");
 		return;

@@ -1,6 +1,7 @@
 /* sim_stock.c - inventory.level observations: every SKU's oms, wms and
  * marketplace listing agreeing as stock moves, and the series of the SKUs
- * an INV_NEGATIVE_STOCK or INV_DRIFT anomaly took over.
+ * an INV_NEGATIVE_STOCK or INV_DRIFT anomaly took over; the low-stock
+ * reports of the SKUs an INV_LOW_STOCK anomaly took over.
  */
 #include <stdlib.h>
 
@@ -96,6 +97,48 @@ void ox_sim_drift(struct ox_sim *s, size_t count)
 	uint32_t k;
 	for (size_t i = 0; i < count && i < s->opt.skus / 4 && (k = free_sku(s)) != UINT32_MAX; i++)
 		sku_anomaly(s, OX_R_INV_DRIFT, k);
+}
+
+/* The warehouse reports the SKU below its threshold at round x, lower
+ * still at times, and back above it at round y (never, when y is past the
+ * end): the crossings ordex's own inventory would report. */
+static void low_anomaly(struct ox_sim *s, uint32_t sku)
+{
+	struct ox_sim_rng rr, *r = &rr;
+	ox_sim_rng_seed(r, s->opt.seed, UINT64_C(5) << 32 | sku);
+	size_t rounds = (size_t)((s->end + 6 * HOUR - s->opt.start) / HOUR);
+	if (rounds < 6)
+		rounds = 6;
+	size_t x = (size_t)ox_sim_range(r, 1, (int64_t)rounds - 3);
+	int st = ox_sim_chance(r, 0.5) ? OX_SIM_RESOLVED : OX_SIM_OPEN;
+	size_t y = st == OX_SIM_RESOLVED ? x + (size_t)ox_sim_range(r, 1, 4) : rounds;
+	if (y >= rounds) {
+		y = rounds;
+		st = OX_SIM_OPEN;
+	}
+	int64_t threshold = ox_sim_range(r, 5, 50), v = ox_sim_range(r, 0, threshold - 1);
+	ox_time t0 = s->opt.start + ox_sim_range(r, 0, 50 * MIN), opened = t0 + (ox_time)x * HOUR;
+	for (size_t i = x; i <= y && i < rounds; i++) {
+		ox_time t = t0 + (ox_time)i * HOUR;
+		if (i == y)
+			v = threshold + ox_sim_range(r, 0, 200); /* restocked */
+		else if (i > x && (v == 0 || ox_sim_chance(r, 0.6)))
+			continue; /* nothing sold (or nothing left): no new report */
+		else if (i > x)
+			v -= ox_sim_range(r, 1, v);
+		struct ox_sim_rec *rec = ox_sim_rec_add(s, OX_EV_INVENTORY_LOW_STOCK, t, sku);
+		rec->val = v;
+		rec->arg = (uint16_t)threshold;
+		rec->aux = (uint8_t)(sku % OX_SIM_N_WAREHOUSES);
+	}
+	ox_sim_label(s, OX_R_INV_LOW_STOCK, sku, opened, st);
+}
+
+void ox_sim_low_stock(struct ox_sim *s, size_t count)
+{
+	uint32_t k;
+	for (size_t i = 0; i < count && i < s->opt.skus / 4 && (k = free_sku(s)) != UINT32_MAX; i++)
+		low_anomaly(s, k);
 }
 
 struct created_at {

@@ -23,13 +23,15 @@ const addrs = [['浙江省', '杭州市', '西湖区', '文三路100号'], ['北
 const phones = ['13812345678', '010-62345678', '', '123', '+86 139 1234 5678'];
 const types = ['order.created', 'order.create_failed', 'order.status', 'order.updated', 'payment.succeeded',
   'payment.failed', 'payment.refunded', 'inventory.reserved', 'inventory.reserve_failed', 'inventory.level',
-  'shipment.created', 'shipment.track', 'sync.ack', 'sync.failed', 'cs.ticket', 'tick'];
+  'inventory.low_stock', 'shipment.created', 'shipment.track', 'sync.ack', 'sync.failed', 'cs.ticket', 'tick'];
 const n = Number(nArg ?? 20000);
 const out = [];
 for (let i = 0; i < n; i++) {
   const type = pick(types);
   const e = { id: `e${int(0, n)}`, type, ts: ts() };
-  if (type !== 'inventory.level' && type !== 'tick') e.order_id = `O${int(0, 39)}`;
+  const skuEvent = type === 'inventory.level' || type === 'inventory.low_stock';
+  // an inventory.low_stock may still carry an order_id: it belongs to no order
+  if ((!skuEvent && type !== 'tick') || (type === 'inventory.low_stock' && rnd() < 0.2)) e.order_id = `O${int(0, 39)}`;
   const a = pick(addrs);
   const address = { province: a[0], city: a[1], district: a[2], detail: a[3] };
   switch (type) {
@@ -62,6 +64,10 @@ for (let i = 0; i < n; i++) {
     break;
   case 'inventory.level':
     Object.assign(e, { sku: `S${int(0, 5)}`, source: pick(['oms', 'wms', 'tmall']), available: int(-5, 100) });
+    break;
+  case 'inventory.low_stock':
+    Object.assign(e, { sku: `S${int(0, 5)}`, available: int(-5, 30), threshold: int(0, 20) });
+    if (rnd() < 0.5) e.warehouse = pick(['W1', 'W2']);
     break;
   case 'shipment.created':
     Object.assign(e, { shipment_id: 'SH', carrier: pick(['sf', 'zto']), tracking_no: `T${int(0, 2)}` });

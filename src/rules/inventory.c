@@ -1,5 +1,6 @@
 /* inventory.c - INV_* rules (rules.md, "Inventory"): reservation failures and
- * overselling per order; negative stock and drift per SKU.
+ * overselling per order; negative stock and drift per SKU; and ordex's own
+ * INV_LOW_STOCK per SKU, on its inventory.low_stock events.
  */
 #include <stdlib.h>
 
@@ -173,6 +174,33 @@ static void on_level(struct ox_engine *e, struct oxi_order *o, const struct ox_e
 	}
 }
 
+/* ordex's addition (docs/rules/inventory.md): low stock opens on any report
+ * below the threshold, a late one included, like INV_NEGATIVE_STOCK; only the
+ * latest report by ts says whether the stock is back. */
+static void on_low_stock(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
+{
+	(void)o;
+	struct oxi_sku *s = oxi_sku_get(e, ev->sku);
+	if (s->low_ts == OX_TIME_NONE || ev->ts >= s->low_ts) {
+		s->low_ts = ev->ts;
+		s->low_ok = ev->available >= ev->threshold;
+	}
+	if (ev->available < ev->threshold) {
+		struct oxi_fire f = { .rule = OX_R_INV_LOW_STOCK, .key = s->sku, .at = ev->ts, .ev = ev };
+		if (ev->has & OX_HAS_WAREHOUSE)
+			oxi_firef(e, &f, "SKU %s 在仓库 %s 可用库存 %lld 件，低于预警线 %lld 件",
+				  "SKU %s in warehouse %s has %lld available, below its threshold of %lld", s->sku,
+				  ev->warehouse.s, (long long)ev->available, (long long)ev->threshold);
+		else
+			oxi_firef(e, &f, "SKU %s 可用库存 %lld 件，低于预警线 %lld 件",
+				  "SKU %s has %lld available, below its threshold of %lld", s->sku,
+				  (long long)ev->available, (long long)ev->threshold);
+	}
+	/* also right after a late low report: the latest one decides */
+	if (s->low_ok)
+		oxi_resolve(e, OX_R_INV_LOW_STOCK, s->sku, ev->ts, ev);
+}
+
 static void dl_drift(struct ox_engine *e, const struct ox_deadline *d)
 {
 	struct oxi_sku *s = d->target;
@@ -195,6 +223,7 @@ const struct oxi_family oxi_inventory_family = {
 		[OX_EV_INVENTORY_RESERVED] = on_reserved,
 		[OX_EV_INVENTORY_RESERVE_FAILED] = on_reserve_failed,
 		[OX_EV_INVENTORY_LEVEL] = on_level,
+		[OX_EV_INVENTORY_LOW_STOCK] = on_low_stock,
 	},
 	.on_change = on_change,
 	.deadlines = { { OXI_DL_DRIFT, dl_drift } },

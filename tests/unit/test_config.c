@@ -126,6 +126,7 @@ static void test_defaults(void **state)
 		{ OX_R_INV_DRIFT, 2, "inventory" },	 { OX_R_LOG_STALLED, 3, "logistics" },
 		{ OX_R_CUS_REMARK_ATTENTION, 4, "cs" }, { OX_R_SYS_SYNC_FAILED, 2, "tech" },
 		{ OX_R_FRD_BLACKLIST, 1, "risk" },	 { OX_R_INC_PAYMENT_RATE, 1, "oncall" },
+		{ OX_R_INV_LOW_STOCK, 2, "inventory" }, /* ordex's addition */
 	};
 	for (size_t i = 0; i < OX_ARRAY_LEN(spot); i++) {
 		assert_true(p.rules[spot[i].r].enabled);

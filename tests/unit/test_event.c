@@ -284,6 +284,30 @@ static void test_inventory(void **state)
 	assert_str(ev->source, "wms");
 	assert_int_equal(ev->available, -5);
 	assert_int_equal(ev->has, OX_HAS_SOURCE | OX_HAS_WAREHOUSE);
+
+	/* ordex's addition: no order, no source needed; both bounds. */
+	ev = decode("{'id':'e1','type':'inventory.low_stock'," TS ",'sku':'S1','available':-3,"
+		    "'threshold':10}");
+	assert_int_equal(ev->type, OX_EV_INVENTORY_LOW_STOCK);
+	assert_null(ev->order_id.s);
+	assert_null(ev->source.s);
+	assert_str(ev->sku, "S1");
+	assert_int_equal(ev->available, -3);
+	assert_int_equal(ev->threshold, 10);
+	assert_int_equal(ev->has, 0);
+	ev = decode("{'id':'e1','type':'inventory.low_stock'," TS ",'order_id':'O1','source':'ordex',"
+		    "'sku':'S1','available':-1000000000000,'threshold':1000000000000,'warehouse':'W1'}");
+	assert_str(ev->order_id, "O1");
+	assert_str(ev->source, "ordex");
+	assert_int_equal(ev->available, INT64_C(-1000000000000));
+	assert_int_equal(ev->threshold, INT64_C(1000000000000));
+	assert_str(ev->warehouse, "W1");
+	assert_int_equal(ev->has, OX_HAS_SOURCE | OX_HAS_WAREHOUSE);
+	ev = decode("{'id':'e1','type':'inventory.low_stock'," TS ",'sku':'S1','available':1000000000000,"
+		    "'threshold':0,'warehouse':null}");
+	assert_int_equal(ev->available, INT64_C(1000000000000));
+	assert_int_equal(ev->threshold, 0);
+	assert_int_equal(ev->has, 0);
 }
 
 static void test_shipments(void **state)
@@ -692,6 +716,7 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(ox_event_type_name(OX_EV_ORDER_CREATED), "order.created");
+	assert_string_equal(ox_event_type_name(OX_EV_INVENTORY_LOW_STOCK), "inventory.low_stock");
 	assert_string_equal(ox_event_type_name(OX_EV_TICK), "tick");
 	assert_string_equal(ox_event_type_name(OX_EV__COUNT), "?");
 	assert_string_equal(ox_order_status_name(OX_ST_REFUNDED), "refunded");
@@ -731,6 +756,8 @@ struct reject {
 #define MSG_MONEY "money must be a decimal string"
 #define MSG_QTY "must be an integer 1..100000"
 #define MSG_AVAIL "must be an integer -1000000000000..1000000000000"
+#define MSG_THRESHOLD "must be an integer 0..1000000000000"
+#define LOW(fields) "{'id':'e','type':'inventory.low_stock'," TS fields "}"
 
 static struct reject rejects[] = {
 	/* framing and JSON */
@@ -851,6 +878,20 @@ static struct reject rejects[] = {
 	{ "level_available_too_big", "{'id':'e','type':'inventory.level'," TS ",'sku':'S','source':'wms','available':1000000000001}", "available: " MSG_AVAIL },
 	{ "level_available_too_small", "{'id':'e','type':'inventory.level'," TS ",'sku':'S','source':'wms','available':-1000000000001}", "available: " MSG_AVAIL },
 	{ "level_sku_missing", "{'id':'e','type':'inventory.level'," TS ",'source':'wms','available':1}", "sku: required" },
+	{ "low_sku_missing", LOW(",'available':1,'threshold':5"), "sku: required" },
+	{ "low_sku_empty", LOW(",'sku':'','available':1,'threshold':5"), "sku: must be 1..256 bytes" },
+	{ "low_available_missing", LOW(",'sku':'S','threshold':5"), "available: required" },
+	{ "low_available_null", LOW(",'sku':'S','available':null,'threshold':5"), "available: required" },
+	{ "low_available_float", LOW(",'sku':'S','available':1.0,'threshold':5"), "available: " MSG_AVAIL },
+	{ "low_available_string", LOW(",'sku':'S','available':'1','threshold':5"), "available: " MSG_AVAIL },
+	{ "low_available_too_big", LOW(",'sku':'S','available':1000000000001,'threshold':5"), "available: " MSG_AVAIL },
+	{ "low_available_too_small", LOW(",'sku':'S','available':-1000000000001,'threshold':5"), "available: " MSG_AVAIL },
+	{ "low_threshold_missing", LOW(",'sku':'S','available':1"), "threshold: required" },
+	{ "low_threshold_negative", LOW(",'sku':'S','available':1,'threshold':-1"), "threshold: " MSG_THRESHOLD },
+	{ "low_threshold_too_big", LOW(",'sku':'S','available':1,'threshold':1000000000001"), "threshold: " MSG_THRESHOLD },
+	{ "low_threshold_exponent", LOW(",'sku':'S','available':1,'threshold':1e1"), "threshold: " MSG_THRESHOLD },
+	{ "low_warehouse_empty", LOW(",'sku':'S','available':1,'threshold':5,'warehouse':''"), "warehouse: must be 1..256 bytes" },
+	{ "low_order_id_empty", LOW(",'order_id':'','sku':'S','available':1,'threshold':5"), "order_id: must be 1..64 bytes" },
 	/* shipment.* */
 	{ "shipment_id_missing", "{" ENV("shipment.created") ",'carrier':'sf','tracking_no':'T'}", "shipment_id: required" },
 	{ "carrier_missing", "{" ENV("shipment.created") ",'shipment_id':'S','tracking_no':'T'}", "carrier: required" },

@@ -1039,7 +1039,8 @@ static void test_json_defaults(void **state)
 		    "\"PAY_ON_CLOSED\",\"PAY_UNRECONCILED\"");
 	ox_buf_addz(&want, ",");
 	ox_buf_addf(&want, team_tmpl, "inventory",
-		    "\"INV_RESERVE_FAILED\",\"INV_OVERSOLD\",\"INV_NEGATIVE_STOCK\",\"INV_DRIFT\"");
+		    "\"INV_RESERVE_FAILED\",\"INV_OVERSOLD\",\"INV_NEGATIVE_STOCK\",\"INV_DRIFT\","
+		    "\"INV_LOW_STOCK\"");
 	ox_buf_addz(&want, ",");
 	ox_buf_addf(&want, team_tmpl, "logistics",
 		    "\"LOG_SHIP_OVERDUE\",\"LOG_STALLED\",\"LOG_DELIVERY_OVERDUE\",\"LOG_LOST\","
