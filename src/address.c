@@ -152,13 +152,27 @@ static bool addr_municipal_city_level(const struct ox_address *a)
 	       ox_div_find_city((size_t)p, (struct ox_str){ cbuf, cn }) >= 0;
 }
 
-size_t ox_address_normalize(const struct ox_address *a, char *out, size_t cap)
+/* The parts normalized, sep (when not NUL) between them. */
+static size_t addr_normalize(const struct ox_address *a, char sep, char *out, size_t cap)
 {
 	struct ox_textnorm t;
 	ox_textnorm_init(&t, out, cap);
-	ox_textnorm_put(&t, a->province, OX_TEXTNORM_FOLD);
-	ox_textnorm_put(&t, addr_municipal_city_level(a) ? a->province : a->city, OX_TEXTNORM_FOLD);
-	ox_textnorm_put(&t, a->district, OX_TEXTNORM_FOLD);
-	ox_textnorm_put(&t, a->detail, OX_TEXTNORM_FOLD);
+	const struct ox_str parts[4] = { a->province, addr_municipal_city_level(a) ? a->province : a->city,
+					 a->district, a->detail };
+	for (size_t i = 0; i < 4; i++) {
+		if (i && sep)
+			ox_textnorm_put_raw(&t, &sep, 1);
+		ox_textnorm_put(&t, parts[i], OX_TEXTNORM_FOLD);
+	}
 	return ox_textnorm_finish(&t);
+}
+
+size_t ox_address_normalize(const struct ox_address *a, char *out, size_t cap)
+{
+	return addr_normalize(a, '\0', out, cap);
+}
+
+size_t ox_address_normalize_parts(const struct ox_address *a, char *out, size_t cap)
+{
+	return addr_normalize(a, '/', out, cap);
 }

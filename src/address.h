@@ -76,5 +76,10 @@ enum ox_addr_problem ox_address_check(const struct ox_address *a);
  * whole, and never more than 6 bytes over the sum of the parts (县 becomes
  * 重庆市) are needed. */
 size_t ox_address_normalize(const struct ox_address *a, char *out, size_t cap);
+/* The same with the four parts kept apart by '/': "上海市/上海市/浦东新区/
+ * 世纪大道100号a座" (the blacklist's stored form, which normalizes to itself
+ * when read back as the '/' form: the detail alone may hold more '/'). At
+ * most 3 bytes longer than ox_address_normalize()'s. */
+size_t ox_address_normalize_parts(const struct ox_address *a, char *out, size_t cap);
 
 #endif
