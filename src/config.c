@@ -114,6 +114,7 @@ static const struct cfg_directive cfg_directives[] = {
 	G("teams", CFG_ELSEWHERE, order, 0, 0),
 	G("routing", CFG_ELSEWHERE, order, 0, 0),
 	G("alerts", CFG_ELSEWHERE, order, 0, 0),
+	G("playbooks", CFG_ELSEWHERE, order, 0, 0),
 	G("channels", CFG_CHANNELS, channels, 0, 0),
 };
 
