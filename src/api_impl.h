@@ -102,6 +102,14 @@ enum ox_http_step api_validate_order(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_risk_score(void *ctx, struct ox_http_req *r);
 void api_risk_score_finish(void *ctx, struct ox_http_req *r);
 
+/* api_blacklist.c: blacklist entries, CSV import and export
+ * (docs/blacklist.md); one finish for the changes. */
+enum ox_http_step api_blacklist_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_blacklist_add(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_blacklist_remove(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_blacklist_import(void *ctx, struct ox_http_req *r);
+void api_blacklist_finish(void *ctx, struct ox_http_req *r);
+
 /* api_inventory.c: stock levels and reservations (docs/inventory.md); one
  * finish for all. */
 enum ox_http_step api_inventory_levels(void *ctx, struct ox_http_req *r);

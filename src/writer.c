@@ -33,12 +33,23 @@
 #define ACTION_MARK 'A'
 #define STOCK_MARK 'I'
 #define MADE_MARK 'D'
+/* A blacklist change: BLACKLIST_MARK followed by ox_bl_op_write()'s JSON. */
+#define BLACKLIST_MARK 'B'
 #define APPLIED_SEQ "applied_seq"
 
 /* A person's action, with the seq of its log record (the audit's key). */
 struct logged_action {
 	uint64_t seq;
 	struct ox_desk_action a;
+};
+
+/* A blacklist change as the audit log gets it, with the seq of its record. */
+struct logged_change {
+	uint64_t seq;
+	enum ox_bl_op_kind op;
+	char actor[OX_BL_ACTOR_MAX];
+	char target[128];
+	char *detail; /* the change as JSON, cut to fit an audit entry */
 };
 
 /* What the writer hands the flusher: the log records sealed for it (inside
@@ -54,6 +65,8 @@ struct batch {
 	size_t n_notices;
 	struct logged_action *actions; /* for the audit log, once durable */
 	size_t n_actions;
+	struct logged_change *changes; /* blacklist changes, for the audit log too */
+	size_t n_changes;
 };
 
 struct ox_writer {
@@ -64,6 +77,8 @@ struct ox_writer {
 	struct ox_engine *engine; /* the writer's */
 	struct ox_desk *desk;     /* the writer's: handles the engine's cases */
 	struct ox_inventory *inventory; /* the writer's: stock and reservations */
+	struct ox_blacklist *bl;  /* the writer changes it, others list it (blacklist.h) */
+	bool own_bl;              /* made here: no --blacklist */
 	struct ox_orderidx *orders;
 	struct ox_decoder *dec[2]; /* two: one event decoded ahead (ingest) */
 	struct ox_decoder *made_dec; /* the events stock operations make */
@@ -85,6 +100,8 @@ struct ox_writer {
 	size_t appended; /* records appended since the last hand-over */
 	struct logged_action *actions; /* logged since the last hand-over */
 	size_t n_actions, cap_actions;
+	struct logged_change *changes; /* blacklist changes logged since then */
+	size_t n_changes, cap_changes;
 	struct ox_buf record; /* an action or stock record being written */
 	struct ox_buf made;   /* the events a stock operation made, one per line */
 
@@ -139,6 +156,11 @@ static void fail(struct ox_writer *w, const char *part, const char *why)
 	}
 }
 
+struct ox_blacklist *ox_writer_blacklist(struct ox_writer *w)
+{
+	return w->bl;
+}
+
 bool ox_writer_failed(struct ox_writer *w)
 {
 	return atomic_load(&w->failed);
@@ -191,6 +213,9 @@ static void apply_event(struct ox_writer *w, const struct ox_event *ev, uint64_t
 {
 	if (ev->order_id.len)
 		ox_orderidx_add(w->orders, ev->order_id.s, ev->order_id.len, seq);
+	/* blacklist entries due by the event's time are gone before it is judged
+	 * (the clock moves only after the event) */
+	ox_blacklist_expire(w->bl, ev->ts);
 	ox_engine_apply(w->engine, ev);
 }
 
@@ -198,7 +223,7 @@ static void clock_moved(void *ctx, ox_time now)
 {
 	struct ox_writer *w = ctx;
 	ox_desk_advance(w->desk, now);
-	ox_inventory_advance(w->inventory, now);
+	ox_blacklist_expire(w->bl, now); /* on the event clock: a replay expires alike */
 }
 
 /* Notices of records the store already has were sent before the restart. */
@@ -264,21 +289,6 @@ static int replay_action(struct ox_writer *w, uint64_t seq, const char *p, size_
 	return 0;
 }
 
-static int replay_tick(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
-{
-	ox_time t;
-	if (parse_tick(p, len, &t) < 0) {
-		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad tick record", seq);
-		return -1;
-	}
-	replay_apply_pending(w);
-	w->store_on = (int64_t)seq > w->applied_seq;
-	ox_engine_advance(w->engine, t);
-	drop_sent_notices(w);
-	w->last_tick = t;
-	return 0;
-}
-
 static int append(struct ox_writer *w, const char *p, size_t len, uint64_t *seq);
 
 /* Apply the events a stock operation made (w->made, one per line). Live,
@@ -313,6 +323,31 @@ static int apply_made(struct ox_writer *w, bool live)
 		apply_event(w, &ev, seq);
 	}
 	return 0;
+}
+
+/* A tick moves the inventory's clock too: holds expire, and the low-stock
+ * events of what changed are made and applied. */
+static int stock_tick(struct ox_writer *w, ox_time t, bool live)
+{
+	ox_buf_reset(&w->made);
+	ox_inventory_advance(w->inventory, t, &w->made);
+	return apply_made(w, live);
+}
+
+static int replay_tick(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
+{
+	ox_time t;
+	if (parse_tick(p, len, &t) < 0) {
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad tick record", seq);
+		return -1;
+	}
+	replay_apply_pending(w);
+	w->store_on = (int64_t)seq > w->applied_seq;
+	ox_engine_advance(w->engine, t);
+	int rc = stock_tick(w, t, false);
+	drop_sent_notices(w);
+	w->last_tick = t;
+	return rc;
 }
 
 static int replay_stock(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
@@ -353,6 +388,55 @@ static int replay_made(struct ox_writer *w, uint64_t seq, const char *p, size_t 
 	return 0;
 }
 
+/* A blacklist change logged at seq, for the audit log once durable: its
+ * target is the entry ("phone:138...") or how many, its detail the record
+ * (cut to fit an audit entry: an import holds up to 5000 entries). */
+static void remember_change(struct ox_writer *w, uint64_t seq, const struct ox_bl_op *op)
+{
+	OX_GROW(w->changes, w->cap_changes, w->n_changes + 1);
+	struct logged_change *c = &w->changes[w->n_changes++];
+	c->seq = seq;
+	c->op = op->op;
+	snprintf(c->actor, sizeof c->actor, "%s", op->actor);
+	if (op->n == 1)
+		snprintf(c->target, sizeof c->target, "%s:%.*s", ox_bl_kind_name(op->items[0].kind),
+			 (int)ox_utf8_clip(op->items[0].value, op->items[0].len, 100), op->items[0].value);
+	else
+		snprintf(c->target, sizeof c->target, "%zu entries", op->n);
+	struct ox_buf detail;
+	ox_buf_init(&detail, SIZE_MAX);
+	ox_bl_op_write(op, OX_AUDIT_DETAIL_MAX - 1024, &detail);
+	ox_buf_add(&detail, "", 1);
+	c->detail = detail.data;
+}
+
+static void free_changes(struct logged_change *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].detail);
+	free(c);
+}
+
+static int replay_blacklist(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
+{
+	struct ox_bl_op op;
+	struct ox_bl_counts counts;
+	char err[256];
+	if (ox_bl_op_parse(&op, p + 1, len - 1, err)) {
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad blacklist record: %s", seq, err);
+		return -1;
+	}
+	replay_apply_pending(w);
+	w->store_on = (int64_t)seq > w->applied_seq;
+	/* it applied when it was logged, to the list as it is here again */
+	if (ox_blacklist_apply(w->bl, &op, &counts, err))
+		fprintf(stderr, "ordex serve: record %" PRIu64 ": blacklist change no longer applies: %s\n", seq, err);
+	else if (w->store_on)
+		remember_change(w, seq, &op);
+	ox_bl_op_release(&op);
+	return 0;
+}
+
 /* The records that are not events, by their first byte. */
 static const struct {
 	char mark;
@@ -362,6 +446,7 @@ static const struct {
 	{ ACTION_MARK, replay_action },
 	{ STOCK_MARK, replay_stock },
 	{ MADE_MARK, replay_made },
+	{ BLACKLIST_MARK, replay_blacklist },
 };
 
 static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
@@ -403,6 +488,10 @@ static void take_notes(struct ox_writer *w, struct batch *b)
 	b->n_actions = w->n_actions;
 	w->actions = NULL;
 	w->n_actions = w->cap_actions = 0;
+	b->changes = w->changes;
+	b->n_changes = w->n_changes;
+	w->changes = NULL;
+	w->n_changes = w->cap_changes = 0;
 }
 
 /* Hand what was appended since the last hand-over to the flusher, with the
@@ -504,6 +593,7 @@ static void maybe_tick(struct ox_writer *w)
 	if (append(w, rec, (size_t)n, &seq))
 		return;
 	ox_engine_advance(w->engine, now);
+	stock_tick(w, now, true);
 	w->last_tick = now;
 	if (w->o.metrics)
 		OX_METRIC_ADD(w->o.metrics, ticks, 1);
@@ -596,6 +686,25 @@ static void score(struct ox_writer *w, struct ox_job *job)
 	job->done(job);
 }
 
+/* A blacklist change at the clock's time, as an action is: applied first
+ * (all or nothing), then logged when it changed something, so a replay
+ * applies it at the same place and time. */
+static void blacklist_change(struct ox_writer *w, struct ox_job *job)
+{
+	struct ox_bl_op *op = job->bl_op;
+	ox_time clock = ox_engine_clock(w->engine);
+	op->at = clock == OX_TIME_NONE ? wall_ms() : clock;
+	job->bl_rc = ox_blacklist_apply(w->bl, op, &job->bl_counts, job->bl_err);
+	if (job->bl_rc || job->bl_counts.added + job->bl_counts.updated + job->bl_counts.removed == 0)
+		return;
+	ox_buf_reset(&w->record);
+	ox_buf_addf(&w->record, "%c", BLACKLIST_MARK);
+	ox_bl_op_write(op, SIZE_MAX, &w->record);
+	uint64_t seq;
+	if (append(w, w->record.data, w->record.len, &seq) == 0)
+		remember_change(w, seq, op);
+}
+
 /* What the writer does with a job of each kind in its group (risk scores
  * leave the group before). */
 static void (*const run_job[])(struct ox_writer *w, struct ox_job *job) = {
@@ -603,6 +712,7 @@ static void (*const run_job[])(struct ox_writer *w, struct ox_job *job) = {
 	[OX_JOB_ORDER] = order_seqs,
 	[OX_JOB_ACTION] = act,
 	[OX_JOB_INVENTORY] = stock,
+	[OX_JOB_BLACKLIST] = blacklist_change,
 };
 
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
@@ -701,6 +811,22 @@ static int audit_actions(struct ox_writer *w, const struct logged_action *la, si
 	return rc;
 }
 
+/* The blacklist changes likewise: blacklist.add or blacklist.remove, once
+ * each (keyed by the log seq). */
+static int audit_changes(struct ox_writer *w, const struct logged_change *c, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		char action[32], idem[32];
+		snprintf(action, sizeof action, "blacklist.%s", ox_bl_op_name(c[i].op));
+		snprintf(idem, sizeof idem, "log:%" PRIu64, c[i].seq);
+		struct ox_audit_entry e = { .actor = c[i].actor, .action = action, .target = c[i].target,
+					    .detail = c[i].detail, .idem = idem };
+		rc = ox_audit_append(w->audit, &e, NULL);
+	}
+	return rc;
+}
+
 /* What follows a durable log flush: the alerts and the audit log first (both
  * keyed, so a replay after a crash adds nothing twice), then the store's
  * case changes with applied_seq, which says that all of it is done. */
@@ -709,6 +835,8 @@ static void after_flush(struct ox_writer *w, struct batch *b)
 	if (b->n_notices && w->o.alerts && ox_alerts_enqueue(w->o.alerts, b->notices, b->n_notices))
 		fail(w, "alert outbox", "enqueue failed");
 	else if (b->n_actions && audit_actions(w, b->actions, b->n_actions))
+		fail(w, "audit log", ox_audit_errmsg(w->audit));
+	else if (b->n_changes && audit_changes(w, b->changes, b->n_changes))
 		fail(w, "audit log", ox_audit_errmsg(w->audit));
 	else if (b->n_cases && store_cases(w, b) < 0)
 		fail(w, "case store", ox_store_errmsg(w->store));
@@ -733,6 +861,7 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	free(b->cases);
 	free(b->notices);
 	free(b->actions);
+	free_changes(b->changes, b->n_changes);
 	if (w->o.metrics && logged && b->records) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
@@ -850,6 +979,9 @@ static void close_parts(struct ox_writer *w)
 	ox_buf_release(&w->made);
 	ox_decoder_free(w->made_dec);
 	free(w->actions);
+	free_changes(w->changes, w->n_changes);
+	if (w->own_bl)
+		ox_blacklist_free(w->bl);
 	/* The engine and the order index hold millions of blocks after a day:
 	 * they go with the process (a stop must not take minutes). */
 	ox_keep_until_exit(w->engine);
@@ -910,6 +1042,7 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	after_flush(w, &redone);
 	free(redone.notices);
 	free(redone.actions);
+	free_changes(redone.changes, redone.n_changes);
 	if (ox_writer_failed(w)) {
 		snprintf(err, errsz, "%s", w->msg);
 		return -1;
@@ -953,7 +1086,9 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	w->made_dec = ox_decoder_new(&limits);
 	w->inventory = ox_inventory_new();
 	ox_buf_init(&w->made, SIZE_MAX);
-	w->engine = ox_engine_new(o->params, o->blacklist);
+	w->own_bl = !o->blacklist;
+	w->bl = w->own_bl ? ox_blacklist_new() : o->blacklist;
+	w->engine = ox_engine_new(o->params, w->bl);
 	w->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w->engine, .params = o->params,
 						      .policy = o->policy, .notify = o->notify,
 						      .changed = desk_changed,

@@ -22,6 +22,11 @@
  * A risk score (OX_JOB_RISK) only reads the engine, so it is answered as
  * soon as the writer reaches it: nothing to log, nothing to wait for.
  *
+ * A blacklist change (OX_JOB_BLACKLIST, blacklist.h) goes like an action:
+ * applied to the list the writer owns, logged as a record of its own,
+ * audited once durable, applied again by a replay at its place; entries
+ * expire on the event clock.
+ *
  * A stock operation (OX_JOB_INVENTORY, inventory.h) is applied to the
  * inventory the writer owns; one that changed something is logged as a
  * record of its own, followed by the events it made for detection
@@ -52,6 +57,7 @@ enum ox_job_kind {
 	OX_JOB_ACTION, /* a person's action on a case (desk.h) */
 	OX_JOB_RISK,   /* score an order against the fraud windows (risk.h): read only */
 	OX_JOB_INVENTORY, /* a stock operation (inventory.h) */
+	OX_JOB_BLACKLIST, /* a change of the blacklist (blacklist.h) */
 };
 
 struct ox_job {
@@ -74,6 +80,14 @@ struct ox_job {
 	 * clock); the answer comes back as inv_status and its JSON in text. */
 	struct ox_inv_op *inv_op;
 	int inv_status;
+	/* OX_JOB_BLACKLIST: the change (the writer sets op->at to the event
+	 * clock), applied, logged when it changed something, done once
+	 * durable: bl_rc 0 with the counts, or an enum ox_bl_err with why in
+	 * bl_err (nothing changed). */
+	struct ox_bl_op *bl_op;
+	struct ox_bl_counts bl_counts;
+	int bl_rc;
+	char bl_err[256];
 
 	/* Results, valid in done(). status is 0, or the HTTP status to answer
 	 * (503: the writer failed or is stopping; nothing of the job is durable). */
@@ -98,7 +112,8 @@ void ox_job_release(struct ox_job *job);
 struct ox_writer_opts {
 	const char *data_dir;       /* holds events/ (the log) and cases.db */
 	const struct ox_params *params;
-	const struct ox_blacklist *blacklist;
+	struct ox_blacklist *blacklist; /* changed by the writer thread only (blacklist.h);
+					 * NULL: an empty one of its own */
 	const struct ox_policy *policy; /* teams and routing; may be NULL */
 	struct ox_alerts *alerts;       /* where notices go; may be NULL */
 	bool notify;                    /* the alerts have channels: make notices */
@@ -118,6 +133,10 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 /* Queue a job. Returns 0, or -1 when the queue is full or the writer is
  * stopping or failed (the caller answers 503 with Retry-After). */
 int ox_writer_submit(struct ox_writer *w, struct ox_job *job);
+
+/* The blacklist the writer changes: other threads only read it, with
+ * ox_blacklist_list(). */
+struct ox_blacklist *ox_writer_blacklist(struct ox_writer *w);
 
 /* True after a log or store failure: the daemon must stop (and a restart
  * recovers from the log). */
