@@ -371,6 +371,8 @@ struct sku {
 	char name[OX_INV_SKU_MAX + 1];
 	int64_t on_hand, reserved, confirmed, low_stock;
 	ox_time updated_at;
+	bool low;     /* below low_stock when last told (inventory.low_stock) */
+	bool touched; /* in the inventory's touched list */
 	size_t n_quotas;
 	struct ox_inv_quota quotas[OX_INV_QUOTAS_MAX];
 	size_t n_tallies, cap_tallies;
@@ -415,6 +417,8 @@ struct ox_inventory {
 	struct sku **sorted; /* by name, for listing */
 	size_t n_sorted, cap_sorted;
 	struct ox_deadlines timers;
+	struct sku **touched; /* whose counts changed since the last low-stock check */
+	size_t n_touched, cap_touched;
 	size_t held;
 	uint64_t expired;
 	uint64_t events; /* events made: their ids */
@@ -465,6 +469,7 @@ void ox_inventory_free(struct ox_inventory *inv)
 		free(inv->sorted[i]);
 	}
 	free(inv->sorted);
+	free(inv->touched);
 	ox_hmap_release(&inv->skus);
 	ox_hmap_release(&inv->resvs);
 	ox_deadlines_release(&inv->timers);
@@ -533,16 +538,29 @@ static int64_t available_for(struct sku *s, const char *channel)
 	return pool < all ? pool : all;
 }
 
-static void hold(struct sku *s, const char *channel, int64_t qty)
+/* s's counts changed: its low-stock state is checked at the next
+ * operation or tick (check_low). */
+static void touch(struct ox_inventory *inv, struct sku *s)
+{
+	if (s->touched)
+		return;
+	s->touched = true;
+	OX_GROW(inv->touched, inv->cap_touched, inv->n_touched + 1);
+	inv->touched[inv->n_touched++] = s;
+}
+
+static void hold(struct ox_inventory *inv, struct sku *s, const char *channel, int64_t qty)
 {
 	s->reserved += qty;
 	tally_of(s, channel)->held += qty;
+	touch(inv, s);
 }
 
-static void unhold(struct sku *s, const char *channel, int64_t qty)
+static void unhold(struct ox_inventory *inv, struct sku *s, const char *channel, int64_t qty)
 {
 	s->reserved -= qty;
 	tally_of(s, channel)->held -= qty;
+	touch(inv, s);
 }
 
 static void finish(struct ox_inventory *inv, struct resv *r, enum resv_status to, ox_time at)
@@ -557,7 +575,7 @@ static void finish(struct ox_inventory *inv, struct resv *r, enum resv_status to
 static void expire(struct ox_inventory *inv, struct resv *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		unhold(r->items[i].sku, r->channel, r->items[i].qty);
+		unhold(inv, r->items[i].sku, r->channel, r->items[i].qty);
 	finish(inv, r, R_EXPIRED, r->expires_at);
 	inv->expired++;
 }
@@ -568,7 +586,7 @@ static void forget(struct ox_inventory *inv, struct resv *r)
 	free(r);
 }
 
-void ox_inventory_advance(struct ox_inventory *inv, ox_time now)
+static void expire_due(struct ox_inventory *inv, ox_time now)
 {
 	const struct ox_deadline *d;
 	while ((d = ox_deadlines_peek(&inv->timers)) && d->due <= now) {
@@ -672,6 +690,43 @@ static void event_json(struct ox_inventory *inv, const struct ox_inv_op *op, con
 	ox_buf_addz(events, "}\n");
 }
 
+/* Tell detection of every touched SKU that crossed its low-stock line
+ * since it was last told, either way (inventory.low_stock: INV_LOW_STOCK
+ * opens below the line and resolves above it). Runs only at operations and
+ * ticks, which the log records, so a replay tells at the same points. */
+static bool check_low(struct ox_inventory *inv, ox_time at, struct ox_buf *events)
+{
+	bool told = false;
+	for (size_t i = 0; i < inv->n_touched; i++) {
+		struct sku *s = inv->touched[i];
+		s->touched = false;
+		int64_t available = s->on_hand - s->reserved;
+		/* a threshold taken away: the line is 0 (a SKU that was told low
+		 * is told back once it is not negative) */
+		int64_t line = s->low_stock >= 0 ? s->low_stock : 0;
+		bool low = (s->low_stock >= 0 || s->low) && available < line;
+		if (low == s->low)
+			continue;
+		s->low = low;
+		ox_buf_addf(events, "{\"id\":\"ordex-inv-%" PRIu64 "\",\"type\":\"inventory.low_stock\",\"ts\":",
+			    ++inv->events);
+		ox_time_json(events, at);
+		put_str(events, "source", "ordex");
+		put_str(events, "sku", s->name);
+		ox_buf_addf(events, ",\"available\":%" PRId64 ",\"threshold\":%" PRId64 "}\n", available, line);
+		told = true;
+	}
+	inv->n_touched = 0;
+	return told;
+}
+
+void ox_inventory_advance(struct ox_inventory *inv, ox_time now, struct ox_buf *events)
+{
+	expire_due(inv, now);
+	if (events)
+		check_low(inv, now, events);
+}
+
 /* ---- operations --------------------------------------------------------------- */
 
 static bool same_request(const struct resv *r, const struct ox_inv_op *op)
@@ -753,7 +808,7 @@ static void reserve(struct ox_inventory *inv, const struct ox_inv_op *op, struct
 	r->n = op->n_items;
 	for (size_t i = 0; i < op->n_items; i++) {
 		r->items[i] = (struct resv_item){ find_sku(inv, op->items[i].sku), op->items[i].qty };
-		hold(r->items[i].sku, r->channel, r->items[i].qty);
+		hold(inv, r->items[i].sku, r->channel, r->items[i].qty);
 		event_json(inv, op, "inventory.reserved", op->items[i].sku, op->items[i].qty, NULL, events);
 	}
 	ox_hmap_put(&inv->resvs, hash_str(r->order_id), r);
@@ -769,7 +824,7 @@ static void confirm(struct ox_inventory *inv, struct resv *r, ox_time at)
 	for (size_t i = 0; i < r->n; i++) {
 		struct sku *s = r->items[i].sku;
 		int64_t q = r->items[i].qty;
-		unhold(s, r->channel, q);
+		unhold(inv, s, r->channel, q);
 		s->on_hand -= q;
 		s->confirmed += q;
 		struct ox_inv_quota *quota = quota_of(s, r->channel);
@@ -785,9 +840,10 @@ static void release(struct ox_inventory *inv, struct resv *r, ox_time at)
 		struct sku *s = r->items[i].sku;
 		int64_t q = r->items[i].qty;
 		if (r->status == R_HELD) {
-			unhold(s, r->channel, q);
+			unhold(inv, s, r->channel, q);
 			continue;
 		}
+		touch(inv, s);
 		/* a confirmed order cancelled: its units come back to stock */
 		s->on_hand += q;
 		s->confirmed = s->confirmed > q ? s->confirmed - q : 0;
@@ -854,6 +910,7 @@ static void set_levels(struct ox_inventory *inv, const struct ox_inv_op *op, str
 		s->updated_at = op->at;
 		s->n_quotas = l->n_quotas;
 		memcpy(s->quotas, l->quotas, l->n_quotas * sizeof l->quotas[0]);
+		touch(inv, s);
 		if (i)
 			ox_buf_addz(res->body, ",");
 		level_json(s, res->body);
@@ -902,18 +959,18 @@ void ox_inventory_apply(struct ox_inventory *inv, const struct ox_inv_op *op, st
 			struct ox_buf *events)
 {
 	res->changed = false;
-	ox_inventory_advance(inv, op->at);
+	expire_due(inv, op->at);
 	switch (op->kind) {
 	case OX_INV_RESERVE:
 		reserve(inv, op, res, events);
-		return;
+		break;
 	case OX_INV_CONFIRM:
 	case OX_INV_RELEASE:
 		settle(inv, op, res);
-		return;
+		break;
 	case OX_INV_LEVELS:
 		set_levels(inv, op, res);
-		return;
+		break;
 	case OX_INV_GET_LEVEL: {
 		struct sku *s = find_sku(inv, op->sku);
 		if (s) {
@@ -940,8 +997,12 @@ void ox_inventory_apply(struct ox_inventory *inv, const struct ox_inv_op *op, st
 		return;
 	}
 	case OX_INV__NOPS:
-		break;
+		error_json(res, 400, "invalid operation", "");
+		ox_buf_addz(res->body, "}");
+		return;
 	}
-	error_json(res, 400, "invalid operation", "");
-	ox_buf_addz(res->body, "}");
+	/* a write: the low-stock crossings it made are its events too (reads
+	 * leave them to the next write or tick, which the log records) */
+	if (events && check_low(inv, op->at, events))
+		res->changed = true;
 }

@@ -118,15 +118,20 @@ struct ox_inv_result {
 };
 
 /* Apply op at op->at. Writes the answer into res->body and the events it
- * makes (event JSON texts, one per line) into events (may be NULL when the
- * caller does not need them, as reads). Held reservations due by op->at
- * expire first. */
+ * makes (event JSON texts, one per line) into events: inventory.reserved
+ * and inventory.reserve_failed of a reservation, and inventory.low_stock of
+ * each SKU whose available stock crossed its low_stock line since the last
+ * write or tick, either way. Held reservations due by op->at expire first.
+ * Reads (GET_*, LIST_*) make no events: pass NULL. */
 void ox_inventory_apply(struct ox_inventory *inv, const struct ox_inv_op *op, struct ox_inv_result *res,
 			struct ox_buf *events);
 
-/* Move the clock to now: expire the held reservations due by then and
- * forget finished ones older than OX_INV_KEEP_MS. */
-void ox_inventory_advance(struct ox_inventory *inv, ox_time now);
+/* Move the clock to now: expire the held reservations due by then, forget
+ * finished ones older than OX_INV_KEEP_MS, and write the low-stock events
+ * of the SKUs that crossed their line into events (NULL: later). Call it
+ * only at points a replay reaches again (the daemon: its logged ticks), so
+ * that events are made at the same points. */
+void ox_inventory_advance(struct ox_inventory *inv, ox_time now, struct ox_buf *events);
 
 /* Counts for tests and metrics. */
 struct ox_inv_stats {

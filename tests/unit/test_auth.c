@@ -227,7 +227,7 @@ static void test_principal_helpers(void **state)
 	ox_buf_reset(&b);
 	assert_int_equal(ox_principal_json(&t, &b), 0);
 	assert_string_equal(b.data, "{\"kind\":\"token\",\"name\":\"token:ci\",\"user\":null,\"role\":\"ingest\","
-				    "\"perms\":[\"events:write\",\"metrics\",\"prevent\"],\"teams\":[]}");
+				    "\"perms\":[\"events:write\",\"metrics\",\"prevent\",\"inventory\"],\"teams\":[]}");
 	ox_buf_release(&b);
 	ox_buf_init(&b, 20);
 	ox_buf_addz(&b, "x");
@@ -492,7 +492,7 @@ static void test_token_create_and_bearer(void **state)
 	assert_string_equal(p.name, "token:ci");
 	assert_string_equal(p.user, "");
 	assert_int_equal(p.role, OX_ROLE_INGEST);
-	assert_int_equal(p.perms, OX_PERM_EVENTS_WRITE | OX_PERM_METRICS | OX_PERM_PREVENT);
+	assert_int_equal(p.perms, OX_PERM_EVENTS_WRITE | OX_PERM_METRICS | OX_PERM_PREVENT | OX_PERM_INVENTORY);
 	assert_int_equal(p.teams.n, 0);
 	assert_int_equal(p.id, 1);
 	assert_string_equal(p.csrf, "");

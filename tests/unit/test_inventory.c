@@ -302,7 +302,7 @@ static void test_expiry_and_forgetting(void **state)
 	assert_int_equal(op(&r, OX_INV_RESERVE, "{\"order_id\":\"O2\",\"channel\":\"jd\",\"items\":[{\"sku\":\"A\",\"qty\":1}]}",
 			    T0 + 59999),
 			 409);
-	ox_inventory_advance(r.inv, T0 + 60000);
+	ox_inventory_advance(r.inv, T0 + 60000, NULL);
 	get(&r, OX_INV_GET_RESERVATION, "O1", T0 + 60000);
 	has(&r, "\"status\":\"expired\"");
 	has(&r, "\"finished_at\":\"2025-11-11T00:01:00.000+08:00\"");
@@ -320,11 +320,11 @@ static void test_expiry_and_forgetting(void **state)
 	assert_int_equal(st.held, 1);
 	assert_int_equal(st.reservations, 3); /* O1, O3, O4: the refused O2 is not kept */
 	/* finished reservations are forgotten after the keep period */
-	ox_inventory_advance(r.inv, T0 + 71000 + OX_INV_KEEP_MS);
+	ox_inventory_advance(r.inv, T0 + 71000 + OX_INV_KEEP_MS, NULL);
 	ox_inventory_stats(r.inv, &st);
 	assert_int_equal(st.reservations, 1); /* O4 expired on the way, kept a while longer */
 	assert_int_equal(st.held, 0);
-	ox_inventory_advance(r.inv, T0 + 71000 + 900000 + OX_INV_KEEP_MS);
+	ox_inventory_advance(r.inv, T0 + 71000 + 900000 + OX_INV_KEEP_MS, NULL);
 	ox_inventory_stats(r.inv, &st);
 	assert_int_equal(st.reservations, 0);
 	assert_int_equal(get(&r, OX_INV_GET_RESERVATION, "O1", T0 + 71000 + 900000 + OX_INV_KEEP_MS), 404);
@@ -385,6 +385,61 @@ static void test_random_ops_and_replay(void **state)
 	run_release(&again);
 }
 
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* inventory.low_stock is told once per crossing, either way, at writes and
+ * ticks only. */
+static void test_low_stock_events(void **state)
+{
+	(void)state;
+	struct run r;
+	run_init(&r);
+	op(&r, OX_INV_LEVELS, "{\"levels\":[{\"sku\":\"A\",\"on_hand\":5,\"low_stock\":3}]}", T0);
+	assert_false(r.events.len); /* 5 is not below 3 */
+	op(&r, OX_INV_RESERVE, "{\"order_id\":\"O1\",\"channel\":\"jd\",\"items\":[{\"sku\":\"A\",\"qty\":1}]}", T0);
+	assert_int_equal(count(r.events.data, "inventory.low_stock"), 0);
+	op(&r, OX_INV_RESERVE, "{\"order_id\":\"O2\",\"channel\":\"jd\",\"items\":[{\"sku\":\"A\",\"qty\":2}],\"ttl\":10}",
+	   T0 + 1);
+	ox_buf_addz(&r.events, "");
+	assert_int_equal(count(r.events.data, "inventory.low_stock"), 1);
+	assert_non_null(strstr(r.events.data, "\"sku\":\"A\",\"available\":2,\"threshold\":3}"));
+	/* still low: nothing more */
+	op(&r, OX_INV_CONFIRM, "{\"order_id\":\"O1\"}", T0 + 2);
+	ox_buf_addz(&r.events, "");
+	assert_int_equal(count(r.events.data, "inventory.low_stock"), 1);
+	/* O2 expires: a read sees it but tells nobody; the tick does */
+	get(&r, OX_INV_GET_LEVEL, "A", T0 + 20000);
+	assert_int_equal(num(&r, "available"), 4);
+	ox_inventory_advance(r.inv, T0 + 20000, &r.events);
+	ox_buf_addz(&r.events, "");
+	assert_int_equal(count(r.events.data, "inventory.low_stock"), 2);
+	assert_non_null(strstr(r.events.data, "\"available\":4,\"threshold\":3}"));
+	/* the threshold taken away while low: told with a line of 0 */
+	op(&r, OX_INV_LEVELS, "{\"levels\":[{\"sku\":\"A\",\"on_hand\":1,\"low_stock\":2}]}", T0 + 30000);
+	op(&r, OX_INV_LEVELS, "{\"levels\":[{\"sku\":\"A\",\"on_hand\":1}]}", T0 + 40000);
+	ox_buf_addz(&r.events, "");
+	assert_int_equal(count(r.events.data, "inventory.low_stock"), 4);
+	assert_non_null(strstr(r.events.data, "\"available\":1,\"threshold\":0}"));
+	/* taken away while negative: told back only once the SKU is at 0 or more */
+	op(&r, OX_INV_LEVELS, "{\"levels\":[{\"sku\":\"B\",\"on_hand\":2,\"low_stock\":1}]}", T0 + 50000);
+	op(&r, OX_INV_RESERVE, "{\"order_id\":\"O5\",\"channel\":\"jd\",\"items\":[{\"sku\":\"B\",\"qty\":2}]}",
+	   T0 + 50000);
+	op(&r, OX_INV_LEVELS, "{\"levels\":[{\"sku\":\"B\",\"on_hand\":1}]}", T0 + 51000); /* available -1 */
+	ox_buf_addz(&r.events, "");
+	assert_int_equal(count(r.events.data, "\"sku\":\"B\",\"available\""), 1); /* only the first crossing */
+	op(&r, OX_INV_RELEASE, "{\"order_id\":\"O5\"}", T0 + 52000);
+	ox_buf_addz(&r.events, "");
+	assert_int_equal(count(r.events.data, "\"sku\":\"B\",\"available\""), 2);
+	assert_non_null(strstr(r.events.data, "\"sku\":\"B\",\"available\":1,\"threshold\":0}"));
+	run_release(&r);
+}
+
 static void test_list_pages(void **state)
 {
 	(void)state;
@@ -418,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_idempotency_and_settling),
 		cmocka_unit_test(test_expiry_and_forgetting),
 		cmocka_unit_test(test_random_ops_and_replay),
+		cmocka_unit_test(test_low_stock_events),
 		cmocka_unit_test(test_list_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
