@@ -294,6 +294,9 @@ void ox_case_release(struct ox_case *c)
 		free(c->timeline[i].actor);
 	}
 	free(c->timeline);
+	for (size_t i = 0; i < c->n_checked; i++)
+		free(c->checked[i]);
+	free(c->checked);
 	free(c->key);
 	memset(c, 0, sizeof *c);
 }
@@ -318,6 +321,10 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 		dst->timeline[i].actor = dup_or_null(src->timeline[i].actor);
 	}
 	dst->cap_timeline = src->n_timeline;
+	dst->checked = ox_xcalloc(src->n_checked ? src->n_checked : 1, sizeof *dst->checked);
+	for (size_t i = 0; i < src->n_checked; i++)
+		dst->checked[i] = dup_or_null(src->checked[i]);
+	dst->cap_checked = src->n_checked;
 }
 
 void oxi_case_free(struct ox_case *c)
@@ -394,6 +401,22 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 		ox_buf_addf(b, "\"C%08" PRIu64 "\"", c->incident_seq);
 	else
 		ox_buf_addz(b, "null");
+	ox_buf_addz(b, ",\"checked\":[");
+	for (size_t i = 0; i < c->n_checked; i++) {
+		if (i)
+			ox_buf_addz(b, ",");
+		json_str_or_null(b, c->checked[i]);
+	}
+	ox_buf_addz(b, "],\"resolution\":");
+	if (c->resolution[0]) {
+		ox_buf_addz(b, "{\"code\":");
+		json_str_or_null(b, c->resolution);
+		ox_buf_addz(b, ",\"root_cause\":");
+		json_str_or_null(b, c->root_cause[0] ? c->root_cause : NULL);
+		ox_buf_addz(b, "}");
+	} else {
+		ox_buf_addz(b, "null");
+	}
 	ox_buf_addz(b, ",\"timeline\":[");
 	for (size_t i = 0; i < c->n_timeline; i++) {
 		const struct ox_timeline_entry *t = &c->timeline[i];

@@ -46,7 +46,9 @@ bool ox_case_status_done(enum ox_case_status s);
 	X(ASSIGNED, "assigned")          \
 	X(NOTE, "note")                  \
 	X(ESCALATED, "escalated")        \
-	X(SLA_BREACHED, "sla_breached")
+	X(SLA_BREACHED, "sla_breached")  \
+	X(CHECKED, "checked")            \
+	X(UNCHECKED, "unchecked")
 
 enum ox_case_action {
 #define X(e, s) OX_ACT_##e,
@@ -99,10 +101,18 @@ struct ox_case {
 	ox_time closed_at;
 	ox_time next_notice;        /* when an unmet escalation is told again, or NONE */
 	uint32_t notices;           /* escalation notices so far (makes each key unique) */
+
+	/* The playbook's work on it (desk.c, docs/playbooks.md): the checklist
+	 * items ticked, by id, in tick order; and how a person resolved it
+	 * ("记录与复盘"), "" = none (not resolved by a person, or reopened). */
+	char **checked;
+	size_t n_checked, cap_checked;
+	char resolution[32];        /* a code of the taxonomy (playbook.h) */
+	char root_cause[24];
 };
 
-/* Free what the case holds (reasons, event ids, timeline, key) and zero it;
- * the struct itself stays the caller's. */
+/* Free what the case holds (reasons, event ids, timeline, checked items,
+ * key) and zero it; the struct itself stays the caller's. */
 void ox_case_release(struct ox_case *c);
 
 /* Make dst a deep copy of src (release it with ox_case_release): a snapshot
@@ -111,7 +121,8 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src);
 
 /* Append the case as one JSON object (no newline): the replay output format
  * of events.md plus team, assignee, escalation level, service level,
- * reasons_en, event_ids and the timeline. team NULL: c->team. */
+ * reasons_en, event_ids, the checked items, the resolution and the
+ * timeline (last: the store cuts an empty one). team NULL: c->team. */
 void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *out);
 
 /* Append a timeline entry (strings copied; NULL allowed). */

@@ -10,6 +10,7 @@
 #include "deadline.h"
 #include "json.h"
 #include "mask.h"
+#include "yamlcfg.h"
 
 /* ---- the transitions people may make ------------------------------------- */
 
@@ -46,6 +47,8 @@ struct ox_desk {
 	struct rr *rr; /* round-robin counters, one per team that assigns */
 	size_t n_rr, cap_rr;
 	struct ox_buf scratch;
+	const struct ox_playbooks *pb;
+	struct ox_playbooks *own_pb; /* the built-ins, when the caller gave none */
 };
 
 static const char *const op_names[] = {
@@ -71,7 +74,21 @@ struct ox_desk *ox_desk_new(const struct ox_desk_opts *o)
 	d->o = *o;
 	ox_deadlines_init(&d->timers);
 	ox_buf_init(&d->scratch, SIZE_MAX);
+	d->pb = o->playbooks;
+	if (!d->pb) {
+		char err[256];
+		if (ox_playbooks_load(NULL, &d->own_pb, err, sizeof err) < 0) {
+			fprintf(stderr, "ordex: the built-in playbooks: %s\n", err); /* a bug, not a user's error */
+			abort();
+		}
+		d->pb = d->own_pb;
+	}
 	return d;
+}
+
+const struct ox_playbooks *ox_desk_playbooks(const struct ox_desk *d)
+{
+	return d->pb;
 }
 
 void ox_desk_free(struct ox_desk *d)
@@ -82,6 +99,7 @@ void ox_desk_free(struct ox_desk *d)
 	free(d->notices);
 	free(d->rr);
 	ox_buf_release(&d->scratch);
+	ox_playbooks_free(d->own_pb);
 	free(d);
 }
 
@@ -354,12 +372,16 @@ static int set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 	case OX_CASE_RESOLVED:
 		c->resolved_at = now;
 		ox_engine_release_case(d->o.engine, c);
+		/* an incident's members get the incident's (cascade copies a) */
+		snprintf(c->resolution, sizeof c->resolution, "%s", a->resolution);
+		snprintf(c->root_cause, sizeof c->root_cause, "%s", a->root_cause);
 		break;
 	case OX_CASE_CLOSED:
 		c->closed_at = now;
 		break;
-	case OX_CASE_OPEN: /* reopened: a fresh service level from now */
+	case OX_CASE_OPEN: /* reopened: a fresh service level from now, not resolved */
 		c->resolved_at = c->closed_at = OX_TIME_NONE;
+		c->resolution[0] = c->root_cause[0] = '\0';
 		start_sla(d, c, now);
 		break;
 	default:
@@ -389,6 +411,83 @@ static void cascade(struct ox_desk *d, const struct ox_case *incident, const str
 		if (c && (allowed[c->status] & (1u << a->to)))
 			set_status(d, c, &m, now, ignored);
 	}
+}
+
+/* "记录与复盘": a person resolving says how it ended (a resolution code of
+ * the case's category), who or what caused it (a root cause) and in a note
+ * what was done. */
+static int check_resolution(const struct ox_case *c, const struct ox_desk_action *a, char err[256])
+{
+	int cat = ox_pb_category_of(c->rule);
+	char why[200];
+	if (!a->resolution[0])
+		return refuse(err, OX_DESK_EINVAL,
+			      "resolution: required to resolve case %s (a code of category %s, see GET "
+			      "/api/v1/resolutions)", c->id, ox_rule_info(c->rule)->category);
+	if (cat < 0 || ox_pb_resolution_parse((enum ox_pb_category)cat, a->resolution, strlen(a->resolution),
+					      why, sizeof why) < 0)
+		return refuse(err, OX_DESK_EINVAL, "resolution: %s", cat < 0 ? "no taxonomy for this rule" : why);
+	if (!a->root_cause[0])
+		return refuse(err, OX_DESK_EINVAL,
+			      "root_cause: required to resolve case %s (customer, merchant, platform, "
+			      "payment_provider, carrier, warehouse, system or fraud)", c->id);
+	if (ox_pb_root_cause_parse(a->root_cause, strlen(a->root_cause), why, sizeof why) < 0)
+		return refuse(err, OX_DESK_EINVAL, "root_cause: %s", why);
+	if (!a->note[0])
+		return refuse(err, OX_DESK_EINVAL, "note: required to resolve case %s (what was done)", c->id);
+	return 0;
+}
+
+/* An unknown checklist item: the closest id, or the ids there are. */
+static int unknown_item(const struct ox_case *c, const struct ox_playbook *pb, const char *item, char err[256])
+{
+	struct ox_yaml_near near = { 0 };
+	struct ox_str key = { item, strlen(item) };
+	for (size_t i = 0; i < pb->n_checklist; i++)
+		ox_yaml_near_try(&near, key, pb->checklist[i].id, strlen(pb->checklist[i].id));
+	if (near.best)
+		return refuse(err, OX_DESK_EINVAL, "item: '%s' is not on the checklist of %s (did you mean '%.*s'?)",
+			      item, ox_rule_info(c->rule)->code, (int)near.len, near.best);
+	char ids[160] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < pb->n_checklist && n < sizeof ids; i++)
+		n += (size_t)snprintf(ids + n, sizeof ids - n, "%s%s", i ? ", " : "", pb->checklist[i].id);
+	return refuse(err, OX_DESK_EINVAL, "item: '%s' is not on the checklist of %s (%s%s)", item,
+		      ox_rule_info(c->rule)->code, ids, n >= sizeof ids ? "..." : "");
+}
+
+/* Tick or untick a checklist item. The case keeps the ticked ids in tick
+ * order; asking for the state an item is already in changes nothing. */
+static int check_item(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		      const struct ox_desk_scope *scope, ox_time now, char err[256])
+{
+	if (c->status == OX_CASE_CLOSED)
+		return refuse(err, OX_DESK_ECONFLICT, "case %s is closed: its checklist cannot change", c->id);
+	if (!a->item[0])
+		return refuse(err, OX_DESK_EINVAL, "item: required (a checklist item id of the case's playbook)");
+	const struct ox_playbook *pb = ox_playbook_get(d->pb, c->rule);
+	/* a replay takes the id it logged: the config's checklists may have changed since */
+	if (scope && ox_pb_item_find(pb, a->item, strlen(a->item)) < 0)
+		return unknown_item(c, pb, a->item, err);
+	size_t at = 0;
+	while (at < c->n_checked && strcmp(c->checked[at], a->item) != 0)
+		at++;
+	bool ticked = at < c->n_checked;
+	if (ticked == a->done)
+		return 0;
+	if (a->done) {
+		OX_GROW(c->checked, c->cap_checked, c->n_checked + 1);
+		c->checked[c->n_checked++] = ox_xstrndup(a->item, strlen(a->item));
+	} else {
+		free(c->checked[at]);
+		memmove(&c->checked[at], &c->checked[at + 1], (c->n_checked - at - 1) * sizeof *c->checked);
+		c->n_checked--;
+	}
+	ox_case_add_timeline(c, now, a->done ? OX_ACT_CHECKED : OX_ACT_UNCHECKED, NULL, a->item, a->actor);
+	if (a->note[0])
+		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
+	changed(d, c);
+	return 0;
 }
 
 static int assign(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
@@ -432,7 +531,14 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 			return refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
 		if (a->cascade && scope && !scope->assign_others)
 			return refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
-		int rc = set_status(d, c, a, now, err);
+		if ((a->resolution[0] || a->root_cause[0]) && a->to != OX_CASE_RESOLVED)
+			return refuse(err, OX_DESK_EINVAL, "resolution and root_cause: only when resolving");
+		int rc;
+		/* a move the table refuses is refused as such (409) before its details */
+		if (scope && a->to == OX_CASE_RESOLVED && (allowed[c->status] & (1u << a->to)) &&
+		    (rc = check_resolution(c, a, err)))
+			return rc;
+		rc = set_status(d, c, a, now, err);
 		if (!rc && a->cascade && (a->to == OX_CASE_RESOLVED || a->to == OX_CASE_CLOSED))
 			cascade(d, c, a, now);
 		return rc;
@@ -445,6 +551,8 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
 		changed(d, c);
 		return 0;
+	case OX_DESK_CHECK:
+		return check_item(d, c, a, scope, now, err);
 	case OX_DESK__NOPS:
 		break;
 	}
@@ -460,9 +568,24 @@ void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out)
 	ox_buf_addz(out, ",\"by\":");
 	ox_buf_add_json_str(out, a->actor, strlen(a->actor));
 	ox_buf_addf(out, ",\"at\":%" PRId64, a->at);
-	if (a->op == OX_DESK_TRANSITION)
+	if (a->op == OX_DESK_TRANSITION) {
 		ox_buf_addf(out, ",\"to\":\"%s\",\"cascade\":%s", ox_case_status_name(a->to),
 			    a->cascade ? "true" : "false");
+		/* only when given: records of before the resolution rule look the same */
+		if (a->resolution[0]) {
+			ox_buf_addz(out, ",\"resolution\":");
+			ox_buf_add_json_str(out, a->resolution, strlen(a->resolution));
+		}
+		if (a->root_cause[0]) {
+			ox_buf_addz(out, ",\"root_cause\":");
+			ox_buf_add_json_str(out, a->root_cause, strlen(a->root_cause));
+		}
+	}
+	if (a->op == OX_DESK_CHECK) {
+		ox_buf_addz(out, ",\"item\":");
+		ox_buf_add_json_str(out, a->item, strlen(a->item));
+		ox_buf_addf(out, ",\"done\":%s", a->done ? "true" : "false");
+	}
 	if (a->op == OX_DESK_ASSIGN) {
 		ox_buf_addz(out, ",\"assignee\":");
 		ox_buf_add_json_str(out, a->assignee, strlen(a->assignee));
@@ -527,8 +650,20 @@ static int take_name(const struct ox_json_tok *v, const char *key, const char *c
 	return refuse(err, OX_DESK_EINVAL, "%s: unknown value \"%s\"", key, shown(q, word, strlen(word)));
 }
 
-enum field { F_OP, F_CASE, F_BY, F_AT, F_TO, F_CASCADE, F_ASSIGNEE, F_TEAM, F_NOTE, F__COUNT };
-static const char *const field_names[F__COUNT] = { "op", "case", "by", "at", "to", "cascade", "assignee", "team", "note" };
+/* A code of the taxonomy or a checklist item id: a-z, 0-9 and _ (what the
+ * desk then checks against the playbook, live). */
+static int check_code(const char *key, const char *z, char err[256])
+{
+	for (const char *p = z; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return refuse(err, OX_DESK_EINVAL, "%s: only a-z, 0-9 and _ are allowed", key);
+	return 0;
+}
+
+enum field { F_OP, F_CASE, F_BY, F_AT, F_TO, F_CASCADE, F_ASSIGNEE, F_TEAM, F_NOTE, F_RESOLUTION,
+	     F_ROOT_CAUSE, F_ITEM, F_DONE, F__COUNT };
+static const char *const field_names[F__COUNT] = { "op", "case", "by", "at", "to", "cascade", "assignee",
+						   "team", "note", "resolution", "root_cause", "item", "done" };
 
 static int take_field(struct ox_desk_action *a, enum field f, const struct ox_json_tok *v, char err[256])
 {
@@ -560,6 +695,15 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 		return rc ? rc : check_name(key, a->team, err);
 	case F_NOTE:
 		return take_str(v, key, a->note, sizeof a->note, err);
+	case F_RESOLUTION:
+		rc = take_str(v, key, a->resolution, sizeof a->resolution, err);
+		return rc ? rc : check_code(key, a->resolution, err);
+	case F_ROOT_CAUSE:
+		rc = take_str(v, key, a->root_cause, sizeof a->root_cause, err);
+		return rc ? rc : check_code(key, a->root_cause, err);
+	case F_ITEM:
+		rc = take_str(v, key, a->item, sizeof a->item, err);
+		return rc ? rc : check_code(key, a->item, err);
 	case F_AT: {
 		/* milliseconds since the epoch: up to 15 digits (the year 33658) */
 		char num[16];
@@ -571,9 +715,10 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 		return 0;
 	}
 	case F_CASCADE:
+	case F_DONE:
 		if (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE)
-			return refuse(err, OX_DESK_EINVAL, "cascade: expected true or false");
-		a->cascade = v->type == OX_JSON_TRUE;
+			return refuse(err, OX_DESK_EINVAL, "%s: expected true or false", key);
+		*(f == F_DONE ? &a->done : &a->cascade) = v->type == OX_JSON_TRUE;
 		return 0;
 	case F__COUNT:
 		break;
@@ -589,6 +734,7 @@ int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len,
 	memset(a, 0, sizeof *a);
 	a->op = OX_DESK__NOPS;
 	a->to = OX_CASE__NSTATUS;
+	a->done = true; /* POST .../checklist {"item": ...} ticks */
 	if (ox_json_parse(&p, json, len) < 0) {
 		rc = refuse(err, OX_DESK_EINVAL, "not JSON: %s at byte %zu", p.err, p.err_col);
 		goto done;

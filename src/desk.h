@@ -13,7 +13,9 @@
  *     recorded as a breach and escalates the case (level 2: the team lead,
  *     when not acknowledged in time; level 3: management, when not resolved
  *     in time), told again every escalation.repeat_interval while unmet;
- *   - incidents: resolving an incident case can resolve its member cases.
+ *   - incidents: resolving an incident case can resolve its member cases;
+ *   - the playbook of the case's rule (playbook.h): checklist items ticked
+ *     by id, and the resolution code and root cause a person resolves with.
  *
  * Everything runs on the event clock, on the writer thread that owns the
  * engine: the daemon logs each person's action in the event log before it
@@ -31,6 +33,7 @@
 #include "engine.h"
 #include "notice.h"
 #include "params.h"
+#include "playbook.h"
 #include "policy.h"
 #include "util.h"
 
@@ -54,7 +57,8 @@ enum ox_desk_err {
 #define OX_DESK_OPS(X)                  \
 	X(TRANSITION, "transition")     \
 	X(ASSIGN, "assign")             \
-	X(NOTE, "note")
+	X(NOTE, "note")                 \
+	X(CHECK, "check")
 
 enum ox_desk_op {
 #define X(e, s) OX_DESK_##e,
@@ -75,6 +79,12 @@ struct ox_desk_action {
 	char assignee[OX_NAME_MAX];  /* ASSIGN: "" = nobody */
 	char team[OX_NAME_MAX];      /* ASSIGN: "" = keep the team */
 	char note[OX_DESK_NOTE_MAX + 1];
+	/* TRANSITION to resolved: how it ended ("" = not given; a person must
+	 * give both, a replay takes what the record has) */
+	char resolution[32];
+	char root_cause[24];
+	char item[OX_PB_ID_MAX + 1]; /* CHECK: a checklist item id of the case's playbook */
+	bool done;                   /* CHECK: ticked, or unticked (the parser's default: true) */
 };
 
 /* What the actor may do, checked against the case as it is when the action
@@ -92,6 +102,7 @@ struct ox_desk_opts {
 	struct ox_engine *engine;      /* owns the cases */
 	const struct ox_params *params;
 	const struct ox_policy *policy; /* may be NULL: rule teams, nobody assigned */
+	const struct ox_playbooks *playbooks; /* NULL: the built-ins (the desk loads its own) */
 	bool notify;                    /* make notices (false: nobody listens) */
 	/* Told of every case the desk changed (the daemon stores it). */
 	void (*changed)(void *ctx, const struct ox_case *c);
@@ -113,7 +124,12 @@ struct ox_case_listener ox_desk_listener(struct ox_desk *d);
 
 /* Apply a person's action at now. 0, or an enum ox_desk_err with the reason
  * for the person in err ("case C00000042 is closed: it cannot become
- * in_progress"). Nothing changes on error. */
+ * in_progress"). Nothing changes on error.
+ * With a scope (a person acting now) resolving needs a resolution valid for
+ * the case's category, a root cause and a note, and a checklist item must
+ * be one of the playbook's; without (a replay) the record is taken as it
+ * was logged, so logs written before those rules, or under another
+ * config's checklists, replay as they applied. */
 int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struct ox_desk_scope *scope,
 		  ox_time now, char err[256]);
 
@@ -124,6 +140,9 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
  * (the writer writes only actions the desk applied). */
 void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out);
 int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len, char err[256]);
+
+/* The playbooks the desk works with (never NULL). */
+const struct ox_playbooks *ox_desk_playbooks(const struct ox_desk *d);
 
 /* Notices made since the last call, oldest first: *n of them, valid until
  * the next call that changes the desk. The caller takes them all. */

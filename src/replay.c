@@ -20,6 +20,7 @@
 #include "feed.h"
 #include "ndjson.h"
 #include "params.h"
+#include "playbook.h"
 #include "policy.h"
 
 static const char usage[] =
@@ -163,16 +164,19 @@ int ox_cmd_replay(int argc, char **argv)
 	ox_params_init(&params);
 	struct ox_blacklist *bl = ox_blacklist_new();
 	struct ox_policy *policy = NULL;
+	struct ox_playbooks *playbooks = NULL;
 	char err[512];
 	int fd = -1;
 	if ((o.config && ox_config_load(o.config, &params, err, sizeof err) < 0) ||
 	    ox_policy_load(o.config, &params, &policy, err, sizeof err) < 0 ||
+	    ox_playbooks_load(o.config, &playbooks, err, sizeof err) < 0 ||
 	    (o.blacklist && ox_blacklist_load(bl, o.blacklist, err, sizeof err) < 0)) {
 		fprintf(stderr, "ordex replay: %s\n", err);
 	} else if ((fd = strcmp(o.input, "-") == 0 ? STDIN_FILENO : open(o.input, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "ordex replay: cannot open '%s': %s\n", o.input, strerror(errno));
 	}
 	if (fd < 0) {
+		ox_playbooks_free(playbooks);
 		ox_policy_free(policy);
 		ox_blacklist_free(bl);
 		ox_params_release(&params);
@@ -181,7 +185,8 @@ int ox_cmd_replay(int argc, char **argv)
 	/* The desk routes and times the cases as the daemon does (docs/cases.md),
 	 * so that replay and `ordex serve --clock event` agree on every field. */
 	struct ox_engine *e = ox_engine_new(&params, bl);
-	struct ox_desk *desk = ox_desk_new(&(struct ox_desk_opts){ .engine = e, .params = &params, .policy = policy });
+	struct ox_desk *desk = ox_desk_new(&(struct ox_desk_opts){ .engine = e, .params = &params, .policy = policy,
+								   .playbooks = playbooks });
 	ox_engine_set_listener(e, ox_desk_listener(desk));
 	double t0 = now_seconds();
 	struct ox_feed_counts counts;
@@ -214,6 +219,7 @@ int ox_cmd_replay(int argc, char **argv)
 	}
 	ox_keep_until_exit(e); /* its millions of blocks go with the process */
 	ox_desk_free(desk);
+	ox_playbooks_free(playbooks);
 	ox_policy_free(policy);
 	ox_blacklist_free(bl);
 	ox_params_release(&params);

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "params.h"
+#include "playbook.h"
 #include "policy.h"
 #include "writer.h"
 
@@ -151,6 +152,7 @@ struct parts {
 	struct ox_params params;
 	struct ox_blacklist *bl;
 	struct ox_policy *policy;
+	struct ox_playbooks *playbooks;
 	struct ox_alert_config *alert_cfg;
 	struct ox_alerts *alerts;
 };
@@ -163,6 +165,7 @@ static int load_parts(const struct serve_opts *o, struct parts *p, char *err, si
 	if ((o->config && ox_config_load(o->config, &p->params, err, errsz) < 0) ||
 	    (o->blacklist && ox_blacklist_load(p->bl, o->blacklist, err, errsz) < 0) ||
 	    ox_policy_load(o->config, &p->params, &p->policy, err, errsz) < 0 ||
+	    ox_playbooks_load(o->config, &p->playbooks, err, errsz) < 0 ||
 	    ox_alert_config_load(o->config, &p->alert_cfg, err, errsz) < 0)
 		return 2;
 	if (mkdir(o->data, 0750) < 0 && errno != EEXIST) {
@@ -181,6 +184,7 @@ static void free_parts(struct parts *p)
 {
 	ox_alerts_stop(p->alerts);
 	ox_alert_config_free(p->alert_cfg);
+	ox_playbooks_free(p->playbooks);
 	ox_policy_free(p->policy);
 	ox_blacklist_free(p->bl);
 	ox_params_release(&p->params);
@@ -212,7 +216,7 @@ int ox_cmd_serve(int argc, char **argv)
 
 	static struct ox_metrics metrics;
 	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .blacklist = parts.bl,
-				     .policy = parts.policy, .alerts = parts.alerts,
+				     .policy = parts.policy, .playbooks = parts.playbooks, .alerts = parts.alerts,
 				     .notify = parts.alert_cfg->n_channels > 0,
 				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
 				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics };
@@ -228,7 +232,8 @@ int ox_cmd_serve(int argc, char **argv)
 	struct ox_limits limits = ox_limits_default();
 	struct ox_api *api = ox_api_new(&(struct ox_api_opts){
 		.writer = w, .db_path = db_path, .auth_path = auth_path, .audit_path = audit_path,
-		.params = &parts.params, .policy = parts.policy, .alerts = parts.alerts, .metrics = &metrics,
+		.params = &parts.params, .policy = parts.policy, .playbooks = parts.playbooks,
+		.alerts = parts.alerts, .metrics = &metrics,
 		.max_body = o.max_body, .max_line = limits.max_line });
 	struct ox_http_opts ho = { .listen = o.listen, .threads = o.threads, .rate_limit = o.rate_limit,
 				   .ctx = api, .authorize = ox_api_authorize, .metrics = &metrics };

@@ -109,6 +109,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX cases_breached ON cases (seq) WHERE respond_breached_at IS NOT NULL"
 	" OR resolve_breached_at IS NOT NULL;"
 	"DELETE FROM meta WHERE key = 'applied_seq';",
+	/* 4: the playbook's work on a case: the checklist items ticked (a JSON
+	 * array of ids, in tick order) and the resolution a person gave with
+	 * its root cause. Cases stored before had neither: NULL reads as none. */
+	"ALTER TABLE cases ADD COLUMN checked TEXT;"
+	"ALTER TABLE cases ADD COLUMN resolution TEXT;"
+	"ALTER TABLE cases ADD COLUMN root_cause TEXT;",
 };
 
 /* The desk's times of a case people see: one column each, named as the
@@ -132,13 +138,18 @@ static const struct {
 
 /* ---- statements -------------------------------------------------------------- */
 
+/* The playbook's columns (migration 4), after the desk times. */
+#define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause)
+#define ONE(f) +1
+
 #define CASE_COLS                                                                               \
 	"seq, case_id, rule, severity, team, order_id, sku, grp, opened_at, status, resolved_at," \
 	" incident, reasons_zh, reasons_en, event_ids, assignee, esc_level"                       \
-	DESK_TIMES(COMMA_NAME)
+	DESK_TIMES(COMMA_NAME) PLAYBOOK_COLS(COMMA_NAME)
 enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP, COL_OPENED,
        COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
-       COL_DESK_TIMES /* then one per DESK_TIMES, in order */ };
+       COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
+       COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE };
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
@@ -151,9 +162,9 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	X(UPSERT,                                                                                  \
 	  "INSERT INTO cases (seq, case_id, rule, category, severity, team, order_id, sku, grp,"   \
 	  " opened_at, status, resolved_at, incident, reasons_zh, reasons_en, event_ids,"          \
-	  " assignee, esc_level" DESK_TIMES(COMMA_NAME) ")"                                         \
+	  " assignee, esc_level" DESK_TIMES(COMMA_NAME) PLAYBOOK_COLS(COMMA_NAME) ")"               \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"        \
-	  " ?17, ?18" DESK_TIMES(COMMA_PARAM) ")"                                                   \
+	  " ?17, ?18" DESK_TIMES(COMMA_PARAM) PLAYBOOK_COLS(COMMA_PARAM) ")"                        \
 	  " ON CONFLICT (case_id) DO UPDATE SET rule = excluded.rule,"                             \
 	  " category = excluded.category, severity = excluded.severity, team = excluded.team,"     \
 	  " order_id = excluded.order_id, sku = excluded.sku, grp = excluded.grp,"                 \
@@ -162,7 +173,7 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	  " reasons_zh = excluded.reasons_zh, reasons_en = excluded.reasons_en,"                   \
 	  " event_ids = excluded.event_ids, assignee = excluded.assignee,"                         \
 	  " esc_level = excluded.esc_level"                                                         \
-	  DESK_TIMES(SET_EXCLUDED)                                                                  \
+	  DESK_TIMES(SET_EXCLUDED) PLAYBOOK_COLS(SET_EXCLUDED)                                      \
 	  " WHERE seq = excluded.seq") /* a different seq under the same id changes nothing */   \
 	X(TL_COUNT, "SELECT count(*) FROM case_timeline WHERE case_id = ?1")                      \
 	X(TL_CUT, "DELETE FROM case_timeline WHERE case_id = ?1 AND n >= ?2")                     \
@@ -230,7 +241,7 @@ static const struct ox_sqldb_opts db_opts = {
 
 struct ox_store {
 	struct ox_sqldb db;
-	struct ox_buf zh, en, ids, one; /* scratch */
+	struct ox_buf zh, en, ids, checked, one; /* scratch */
 	bool mask;                      /* reads mask personal data */
 	struct ox_json json;
 };
@@ -255,6 +266,7 @@ int ox_store_open(struct ox_store **out, const char *path, char *err, size_t err
 	ox_buf_init(&s->zh, SIZE_MAX);
 	ox_buf_init(&s->en, SIZE_MAX);
 	ox_buf_init(&s->ids, SIZE_MAX);
+	ox_buf_init(&s->checked, SIZE_MAX);
 	ox_buf_init(&s->one, SIZE_MAX);
 	ox_json_init(&s->json, 2);
 	int rc = ox_sqldb_open(&s->db, path, &db_opts);
@@ -276,6 +288,7 @@ void ox_store_close(struct ox_store *s)
 	ox_buf_release(&s->zh);
 	ox_buf_release(&s->en);
 	ox_buf_release(&s->ids);
+	ox_buf_release(&s->checked);
 	ox_buf_release(&s->one);
 	ox_json_release(&s->json);
 	free(s);
@@ -361,6 +374,7 @@ static void json_strings(struct ox_buf *b, size_t n, const char *(*get)(const st
 static const char *get_zh(const struct ox_case *c, size_t i) { return c->reasons[i].zh; }
 static const char *get_en(const struct ox_case *c, size_t i) { return c->reasons[i].en; }
 static const char *get_id(const struct ox_case *c, size_t i) { return c->event_ids[i]; }
+static const char *get_checked(const struct ox_case *c, size_t i) { return c->checked[i]; }
 
 static int put_rows(struct ox_store *s, const struct ox_case *c, const char *team)
 {
@@ -371,6 +385,7 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	json_strings(&s->zh, c->n_reasons, get_zh, c);
 	json_strings(&s->en, c->n_reasons, get_en, c);
 	json_strings(&s->ids, c->n_event_ids, get_id, c);
+	json_strings(&s->checked, c->n_checked, get_checked, c);
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)c->seq);
 	ox_sqldb_bind_text(q, 2, c->id);
 	ox_sqldb_bind_text(q, 3, ri->code);
@@ -395,6 +410,11 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
 		ox_sqldb_bind_time(q, sqlite3_bind_parameter_index(q, desk_times[i].param),
 				   *(const ox_time *)((const char *)c + desk_times[i].off));
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":checked"), s->checked.data);
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":resolution"),
+			   c->resolution[0] ? c->resolution : NULL);
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":root_cause"),
+			   c->root_cause[0] ? c->root_cause : NULL);
 	int rc = ox_sqldb_run(&s->db, q, "put case");
 	if (rc)
 		return rc;
@@ -537,12 +557,16 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	c->esc_level = sqlite3_column_int(q, COL_ESC);
 	for (size_t i = 0; i < OX_ARRAY_LEN(desk_times); i++)
 		*(ox_time *)((char *)c + desk_times[i].off) = ox_sqldb_col_time(q, COL_DESK_TIMES + (int)i);
+	col_copy(q, COL_RESOLUTION, c->resolution, sizeof c->resolution);
+	col_copy(q, COL_ROOT_CAUSE, c->root_cause, sizeof c->root_cause);
 
 	char **zh = NULL, **en = NULL;
 	size_t nzh = 0, nen = 0;
 	int bad = !c->key || parse_strings(s, q, COL_RZH, &zh, &nzh) < 0 ||
 		  parse_strings(s, q, COL_REN, &en, &nen) < 0 || nzh != nen ||
-		  parse_strings(s, q, COL_EVIDS, &c->event_ids, &c->n_event_ids) < 0;
+		  parse_strings(s, q, COL_EVIDS, &c->event_ids, &c->n_event_ids) < 0 ||
+		  (sqlite3_column_type(q, COL_CHECKED) != SQLITE_NULL && /* NULL: stored before migration 4 */
+		   parse_strings(s, q, COL_CHECKED, &c->checked, &c->n_checked) < 0);
 	if (!bad && nzh) {
 		c->reasons = ox_xcalloc(nzh, sizeof *c->reasons);
 		for (size_t i = 0; i < nzh; i++) {
@@ -557,9 +581,11 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 		free_strings(en, nen);
 	}
 	c->cap_event_ids = c->n_event_ids;
+	c->cap_checked = c->n_checked;
 	if (bad) {
 		ox_case_release(c);
-		return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons or event_ids", id);
+		return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons, event_ids or checked",
+				     id);
 	}
 	return 0;
 }
@@ -663,6 +689,24 @@ int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out)
 		}
 		ox_case_release(&c);
 	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc;
+}
+
+int ox_store_get_case(struct ox_store *s, const char *case_id, struct ox_case *c)
+{
+	memset(c, 0, sizeof *c);
+	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_GET);
+	if (!q)
+		return OX_STORE_EDB;
+	ox_sqldb_bind_text(q, 1, case_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		rc = row_to_case(s, q, c);
+	else
+		rc = rc == SQLITE_DONE ? ox_sqldb_fail(&s->db, OX_STORE_ENOTFOUND, "case \"%.64s\": not found", case_id)
+				       : ox_sqldb_dberr(&s->db, "get case");
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return rc;

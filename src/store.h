@@ -133,6 +133,11 @@ int ox_store_query_cases(struct ox_store *s, const struct ox_case_filter *f, str
  * OX_STORE_ENOTFOUND when no case has that id. On error out is unchanged. */
 int ox_store_get(struct ox_store *s, const char *case_id, struct ox_buf *out);
 
+/* The case itself, without its timeline and unmasked, into *c (release it
+ * with ox_case_release()): what a handler needs of it, such as its rule and
+ * its key. OX_STORE_ENOTFOUND when no case has that id. */
+int ox_store_get_case(struct ox_store *s, const char *case_id, struct ox_case *c);
+
 /* An engine listener that puts every changed case:
  *	struct ox_store_sink sink = { .store = st, .params = &params };
  *	ox_engine_set_listener(e, ox_store_sink_listener(&sink));

@@ -1090,7 +1090,8 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	w->bl = w->own_bl ? ox_blacklist_new() : o->blacklist;
 	w->engine = ox_engine_new(o->params, w->bl);
 	w->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w->engine, .params = o->params,
-						      .policy = o->policy, .notify = o->notify,
+						      .policy = o->policy, .playbooks = o->playbooks,
+						      .notify = o->notify,
 						      .changed = desk_changed,
 						      .ctx = w });
 	ox_buf_init(&w->record, SIZE_MAX);

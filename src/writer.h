@@ -115,6 +115,7 @@ struct ox_writer_opts {
 	struct ox_blacklist *blacklist; /* changed by the writer thread only (blacklist.h);
 					 * NULL: an empty one of its own */
 	const struct ox_policy *policy; /* teams and routing; may be NULL */
+	const struct ox_playbooks *playbooks; /* the desk's checklists and taxonomy; NULL: built-ins */
 	struct ox_alerts *alerts;       /* where notices go; may be NULL */
 	bool notify;                    /* the alerts have channels: make notices */
 	bool wall_clock;            /* advance event time from the real clock too */

@@ -1,5 +1,6 @@
 /* test_desk.c - the case desk: routing, transitions, service levels and
- * escalation on the event clock, incidents, and the action record. */
+ * escalation on the event clock, incidents, the playbook's checklist and
+ * resolution record, and the action record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -412,6 +413,50 @@ static void test_action_record(void **state)
 	ox_desk_action_write(&q, &b);
 	assert_int_equal(ox_desk_action_parse(&back, b.data, b.len, err), 0);
 	assert_string_equal(back.case_id, "C\"1");
+	/* the playbook's fields: a resolution and its root cause, a checklist item */
+	struct ox_desk_action r = { .op = OX_DESK_TRANSITION, .case_id = "C00000007", .actor = "li.na", .at = 5,
+				    .to = OX_CASE_RESOLVED, .resolution = "refunded", .root_cause = "payment_provider",
+				    .note = "已原路退回" };
+	ox_buf_reset(&b);
+	ox_desk_action_write(&r, &b);
+	assert_non_null(strstr(b.data, "\"resolution\":\"refunded\",\"root_cause\":\"payment_provider\""));
+	assert_int_equal(ox_desk_action_parse(&back, b.data, b.len, err), 0);
+	assert_string_equal(back.resolution, "refunded");
+	assert_string_equal(back.root_cause, "payment_provider");
+	assert_string_equal(back.note, "已原路退回");
+	r.resolution[0] = r.root_cause[0] = '\0'; /* as before the rule: no keys at all */
+	ox_buf_reset(&b);
+	ox_desk_action_write(&r, &b);
+	assert_null(strstr(b.data, "resolution"));
+	assert_null(strstr(b.data, "root_cause"));
+	for (int done = 0; done < 2; done++) {
+		struct ox_desk_action k = { .op = OX_DESK_CHECK, .case_id = "C00000007", .actor = "li.na", .at = 6,
+					    .item = "ask_payment_proof", .done = done };
+		ox_buf_reset(&b);
+		ox_desk_action_write(&k, &b);
+		assert_int_equal(ox_desk_action_parse(&back, b.data, b.len, err), 0);
+		assert_int_equal(back.op, OX_DESK_CHECK);
+		assert_string_equal(back.item, "ask_payment_proof");
+		assert_int_equal(back.done, done);
+	}
+	/* a request body that leaves done out ticks */
+	const char *tick_body = "{\"item\":\"ask_payment_proof\"}";
+	assert_int_equal(ox_desk_action_parse(&back, tick_body, strlen(tick_body), err), 0);
+	assert_true(back.done);
+	static const struct {
+		const char *json, *err;
+	} bad2[] = {
+		{ "{\"item\":\"Ask\"}", "item: only a-z, 0-9 and _" },
+		{ "{\"done\":\"yes\"}", "done: expected true or false" },
+		{ "{\"resolution\":\"re fund\"}", "resolution: only a-z" },
+		{ "{\"root_cause\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "root_cause: longer than 23 bytes" },
+	};
+	for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++) {
+		err[0] = '\0';
+		assert_int_equal(ox_desk_action_parse(&back, bad2[i].json, strlen(bad2[i].json), err), OX_DESK_EINVAL);
+		if (!strstr(err, bad2[i].err))
+			fail_msg("%s: \"%s\" lacks \"%s\"", bad2[i].json, err, bad2[i].err);
+	}
 	char big[OX_DESK_NOTE_MAX + 64];
 	int n = snprintf(big, sizeof big, "{\"note\":\"");
 	memset(big + n, 'x', OX_DESK_NOTE_MAX + 1);
@@ -421,6 +466,198 @@ static void test_action_record(void **state)
 }
 
 /* Phone numbers never reach a notice. */
+/* A person's action with a scope (live), as the API makes it. */
+static struct ox_desk_scope boss = { .self = "boss", .any_team = true, .assign_others = true };
+
+static int check(const struct ox_case *c, const char *item, bool done, const struct ox_desk_scope *scope,
+		 int64_t min, char err[256])
+{
+	struct ox_desk_action a = { .op = OX_DESK_CHECK, .done = done };
+	snprintf(a.case_id, sizeof a.case_id, "%s", c->id);
+	snprintf(a.actor, sizeof a.actor, "lihua");
+	snprintf(a.item, sizeof a.item, "%s", item);
+	return ox_desk_apply(F.desk, &a, scope, at(min), err);
+}
+
+static int resolve(const struct ox_case *c, const char *resolution, const char *root_cause, const char *note,
+		   const struct ox_desk_scope *scope, int64_t min, char err[256])
+{
+	struct ox_desk_action a = { .op = OX_DESK_TRANSITION, .to = OX_CASE_RESOLVED };
+	snprintf(a.case_id, sizeof a.case_id, "%s", c->id);
+	snprintf(a.actor, sizeof a.actor, "lihua");
+	snprintf(a.resolution, sizeof a.resolution, "%s", resolution);
+	snprintf(a.root_cause, sizeof a.root_cause, "%s", root_cause);
+	snprintf(a.note, sizeof a.note, "%s", note);
+	return ox_desk_apply(F.desk, &a, scope, at(min), err);
+}
+
+/* Checklist items are ticked by id, in tick order, each a timeline entry;
+ * unticking removes; an id not on the playbook is refused live, with a
+ * suggestion; a closed case's checklist is final. */
+static void test_checklist(void **state)
+{
+	(void)state;
+	start(NULL);
+	struct ox_case *c = bad_order("O1", "tmall", 0); /* CUS_PHONE_INVALID */
+	char err[256];
+	assert_int_equal(check(c, "update_phone", true, &boss, 1, err), 0);
+	assert_int_equal(check(c, "review_phone", true, &boss, 2, err), 0);
+	assert_int_equal(c->n_checked, 2);
+	assert_string_equal(c->checked[0], "update_phone"); /* tick order, not checklist order */
+	assert_string_equal(c->checked[1], "review_phone");
+	const struct ox_timeline_entry *t = &c->timeline[c->n_timeline - 1];
+	assert_int_equal(t->action, OX_ACT_CHECKED);
+	assert_string_equal(t->note, "review_phone");
+	assert_string_equal(t->actor, "lihua");
+	assert_int_equal(t->at, at(2));
+	/* ticking again changes nothing */
+	size_t n_tl = c->n_timeline;
+	assert_int_equal(check(c, "review_phone", true, &boss, 3, err), 0);
+	assert_int_equal(c->n_checked, 2);
+	assert_int_equal(c->n_timeline, n_tl);
+	assert_int_equal(check(c, "update_phone", false, &boss, 4, err), 0);
+	assert_int_equal(c->n_checked, 1);
+	assert_string_equal(c->checked[0], "review_phone");
+	assert_int_equal(c->timeline[c->n_timeline - 1].action, OX_ACT_UNCHECKED);
+	assert_string_equal(c->timeline[c->n_timeline - 1].note, "update_phone");
+
+	/* unknown ids: a did-you-mean, or the ids there are */
+	n_tl = c->n_timeline;
+	assert_int_equal(check(c, "review_phon", true, &boss, 5, err), OX_DESK_EINVAL);
+	assert_non_null(strstr(err, "did you mean 'review_phone'"));
+	assert_int_equal(check(c, "zzzzzzzzzzzz", true, &boss, 5, err), OX_DESK_EINVAL);
+	assert_non_null(strstr(err, "not on the checklist of CUS_PHONE_INVALID (review_phone, contact_other_channel"));
+	assert_int_equal(check(c, "", true, &boss, 5, err), OX_DESK_EINVAL);
+	assert_int_equal(c->n_timeline, n_tl);
+	assert_int_equal(c->n_checked, 1);
+	/* a replay takes what was logged: the checklist may have changed since */
+	assert_int_equal(check(c, "old_item", true, NULL, 5, err), 0);
+	assert_string_equal(c->checked[1], "old_item");
+
+	/* the copy the store gets holds them too */
+	struct ox_case copy;
+	ox_case_copy(&copy, c);
+	assert_int_equal(copy.n_checked, 2);
+	assert_string_equal(copy.checked[1], "old_item");
+	assert_ptr_not_equal(copy.checked[1], c->checked[1]);
+	struct ox_buf b;
+	ox_buf_init(&b, SIZE_MAX);
+	ox_case_to_json(&copy, NULL, &b);
+	assert_non_null(strstr(b.data, ",\"checked\":[\"review_phone\",\"old_item\"],\"resolution\":null,\"timeline\":["));
+	ox_buf_release(&b);
+	ox_case_release(&copy);
+
+	/* resolved: still tickable (the record may come later); closed: final */
+	assert_int_equal(resolve(c, "phone_corrected", "customer", "客户更正了电话", &boss, 6, err), 0);
+	assert_int_equal(check(c, "contact_other_channel", true, &boss, 7, err), 0);
+	move(c, "closed", 8);
+	assert_int_equal(check(c, "update_phone", true, &boss, 9, err), OX_DESK_ECONFLICT);
+	assert_non_null(strstr(err, "is closed"));
+	/* an agent ticks on its own team's cases only, like a note */
+	struct ox_case *c2 = bad_order("O2", "tmall", 10);
+	const char *teams[] = { "payments" };
+	struct ox_desk_scope agent = { .self = "a1", .teams = teams, .n_teams = 1 };
+	assert_int_equal(check(c2, "review_phone", true, &agent, 11, err), OX_DESK_EDENIED);
+	teams[0] = "cs";
+	assert_int_equal(check(c2, "review_phone", true, &agent, 11, err), 0);
+}
+
+/* "记录与复盘": a person resolves with a resolution of the case's category,
+ * a root cause and a note; a replay applies what was logged, old records
+ * without them too; a reopen clears them. */
+static void test_resolution(void **state)
+{
+	(void)state;
+	start(NULL);
+	struct ox_case *c = bad_order("O1", "tmall", 0); /* category customer */
+	char err[256];
+	static const struct {
+		const char *resolution, *root_cause, *note, *err;
+	} bad[] = {
+		{ "", "customer", "n", "resolution: required to resolve case C00000001 (a code of category customer" },
+		{ "phone_corected", "customer", "n", "unknown resolution 'phone_corected' (did you mean 'phone_corrected'?)" },
+		{ "payment_confirmed", "customer", "n", "'payment_confirmed' is not a resolution of category customer" },
+		{ "phone_corrected", "", "n", "root_cause: required" },
+		{ "phone_corrected", "custmer", "n", "unknown root cause 'custmer' (did you mean 'customer'?)" },
+		{ "phone_corrected", "customer", "", "note: required to resolve" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		assert_int_equal(resolve(c, bad[i].resolution, bad[i].root_cause, bad[i].note, &boss, 1, err),
+				 OX_DESK_EINVAL);
+		if (!strstr(err, bad[i].err))
+			fail_msg("%zu: \"%s\" lacks \"%s\"", i, err, bad[i].err);
+		assert_int_equal(c->status, OX_CASE_OPEN);
+	}
+	/* a move the table refuses is a conflict first */
+	move(c, "acknowledged", 1);
+	struct ox_case *done = bad_order("O9", "tmall", 1);
+	fix_phone("O9", 2);
+	move(done, "closed", 3);
+	assert_int_equal(resolve(done, "", "", "", &boss, 4, err), OX_DESK_ECONFLICT);
+	/* the resolution fields belong to resolving only */
+	struct ox_desk_action a = { .op = OX_DESK_TRANSITION, .to = OX_CASE_IN_PROGRESS, .resolution = "refunded" };
+	snprintf(a.case_id, sizeof a.case_id, "%s", c->id);
+	assert_int_equal(ox_desk_apply(F.desk, &a, &boss, at(4), err), OX_DESK_EINVAL);
+	assert_non_null(strstr(err, "only when resolving"));
+
+	assert_int_equal(resolve(c, "phone_corrected", "customer", "客户在旺旺上给了新号码", &boss, 5, err), 0);
+	assert_int_equal(c->status, OX_CASE_RESOLVED);
+	assert_string_equal(c->resolution, "phone_corrected");
+	assert_string_equal(c->root_cause, "customer");
+	struct ox_buf b;
+	ox_buf_init(&b, SIZE_MAX);
+	ox_case_to_json(c, NULL, &b);
+	assert_non_null(strstr(b.data, ",\"resolution\":{\"code\":\"phone_corrected\",\"root_cause\":\"customer\"},\"timeline\":["));
+	/* reopened: no longer resolved, and so without a resolution */
+	move(c, "open", 6);
+	assert_string_equal(c->resolution, "");
+	assert_string_equal(c->root_cause, "");
+	ox_buf_reset(&b);
+	ox_case_to_json(c, NULL, &b);
+	assert_non_null(strstr(b.data, ",\"resolution\":null,"));
+	ox_buf_release(&b);
+
+	/* a replay (no scope) applies a record of before the rule as it was */
+	struct ox_case *old = bad_order("O2", "tmall", 7);
+	assert_int_equal(resolve(old, "", "", "", NULL, 8, err), 0);
+	assert_int_equal(old->status, OX_CASE_RESOLVED);
+	assert_string_equal(old->resolution, "");
+	/* and one with them, without judging them again */
+	struct ox_case *rec = bad_order("O3", "tmall", 9);
+	assert_int_equal(resolve(rec, "some_old_code", "customer", "", NULL, 10, err), 0);
+	assert_string_equal(rec->resolution, "some_old_code");
+}
+
+/* An incident's cascade gives its members its resolution and root cause. */
+static void test_resolution_cascade(void **state)
+{
+	(void)state;
+	F.p.burst_count = 3;
+	start(NULL);
+	struct ox_case *m[3];
+	for (int i = 0; i < 3; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "O%d", i);
+		m[i] = bad_order(id, "tmall", i);
+	}
+	struct ox_case *inc = ox_engine_case_by_id(F.e, "C00000004");
+	assert_non_null(inc);
+	assert_int_equal(inc->rule, OX_R_INC_BURST);
+	struct ox_desk_action a = { .op = OX_DESK_TRANSITION, .to = OX_CASE_RESOLVED, .cascade = true,
+				    .resolution = "system_fixed", .root_cause = "system", .note = "接口已修复" };
+	snprintf(a.case_id, sizeof a.case_id, "%s", inc->id);
+	snprintf(a.actor, sizeof a.actor, "boss");
+	char err[256];
+	assert_int_equal(ox_desk_apply(F.desk, &a, &boss, at(5), err), 0);
+	assert_string_equal(inc->resolution, "system_fixed");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(m[i]->status, OX_CASE_RESOLVED);
+		assert_string_equal(m[i]->resolution, "system_fixed");
+		assert_string_equal(m[i]->root_cause, "system");
+	}
+}
+
 static void test_notice_masks(void **state)
 {
 	(void)state;
@@ -453,6 +690,9 @@ int main(void)
 		U(test_incident_cascade),
 		U(test_scope),
 		U(test_action_record),
+		U(test_checklist),
+		U(test_resolution),
+		U(test_resolution_cascade),
 		U(test_notice_masks),
 #undef U
 	};
