@@ -258,13 +258,13 @@ static enum ox_http_step case_get(void *ctx, struct ox_http_req *r)
 	int rc;
 	if (s && (rc = ox_store_get(s, r->param, &r->out)) != 0)
 		store_error(r, s, rc, NULL);
-	else if (s && audit_unmasked(a, r, r->param))
+	else if (s && api_splice_playbook(a, s, r, r->param) && audit_unmasked(a, r, r->param))
 		r->status = 200;
 	api_kit_give(a, k);
 	return OX_HTTP_DONE;
 }
 
-/* ---- POST /api/v1/cases/{id}/{transition,assign,notes} --------------------------- */
+/* ---- POST /api/v1/cases/{id}/{transition,assign,notes,checklist} ---------------- */
 
 struct action_state {
 	struct ox_desk_action action;
@@ -325,6 +325,11 @@ static enum ox_http_step case_assign(void *ctx, struct ox_http_req *r)
 static enum ox_http_step case_note(void *ctx, struct ox_http_req *r)
 {
 	return case_act(ctx, r, OX_DESK_NOTE);
+}
+
+static enum ox_http_step case_check(void *ctx, struct ox_http_req *r)
+{
+	return case_act(ctx, r, OX_DESK_CHECK);
 }
 
 static void case_act_finish(void *ctx, struct ox_http_req *r)
@@ -514,6 +519,11 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		a->o.retry_after_s = 1;
 	a->started = time(NULL);
 	pthread_mutex_init(&a->mu, NULL);
+	char err[256];
+	if (!a->o.playbooks && ox_playbooks_load(NULL, &a->own_pb, err, sizeof err) < 0) {
+		fprintf(stderr, "ordex: the built-in playbooks: %s\n", err); /* a bug, not a user's error */
+		abort();
+	}
 	const size_t small = 64 * 1024; /* a JSON object of a few fields */
 	const struct ox_route routes[] = {
 		{ "POST", "/api/v1/events", events_start, events_finish, a->o.max_body, OX_PERM_EVENTS_WRITE },
@@ -522,6 +532,11 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "POST", "/api/v1/cases/{id}/transition", case_transition, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/assign", case_assign, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/notes", case_note, case_act_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/checklist", case_check, case_act_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/messages/preview", api_message_preview, NULL, small, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/playbooks", api_playbooks_list, NULL, 0, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/playbooks/{rule}", api_playbook_get, NULL, 0, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/resolutions", api_resolutions, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/orders/{order_id}", order_start, order_finish, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/teams", teams, NULL, 0, OX_PERM_CASES_READ },
 		{ "POST", "/api/v1/login", api_login, NULL, small, 0 },
@@ -575,6 +590,7 @@ void ox_api_free(struct ox_api *a)
 		kit_free(k);
 	}
 	pthread_mutex_destroy(&a->mu);
+	ox_playbooks_free(a->own_pb);
 	free(a);
 }
 

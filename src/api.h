@@ -19,6 +19,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "params.h"
+#include "playbook.h"
 #include "policy.h"
 #include "writer.h"
 
@@ -29,6 +30,7 @@ struct ox_api_opts {
 	const char *audit_path; /* the audit log (audit.h) */
 	const struct ox_params *params;
 	const struct ox_policy *policy; /* may be NULL */
+	const struct ox_playbooks *playbooks; /* NULL: the built-ins */
 	struct ox_alerts *alerts;       /* may be NULL: no alerting configured */
 	int64_t session_ttl_ms;         /* console sessions (12 h) */
 	struct ox_metrics *metrics;

@@ -40,6 +40,7 @@ struct ox_api {
 	struct kit *kits;
 	time_t started;
 	atomic_int logins; /* POST /api/v1/login in progress */
+	struct ox_playbooks *own_pb; /* the built-ins, when the options give none */
 };
 
 struct kit *api_kit_take(struct ox_api *a);
@@ -120,5 +121,16 @@ enum ox_http_step api_inventory_list(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_inventory_get(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_inventory_reservation(void *ctx, struct ox_http_req *r);
 void api_inventory_finish(void *ctx, struct ox_http_req *r);
+
+/* api_playbook.c: the playbooks, the resolution taxonomy, a case's message
+ * preview (docs/playbooks.md). */
+const struct ox_playbooks *api_playbooks(struct ox_api *a); /* never NULL */
+enum ox_http_step api_playbooks_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_playbook_get(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_resolutions(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_message_preview(void *ctx, struct ox_http_req *r);
+/* Splice the playbook of case case_id's rule into the case JSON r->out ends
+ * with, before its closing brace. False with a 500 written. */
+bool api_splice_playbook(struct ox_api *a, struct ox_store *s, struct ox_http_req *r, const char *case_id);
 
 #endif

@@ -427,11 +427,13 @@ describe("cases and orders", () => {
 		}
 	});
 
-	test("GET /api/v1/cases/{id}: every case with its timeline, exactly as replay prints it", async () => {
+	test("GET /api/v1/cases/{id}: every case with its timeline, exactly as replay prints it, and its playbook", async () => {
 		for (const c of oracle) {
 			const r = await d.get(`/api/v1/cases/${c.case_id}`);
 			assert.equal(r.status, 200);
-			assert.deepEqual(r.json, c);
+			const { playbook, ...rest } = r.json;
+			assert.deepEqual(rest, c);
+			assert.equal(playbook.rule, c.rule, "the playbook of the case's rule");
 			assert.ok(r.json.timeline.length >= 1 && r.json.timeline[0].action === "opened");
 		}
 	});

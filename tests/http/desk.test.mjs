@@ -1,6 +1,7 @@
 // desk.test.mjs - people at work on `ordex serve`: who may call what (every
 // route x every role), masking of personal data, case transitions, service
-// levels and escalation on the event clock, actions surviving kill -9, and
+// levels and escalation on the event clock, the playbooks (checklists,
+// resolution records, message previews), actions surviving kill -9, and
 // the audit trail of it all. Every answer is checked against docs/openapi.json.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -89,6 +90,11 @@ describe("who may call what", () => {
 		["POST", `/api/v1/cases/${caseId}/notes`, { note: "看一下" }, WORK],
 		["POST", `/api/v1/cases/C99999999/transition`, { to: "acknowledged" }, WORK],
 		["POST", `/api/v1/cases/C99999999/assign`, { assignee: "li.na" }, WORK],
+		["POST", `/api/v1/cases/${caseId}/checklist`, { item: "review_phone" }, WORK],
+		["POST", `/api/v1/cases/${caseId}/messages/preview`, { step: "notify", lang: "zh" }, READ],
+		["GET", "/api/v1/playbooks", undefined, READ],
+		["GET", "/api/v1/playbooks/PAY_DUPLICATE", undefined, READ],
+		["GET", "/api/v1/resolutions", undefined, READ],
 		["GET", "/api/v1/orders/P1", undefined, READ],
 		["GET", "/api/v1/teams", undefined, READ],
 		["GET", "/api/v1/me", undefined, ALL],
@@ -273,13 +279,17 @@ describe("handling a case", () => {
 		const byAssignee = await d.get("/api/v1/cases?assignee=zhao.min");
 		assert.deepEqual(byAssignee.json.cases.map((x) => x.case_id), [c.case_id]);
 
+		const bare = await act(d, c.case_id, "transition", { to: "resolved" }, tokens.sup);
+		assert.equal(bare.status, 400, "resolving needs a resolution: " + bare.text);
 		for (const to of ["in_progress", "waiting_customer", "resolved", "closed"]) {
-			const r = await act(d, c.case_id, "transition", { to }, tokens.sup);
+			const body = to === "resolved" ? { to, resolution: "phone_corrected", root_cause: "customer", note: "客户改了号码" } : { to };
+			const r = await act(d, c.case_id, "transition", body, tokens.sup);
 			assert.equal(r.status, 200, `${to}: ${r.text}`);
 		}
 		c = (await d.get(`/api/v1/cases/${c.case_id}`)).json;
 		assert.equal(c.status, "closed");
 		assert.ok(c.closed_at);
+		assert.deepEqual(c.resolution, { code: "phone_corrected", root_cause: "customer" }, "closing keeps the record");
 		assert.equal((await d.get("/api/v1/cases?status=closed")).json.cases.length, 1);
 		const audit = await d.get(`/api/v1/audit?target=${c.case_id}`);
 		assert.deepEqual(audit.json.entries.map((e) => e.action).filter((a) => a.startsWith("case.")).reverse(),
@@ -308,13 +318,150 @@ describe("handling a case", () => {
 	});
 });
 
+describe("playbooks on the desk", () => {
+	let d, tokens;
+	before(async () => {
+		d = await startDaemon({ check: checkHttp, args: ["--config", config()] });
+		tokens = await people(d);
+	});
+	after(async () => d && (await d.stop()));
+
+	test("checklist items are ticked by id, shown in the case and its timeline", async () => {
+		await post(d, [badOrder("B1", 0)]);
+		const c = await caseOf(d, "B1");
+		assert.deepEqual(c.checked, []);
+		assert.equal(c.resolution, null);
+		assert.equal(c.playbook, undefined, "the list has no playbook");
+		const one = await d.get(`/api/v1/cases/${c.case_id}`);
+		assert.equal(one.json.playbook.rule, "CUS_PHONE_INVALID");
+		const ids = one.json.playbook.checklist.map((i) => i.id);
+		assert.deepEqual(ids.slice(0, 2), ["review_phone", "contact_other_channel"]);
+		assert.ok(one.json.playbook.resolutions.includes("phone_corrected"));
+
+		let r = await act(d, c.case_id, "checklist", { item: "contact_other_channel", note: "已发短信" }, tokens["li.na"]);
+		assert.equal(r.status, 200, r.text);
+		r = await act(d, c.case_id, "checklist", { item: "review_phone", done: true }, tokens["li.na"]);
+		assert.deepEqual(r.json.checked, ["contact_other_channel", "review_phone"], "in tick order");
+		assert.equal(r.json.playbook.rule, "CUS_PHONE_INVALID", "an action answers with the case as GET does");
+		const entries = r.json.timeline.filter((t) => ["checked", "unchecked"].includes(t.action) || (t.action === "note" && t.note === "已发短信"));
+		assert.deepEqual(entries.map((t) => [t.action, t.note, t.actor]), [
+			["checked", "contact_other_channel", "token:t-li.na"], ["note", "已发短信", "token:t-li.na"], ["checked", "review_phone", "token:t-li.na"]]);
+		r = await act(d, c.case_id, "checklist", { item: "contact_other_channel", done: false }, tokens["li.na"]);
+		assert.deepEqual(r.json.checked, ["review_phone"]);
+		assert.deepEqual([r.json.timeline.at(-1).action, r.json.timeline.at(-1).note], ["unchecked", "contact_other_channel"]);
+		assert.deepEqual((await caseOf(d, "B1")).checked, ["review_phone"], "the list shows them too");
+
+		const typo = await act(d, c.case_id, "checklist", { item: "review_phon" }, tokens["li.na"]);
+		assert.equal(typo.status, 400, typo.text);
+		assert.match(typo.json.detail, /did you mean 'review_phone'/);
+		const none = await act(d, c.case_id, "checklist", {}, tokens["li.na"]);
+		assert.equal(none.status, 400, none.text);
+		const other = await act(d, c.case_id, "checklist", { item: "review_phone" }, tokens["wang.wu"]);
+		assert.equal(other.status, 403, other.text);
+		const viewer = await act(d, c.case_id, "checklist", { item: "review_phone" }, tokens.vic);
+		assert.equal(viewer.status, 403, viewer.text);
+		const audit = await d.get(`/api/v1/audit?target=${c.case_id}&action=case.check`);
+		assert.equal(audit.json.entries.length, 3, audit.text);
+	});
+
+	test("resolving needs a resolution of the case's category, a root cause and a note", async () => {
+		await post(d, [badOrder("B2", 10)]);
+		const c = await caseOf(d, "B2");
+		const tries = [
+			[{}, /resolution: required to resolve case .* category customer/],
+			[{ resolution: "phone_corected", root_cause: "customer", note: "x" }, /did you mean 'phone_corrected'/],
+			[{ resolution: "payment_confirmed", root_cause: "customer", note: "x" }, /not a resolution of category customer/],
+			[{ resolution: "phone_corrected", note: "x" }, /root_cause: required/],
+			[{ resolution: "phone_corrected", root_cause: "custmer", note: "x" }, /did you mean 'customer'/],
+			[{ resolution: "phone_corrected", root_cause: "customer" }, /note: required/],
+		];
+		for (const [extra, why] of tries) {
+			const r = await act(d, c.case_id, "transition", { to: "resolved", ...extra }, tokens["li.na"]);
+			assert.equal(r.status, 400, `${JSON.stringify(extra)}: ${r.text}`);
+			assert.match(r.json.detail, why);
+		}
+		const early = await act(d, c.case_id, "transition", { to: "acknowledged", resolution: "phone_corrected" }, tokens["li.na"]);
+		assert.equal(early.status, 400, early.text);
+		assert.equal((await d.get(`/api/v1/cases/${c.case_id}`)).json.status, "open", "nothing changed");
+
+		const ok = await act(d, c.case_id, "transition", { to: "resolved", resolution: "phone_corrected", root_cause: "customer", note: "客户在旺旺上给了新号码" }, tokens["li.na"]);
+		assert.equal(ok.status, 200, ok.text);
+		assert.equal(ok.json.status, "resolved");
+		assert.deepEqual(ok.json.resolution, { code: "phone_corrected", root_cause: "customer" });
+		assert.equal(ok.json.timeline.at(-1).note, "客户在旺旺上给了新号码");
+		const listed = await d.get("/api/v1/cases?status=resolved");
+		assert.deepEqual(listed.json.cases.find((x) => x.case_id === c.case_id).resolution, { code: "phone_corrected", root_cause: "customer" });
+		const reopened = await act(d, c.case_id, "transition", { to: "open" }, tokens.sup);
+		assert.equal(reopened.status, 200, reopened.text);
+		assert.equal(reopened.json.resolution, null, "a reopened case is no longer resolved");
+		const audit = await d.get(`/api/v1/audit?target=${c.case_id}&action=case.transition`);
+		const detail = audit.json.entries.map((e) => (typeof e.detail === "string" ? JSON.parse(e.detail) : e.detail)).find((x) => x.to === "resolved");
+		assert.equal(detail.resolution, "phone_corrected", JSON.stringify(audit.json.entries));
+		assert.equal(detail.root_cause, "customer");
+	});
+
+	test("playbooks and the resolution taxonomy", async () => {
+		const all = await d.get("/api/v1/playbooks");
+		assert.equal(all.status, 200, all.text);
+		assert.ok(all.json.playbooks.length >= 29, `${all.json.playbooks.length} playbooks`);
+		assert.equal(new Set(all.json.playbooks.map((p) => p.rule)).size, all.json.playbooks.length);
+		const en = await d.get("/api/v1/playbooks?lang=en");
+		assert.ok(!en.text.includes('"zh"'), "English only");
+		assert.equal((await d.get("/api/v1/playbooks?lang=fr")).status, 400);
+		const one = await d.get("/api/v1/playbooks/PAY_DUPLICATE?lang=zh");
+		assert.equal(one.status, 200, one.text);
+		assert.equal(one.json.checklist[0].id, "ask_payment_proof");
+		assert.ok(one.json.checklist[0].zh && !one.json.checklist[0].en);
+		assert.equal(one.json.auto.mode, "auto_with_approval");
+		const nope = await d.get("/api/v1/playbooks/PAY_DUPLICAT");
+		assert.equal(nope.status, 404, nope.text);
+		assert.match(nope.json.detail, /did you mean PAY_DUPLICATE/);
+		const tax = await d.get("/api/v1/resolutions");
+		assert.equal(tax.status, 200, tax.text);
+		assert.ok(tax.json.resolutions.some((r) => r.code === "false_positive" && r.categories.length === 7));
+		assert.deepEqual(tax.json.root_causes.map((r) => r.code), ["customer", "merchant", "platform", "payment_provider", "carrier", "warehouse", "system", "fraud"]);
+	});
+
+	test("a customer message previewed in both languages, missing variables listed", async () => {
+		await post(d, [badOrder("B3", 20)]);
+		const c = await caseOf(d, "B3");
+		const zh = await act(d, c.case_id, "messages/preview", { step: "notify", lang: "zh", vars: { customer_name: "王女士" } }, tokens.vic);
+		assert.equal(zh.status, 200, zh.text);
+		assert.equal(zh.json.step, "notify");
+		assert.equal(zh.json.lang, "zh");
+		assert.ok(zh.json.text.startsWith("王女士"), zh.json.text);
+		assert.ok(zh.json.text.includes("B3"), "order_id comes from the case");
+		assert.ok(zh.json.text.includes("{shop}"), "a missing variable stays as written");
+		assert.deepEqual(zh.json.missing, ["shop", "agent_name"]);
+		const en = await act(d, c.case_id, "messages/preview", { step: "notify", lang: "en", vars: { customer_name: "Ms Wang", shop: "Yuejia", agent_name: "Xiaoyue", order_id: "TB-1" } }, tokens.vic);
+		assert.equal(en.status, 200, en.text);
+		assert.deepEqual(en.json.missing, []);
+		assert.ok(en.json.text.startsWith("Hello Ms Wang") && en.json.text.includes("TB-1") && en.json.text.includes("Yuejia"), en.json.text);
+		for (const [body, why] of [
+			[{ step: "notfy", lang: "zh" }, /step: expected notify/],
+			[{ step: "notify", lang: "fr" }, /lang: expected zh or en/],
+			[{ step: "notify", lang: "zh", vars: { custmer_name: "x" } }, /did you mean \{customer_name\}/],
+			[{ step: "notify", lang: "zh", vars: { customer_name: 3 } }, /expected a string/],
+		]) {
+			const r = await act(d, c.case_id, "messages/preview", body, tokens.vic);
+			assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+			assert.match(r.json.detail, why);
+		}
+		assert.equal((await act(d, "C99999999", "messages/preview", { step: "notify", lang: "zh" })).status, 404);
+	});
+});
+
 describe("actions survive kill -9", () => {
 	test("acknowledged actions are replayed, audited once, and the case is the same", async () => {
 		const d = await startDaemon({ check: checkHttp, args: ["--config", config()] });
 		await post(d, [badOrder("K1", 0), badOrder("K2", 1)]);
 		const c1 = await caseOf(d, "K1"), c2 = await caseOf(d, "K2");
 		assert.equal((await act(d, c1.case_id, "transition", { to: "waiting_customer", note: "等客户回复" })).status, 200);
-		assert.equal((await act(d, c2.case_id, "transition", { to: "resolved" })).status, 200);
+		assert.equal((await act(d, c1.case_id, "checklist", { item: "review_phone" })).status, 200);
+		assert.equal((await act(d, c1.case_id, "checklist", { item: "contact_other_channel", note: "短信已发" })).status, 200);
+		assert.equal((await act(d, c1.case_id, "checklist", { item: "review_phone", done: false })).status, 200);
+		const resolved = await act(d, c2.case_id, "transition", { to: "resolved", resolution: "no_action_needed", root_cause: "customer", note: "客户确认号码无误" });
+		assert.equal(resolved.status, 200, resolved.text);
 		await post(d, [tick(30)]); /* K1 paused; K2 resolved: neither breaches respond */
 		const before1 = (await d.get(`/api/v1/cases/${c1.case_id}`)).json;
 		const before2 = (await d.get(`/api/v1/cases/${c2.case_id}`)).json;
@@ -324,6 +471,8 @@ describe("actions survive kill -9", () => {
 		try {
 			assert.deepEqual((await d2.get(`/api/v1/cases/${c1.case_id}`)).json, before1);
 			assert.deepEqual((await d2.get(`/api/v1/cases/${c2.case_id}`)).json, before2);
+			assert.deepEqual(before1.checked, ["contact_other_channel"]);
+			assert.deepEqual(before2.resolution, { code: "no_action_needed", root_cause: "customer" });
 			assert.equal((await d2.get("/api/v1/audit?action=case.transition")).json.entries.length, auditBefore);
 			/* still paused since 10:01: back to work at 12:30, the resolve due time
 			 * (14:00) moves by the 2 h 29 min of the pause */
