@@ -1,6 +1,6 @@
 /* fuzz_action.c - libFuzzer harness for the case desk's action records:
  * one input is one record as the event log holds it, or one request body of
- * POST /api/v1/cases/{id}/{transition,assign,notes}, both read by
+ * POST /api/v1/cases/{id}/{transition,assign,notes,checklist}, both read by
  * ox_desk_action_parse() (src/desk.h), e.g.
  *   {"op":"transition","case":"C00000042","by":"li.na","at":1762826400000,
  *    "to":"acknowledged","cascade":false,"note":"已联系客户"}
@@ -14,13 +14,15 @@
  * Besides what ASan and UBSan catch, it checks the parser's promises. After
  * a success: op and to are known or unset; every string is NUL-terminated
  * inside its array and the note at most OX_DESK_NOTE_MAX bytes; assignee
- * and team hold only [A-Za-z0-9_.:-]; the input named only known fields,
+ * and team hold only [A-Za-z0-9_.:-], resolution, root_cause and item only
+ * [a-z0-9_]; the input named only known fields,
  * each exactly (a field is not taken for another), and "at" is the integer
  * written, not one clamped to fit. Written with ox_desk_action_write, the
  * action is valid JSON in valid UTF-8 that parses again to the same action,
  * field by field (the fields the record keeps for its op: op, case, by, at
- * and note; to and cascade of a transition; assignee and team of an
- * assignment), and is written the same again. After an error:
+ * and note; to, cascade, resolution and root_cause of a transition;
+ * assignee and team of an assignment; item and done of a checklist tick),
+ * and is written the same again. After an error:
  * OX_DESK_EINVAL and a message that is non-empty, one line, valid UTF-8
  * (checked by an independent decoder).
  */
@@ -64,8 +66,15 @@ static void check_action(const struct ox_desk_action *a)
 	assert(strlen(a->note) <= OX_DESK_NOTE_MAX);
 	check_name(a->assignee);
 	check_name(a->team);
+	assert(FIELD_OK(a->resolution) && FIELD_OK(a->root_cause) && FIELD_OK(a->item));
+	static const char code[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+	assert(strspn(a->resolution, code) == strlen(a->resolution));
+	assert(strspn(a->root_cause, code) == strlen(a->root_cause));
+	assert(strspn(a->item, code) == strlen(a->item));
 	unsigned char b;
 	memcpy(&b, &a->cascade, 1); /* a bool holds 0 or 1, nothing else */
+	assert(b <= 1);
+	memcpy(&b, &a->done, 1);
 	assert(b <= 1);
 }
 
@@ -78,7 +87,10 @@ static void check_same(const struct ox_desk_action *a, const struct ox_desk_acti
 	assert(a->at == b->at);
 	assert(!strcmp(a->note, b->note));
 	if (a->op == OX_DESK_TRANSITION)
-		assert(a->to == b->to && a->cascade == b->cascade);
+		assert(a->to == b->to && a->cascade == b->cascade && !strcmp(a->resolution, b->resolution) &&
+		       !strcmp(a->root_cause, b->root_cause));
+	if (a->op == OX_DESK_CHECK)
+		assert(!strcmp(a->item, b->item) && a->done == b->done);
 	if (a->op == OX_DESK_ASSIGN)
 		assert(!strcmp(a->assignee, b->assignee) && !strcmp(a->team, b->team));
 }
@@ -104,7 +116,8 @@ static bool int_value(const struct ox_json_tok *t, int64_t *out)
  * for byte; the last "at" the value the action holds. */
 static void check_fields(struct ox_json *j, const char *json, size_t len, const struct ox_desk_action *a)
 {
-	static const char *const known[] = { "op", "case", "by", "at", "to", "cascade", "assignee", "team", "note" };
+	static const char *const known[] = { "op", "case", "by", "at", "to", "cascade", "assignee", "team", "note",
+					     "resolution", "root_cause", "item", "done" };
 	assert(ox_json_parse(j, json, len) == 0);
 	assert(j->toks[0].type == OX_JSON_OBJECT);
 	const struct ox_json_tok *at = NULL;
