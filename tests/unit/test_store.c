@@ -493,6 +493,65 @@ static void test_reput_and_resolution(void **state)
 	ox_buf_release(&want);
 }
 
+/* The playbook's columns (migration 4): the checked items in their order,
+ * the resolution and its root cause, back as the case had them, in the
+ * case, the list and ox_store_get_case; NULL (a row of before) is none. */
+static void test_playbook_columns(void **state)
+{
+	struct fx *f = *state;
+	struct ox_buf got, want;
+	ox_buf_init(&got, SIZE_MAX);
+	ox_buf_init(&want, SIZE_MAX);
+	order(f, "P60", "", "S1", 0);
+	struct ox_case c;
+	ox_case_copy(&c, ox_engine_case(f->e, 0));
+	char tick1[] = "update_phone", tick2[] = "review_phone";
+	char *items[] = { tick1, tick2 };
+	c.checked = items;
+	c.n_checked = 2;
+	snprintf(c.resolution, sizeof c.resolution, "phone_corrected");
+	snprintf(c.root_cause, sizeof c.root_cause, "customer");
+	assert_int_equal(ox_store_put_case(f->s, &c, team_of(f, &c)), 0);
+	assert_int_equal(ox_store_get(f->s, c.id, &got), 0);
+	expected_json(f, &c, false, &want);
+	assert_string_equal(got.data, want.data);
+	assert_non_null(strstr(got.data, "\"checked\":[\"update_phone\",\"review_phone\"],\"resolution\":{\"code\":\"phone_corrected\",\"root_cause\":\"customer\"}"));
+	struct ox_case back;
+	assert_int_equal(ox_store_get_case(f->s, c.id, &back), 0);
+	assert_int_equal(back.n_checked, 2);
+	assert_string_equal(back.checked[1], "review_phone");
+	assert_string_equal(back.resolution, "phone_corrected");
+	assert_string_equal(back.root_cause, "customer");
+	assert_int_equal(back.n_timeline, 0);
+	ox_case_release(&back);
+	assert_int_equal(ox_store_get_case(f->s, "C09999999", &back), OX_STORE_ENOTFOUND);
+	ox_case_release(&back);
+	struct ox_case_filter all = { .rule = NULL };
+	assert_int_equal(query(f, &all, &got), 0);
+	assert_non_null(strstr(got.data, "\"checked\":[\"update_phone\",\"review_phone\"]"));
+	/* untick everything, reopen: none again */
+	c.n_checked = 0;
+	c.resolution[0] = c.root_cause[0] = '\0';
+	assert_int_equal(ox_store_put_case(f->s, &c, team_of(f, &c)), 0);
+	ox_buf_reset(&got);
+	assert_int_equal(ox_store_get(f->s, c.id, &got), 0);
+	assert_non_null(strstr(got.data, "\"checked\":[],\"resolution\":null,"));
+	/* a row stored before migration 4 */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE cases SET checked = NULL, resolution = NULL, root_cause = NULL",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ox_buf_reset(&got);
+	assert_int_equal(ox_store_get(f->s, c.id, &got), 0);
+	assert_non_null(strstr(got.data, "\"checked\":[],\"resolution\":null,"));
+	c.checked = NULL; /* items[] is the test's */
+	c.n_checked = 0;
+	ox_case_release(&c);
+	ox_buf_release(&got);
+	ox_buf_release(&want);
+}
+
 /* 250 cases, pages of 100: all of them exactly once, newest first, while
  * more cases are opened and old ones change between the pages. */
 static void test_pagination_stable(void **state)
@@ -739,6 +798,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_equals_case_json, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reput_and_resolution, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_playbook_columns, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pagination_stable, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_filters, fx_setup, fx_teardown),
