@@ -507,6 +507,7 @@ static void test_playbook_columns(void **state)
 	ox_case_copy(&c, ox_engine_case(f->e, 0));
 	char tick1[] = "update_phone", tick2[] = "review_phone";
 	char *items[] = { tick1, tick2 };
+	char **own = c.checked; /* the copy's (empty) array, back before the release */
 	c.checked = items;
 	c.n_checked = 2;
 	snprintf(c.resolution, sizeof c.resolution, "phone_corrected");
@@ -545,7 +546,7 @@ static void test_playbook_columns(void **state)
 	ox_buf_reset(&got);
 	assert_int_equal(ox_store_get(f->s, c.id, &got), 0);
 	assert_non_null(strstr(got.data, "\"checked\":[],\"resolution\":null,"));
-	c.checked = NULL; /* items[] is the test's */
+	c.checked = own; /* items[] is the test's */
 	c.n_checked = 0;
 	ox_case_release(&c);
 	ox_buf_release(&got);
