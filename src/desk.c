@@ -86,11 +86,6 @@ struct ox_desk *ox_desk_new(const struct ox_desk_opts *o)
 	return d;
 }
 
-const struct ox_playbooks *ox_desk_playbooks(const struct ox_desk *d)
-{
-	return d->pb;
-}
-
 void ox_desk_free(struct ox_desk *d)
 {
 	if (!d)

@@ -141,9 +141,6 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out);
 int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len, char err[256]);
 
-/* The playbooks the desk works with (never NULL). */
-const struct ox_playbooks *ox_desk_playbooks(const struct ox_desk *d);
-
 /* Notices made since the last call, oldest first: *n of them, valid until
  * the next call that changes the desk. The caller takes them all. */
 const struct ox_notice *ox_desk_notices(struct ox_desk *d, size_t *n);
