@@ -306,6 +306,18 @@ int ox_store_set_synchronous(struct ox_store *s, bool full)
 	return ox_sqldb_exec(&s->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
+int ox_store_set_autocheckpoint(struct ox_store *s, bool on)
+{
+	if (!sqlite3_get_autocommit(s->db.conn))
+		return ox_sqldb_fail(&s->db, OX_STORE_ESTATE, "autocheckpoint: inside a transaction");
+	return ox_sqldb_exec(&s->db, on ? "PRAGMA wal_autocheckpoint = 1000" : "PRAGMA wal_autocheckpoint = 0");
+}
+
+int ox_store_checkpoint(struct ox_store *s)
+{
+	return ox_sqldb_exec(&s->db, "PRAGMA wal_checkpoint(PASSIVE)");
+}
+
 int ox_store_schema_version(struct ox_store *s, int *v)
 {
 	return ox_sqldb_version(&s->db, v);

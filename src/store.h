@@ -68,6 +68,14 @@ const char *ox_store_errmsg(const struct ox_store *s);
  * NORMAL (false: survives a crash of ordex, may lose the last commits on a
  * power cut). Not inside a transaction. */
 int ox_store_set_synchronous(struct ox_store *s, bool full);
+/* Whether a commit that grows the WAL past 1000 pages copies it back into
+ * the database itself (SQLite's default) or leaves that to
+ * ox_store_checkpoint() on another connection (false), so that no commit
+ * waits for a checkpoint's copy and fsync. Not inside a transaction. */
+int ox_store_set_autocheckpoint(struct ox_store *s, bool on);
+/* Copy what the WAL holds back into the database as far as readers and the
+ * writer allow, without waiting for them (a passive checkpoint). */
+int ox_store_checkpoint(struct ox_store *s);
 /* Reads (query, get) mask personal data in reasons and timeline notes
  * (mask.h), for callers without the pii permission. Off by default. */
 void ox_store_set_masking(struct ox_store *s, bool mask);

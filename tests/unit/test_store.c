@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -270,6 +271,45 @@ static void test_meta(void **state)
 	assert_int_equal(v, 1LL << 40);
 	assert_int_equal(ox_store_meta_get(f->s, "other", &v), 0);
 	assert_int_equal(v, 0);
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Commits do not checkpoint once told not to: the WAL grows past SQLite's
+ * 1000 pages; a checkpoint on another connection copies it all back, so
+ * the next commits start the WAL over instead of growing it. */
+static void test_checkpoint_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	char wal[320], err[256];
+	snprintf(wal, sizeof wal, "%s-wal", f->path);
+	assert_int_equal(ox_store_set_synchronous(f->s, false), 0);
+	assert_int_equal(ox_store_set_autocheckpoint(f->s, false), 0);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(ox_store_begin(f->s), 0);
+		assert_int_equal(ox_store_meta_set(f->s, "applied_seq", i), 0);
+		assert_int_equal(ox_store_commit(f->s), 0);
+	}
+	long grown = file_size(wal);
+	assert_true(grown > 1500L * 4096);
+	struct ox_store *ck;
+	assert_int_equal(ox_store_open(&ck, f->path, err, sizeof err), 0);
+	assert_int_equal(ox_store_checkpoint(ck), 0);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(ox_store_begin(f->s), 0);
+		assert_int_equal(ox_store_meta_set(f->s, "applied_seq", i), 0);
+		assert_int_equal(ox_store_commit(f->s), 0);
+	}
+	assert_true(file_size(wal) <= grown);
+	int64_t v = -1;
+	assert_int_equal(ox_store_meta_get(ck, "applied_seq", &v), 0);
+	assert_int_equal(v, 1999);
+	ox_store_close(ck);
+	assert_int_equal(ox_store_set_autocheckpoint(f->s, true), 0);
 }
 
 static void test_open_creates_schema(void **state)
@@ -796,6 +836,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_schema, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_elsewhere, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_equals_case_json, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reput_and_resolution, fx_setup, fx_teardown),
