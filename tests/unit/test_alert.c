@@ -678,7 +678,7 @@ static void test_grouping(void **state)
 	fx_start(f, "alerts:\n"
 		    "  channels:\n"
 		    "    hook: { type: webhook, url: \"http://127.0.0.1:PORT/hook\", secret: s3cret }\n"
-		    "  route: { receiver: hook, group_by: [rule], group_wait: 300ms, group_interval: 400ms }\n"
+		    "  route: { receiver: hook, group_by: [rule], group_wait: 1500ms, group_interval: 1600ms }\n"
 		    "  delivery: { timeout: 1s, backoff_initial: 10ms, backoff_max: 20ms }\n");
 	int64_t t0 = mono_ms();
 	for (int i = 0; i < 5; i++) {
@@ -689,10 +689,11 @@ static void test_grouping(void **state)
 		sleep_ms(20);
 	}
 	enqueue1(f, "H1/opened/1/0", "H1", OX_R_LOG_LOST); /* another rule: another group */
-	WAIT_FOR(stats(f).sent == 2, 3000);
+	/* group_wait is wide so that a loaded machine still enqueues all five in it */
+	WAIT_FOR(stats(f).sent == 2, 6000);
 	assert_int_equal(rx_count(f->rx), 2);
 	struct rx_req *g = strstr(f->rx->req[0].body, "PAY_DUPLICATE") ? &f->rx->req[0] : &f->rx->req[1];
-	assert_true(g->at - t0 >= 290); /* group_wait */
+	assert_true(g->at - t0 >= 1490); /* group_wait */
 	assert_non_null(strstr(g->body, "\"count\":5,"));
 	assert_non_null(strstr(g->body, "\"group_key\":\"rule=PAY_DUPLICATE\""));
 	for (int i = 0; i < 5; i++) {
@@ -702,8 +703,8 @@ static void test_grouping(void **state)
 	}
 	/* the next one of the group waits for group_interval after the last message */
 	enqueue1(f, "G9/opened/1/0", "G9", OX_R_PAY_DUPLICATE);
-	WAIT_FOR(stats(f).sent == 3, 3000);
-	assert_true(f->rx->req[2].at - g->at >= 390);
+	WAIT_FOR(stats(f).sent == 3, 6000);
+	assert_true(f->rx->req[2].at - g->at >= 1590);
 	assert_non_null(strstr(f->rx->req[2].body, "\"count\":1,"));
 }
 

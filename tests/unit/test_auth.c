@@ -981,7 +981,7 @@ static void test_login_timing_alike(void **state)
 	OK(ox_auth_user_add(f->a, "lihua", NULL, OX_ROLE_AGENT, NULL, 0, "correct horse"));
 	char sid[OX_AUTH_SESSION_BUFSZ], csrf[OX_AUTH_CSRF_BUFSZ];
 	ox_auth_login(f->a, "warmup", "x", 1000, sid, csrf, NULL); /* makes the dummy hash */
-	enum { N = 5 };
+	enum { N = 9 }; /* medians of 9: a loaded machine stretches single logins */
 	double known[N], unknown[N];
 	for (int i = 0; i < N; i++) {
 		double t = seconds();
