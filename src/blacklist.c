@@ -858,30 +858,6 @@ static void bl_expected(char *out, size_t cap)
 /* Its room once escaped: "\u00XX" is the longest form of one byte. */
 #define BL_QUOTE_BUF (BL_QUOTE_MAX * 6 + 1)
 
-/* Length of the well-formed UTF-8 sequence at s[0] (n > 0), 0 if there is
- * none (no overlongs, surrogates or code points past U+10FFFF). */
-static size_t bl_utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t k;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		k = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		k = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-	else if (c >= 0xF0 && c <= 0xF4)
-		k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-	else
-		return 0;
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < k; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return k;
-}
-
 /* Up to BL_QUOTE_MAX bytes of s (file bytes, any) for a message, cut
  * between characters, control characters written \u00XX and bytes that are
  * not UTF-8 \xXX: the message stays one line of valid UTF-8. */
@@ -890,7 +866,8 @@ static const char *bl_quote(char out[BL_QUOTE_BUF], struct ox_str s)
 	const unsigned char *u = (const unsigned char *)s.s;
 	size_t o = 0;
 	for (size_t i = 0, k; i < s.len; i += k) {
-		k = bl_utf8_seq(u + i, s.len - i);
+		uint32_t cp;
+		k = ox_utf8_seq(s.s, s.len, i, &cp);
 		if (i + (k ? k : 1) > BL_QUOTE_MAX)
 			break;
 		if (k == 0) {

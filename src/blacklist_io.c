@@ -24,12 +24,11 @@ __attribute__((format(printf, 2, 3))) static int refuse(char err[256], const cha
  * UTF-8. */
 static const char *shown(char out[40], const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t o = 0;
 	for (size_t i = 0, k; i < n; i += k) {
-		unsigned c = u[i];
-		k = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-		bool ok = k && i + k <= n && ox_utf8_text_ok(s + i, k, true);
+		uint32_t cp;
+		k = ox_utf8_seq(s, n, i, &cp);
+		bool ok = k && ox_utf8_text_ok(s + i, k, true);
 		if (!ok)
 			k = 1;
 		if (o + k > 32)

@@ -321,7 +321,8 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 		dst->timeline[i].actor = dup_or_null(src->timeline[i].actor);
 	}
 	dst->cap_timeline = src->n_timeline;
-	dst->checked = ox_xcalloc(src->n_checked ? src->n_checked : 1, sizeof *dst->checked);
+	/* most cases have no ticked item: no allocation for them on each copy */
+	dst->checked = src->n_checked ? ox_xcalloc(src->n_checked, sizeof *dst->checked) : NULL;
 	for (size_t i = 0; i < src->n_checked; i++)
 		dst->checked[i] = dup_or_null(src->checked[i]);
 	dst->cap_checked = src->n_checked;

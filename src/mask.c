@@ -4,39 +4,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* ---- UTF-8 ------------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s[i] (no overlongs, surrogates or
- * values above U+10FFFF) with its code point, or 0 for a byte that starts
- * none (the caller takes that byte alone as one character). */
+/* The UTF-8 sequence at s[i] (ox_utf8_seq), 0 for a byte that starts none
+ * (the caller takes that byte alone as one character). */
 static size_t u8_next(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
 {
-	unsigned c = s[i];
-	size_t k;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF)
-		k = 2, v = c & 0x1F, min = 0x80;
-	else if (c >= 0xE0 && c <= 0xEF)
-		k = 3, v = c & 0x0F, min = 0x800;
-	else if (c >= 0xF0 && c <= 0xF4)
-		k = 4, v = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n - i < k)
-		return 0;
-	for (size_t j = 1; j < k; j++) {
-		if ((s[i + j] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i + j] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return k;
+	return ox_utf8_seq((const char *)s, n, i, cp);
 }
 
 /* Undo a partial append after hitting out's maximum. */

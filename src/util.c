@@ -285,37 +285,44 @@ size_t ox_utf8_len(const char *s, size_t n)
 	return count;
 }
 
-bool ox_utf8_text_ok(const char *z, size_t n, bool no_c1)
+size_t ox_utf8_seq(const char *z, size_t n, size_t i, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)z;
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7F)
-				return false;
-			i++;
-			continue;
-		}
-		size_t k;
-		uint32_t cp, min;
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 2, cp = c & 0x1F, min = 0x80;
-		else if (c >= 0xE0 && c <= 0xEF)
-			k = 3, cp = c & 0x0F, min = 0x800;
-		else if (c >= 0xF0 && c <= 0xF4)
-			k = 4, cp = c & 0x07, min = 0x10000;
-		else
+	unsigned c = s[i];
+	size_t k;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		k = 2, v = c & 0x1F, min = 0x80;
+	else if (c >= 0xE0 && c <= 0xEF)
+		k = 3, v = c & 0x0F, min = 0x800;
+	else if (c >= 0xF0 && c <= 0xF4)
+		k = 4, v = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n - i < k)
+		return 0;
+	for (size_t j = 1; j < k; j++) {
+		if ((s[i + j] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i + j] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return k;
+}
+
+bool ox_utf8_text_ok(const char *z, size_t n, bool no_c1)
+{
+	for (size_t i = 0, k; i < n; i += k) {
+		uint32_t cp;
+		k = ox_utf8_seq(z, n, i, &cp);
+		if (k == 0 || cp < 0x20 || cp == 0x7F || (no_c1 && cp >= 0x80 && cp <= 0x9F))
 			return false;
-		if (i + k > n)
-			return false;
-		for (size_t j = 1; j < k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + j] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || (no_c1 && cp <= 0x9F))
-			return false;
-		i += k;
 	}
 	return true;
 }

@@ -115,6 +115,11 @@ struct ox_errmsg {
 #define OX_ERRMSG_ROW(e, v, msg) { v, msg },
 const char *ox_errmsg_find(const struct ox_errmsg *msgs, size_t n, int err);
 
+/* Length of the well-formed UTF-8 sequence at s[i] (i < n: no overlongs,
+ * surrogates or values above U+10FFFF) with its code point in *cp, or 0
+ * when s[i] starts none. */
+size_t ox_utf8_seq(const char *s, size_t n, size_t i, uint32_t *cp);
+
 /* Is s[0..n) text a person may write into a name or a log line: valid
  * UTF-8 (no overlongs, surrogates, values above U+10FFFF) without C0
  * control characters or DEL, nor C1 control characters when no_c1? */
