@@ -171,7 +171,15 @@ static int bl_normalize(enum ox_bl_kind kind, struct ox_str raw, char *v, size_t
  * (Lookups skip the check: such a value is never stored.) */
 int ox_bl_normalize(enum ox_bl_kind kind, struct ox_str raw, char out[OX_BL_NORM_BUF], size_t *n)
 {
+	/* Raw bytes that are not UTF-8 are refused too, not only a result that
+	 * is not text: removing white space could join them into a character
+	 * (a full-width ／ that folds to '/' when read again), and the stored
+	 * form would not normalize to itself. */
 	int rc = bl_normalize(kind, raw, out, n);
+	uint32_t cp;
+	for (size_t i = 0, k; rc == OX_BL_OK && i < raw.len; i += k)
+		if ((k = ox_utf8_seq(raw.s, raw.len, i, &cp)) == 0)
+			rc = OX_BL_ETEXT;
 	if (rc == OX_BL_OK && !ox_utf8_text_ok(out, *n, true))
 		rc = OX_BL_ETEXT;
 	return rc;
