@@ -34,7 +34,7 @@ struct kit {
 
 struct ox_api {
 	struct ox_api_opts o;
-	struct ox_route routes[64];
+	struct ox_route routes[128];
 	size_t n_routes;
 	pthread_mutex_t mu;
 	struct kit *kits;
