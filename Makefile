@@ -61,6 +61,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit cases
+	@tests/run-snapshot.sh $(BUILD)/ordex
 	@tests/run-sim.sh $(BUILD)/ordex
 	@tests/run-chaos.sh $(BUILD)/ordex
 	@tests/evlog-crash.sh $(BUILD)

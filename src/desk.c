@@ -10,6 +10,7 @@
 #include "deadline.h"
 #include "json.h"
 #include "mask.h"
+#include "snap.h"
 #include "yamlcfg.h"
 
 /* ---- the transitions people may make ------------------------------------- */
@@ -750,4 +751,56 @@ int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len,
 done:
 	ox_json_release(&p);
 	return rc;
+}
+
+/* ---- snapshots ------------------------------------------------------------------ */
+
+void ox_desk_save(const struct ox_desk *d, struct ox_snap_w *w)
+{
+	ox_snap_tag(w, "DSK1");
+	ox_snap_u64(w, d->n_rr);
+	for (size_t i = 0; i < d->n_rr; i++) {
+		ox_snap_str(w, d->rr[i].team);
+		ox_snap_u64(w, d->rr[i].next);
+	}
+	/* the timers entry for entry, each case by its seq */
+	ox_snap_u64(w, d->timers.next_seq);
+	ox_snap_u64(w, d->timers.n);
+	for (size_t i = 0; i < d->timers.n; i++) {
+		const struct ox_deadline *t = &d->timers.heap[i];
+		ox_snap_i64(w, t->due);
+		ox_snap_u64(w, t->seq);
+		ox_snap_u32(w, t->kind);
+		ox_snap_u64(w, ((const struct ox_case *)t->target)->seq);
+	}
+}
+
+int ox_desk_load(struct ox_desk *d, struct ox_snap_r *r)
+{
+	ox_snap_expect(r, "DSK1");
+	uint64_t n = ox_snap_get_count(r, 12);
+	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++) {
+		OX_GROW(d->rr, d->cap_rr, d->n_rr + 1);
+		struct rr *x = &d->rr[d->n_rr++];
+		ox_snap_get_strbuf(r, x->team, sizeof x->team);
+		x->next = ox_snap_get_u64(r);
+	}
+	d->timers.next_seq = ox_snap_get_u64(r);
+	n = ox_snap_get_count(r, 28);
+	if (n && ox_snap_r_ok(r))
+		OX_GROW(d->timers.heap, d->timers.cap, n);
+	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++) {
+		struct ox_deadline *t = &d->timers.heap[i];
+		t->due = ox_snap_get_i64(r);
+		t->seq = ox_snap_get_u64(r);
+		t->kind = ox_snap_get_u32(r);
+		t->aux = 0;
+		uint64_t seq = ox_snap_get_u64(r);
+		t->target = seq ? (void *)(uintptr_t)ox_engine_case(d->o.engine, seq - 1) : NULL;
+		if (!t->target || t->kind > T_REPEAT)
+			ox_snap_r_fail(r, "a desk timer for an unknown case");
+		else
+			d->timers.n = i + 1;
+	}
+	return ox_snap_r_ok(r) ? 0 : -1;
 }

@@ -149,4 +149,12 @@ void ox_desk_clear_notices(struct ox_desk *d);
 const char *ox_desk_strerror(int err);
 const char *ox_desk_op_name(enum ox_desk_op op);
 
+/* Snapshots (snap.h): the round-robin counters and the timers (the cases
+ * themselves are the engine's). Load into a new desk whose engine was just
+ * loaded from the same snapshot; -1 when the reader went bad. */
+struct ox_snap_w;
+struct ox_snap_r;
+void ox_desk_save(const struct ox_desk *d, struct ox_snap_w *w);
+int ox_desk_load(struct ox_desk *d, struct ox_snap_r *r);
+
 #endif

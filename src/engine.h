@@ -65,4 +65,13 @@ struct ox_engine_stats {
 };
 void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st);
 
+/* Snapshots (snap.h, engine_snap.c): the whole state of detection. Load
+ * into a new engine (same params and blacklist object) that has seen
+ * nothing; -1 when the reader went bad (the engine is then unusable: free
+ * it). */
+struct ox_snap_w;
+struct ox_snap_r;
+void ox_engine_save(const struct ox_engine *e, struct ox_snap_w *w);
+int ox_engine_load(struct ox_engine *e, struct ox_snap_r *r);
+
 #endif

@@ -235,6 +235,8 @@ void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct
 /* An order.updated that arrives before its order.created waits, copied. */
 void oxi_order_stash_update(struct oxi_order *o, const struct ox_event *ev);
 struct ox_event *oxi_order_take_pending(struct oxi_order *o, size_t *n);
+/* The waiting updates, left in place (a snapshot writes their lines). */
+const struct ox_event *oxi_order_pending(const struct oxi_order *o, size_t *n);
 void oxi_order_free_pending(struct ox_event *evs, size_t n);
 
 /* case.c: the case store. A firing on a key with an open case appends to
@@ -305,6 +307,8 @@ extern const struct oxi_family oxi_payment_family, oxi_inventory_family, oxi_log
 /* fraud.c */
 struct oxi_fraud *oxi_fraud_new(void);
 void oxi_fraud_free(struct oxi_fraud *f);
+/* The index of uses, for snapshots (engine_snap.c). */
+struct ox_uses *oxi_fraud_uses(struct oxi_fraud *f);
 
 /* incident.c: a payment attempt for INC_PAYMENT_RATE (a failure, or the
  * success of a new payment_id). */

@@ -13,6 +13,8 @@
 
 #include <stdlib.h>
 
+#include "snap.h"
+
 #define MIGRATE_STEP 64
 
 void ox_idset_init(struct ox_idset *s)
@@ -115,4 +117,81 @@ bool ox_idset_add(struct ox_idset *s, const char *id, size_t len)
 size_t ox_idset_bytes(const struct ox_idset *s)
 {
 	return ((s->slots ? s->mask + 1 : 0) + (s->old ? s->old_mask + 1 : 0)) * sizeof(struct ox_hash128);
+}
+
+/* ---- snapshots ----------------------------------------------------------------- */
+
+static void save_table(struct ox_snap_w *w, const struct ox_hash128 *slots, size_t mask, size_t used_n)
+{
+	ox_snap_u64(w, slots ? mask + 1 : 0);
+	ox_snap_u64(w, used_n);
+	for (size_t i = 0; slots && i <= mask; i++)
+		if (used(&slots[i])) {
+			ox_snap_u64(w, i);
+			ox_snap_u64(w, slots[i].lo);
+			ox_snap_u64(w, slots[i].hi);
+		}
+}
+
+static size_t count_used(const struct ox_hash128 *slots, size_t mask)
+{
+	size_t n = 0;
+	for (size_t i = 0; slots && i <= mask; i++)
+		n += used(&slots[i]);
+	return n;
+}
+
+void ox_idset_save(const struct ox_idset *s, struct ox_snap_w *w)
+{
+	ox_snap_tag(w, "IDS1");
+	ox_snap_u64(w, s->count);
+	ox_snap_u64(w, s->migrated);
+	save_table(w, s->slots, s->mask, count_used(s->slots, s->mask));
+	save_table(w, s->old, s->old_mask, count_used(s->old, s->old_mask));
+}
+
+/* A table as saved, slot for slot (so the copy in progress goes on where it
+ * was). NULL for an empty one. */
+static struct ox_hash128 *load_table(struct ox_snap_r *r, size_t *mask)
+{
+	uint64_t size = ox_snap_get_u64(r);
+	uint64_t n = ox_snap_get_count(r, 24);
+	*mask = 0;
+	if (!ox_snap_r_ok(r) || size == 0) {
+		if (n)
+			ox_snap_r_fail(r, "id set: slots in an empty table");
+		return NULL;
+	}
+	if ((size & (size - 1)) || size > ((uint64_t)1 << 40) || n > size) {
+		ox_snap_r_fail(r, "id set: bad table size");
+		return NULL;
+	}
+	struct ox_hash128 *t = ox_table_alloc(size, sizeof *t);
+	for (uint64_t k = 0; k < n && ox_snap_r_ok(r); k++) {
+		uint64_t i = ox_snap_get_u64(r);
+		struct ox_hash128 h = { ox_snap_get_u64(r), ox_snap_get_u64(r) };
+		if (i >= size || used(&t[i]) || !used(&h))
+			ox_snap_r_fail(r, "id set: bad slot");
+		else
+			t[i] = h;
+	}
+	*mask = size - 1;
+	return t;
+}
+
+int ox_idset_load(struct ox_idset *s, struct ox_snap_r *r)
+{
+	ox_idset_release(s);
+	ox_snap_expect(r, "IDS1");
+	s->count = ox_snap_get_u64(r);
+	s->migrated = ox_snap_get_u64(r);
+	s->slots = load_table(r, &s->mask);
+	s->old = load_table(r, &s->old_mask);
+	if (ox_snap_r_ok(r) && ((!s->slots && (s->count || s->old)) || (s->old && s->migrated > s->old_mask) || (!s->old && s->migrated)))
+		ox_snap_r_fail(r, "id set: inconsistent tables");
+	if (!ox_snap_r_ok(r)) {
+		ox_idset_release(s);
+		return -1;
+	}
+	return 0;
 }

@@ -28,4 +28,11 @@ void ox_idset_prefetch(const struct ox_idset *s, const char *id, size_t len);
 /* Memory held by the tables. */
 size_t ox_idset_bytes(const struct ox_idset *s);
 
+/* Snapshots (snap.h): the tables slot for slot, a copy in progress
+ * included. Load replaces s; -1 when the reader went bad (s empty). */
+struct ox_snap_w;
+struct ox_snap_r;
+void ox_idset_save(const struct ox_idset *s, struct ox_snap_w *w);
+int ox_idset_load(struct ox_idset *s, struct ox_snap_r *r);
+
 #endif

@@ -301,7 +301,8 @@ void oxi_order_stash_update(struct oxi_order *o, const struct ox_event *ev)
 	OX_GROW(o->pending->evs, o->pending->cap, o->pending->n + 1);
 	struct ox_event *copy = &o->pending->evs[o->pending->n++];
 	*copy = *ev;
-	copy->raw = OX_STR_NULL;
+	/* the line too: a snapshot keeps a waiting update as its line */
+	copy->raw = ev->raw.s ? (struct ox_str){ ox_xstrndup(ev->raw.s, ev->raw.len), ev->raw.len } : OX_STR_NULL;
 	copy->items = NULL;
 	copy->n_items = 0;
 	for (size_t i = 0; i < ox_event_string_count; i++) {
@@ -309,6 +310,12 @@ void oxi_order_stash_update(struct oxi_order *o, const struct ox_event *ev)
 		if (s->s)
 			s->s = ox_xstrndup(s->s, s->len);
 	}
+}
+
+const struct ox_event *oxi_order_pending(const struct oxi_order *o, size_t *n)
+{
+	*n = o->pending ? o->pending->n : 0;
+	return o->pending ? o->pending->evs : NULL;
 }
 
 struct ox_event *oxi_order_take_pending(struct oxi_order *o, size_t *n)
@@ -326,8 +333,10 @@ struct ox_event *oxi_order_take_pending(struct oxi_order *o, size_t *n)
 
 void oxi_order_free_pending(struct ox_event *evs, size_t n)
 {
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; i < ox_event_string_count; i++)
 			free((char *)(uintptr_t)((struct ox_str *)((char *)&evs[k] + ox_event_string_offsets[i]))->s);
+		free((char *)(uintptr_t)evs[k].raw.s);
+	}
 	free(evs);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snap.h"
 #include "util.h"
 
 /* n of an old table's slot whose key moved to the new table: its uses are
@@ -199,4 +200,117 @@ const struct ox_use *ox_uses_get(const struct ox_uses *m, uint64_t key, size_t *
 		return NULL;
 	*n = s->n;
 	return s->cap > 1 ? s->u.many : &s->u.one;
+}
+
+/* ---- snapshots ----------------------------------------------------------------- */
+
+/* A table's slots from `from` on, as they are; the ones before it (an old
+ * table's copied slots) by key only, since their uses are the new table's
+ * now and a lookup finds the key there first. */
+static void save_table(struct ox_snap_w *w, const struct ox_uses_slot *slots, size_t mask, size_t from)
+{
+	size_t n = 0;
+	for (size_t i = 0; slots && i <= mask; i++)
+		n += slots[i].key != 0;
+	ox_snap_u64(w, slots ? mask + 1 : 0);
+	ox_snap_u64(w, n);
+	for (size_t i = 0; slots && i <= mask; i++) {
+		const struct ox_uses_slot *s = &slots[i];
+		if (!s->key)
+			continue;
+		bool copied = i < from;
+		uint32_t sn = s->n == MOVED ? MOVED : copied ? 0 : s->n;
+		ox_snap_u64(w, i);
+		ox_snap_u64(w, s->key);
+		ox_snap_u32(w, sn);
+		ox_snap_u32(w, copied ? 1 : s->cap);
+		if (sn == MOVED)
+			continue;
+		const struct ox_use *u = s->cap > 1 ? s->u.many : &s->u.one;
+		for (uint32_t k = 0; k < sn; k++) {
+			ox_snap_i64(w, u[k].ts);
+			ox_snap_u32(w, u[k].customer);
+			ox_snap_u32(w, u[k].order);
+		}
+	}
+}
+
+void ox_uses_save(const struct ox_uses *m, struct ox_snap_w *w)
+{
+	ox_snap_tag(w, "USE1");
+	ox_snap_u64(w, m->count);
+	ox_snap_u64(w, m->inserts);
+	ox_snap_u64(w, m->migrated);
+	ox_snap_u64(w, m->step);
+	ox_snap_u64(w, m->old_left);
+	ox_snap_i64(w, m->old_horizon);
+	save_table(w, m->slots, m->mask, 0);
+	save_table(w, m->old, m->old_mask, m->migrated);
+}
+
+static struct ox_uses_slot *load_table(struct ox_snap_r *r, size_t *mask)
+{
+	uint64_t size = ox_snap_get_u64(r);
+	uint64_t n = ox_snap_get_count(r, 24);
+	*mask = 0;
+	if (!ox_snap_r_ok(r) || size == 0) {
+		if (n)
+			ox_snap_r_fail(r, "uses: slots in an empty table");
+		return NULL;
+	}
+	if ((size & (size - 1)) || size > ((uint64_t)1 << 40) || n > size) {
+		ox_snap_r_fail(r, "uses: bad table size");
+		return NULL;
+	}
+	struct ox_uses_slot *t = ox_table_alloc(size, sizeof *t);
+	*mask = size - 1;
+	for (uint64_t k = 0; k < n && ox_snap_r_ok(r); k++) {
+		uint64_t i = ox_snap_get_u64(r);
+		uint64_t key = ox_snap_get_u64(r);
+		uint32_t sn = ox_snap_get_u32(r), cap = ox_snap_get_u32(r);
+		if (i >= size || t[i].key || !key || cap == 0 || (sn != MOVED && sn > cap) ||
+		    (cap > 1 && cap > (uint64_t)(r->end - r->p) / 16 + 64)) {
+			ox_snap_r_fail(r, "uses: bad slot");
+			break;
+		}
+		struct ox_uses_slot *s = &t[i];
+		s->key = key;
+		s->n = sn;
+		s->cap = sn == MOVED ? 1 : cap;
+		if (sn == MOVED)
+			continue;
+		struct ox_use *u = &s->u.one;
+		if (s->cap > 1)
+			u = s->u.many = ox_xcalloc(s->cap, sizeof *u);
+		for (uint32_t j = 0; j < sn; j++) {
+			u[j].ts = ox_snap_get_i64(r);
+			u[j].customer = ox_snap_get_u32(r);
+			u[j].order = ox_snap_get_u32(r);
+		}
+	}
+	return t;
+}
+
+int ox_uses_load(struct ox_uses *m, struct ox_snap_r *r)
+{
+	ox_uses_release(m);
+	ox_snap_expect(r, "USE1");
+	m->count = ox_snap_get_u64(r);
+	m->inserts = ox_snap_get_u64(r);
+	m->migrated = ox_snap_get_u64(r);
+	m->step = ox_snap_get_u64(r);
+	m->old_left = ox_snap_get_u64(r);
+	m->old_horizon = ox_snap_get_i64(r);
+	m->slots = load_table(r, &m->mask);
+	m->old = load_table(r, &m->old_mask);
+	if (ox_snap_r_ok(r) && ((!m->slots && (m->count || m->old)) || (m->old && m->migrated > m->old_mask) ||
+				(!m->old && (m->migrated || m->old_left))))
+		ox_snap_r_fail(r, "uses: inconsistent tables");
+	if (!ox_snap_r_ok(r)) {
+		/* the copied slots of an old table own nothing: release from 0 */
+		m->migrated = 0;
+		ox_uses_release(m);
+		return -1;
+	}
+	return 0;
 }

@@ -51,4 +51,12 @@ const struct ox_use *ox_uses_add(struct ox_uses *m, uint64_t key, struct ox_use 
  * Valid until the next add. */
 const struct ox_use *ox_uses_get(const struct ox_uses *m, uint64_t key, size_t *n);
 
+/* Snapshots (snap.h): both tables slot for slot, a rebuild in progress
+ * included, so pruning goes on exactly as it would have. Load replaces m;
+ * -1 when the reader went bad (m empty). */
+struct ox_snap_w;
+struct ox_snap_r;
+void ox_uses_save(const struct ox_uses *m, struct ox_snap_w *w);
+int ox_uses_load(struct ox_uses *m, struct ox_snap_r *r);
+
 #endif

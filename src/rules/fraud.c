@@ -33,6 +33,11 @@ struct oxi_fraud *oxi_fraud_new(void)
 	return f;
 }
 
+struct ox_uses *oxi_fraud_uses(struct oxi_fraud *f)
+{
+	return &f->uses;
+}
+
 void oxi_fraud_free(struct oxi_fraud *f)
 {
 	if (!f)

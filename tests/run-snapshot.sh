@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# run-snapshot.sh BINARY - snapshots keep everything detection knows: for
+# every rule case (tests/cases), every worked example of the spec and a
+# simulated shop, `ordex replay` prints the same cases when the engine and
+# the desk are written to a snapshot and read back into new ones every N
+# events (--snapshot-every) as when they run straight through. Exits 1 on
+# any difference.
+set -u
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+	echo "usage: $0 BUILD/ordex" >&2
+	exit 2
+fi
+bin=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+# snapshots sync their files: keep the many small ones of this test in memory
+[ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=/dev/shm
+
+fail=0 runs=0
+compare() { # FILE N...
+	local f=$1
+	shift
+	"$bin" replay "$f" >"$tmp/straight" 2>/dev/null
+	for n in "$@"; do
+		runs=$((runs + 1))
+		"$bin" replay "$f" --snapshot-every "$n" >"$tmp/snap" 2>"$tmp/err"
+		rc=$?
+		if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then # 3: the stream has rejected lines
+			echo "FAIL $f every $n: $(grep -v '^line ' "$tmp/err" | head -3)"
+			fail=1
+			continue
+		fi
+		if ! cmp -s "$tmp/straight" "$tmp/snap"; then
+			echo "FAIL $f every $n: the cases differ"
+			diff "$tmp/straight" "$tmp/snap" | head -5
+			fail=1
+		fi
+	done
+}
+
+shopt -s nullglob
+for f in "$root"/tests/cases/*.ndjson "$root"/../shared/spec/examples/*.ndjson; do
+	compare "$f" 1 # a round trip after every event
+done
+"$bin" sim --orders 20000 --seed 7 >"$tmp/sim.ndjson" 2>/dev/null
+compare "$tmp/sim.ndjson" 9973 50000 200000
+echo "snapshots: $runs round-trip runs, $([ $fail -eq 0 ] && echo "all equal" || echo "DIFFERENCES")"
+exit $fail
