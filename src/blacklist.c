@@ -21,6 +21,7 @@
 
 #include "address.h"
 #include "phone.h"
+#include "snap.h"
 #include "textnorm.h"
 
 static const char *const bl_kind_names[OX_BL__KINDS] = {
@@ -241,10 +242,10 @@ struct ox_blacklist *ox_blacklist_new(void)
 	return bl;
 }
 
-void ox_blacklist_free(struct ox_blacklist *bl)
+/* Free everything the list holds, leaving it as ox_blacklist_new() made it
+ * except for the lock. */
+static void bl_release_all(struct ox_blacklist *bl)
 {
-	if (!bl)
-		return;
 	for (size_t i = 0; i < bl->n_e; i++) {
 		free(bl->e[i].value);
 		free(bl->e[i].reason);
@@ -258,6 +259,17 @@ void ox_blacklist_free(struct ox_blacklist *bl)
 	free(bl->order);
 	free(bl->pending);
 	free(bl->due);
+	pthread_rwlock_t lock = bl->lock;
+	*bl = (struct ox_blacklist){ .lock = lock, .nslots = BL_MIN_SLOTS };
+	bl->slots = ox_xcalloc(bl->nslots, sizeof *bl->slots);
+}
+
+void ox_blacklist_free(struct ox_blacklist *bl)
+{
+	if (!bl)
+		return;
+	bl_release_all(bl);
+	free(bl->slots);
 	pthread_rwlock_destroy(&bl->lock);
 	free(bl);
 }
@@ -1006,4 +1018,64 @@ int ox_blacklist_load(struct ox_blacklist *bl, const char *path, char *err, size
 	free(buf);
 	fclose(f);
 	return rc;
+}
+
+/* ---- snapshots ---------------------------------------------------------------------- */
+
+void ox_blacklist_save(const struct ox_blacklist *bl, struct ox_snap_w *w)
+{
+	ox_snap_tag(w, "BLK1");
+	ox_snap_u64(w, bl->count);
+	for (size_t i = 0; i < bl->n_order; i++) {
+		const struct bl_entry *e = &bl->e[bl->order[i]];
+		if (e->dead)
+			continue;
+		ox_snap_u8(w, e->kind);
+		ox_snap_strn(w, e->value, e->len);
+		if (e->reason)
+			ox_snap_strn(w, e->reason, e->reason_len);
+		else
+			ox_snap_str(w, NULL);
+		ox_snap_i64(w, e->expires_at);
+		ox_snap_i64(w, e->added_at);
+		ox_snap_str(w, bl->actors[e->actor]);
+		ox_snap_u8(w, e->source);
+	}
+}
+
+int ox_blacklist_load_snapshot(struct ox_blacklist *bl, struct ox_snap_r *r)
+{
+	pthread_rwlock_wrlock(&bl->lock);
+	bl_release_all(bl);
+	ox_snap_expect(r, "BLK1");
+	uint64_t n = ox_snap_get_count(r, 30);
+	if (n > OX_BL_ENTRIES_MAX)
+		ox_snap_r_fail(r, "blacklist: too many entries");
+	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++) {
+		uint8_t kind = ox_snap_get_u8(r);
+		size_t len, reason_len;
+		char *v = ox_snap_get_str(r, OX_BL_VALUE_MAX, &len);
+		char *reason = ox_snap_get_str(r, OX_BL_REASON_MAX, &reason_len);
+		struct bl_meta m = { .reason = { reason, reason_len } };
+		m.expires_at = ox_snap_get_i64(r);
+		m.added_at = ox_snap_get_i64(r);
+		char actor[OX_BL_ACTOR_MAX];
+		ox_snap_get_strbuf(r, actor, sizeof actor);
+		uint8_t source = ox_snap_get_u8(r);
+		if (ox_snap_r_ok(r) && (kind >= OX_BL__KINDS || source >= OX_BL__SOURCES || !v || !len ||
+					bl_has_normalized(bl, (enum ox_bl_kind)kind, v, len)))
+			ox_snap_r_fail(r, "blacklist: a malformed entry");
+		if (ox_snap_r_ok(r)) {
+			m.actor = bl_actor(bl, actor);
+			m.source = (enum ox_bl_source)source;
+			bl_put(bl, (enum ox_bl_kind)kind, v, len, &m);
+		}
+		free(v);
+		free(reason);
+	}
+	bl_settle(bl);
+	if (!ox_snap_r_ok(r))
+		bl_release_all(bl);
+	pthread_rwlock_unlock(&bl->lock);
+	return ox_snap_r_ok(r) ? 0 : -1;
 }

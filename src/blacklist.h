@@ -316,4 +316,13 @@ struct ox_bl_csv_report {
 int ox_bl_csv_parse(struct ox_bl_op *op, const char *buf, size_t len, ox_time now, struct ox_bl_csv_report *rep,
 		    char err[256]);
 
+/* Snapshots (snap.h): the live entries in list order with all they carry.
+ * Loading replaces the whole list (a --blacklist file read before is
+ * dropped: the snapshot holds what became of it); -1 when the reader went
+ * bad (the list is then empty). Writer thread only, as every change. */
+struct ox_snap_w;
+struct ox_snap_r;
+void ox_blacklist_save(const struct ox_blacklist *bl, struct ox_snap_w *w);
+int ox_blacklist_load_snapshot(struct ox_blacklist *bl, struct ox_snap_r *r);
+
 #endif

@@ -11,6 +11,7 @@
 #include "deadline.h"
 #include "hmap.h"
 #include "json.h"
+#include "snap.h"
 
 static const char *const op_names[] = {
 #define X(e, name) name,
@@ -1005,4 +1006,169 @@ void ox_inventory_apply(struct ox_inventory *inv, const struct ox_inv_op *op, st
 	 * leave them to the next write or tick, which the log records) */
 	if (events && check_low(inv, op->at, events))
 		res->changed = true;
+}
+
+/* ---- snapshots ------------------------------------------------------------------- */
+
+void ox_inventory_save(const struct ox_inventory *inv, struct ox_snap_w *w)
+{
+	ox_snap_tag(w, "INV1");
+	ox_snap_u64(w, inv->n_sorted);
+	for (size_t i = 0; i < inv->n_sorted; i++) {
+		const struct sku *s = inv->sorted[i];
+		ox_snap_str(w, s->name);
+		ox_snap_i64(w, s->on_hand);
+		ox_snap_i64(w, s->reserved);
+		ox_snap_i64(w, s->confirmed);
+		ox_snap_i64(w, s->low_stock);
+		ox_snap_i64(w, s->updated_at);
+		ox_snap_u8(w, s->low);
+		ox_snap_u64(w, s->n_quotas);
+		for (size_t q = 0; q < s->n_quotas; q++) {
+			ox_snap_str(w, s->quotas[q].channel);
+			ox_snap_i64(w, s->quotas[q].units);
+		}
+		ox_snap_u64(w, s->n_tallies);
+		for (size_t t = 0; t < s->n_tallies; t++) {
+			ox_snap_str(w, s->tallies[t].channel);
+			ox_snap_i64(w, s->tallies[t].held);
+		}
+	}
+	ox_snap_u64(w, inv->n_touched);
+	for (size_t i = 0; i < inv->n_touched; i++)
+		ox_snap_str(w, inv->touched[i]->name);
+	/* every reservation has exactly one timer: saved with it, in heap order */
+	ox_snap_u64(w, inv->timers.next_seq);
+	ox_snap_u64(w, inv->timers.n);
+	for (size_t i = 0; i < inv->timers.n; i++) {
+		const struct ox_deadline *d = &inv->timers.heap[i];
+		const struct resv *r = d->target;
+		ox_snap_i64(w, d->due);
+		ox_snap_u64(w, d->seq);
+		ox_snap_str(w, r->order_id);
+		ox_snap_str(w, r->channel);
+		ox_snap_u8(w, (uint8_t)r->status);
+		ox_snap_i64(w, r->created_at);
+		ox_snap_i64(w, r->expires_at);
+		ox_snap_i64(w, r->finished_at);
+		ox_snap_u64(w, r->n);
+		for (size_t k = 0; k < r->n; k++) {
+			ox_snap_str(w, r->items[k].sku->name);
+			ox_snap_i64(w, r->items[k].qty);
+		}
+	}
+	ox_snap_u64(w, inv->held);
+	ox_snap_u64(w, inv->expired);
+	ox_snap_u64(w, inv->events);
+}
+
+static struct sku *load_sku_ref(struct ox_snap_r *r, const struct ox_inventory *inv)
+{
+	char name[OX_INV_SKU_MAX + 1];
+	ox_snap_get_strbuf(r, name, sizeof name);
+	struct sku *s = ox_snap_r_ok(r) ? find_sku(inv, name) : NULL;
+	if (!s)
+		ox_snap_r_fail(r, "inventory: an unknown SKU");
+	return s;
+}
+
+static void load_sku(struct ox_snap_r *r, struct ox_inventory *inv)
+{
+	struct sku *s = ox_xcalloc(1, sizeof *s);
+	ox_snap_get_strbuf(r, s->name, sizeof s->name);
+	if (!ox_snap_r_ok(r) || !s->name[0] || find_sku(inv, s->name) ||
+	    (inv->n_sorted && strcmp(inv->sorted[inv->n_sorted - 1]->name, s->name) >= 0)) {
+		ox_snap_r_fail(r, "inventory: SKUs out of order");
+		free(s);
+		return;
+	}
+	ox_hmap_put(&inv->skus, hash_str(s->name), s);
+	OX_GROW(inv->sorted, inv->cap_sorted, inv->n_sorted + 1);
+	inv->sorted[inv->n_sorted++] = s;
+	s->on_hand = ox_snap_get_i64(r);
+	s->reserved = ox_snap_get_i64(r);
+	s->confirmed = ox_snap_get_i64(r);
+	s->low_stock = ox_snap_get_i64(r);
+	s->updated_at = ox_snap_get_i64(r);
+	s->low = ox_snap_get_u8(r);
+	uint64_t n = ox_snap_get_u64(r);
+	if (n > OX_INV_QUOTAS_MAX) {
+		ox_snap_r_fail(r, "inventory: too many quotas");
+		return;
+	}
+	s->n_quotas = (size_t)n;
+	for (size_t q = 0; q < s->n_quotas; q++) {
+		ox_snap_get_strbuf(r, s->quotas[q].channel, sizeof s->quotas[q].channel);
+		s->quotas[q].units = ox_snap_get_i64(r);
+	}
+	n = ox_snap_get_count(r, 12);
+	for (uint64_t t = 0; t < n && ox_snap_r_ok(r); t++) {
+		OX_GROW(s->tallies, s->cap_tallies, s->n_tallies + 1);
+		struct tally *x = &s->tallies[s->n_tallies++];
+		ox_snap_get_strbuf(r, x->channel, sizeof x->channel);
+		x->held = ox_snap_get_i64(r);
+	}
+}
+
+static void load_resv(struct ox_snap_r *r, struct ox_inventory *inv, struct ox_deadline *d)
+{
+	d->due = ox_snap_get_i64(r);
+	d->seq = ox_snap_get_u64(r);
+	char order_id[OX_INV_ORDER_MAX + 1], channel[OX_INV_CHANNEL_MAX + 1];
+	ox_snap_get_strbuf(r, order_id, sizeof order_id);
+	ox_snap_get_strbuf(r, channel, sizeof channel);
+	uint8_t status = ox_snap_get_u8(r);
+	ox_time created = ox_snap_get_i64(r), expires = ox_snap_get_i64(r), finished = ox_snap_get_i64(r);
+	uint64_t n = ox_snap_get_u64(r);
+	if (!ox_snap_r_ok(r) || status > R_EXPIRED || n == 0 || n > OX_INV_ITEMS_MAX || find_resv(inv, order_id)) {
+		ox_snap_r_fail(r, "inventory: a malformed reservation");
+		return;
+	}
+	struct resv *v = ox_xcalloc(1, sizeof *v + n * sizeof v->items[0]);
+	snprintf(v->order_id, sizeof v->order_id, "%s", order_id);
+	snprintf(v->channel, sizeof v->channel, "%s", channel);
+	v->status = (enum resv_status)status;
+	v->created_at = created;
+	v->expires_at = expires;
+	v->finished_at = finished;
+	ox_hmap_put(&inv->resvs, hash_str(v->order_id), v);
+	d->target = v;
+	for (size_t k = 0; k < n && ox_snap_r_ok(r); k++) {
+		v->items[k].sku = load_sku_ref(r, inv);
+		v->items[k].qty = ox_snap_get_i64(r);
+		v->n = k + 1;
+	}
+}
+
+int ox_inventory_load(struct ox_inventory *inv, struct ox_snap_r *r)
+{
+	if (inv->n_sorted || inv->resvs.count) {
+		ox_snap_r_fail(r, "inventory: not empty");
+		return -1;
+	}
+	ox_snap_expect(r, "INV1");
+	uint64_t n = ox_snap_get_count(r, 64);
+	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++)
+		load_sku(r, inv);
+	n = ox_snap_get_count(r, 4);
+	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++) {
+		struct sku *s = load_sku_ref(r, inv);
+		if (s && !s->touched)
+			touch(inv, s);
+	}
+	inv->timers.next_seq = ox_snap_get_u64(r);
+	n = ox_snap_get_count(r, 40);
+	if (n && ox_snap_r_ok(r))
+		OX_GROW(inv->timers.heap, inv->timers.cap, n);
+	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++) {
+		struct ox_deadline *d = &inv->timers.heap[i];
+		*d = (struct ox_deadline){ 0 };
+		load_resv(r, inv, d);
+		if (d->target)
+			inv->timers.n = i + 1;
+	}
+	inv->held = ox_snap_get_u64(r);
+	inv->expired = ox_snap_get_u64(r);
+	inv->events = ox_snap_get_u64(r);
+	return ox_snap_r_ok(r) ? 0 : -1;
 }

@@ -140,4 +140,11 @@ struct ox_inv_stats {
 };
 void ox_inventory_stats(const struct ox_inventory *inv, struct ox_inv_stats *st);
 
+/* Snapshots (snap.h): every SKU and reservation with its timer. Load into
+ * a new, empty inventory; -1 when the reader went bad. */
+struct ox_snap_w;
+struct ox_snap_r;
+void ox_inventory_save(const struct ox_inventory *inv, struct ox_snap_w *w);
+int ox_inventory_load(struct ox_inventory *inv, struct ox_snap_r *r);
+
 #endif

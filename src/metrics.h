@@ -36,7 +36,8 @@
 	X(orders, "ordex_orders", "Orders known to the engine.")                                       \
 	X(cases_open, "ordex_cases_open", "Cases open in the engine.")                                 \
 	X(deadlines_pending, "ordex_deadlines_pending", "Deadlines waiting in the engine's queue.")   \
-	X(event_clock_ms, "ordex_event_clock_ms", "The engine's clock (event time), ms since the epoch.")
+	X(event_clock_ms, "ordex_event_clock_ms", "The engine's clock (event time), ms since the epoch.") \
+	X(snapshot_seq, "ordex_snapshot_seq", "Log record of the newest snapshot (0: none).")
 
 /* Commit latency buckets, upper bounds in microseconds. */
 #define OX_METRICS_COMMIT_BUCKETS 12

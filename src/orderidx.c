@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "hmap.h"
+#include "snap.h"
 #include "util.h"
 
 struct rec {
@@ -158,4 +159,40 @@ size_t ox_orderidx_bytes(const struct ox_orderidx *x)
 {
 	size_t table = x->map.slots ? (x->map.mask + 1) * sizeof *x->map.slots : 0;
 	return sizeof *x + table + x->rec_bytes;
+}
+
+/* ---- snapshots ----------------------------------------------------------------- */
+
+void ox_orderidx_save(const struct ox_orderidx *x, struct ox_snap_w *w)
+{
+	ox_snap_tag(w, "OIX1");
+	ox_snap_u64(w, x->map.count);
+	OX_HMAP_FOREACH(&x->map, i) {
+		struct rec *r = x->map.slots[i].val;
+		ox_snap_strn(w, r->id, r->idlen);
+		ox_snap_u32(w, r->n);
+		const uint64_t *seqs = seqs_of(r);
+		for (uint32_t k = 0; k < r->n; k++)
+			ox_snap_u64(w, seqs[k]);
+	}
+}
+
+int ox_orderidx_load(struct ox_orderidx *x, struct ox_snap_r *r)
+{
+	ox_snap_expect(r, "OIX1");
+	uint64_t n = ox_snap_get_count(r, 13);
+	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++) {
+		size_t len;
+		char *id = ox_snap_get_str(r, OX_ORDERIDX_ID_MAX, &len);
+		uint32_t k = ox_snap_get_u32(r);
+		if (!id || !len || k == 0 || k > (size_t)(r->end - r->p) / 8 || ox_orderidx_get(x, id, len, &(size_t){ 0 })) {
+			ox_snap_r_fail(r, "order index: a malformed order");
+			free(id);
+			break;
+		}
+		for (uint32_t j = 0; j < k; j++)
+			ox_orderidx_add(x, id, len, ox_snap_get_u64(r));
+		free(id);
+	}
+	return ox_snap_r_ok(r) ? 0 : -1;
 }

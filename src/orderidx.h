@@ -44,4 +44,11 @@ size_t ox_orderidx_orders(const struct ox_orderidx *x);
  * malloc hands it out (rounded to 16 bytes, with its 8-byte header). */
 size_t ox_orderidx_bytes(const struct ox_orderidx *x);
 
+/* Snapshots (snap.h): every order's seqs. Load into an empty index; -1
+ * when the reader went bad. */
+struct ox_snap_w;
+struct ox_snap_r;
+void ox_orderidx_save(const struct ox_orderidx *x, struct ox_snap_w *w);
+int ox_orderidx_load(struct ox_orderidx *x, struct ox_snap_r *r);
+
 #endif

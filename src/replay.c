@@ -217,7 +217,7 @@ static int snapshot_round_trip(void *ctx, struct ox_feed *f)
 	}
 	uint64_t seq = f->counts.accepted;
 	struct ox_snap_w w;
-	if (ox_snap_w_open(&w, d->dir, seq, err, sizeof err) < 0) {
+	if (ox_snap_w_open(&w, d->dir, seq, NULL, 0, err, sizeof err) < 0) {
 		fprintf(stderr, "ordex replay: %s\n", err);
 		return -1;
 	}

@@ -40,6 +40,8 @@ static const char usage[] =
 	"  --queue-max N       events waiting for the writer before 503 (1000000)\n"
 	"  --rate-limit N      requests/s per client address, 0 = unlimited (0)\n"
 	"  --sync fdatasync|none  none: no fsync (survives kill -9, not a power cut; for tests)\n"
+	"  --snapshot-every N  log records between snapshots of the state, 0 = none; a restart\n"
+	"                      reads the newest and replays only what came after (1000000)\n"
 	"  --bootstrap-token T an admin API token made on first start (or env ORDEX_BOOTSTRAP_TOKEN);\n"
 	"                      users and tokens: ordex user ..., ordex token ... (docs/auth.md)\n";
 
@@ -47,7 +49,7 @@ struct serve_opts {
 	const char *data, *listen, *config, *blacklist, *bootstrap;
 	bool wall_clock, nosync;
 	unsigned threads;
-	size_t max_body, queue_max;
+	size_t max_body, queue_max, snapshot_every;
 	double rate_limit;
 };
 
@@ -66,6 +68,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	*o = (struct serve_opts){ .data = "./data", .listen = "127.0.0.1:8080", .wall_clock = true,
 				  .threads = 2, .max_body = 64u << 20, .queue_max = 1000000,
+				  .snapshot_every = 1000000,
 				  .bootstrap = getenv("ORDEX_BOOTSTRAP_TOKEN") };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -100,6 +103,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			ok = parse_size(v, &o->max_body) == 0 && o->max_body >= 1024;
 		else if (strcmp(a, "--queue-max") == 0)
 			ok = parse_size(v, &o->queue_max) == 0 && o->queue_max >= 1;
+		else if (strcmp(a, "--snapshot-every") == 0)
+			ok = parse_size(v, &o->snapshot_every) == 0;
 		else if (strcmp(a, "--rate-limit") == 0)
 			ok = parse_size(v, &n) == 0 && ((o->rate_limit = (double)n), true);
 		else {
@@ -219,6 +224,7 @@ int ox_cmd_serve(int argc, char **argv)
 				     .policy = parts.policy, .playbooks = parts.playbooks, .alerts = parts.alerts,
 				     .notify = parts.alert_cfg->n_channels > 0,
 				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
+				     .snapshot_every = o.snapshot_every,
 				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics };
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);
 	if (!w) {

@@ -18,7 +18,6 @@
 #define HEADER 20  /* magic, u32 version, u64 seq */
 #define TRAILER 12 /* u64 body length, u32 crc of all bytes before it */
 #define NO_STR UINT32_MAX
-#define WBUF (1u << 20)
 
 static void put_le(unsigned char *p, uint64_t v, int n)
 {
@@ -110,7 +109,8 @@ static int sys_err(char *err, size_t errsz, const char *what, const char *name, 
 	return -1;
 }
 
-int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, char *err, size_t errsz)
+int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, unsigned char *buf, size_t cap, char *err,
+		   size_t errsz)
 {
 	memset(w, 0, sizeof *w);
 	w->fd = w->dirfd = -1;
@@ -128,8 +128,9 @@ int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, char *err
 		close(w->dirfd);
 		return sys_err(err, errsz, "create", w->tmp, e);
 	}
-	w->buf = ox_xmalloc(WBUF);
-	w->cap = WBUF;
+	w->own_buf = !buf;
+	w->buf = buf ? buf : ox_xmalloc(OX_SNAP_BUFSZ);
+	w->cap = buf ? cap : OX_SNAP_BUFSZ;
 	unsigned char h[HEADER];
 	memcpy(h, MAGIC, 8);
 	put_le(h + 8, OX_SNAP_VERSION, 4);
@@ -144,9 +145,15 @@ static void w_free(struct ox_snap_w *w)
 		close(w->fd);
 	if (w->dirfd >= 0)
 		close(w->dirfd);
-	free(w->buf);
+	if (w->own_buf)
+		free(w->buf);
 	w->buf = NULL;
 	w->fd = w->dirfd = -1;
+}
+
+void ox_snap_w_forget(struct ox_snap_w *w)
+{
+	w_free(w);
 }
 
 void ox_snap_w_abort(struct ox_snap_w *w)

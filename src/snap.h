@@ -10,7 +10,7 @@
  * struct's memory, so the format does not follow the compiler), and a
  * trailer with the body's length and a CRC-32C of everything before it.
  *
- * Writing never allocates after ox_snap_w_open() (the daemon writes from a
+ * Writing never allocates when given its buffer (the daemon writes from a
  * forked child, where the heap of other threads may be mid-change) and
  * never fails in the middle: an I/O error is kept and reported by commit.
  *
@@ -37,13 +37,17 @@ struct ox_snap_w {
 	uint64_t body;   /* bytes after the header */
 	unsigned char *buf;
 	size_t len, cap;
+	bool own_buf;
 	int err;         /* the first errno, 0 when all went well */
 	char name[32], tmp[40]; /* 20 digits + ".snap" (+ ".tmp") */
 };
 
 /* Create DIR/SEQ.snap.tmp (DIR is created when missing) and write the
- * header. 0, or -1 with the reason in err. */
-int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, char *err, size_t errsz);
+ * header, buffering through buf[cap] (the caller's, at least 64 bytes; NULL:
+ * one of its own). 0, or -1 with the reason in err. */
+#define OX_SNAP_BUFSZ (1u << 20)
+int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, unsigned char *buf, size_t cap, char *err,
+		   size_t errsz);
 void ox_snap_u8(struct ox_snap_w *w, uint8_t v);
 void ox_snap_u32(struct ox_snap_w *w, uint32_t v);
 void ox_snap_u64(struct ox_snap_w *w, uint64_t v);
@@ -60,6 +64,9 @@ void ox_snap_tag(struct ox_snap_w *w, const char tag[4]);
 int ox_snap_w_commit(struct ox_snap_w *w, char *err, size_t errsz);
 /* Drop an unfinished snapshot (no file stays). */
 void ox_snap_w_abort(struct ox_snap_w *w);
+/* Close this process's hold on a snapshot another one (a forked child)
+ * goes on writing: the file stays. */
+void ox_snap_w_forget(struct ox_snap_w *w);
 
 struct ox_snap_r {
 	unsigned char *data;

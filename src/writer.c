@@ -8,14 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "engine.h"
 #include "event.h"
 #include "hmap.h"
 #include "orderidx.h"
+#include "snap.h"
 #include "store.h"
 
 /* A log record is an accepted event's raw JSON text, a wall-clock tick
@@ -90,6 +94,7 @@ struct ox_writer {
 	struct ox_event pending_ev;
 	uint64_t pending_seq;
 	int64_t applied_seq; /* the store has every case change up to this log seq */
+	uint64_t last_seq;   /* of the last record appended */
 	ox_time last_tick;   /* wall-clock ms of the last tick */
 	char msg[512];       /* why the writer failed */
 
@@ -126,6 +131,16 @@ struct ox_writer {
 	 * waits for that copy and its fsync (SQLite's automatic checkpoint ran
 	 * inside a commit: a stall of tens of milliseconds every 1000 pages,
 	 * which every request queued behind it saw). */
+	/* Snapshots (docs/retention.md): the newest on disk, and a child
+	 * process writing the next one from a copy of this one's memory. */
+	char snap_dir[4096];
+	uint64_t snap_seq;     /* of the newest snapshot, 0: none */
+	uint64_t snap_tried;   /* the last seq a snapshot was started at */
+	pid_t snap_pid;        /* the child writing one, 0: none */
+	uint64_t snap_child_seq;
+	uint64_t snap_started; /* mono_us() when it was started */
+	unsigned char *snap_buf; /* the child's write buffer, allocated here */
+
 	pthread_t checkpointer;
 	struct ox_store *ck_store; /* NULL: not running, SQLite checkpoints itself */
 	pthread_mutex_t ck_mu;
@@ -463,6 +478,9 @@ static const struct {
 static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 {
 	struct ox_writer *w = ctx;
+	w->last_seq = seq;
+	if (seq <= w->snap_seq)
+		return 0; /* the snapshot's state holds it */
 	for (size_t i = 0; i < OX_ARRAY_LEN(marked_records); i++)
 		if (p[0] == marked_records[i].mark)
 			return marked_records[i].replay(w, seq, p, len);
@@ -544,10 +562,12 @@ static int append(struct ox_writer *w, const char *p, size_t len, uint64_t *seq)
 		hand_over(w, NULL);
 		rc = ox_evlog_append(w->log, p, len, seq);
 	}
-	if (rc)
+	if (rc) {
 		fail(w, "event log", ox_evlog_strerror(rc));
-	else
+	} else {
 		w->appended++;
+		w->last_seq = *seq;
+	}
 	return rc;
 }
 
@@ -629,6 +649,7 @@ static void publish(struct ox_writer *w)
 	struct ox_engine_stats st;
 	ox_engine_stats(w->engine, &st);
 	OX_METRIC_SET(m, durable_seq, ox_evlog_durable_seq(w->log));
+	OX_METRIC_SET(m, snapshot_seq, w->snap_seq);
 	OX_METRIC_SET(m, orders, st.orders);
 	OX_METRIC_SET(m, cases_open, st.cases_open);
 	OX_METRIC_SET(m, deadlines_pending, st.deadlines_pending);
@@ -726,6 +747,151 @@ static void (*const run_job[])(struct ox_writer *w, struct ox_job *job) = {
 	[OX_JOB_BLACKLIST] = blacklist_change,
 };
 
+/* ---- snapshots ---------------------------------------------------------------- */
+
+/* Everything the records up to the snapshot's seq built: a restart reads it
+ * and replays only the records after (docs/retention.md). */
+static void snapshot_write(const struct ox_writer *w, struct ox_snap_w *sw)
+{
+	ox_snap_tag(sw, "WRT1");
+	ox_snap_i64(sw, w->last_tick);
+	ox_engine_save(w->engine, sw);
+	ox_desk_save(w->desk, sw);
+	ox_inventory_save(w->inventory, sw);
+	ox_blacklist_save(w->bl, sw);
+	ox_orderidx_save(w->orders, sw);
+}
+
+/* Read snapshot seq into the fresh parts. 1 when it cannot be opened (not
+ * a snapshot of this ordex, damaged: an older one or the log will do), -1
+ * when it opened but does not load (a bug: the start stops, err says why),
+ * 0 when loaded. */
+static int snapshot_load(struct ox_writer *w, uint64_t seq, char *err, size_t errsz)
+{
+	struct ox_snap_r r;
+	if (ox_snap_r_open(&r, w->snap_dir, seq, err, errsz) < 0)
+		return 1;
+	ox_snap_expect(&r, "WRT1");
+	w->last_tick = ox_snap_get_i64(&r);
+	if (ox_engine_load(w->engine, &r) == 0 && ox_desk_load(w->desk, &r) == 0 &&
+	    ox_inventory_load(w->inventory, &r) == 0 && ox_blacklist_load_snapshot(w->bl, &r) == 0)
+		ox_orderidx_load(w->orders, &r);
+	int rc = 0;
+	if (!ox_snap_r_done(&r)) {
+		snprintf(err, errsz, "%s/%020" PRIu64 ".snap: %s (move it away to replay the log instead)",
+			 w->snap_dir, seq, r.bad ? r.why : "bytes left after the state");
+		rc = -1;
+	}
+	ox_snap_r_close(&r);
+	if (rc == 0)
+		w->snap_seq = w->snap_tried = seq;
+	return rc;
+}
+
+/* The newest snapshot that opens, if any. */
+static int load_newest_snapshot(struct ox_writer *w, char *err, size_t errsz)
+{
+	uint64_t seqs[4];
+	size_t n = ox_snap_list(w->snap_dir, seqs, OX_ARRAY_LEN(seqs));
+	for (size_t i = 0; i < n; i++) {
+		int rc = snapshot_load(w, seqs[i], err, errsz);
+		if (rc <= 0)
+			return rc;
+		fprintf(stderr, "ordex serve: skipping a snapshot: %s\n", err);
+	}
+	return 0;
+}
+
+/* The child's end: a snapshot written, or why not. */
+static void reap_snapshot(struct ox_writer *w, bool wait)
+{
+	if (!w->snap_pid)
+		return;
+	int st;
+	pid_t p = waitpid(w->snap_pid, &st, wait ? 0 : WNOHANG);
+	if (p == 0 || (p < 0 && errno == EINTR))
+		return;
+	w->snap_pid = 0;
+	if (p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		uint64_t prev = w->snap_seq;
+		w->snap_seq = w->snap_child_seq;
+		ox_snap_prune(w->snap_dir, prev ? prev : w->snap_seq); /* the one before stays, just in case */
+		fprintf(stderr, "ordex serve: snapshot at record %" PRIu64 " written in %.2f s\n", w->snap_seq,
+			(double)(mono_us() - w->snap_started) / 1e6);
+	} else {
+		fprintf(stderr, "ordex serve: the snapshot at record %" PRIu64 " failed; the next is tried %" PRIu64
+				" records later\n", w->snap_child_seq, w->o.snapshot_every);
+	}
+}
+
+/* Every snapshot_every records, once everything appended is durable and
+ * stored, a child process writes the snapshot from its copy of memory
+ * (copy-on-write), so the writer goes on at once. */
+static void maybe_snapshot(struct ox_writer *w)
+{
+	reap_snapshot(w, false);
+	if (!w->o.snapshot_every || w->snap_pid || ox_writer_failed(w) ||
+	    w->last_seq < w->snap_tried + w->o.snapshot_every)
+		return;
+	pthread_mutex_lock(&w->fmu); /* the state must be that of the durable records */
+	while (w->busy)
+		pthread_cond_wait(&w->fcv, &w->fmu);
+	pthread_mutex_unlock(&w->fmu);
+	uint64_t seq = ox_evlog_durable_seq(w->log);
+	if (ox_writer_failed(w) || seq != w->last_seq)
+		return;
+	w->snap_tried = seq;
+	char err[OX_SNAP_ERRSZ];
+	struct ox_snap_w sw;
+	if (ox_snap_w_open(&sw, w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, err, sizeof err) < 0) {
+		fprintf(stderr, "ordex serve: no snapshot: %s\n", err);
+		return;
+	}
+	w->snap_started = mono_us();
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* the child: only this thread exists here, and nothing in this
+		 * memory changes under it; it dies with the daemon */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snapshot_write(w, &sw);
+		int rc = ox_snap_w_commit(&sw, err, sizeof err);
+		if (rc)
+			fprintf(stderr, "ordex serve: %s\n", err);
+		_exit(rc ? 1 : 0);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "ordex serve: no snapshot: fork: %s\n", strerror(errno));
+		ox_snap_w_abort(&sw);
+		return;
+	}
+	ox_snap_w_forget(&sw);
+	w->snap_pid = pid;
+	w->snap_child_seq = seq;
+}
+
+/* A clean stop leaves a snapshot of everything, written here (no one waits
+ * for the writer any more), so the next start replays nothing. */
+static void final_snapshot(struct ox_writer *w)
+{
+	reap_snapshot(w, true);
+	uint64_t seq = ox_evlog_durable_seq(w->log);
+	if (!w->o.snapshot_every || ox_writer_failed(w) || seq <= w->snap_seq || seq != w->last_seq)
+		return;
+	char err[OX_SNAP_ERRSZ];
+	struct ox_snap_w sw;
+	uint64_t t0 = mono_us();
+	if (ox_snap_w_open(&sw, w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, err, sizeof err) == 0) {
+		snapshot_write(w, &sw);
+		if (ox_snap_w_commit(&sw, err, sizeof err) == 0) {
+			ox_snap_prune(w->snap_dir, w->snap_seq ? w->snap_seq : seq);
+			fprintf(stderr, "ordex serve: snapshot at record %" PRIu64 " written in %.2f s\n", seq,
+				(double)(mono_us() - t0) / 1e6);
+			return;
+		}
+	}
+	fprintf(stderr, "ordex serve: no snapshot at the stop: %s\n", err);
+}
+
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
 {
 	if (ox_writer_failed(w)) {
@@ -749,6 +915,7 @@ static void run_group(struct ox_writer *w, struct ox_job *jobs)
 		maybe_tick(w);
 	publish(w);
 	hand_over(w, jobs);
+	maybe_snapshot(w);
 }
 
 /* ---- the flusher ------------------------------------------------------------ */
@@ -1001,6 +1168,7 @@ static void close_parts(struct ox_writer *w)
 	ox_decoder_free(w->dec[1]);
 	ox_hmap_release(&w->dirty);
 	free(w->dirty_list);
+	free(w->snap_buf);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->fmu);
@@ -1036,10 +1204,14 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	ox_engine_set_listener(w->engine, (struct ox_case_listener){ .changed = case_changed, .ctx = w,
 								     .clock = clock_moved });
 
+	uint64_t t0 = mono_us();
+	snprintf(w->snap_dir, sizeof w->snap_dir, "%s/snapshots", w->o.data_dir);
+	if (load_newest_snapshot(w, err, errsz) < 0)
+		return -1;
+	double snap_secs = (double)(mono_us() - t0) / 1e6;
 	snprintf(path, sizeof path, "%s/events", w->o.data_dir);
 	struct ox_evlog_opts lo = { .sync = w->o.sync };
 	w->msg[0] = '\0';
-	uint64_t t0 = mono_us();
 	w->pending = -1;
 	int rc = ox_evlog_open(&w->log, path, &lo, replay_record, w, err, errsz);
 	replay_apply_pending(w);
@@ -1049,6 +1221,17 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		return -1;
 	}
 	int64_t durable = (int64_t)ox_evlog_durable_seq(w->log);
+	if ((uint64_t)durable < w->snap_seq) {
+		snprintf(err, errsz, "%s: the log ends at record %" PRId64 ", before snapshot %" PRIu64
+				     ": records acknowledged are missing", path, durable, w->snap_seq);
+		return -1;
+	}
+	/* A store behind the snapshot (its commits are not synced: a power cut)
+	 * lacks changes the replay no longer makes: put every case again. */
+	if (w->applied_seq < (int64_t)w->snap_seq)
+		for (size_t i = 0; i < ox_engine_case_count(w->engine); i++)
+			w->store_listener.changed(w->store_listener.ctx, ox_engine_case(w->engine, i),
+						  OX_CHANGE_UPDATED);
 	/* what the replay redid past the store: its alerts and audit entries */
 	struct batch redone = { 0 };
 	take_notes(w, &redone);
@@ -1066,8 +1249,11 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	}
 	w->live = true;
 	const struct ox_evlog_recovery *r = ox_evlog_recovery(w->log);
+	if (w->snap_seq)
+		fprintf(stderr, "ordex serve: read snapshot %" PRIu64 " in %.2f s\n", w->snap_seq, snap_secs);
 	fprintf(stderr, "ordex serve: replayed %" PRIu64 " records from %" PRIu64 " segments in %.2f s",
-		r->records, r->segments, (double)(mono_us() - t0) / 1e6);
+		r->records > w->snap_seq ? r->records - w->snap_seq : 0, r->segments,
+		(double)(mono_us() - t0) / 1e6 - snap_secs);
 	if (r->torn_bytes)
 		fprintf(stderr, "; cut a torn tail of %" PRIu64 " bytes (%s)", r->torn_bytes, r->torn_reason);
 	fprintf(stderr, "; cases stored up to record %" PRId64 "\n", w->applied_seq);
@@ -1161,6 +1347,7 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 						      .ctx = w });
 	ox_buf_init(&w->record, SIZE_MAX);
 	w->orders = ox_orderidx_new();
+	w->snap_buf = ox_xmalloc(OX_SNAP_BUFSZ);
 	w->last_tick = INT64_MIN / 2;
 	ox_hmap_init(&w->dirty);
 	pthread_mutex_init(&w->mu, NULL);
@@ -1200,6 +1387,7 @@ int ox_writer_stop(struct ox_writer *w)
 	pthread_join(w->thread, NULL);
 	stop_flusher(w);
 	stop_checkpointer(w);
+	final_snapshot(w);
 	int rc = ox_writer_failed(w) ? -1 : 0;
 	close_parts(w);
 	return rc;

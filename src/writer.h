@@ -122,6 +122,7 @@ struct ox_writer_opts {
 	unsigned tick_ms;           /* wall-clock tick period (1000) */
 	size_t queue_max_events;    /* events waiting before submits are refused (1,000,000) */
 	enum ox_evlog_sync sync;
+	uint64_t snapshot_every;    /* records between snapshots (docs/retention.md); 0: none */
 	struct ox_metrics *metrics; /* may be NULL */
 };
 

@@ -37,6 +37,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const BATCH = 200;
+// A snapshot every few batches: kills land before, during and after the
+// child process writes one, and restarts read one and replay the rest.
+const SNAPSHOT_EVERY = 20000;
 const T0 = Date.now();
 
 const [ordex, streamPath, expectedPath, workdir, seedArg, blacklist] = process.argv.slice(2);
@@ -138,7 +141,7 @@ function startDaemon() {
 	const proc = spawn(
 		ordex,
 		['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--clock', 'event',
-			'--bootstrap-token', TOKEN, ...(blacklist ? ['--blacklist', blacklist] : [])],
+			'--snapshot-every', String(SNAPSHOT_EVERY), '--bootstrap-token', TOKEN, ...(blacklist ? ['--blacklist', blacklist] : [])],
 		{ stdio: ['ignore', 'ignore', 'pipe'] },
 	);
 	starts++;

@@ -691,7 +691,9 @@ describe("restart on the same data directory", () => {
 			await d1.stop({ keepData: true });
 
 			d2 = await startDaemon({ check: checkHttp, dataDir });
-			assert.match(d2.stderr, new RegExp(`replayed ${logged} records`));
+			// the stop wrote a snapshot of everything: nothing is left to replay
+			assert.match(d2.stderr, new RegExp(`read snapshot ${logged} `));
+			assert.match(d2.stderr, /replayed 0 records/);
 			assert.deepEqual(await snapshot(d2), before);
 			const again = await postInBatches(d2, lines, 700);
 			assert.deepEqual(again, { accepted: 0, duplicates: first.accepted + first.duplicates, rejected: first.rejected });
@@ -705,6 +707,9 @@ describe("restart on the same data directory", () => {
 			await d2.kill9();
 
 			d3 = await startDaemon({ check: checkHttp, dataDir });
+			// no stop, no new snapshot: the one of the stop, then the two records after it
+			assert.match(d3.stderr, new RegExp(`read snapshot ${logged} `));
+			assert.match(d3.stderr, /replayed 2 records/);
 			assert.deepEqual(await d3.allCases("order_id=K9"), k9);
 			const after = await snapshot(d3);
 			assert.equal(after.durable, logged + 2);

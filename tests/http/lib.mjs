@@ -45,13 +45,15 @@ export function freshDataDir() {
 /* Start a daemon and wait for its listening line. opts.dataDir: reuse a
  * directory (a restart); otherwise a fresh one, removed by stop().
  * opts.args: more options. --clock event and --sync none unless opts.clock /
- * opts.sync say otherwise. opts.check(method, path, response) is called on
+ * opts.sync say otherwise; a snapshot every 5000 records (and at every stop),
+ * so that restarts read snapshots and replay what came after. opts.check(method, path, response) is called on
  * every response (openapi.mjs's checkHttp validates it against the spec). */
 export async function startDaemon(opts = {}) {
 	const own = !opts.dataDir;
 	const dataDir = opts.dataDir ?? freshDataDir();
 	const args = ["serve", "--data", dataDir, "--listen", "127.0.0.1:0", "--clock", opts.clock ?? "event",
-		"--sync", opts.sync ?? "none", "--bootstrap-token", ADMIN_TOKEN, ...(opts.args ?? [])];
+		"--sync", opts.sync ?? "none", "--snapshot-every", "5000", "--bootstrap-token", ADMIN_TOKEN,
+		...(opts.args ?? [])];
 	const proc = spawn(BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
 	const d = new Daemon(proc, dataDir, own);
 	d.check = opts.check ?? null;
