@@ -12,10 +12,13 @@
 #      lines over 2 keep-alive connections, one batch in flight at a time so
 #      the events keep their order; kill -9 it (the log survives that, see
 #      tests/serve-crash.sh) and `sync`.
-#   3. Restart it 3 times with the default fdatasync: the time from exec to
-#      its "listening" line (printed after the log's replay into the engine),
-#      the CPU time it used until then, VmHWM from /proc/PID/status; kill -9.
-#      The last one is stopped with SIGTERM instead, and that stop timed.
+#   3. Restart it with the default fdatasync and no snapshot (the load took
+#      none), so the whole log is replayed (the time from exec to
+#      its "listening" line, the CPU time used until then, VmHWM from
+#      /proc/PID/status), and stop it with SIGTERM, which writes a snapshot
+#      of everything (the stop timed).
+#   4. Restart it 3 times from that snapshot (nothing left to replay), the
+#      same figures; kill -9 each. The last is stopped with SIGTERM, timed.
 # The log is read from a warm page cache (nothing here drops caches on a
 # shared machine); on a busy machine wall times exceed CPU times. ENGINE=1
 # also times `ordex replay` on the same stream (the engine alone). Needs
@@ -45,6 +48,7 @@ trap cleanup EXIT
 stream=$work/open-$orders.ndjson
 data=$work/data
 now() { date +%s.%N; }
+token=ordex-restart-bench-token-0123456789
 tck=$(getconf CLK_TCK)
 cpu_of() { awk -v t="$tck" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; } # user + sys seconds
 
@@ -68,7 +72,8 @@ start_daemon() {
 	: >"$work/err"
 	local t
 	t=$(now)
-	"$ordex" serve --data "$data" --listen 127.0.0.1:0 --clock event --sync "$1" 2>"$work/err" &
+	"$ordex" serve --data "$data" --listen 127.0.0.1:0 --clock event --sync "$1" \
+		--snapshot-every "${2:-1000000}" --bootstrap-token "$token" 2>"$work/err" &
 	pid=$!
 	while ! grep -q 'listening on' "$work/err"; do
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -90,25 +95,26 @@ kill_daemon() {
 	wait "$pid" 2>/dev/null || true
 	pid=
 }
-metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+metric() { curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
 # ---- 2. load ------------------------------------------------------------------
 rm -rf "$data"
-start_daemon none
+start_daemon none 0 # snapshots come in step 3
 t0=$(now)
-node --input-type=module - "$stream" "$port" <<'EOF'
+node --input-type=module - "$stream" "$port" "$token" <<'EOF'
 // Post the stream in batches of 5000 lines, one in flight at a time (event
 // time needs the order kept), alternating between 2 keep-alive connections.
 import fs from 'node:fs';
 import http from 'node:http';
 import readline from 'node:readline';
-const [file, port] = process.argv.slice(2);
+const [file, port, token] = process.argv.slice(2);
 const agents = [0, 1].map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
 const tot = { batches: 0, accepted: 0, duplicates: 0, rejected: 0 };
 function post(body, agent) {
 	return new Promise((resolve, reject) => {
 		const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/events', agent,
-			headers: { 'Content-Type': 'application/x-ndjson', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+			headers: { 'Content-Type': 'application/x-ndjson', 'Content-Length': Buffer.byteLength(body),
+				Authorization: `Bearer ${token}` } }, (res) => {
 			let text = '';
 			res.setEncoding('utf8');
 			res.on('data', (c) => (text += c));
@@ -153,7 +159,27 @@ sync
 printf 'load: %d events in %.1f s (%.0f events/s, --sync none), log seq %d\n' "$events" "$load_s" \
 	"$(echo "$events / $load_s" | bc -l)" "$durable"
 
-# ---- 3. restarts ----------------------------------------------------------------
+# ---- 3. a restart that replays the whole log ------------------------------------
+rm -rf "$data/snapshots" # none from the load (--snapshot-every 0) anyway
+start_daemon fdatasync
+full_s=$ready
+full_cpu=$(cpu_of "$pid")
+full_hwm=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$pid/status")
+open_orders=$(metric ordex_orders)
+deadlines=$(metric ordex_deadlines_pending)
+cases_open=$(metric ordex_cases_open)
+printf 'restart replaying the log: listening after %.2f s, %.2f s CPU (%s), VmHWM %d MiB\n' "$full_s" \
+	"$full_cpu" "$(grep -o 'replayed .* s;' "$work/err" | tr -d ';')" "$full_hwm"
+# a clean stop writes a snapshot of everything
+kill -TERM "$pid"
+t0=$(now)
+wait "$pid" || { echo "restart: the daemon exited with $? on SIGTERM: $(tail -n 3 "$work/err")" >&2; exit 1; }
+pid=
+snap_stop_s=$(echo "$(now) - $t0" | bc)
+printf 'stop writing a snapshot: %.2f s (%s), snapshot %s MiB\n' "$snap_stop_s" \
+	"$(grep -o 'snapshot at record .*' "$work/err" || echo none)" "$(du -sm "$data/snapshots" | cut -f1)"
+
+# ---- 4. restarts from the snapshot ---------------------------------------------
 times=()
 cpus=()
 rss=()
@@ -161,12 +187,7 @@ for i in 1 2 3; do
 	start_daemon fdatasync
 	cpu=$(cpu_of "$pid")
 	hwm=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$pid/status")
-	replay=$(grep -o 'replayed .* s;' "$work/err" || true)
-	if [ "$i" = 1 ]; then
-		open_orders=$(metric ordex_orders)
-		deadlines=$(metric ordex_deadlines_pending)
-		cases_open=$(metric ordex_cases_open)
-	fi
+	got=$(grep -o 'read snapshot .* s' "$work/err" || echo "no snapshot read")
 	if [ "$i" = 3 ]; then
 		t0=$(now)
 		stop_daemon
@@ -174,8 +195,8 @@ for i in 1 2 3; do
 	else
 		kill_daemon
 	fi
-	printf 'restart %d: listening after %.2f s, %.2f s CPU (%s), VmHWM %d MiB\n' "$i" "$ready" "$cpu" \
-		"${replay%;}" "$hwm"
+	printf 'restart %d from the snapshot: listening after %.2f s, %.2f s CPU (%s), VmHWM %d MiB\n' "$i" "$ready" \
+		"$cpu" "$got" "$hwm"
 	times+=("$ready")
 	cpus+=("$cpu")
 	rss+=("$hwm")
@@ -184,16 +205,16 @@ median=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)
 cpu_med=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n 2p)
 rss_med=$(printf '%s\n' "${rss[@]}" | sort -g | sed -n 2p)
 data_mib=$(du -sm "$data" | cut -f1)
-printf 'after restart: %d orders in the engine, %d deadlines pending, %d cases open; data: events %s MiB, cases.db %s MiB\n' \
+printf 'after restart: %d orders in the engine, %d deadlines pending, %d cases open; data: events %s MiB, cases.db %s MiB, snapshots %s MiB\n' \
 	"$open_orders" "$deadlines" "$cases_open" "$(du -sm "$data/events" | cut -f1)" \
-	"$(du -m "$data/cases.db" | cut -f1)"
-printf 'clean stop (SIGTERM to exit) after restart 3: %.2f s; median restart CPU %.2f s (%.0f events per CPU second)\n' \
-	"$stop_s" "$cpu_med" "$(echo "$durable / $cpu_med" | bc -l)"
+	"$(du -m "$data/cases.db" | cut -f1)" "$(du -sm "$data/snapshots" | cut -f1)"
+printf 'clean stop (SIGTERM to exit) after restart 3: %.2f s (nothing new: no snapshot); median restart CPU %.2f s\n' \
+	"$stop_s" "$cpu_med"
 if [ "${ENGINE:-0}" = 1 ]; then
 	/usr/bin/env time -f '%e %U %S' -o "$work/time" "$ordex" replay "$stream" --stats >/dev/null 2>"$work/replay.err" || true
 	read -r w u s <"$work/time"
 	printf 'engine alone: ordex replay of the stream: %.2f s, %.2f s CPU (%s)\n' "$w" "$(echo "$u + $s" | bc)" \
 		"$(grep -o '[0-9.]* s, [0-9]* lines/s' "$work/replay.err")"
 fi
-printf 'restart: %d orders, %d events, median %.2f s (%.0f events/s replay), RSS %d MiB, data %d MiB\n' \
-	"$orders" "$durable" "$median" "$(echo "$durable / $median" | bc -l)" "$rss_med" "$data_mib"
+printf 'restart: %d orders, %d events: from a snapshot median %.2f s, replaying the log %.2f s (%.1fx); RSS %d MiB, data %d MiB\n' \
+	"$orders" "$durable" "$median" "$full_s" "$(echo "$full_s / $median" | bc -l)" "$rss_med" "$data_mib"

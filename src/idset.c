@@ -151,8 +151,10 @@ void ox_idset_save(const struct ox_idset *s, struct ox_snap_w *w)
 }
 
 /* A table as saved, slot for slot (so the copy in progress goes on where it
- * was). NULL for an empty one. */
-static struct ox_hash128 *load_table(struct ox_snap_r *r, size_t *mask)
+ * was). NULL for an empty one. The table is never much larger than the ids
+ * there are (a grow at 3/4 doubles it), so a size out of proportion to
+ * ids_max, the ids both tables may hold, is damage. */
+static struct ox_hash128 *load_table(struct ox_snap_r *r, size_t *mask, uint64_t ids_max)
 {
 	uint64_t size = ox_snap_get_u64(r);
 	uint64_t n = ox_snap_get_count(r, 24);
@@ -162,11 +164,15 @@ static struct ox_hash128 *load_table(struct ox_snap_r *r, size_t *mask)
 			ox_snap_r_fail(r, "id set: slots in an empty table");
 		return NULL;
 	}
-	if ((size & (size - 1)) || size > ((uint64_t)1 << 40) || n > size) {
+	if ((size & (size - 1)) || n > size || (size > 1024 && size / 4 > ids_max)) {
 		ox_snap_r_fail(r, "id set: bad table size");
 		return NULL;
 	}
-	struct ox_hash128 *t = ox_table_alloc(size, sizeof *t);
+	struct ox_hash128 *t = ox_table_try_alloc(size, sizeof *t);
+	if (!t) {
+		ox_snap_r_fail(r, "id set: no memory for its table");
+		return NULL;
+	}
 	for (uint64_t k = 0; k < n && ox_snap_r_ok(r); k++) {
 		uint64_t i = ox_snap_get_u64(r);
 		struct ox_hash128 h = { ox_snap_get_u64(r), ox_snap_get_u64(r) };
@@ -185,8 +191,10 @@ int ox_idset_load(struct ox_idset *s, struct ox_snap_r *r)
 	ox_snap_expect(r, "IDS1");
 	s->count = ox_snap_get_u64(r);
 	s->migrated = ox_snap_get_u64(r);
-	s->slots = load_table(r, &s->mask);
-	s->old = load_table(r, &s->old_mask);
+	/* the ids of both tables: the count, and at most what the file holds */
+	uint64_t ids_max = (uint64_t)(r->end - r->p) / 24;
+	s->slots = load_table(r, &s->mask, ids_max);
+	s->old = load_table(r, &s->old_mask, ids_max);
 	if (ox_snap_r_ok(r) && ((!s->slots && (s->count || s->old)) || (s->old && s->migrated > s->old_mask) || (!s->old && s->migrated)))
 		ox_snap_r_fail(r, "id set: inconsistent tables");
 	if (!ox_snap_r_ok(r)) {

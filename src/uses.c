@@ -258,11 +258,18 @@ static struct ox_uses_slot *load_table(struct ox_snap_r *r, size_t *mask)
 			ox_snap_r_fail(r, "uses: slots in an empty table");
 		return NULL;
 	}
-	if ((size & (size - 1)) || size > ((uint64_t)1 << 40) || n > size) {
+	if ((size & (size - 1)) || size > ((uint64_t)1 << 34) || n > size) {
 		ox_snap_r_fail(r, "uses: bad table size");
 		return NULL;
 	}
-	struct ox_uses_slot *t = ox_table_alloc(size, sizeof *t);
+	/* A rebuild sizes the table for every key it copies, and the copy may
+	 * drop most of them: its size says little about what it holds. So the
+	 * memory is asked for, not assumed (it is mapped lazily). */
+	struct ox_uses_slot *t = ox_table_try_alloc(size, sizeof *t);
+	if (!t) {
+		ox_snap_r_fail(r, "uses: no memory for its table");
+		return NULL;
+	}
 	*mask = size - 1;
 	for (uint64_t k = 0; k < n && ox_snap_r_ok(r); k++) {
 		uint64_t i = ox_snap_get_u64(r);

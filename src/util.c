@@ -63,11 +63,19 @@ size_t ox_table_bytes(void)
 
 void *ox_table_alloc(size_t count, size_t size)
 {
+	void *p = ox_table_try_alloc(count, size);
+	if (!p)
+		oom(size && count > SIZE_MAX / size ? SIZE_MAX : count * size);
+	return p;
+}
+
+void *ox_table_try_alloc(size_t count, size_t size)
+{
 	if (size && count > SIZE_MAX / size)
-		oom(SIZE_MAX);
+		return NULL;
 	size_t n = count * size;
 	if (n < TABLE_HUGE)
-		return ox_xcalloc(count, size);
+		return calloc(count ? count : 1, size ? size : 1);
 	/* Fresh anonymous pages are zero: nothing is written now, each page is
 	 * zeroed by the kernel when first touched. Zeroing tens of MiB at once
 	 * stalled the one thread that applies events for tens of ms. The
@@ -75,7 +83,7 @@ void *ox_table_alloc(size_t count, size_t size)
 	size_t len = n + TABLE_HUGE;
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		oom(n);
+		return NULL;
 	char *q = (char *)(((uintptr_t)p + TABLE_HUGE - 1) & ~(uintptr_t)(TABLE_HUGE - 1));
 	if (q > p)
 		munmap(p, (size_t)(q - p));

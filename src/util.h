@@ -50,6 +50,9 @@ char *ox_xstrndup(const char *s, size_t n);
  * their own, aligned and advised to use huge pages, and zeroed lazily by
  * the kernel page by page. */
 void *ox_table_alloc(size_t count, size_t size);
+/* The same, NULL instead of an abort when the memory is not there (a size
+ * read from a file). */
+void *ox_table_try_alloc(size_t count, size_t size);
 void ox_table_free(void *p, size_t count, size_t size);
 /* Bytes of the tables currently mapped on their own (malloc's statistics
  * do not see them). */
