@@ -42,6 +42,7 @@ static const char usage[] =
 	"  --sync fdatasync|none  none: no fsync (survives kill -9, not a power cut; for tests)\n"
 	"  --snapshot-every N  log records between snapshots of the state, 0 = none; a restart\n"
 	"                      reads the newest and replays only what came after (1000000)\n"
+	"  --snapshot-min-interval S  and at least S seconds between two (300)\n"
 	"  --bootstrap-token T an admin API token made on first start (or env ORDEX_BOOTSTRAP_TOKEN);\n"
 	"                      users and tokens: ordex user ..., ordex token ... (docs/auth.md)\n";
 
@@ -49,7 +50,7 @@ struct serve_opts {
 	const char *data, *listen, *config, *blacklist, *bootstrap;
 	bool wall_clock, nosync;
 	unsigned threads;
-	size_t max_body, queue_max, snapshot_every;
+	size_t max_body, queue_max, snapshot_every, snapshot_min_s;
 	double rate_limit;
 };
 
@@ -68,7 +69,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	*o = (struct serve_opts){ .data = "./data", .listen = "127.0.0.1:8080", .wall_clock = true,
 				  .threads = 2, .max_body = 64u << 20, .queue_max = 1000000,
-				  .snapshot_every = 1000000,
+				  .snapshot_every = 1000000, .snapshot_min_s = 300,
 				  .bootstrap = getenv("ORDEX_BOOTSTRAP_TOKEN") };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -105,6 +106,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			ok = parse_size(v, &o->queue_max) == 0 && o->queue_max >= 1;
 		else if (strcmp(a, "--snapshot-every") == 0)
 			ok = parse_size(v, &o->snapshot_every) == 0;
+		else if (strcmp(a, "--snapshot-min-interval") == 0)
+			ok = parse_size(v, &o->snapshot_min_s) == 0 && o->snapshot_min_s <= 86400;
 		else if (strcmp(a, "--rate-limit") == 0)
 			ok = parse_size(v, &n) == 0 && ((o->rate_limit = (double)n), true);
 		else {
@@ -225,6 +228,7 @@ int ox_cmd_serve(int argc, char **argv)
 				     .notify = parts.alert_cfg->n_channels > 0,
 				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
 				     .snapshot_every = o.snapshot_every,
+				     .snapshot_min_interval_s = (unsigned)o.snapshot_min_s,
 				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics };
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);
 	if (!w) {

@@ -35,6 +35,15 @@ static uint64_t get_le(const unsigned char *p, int n)
 
 /* ---- writing ------------------------------------------------------------------ */
 
+/* Dirty bytes a snapshot may leave to the kernel at a time. A daemon's
+ * snapshot is hundreds of MiB; written at once and synced at the end, it
+ * would sit in the same journal commit as the event log's next fdatasync
+ * (ext4's ordered mode flushes every file's data with it), and every
+ * acknowledgement would wait for it. Synced as it goes, in steps, the log
+ * never waits for more than a step (as Redis's rdb-save-incremental-fsync
+ * and RocksDB's bytes_per_sync do). */
+#define SYNC_STEP (4u << 20)
+
 static void drain(struct ox_snap_w *w)
 {
 	size_t off = 0;
@@ -47,7 +56,13 @@ static void drain(struct ox_snap_w *w)
 		else
 			off += (size_t)n;
 	}
+	w->written += off;
 	w->len = 0;
+	if (!w->err && w->written - w->synced >= SYNC_STEP) {
+		if (fdatasync(w->fd) < 0)
+			w->err = errno;
+		w->synced = w->written;
+	}
 }
 
 static void put(struct ox_snap_w *w, const void *p, size_t n)

@@ -35,6 +35,7 @@ struct ox_snap_w {
 	uint64_t seq;
 	uint32_t crc;
 	uint64_t body;   /* bytes after the header */
+	uint64_t written, synced; /* bytes in the file, and of those synced */
 	unsigned char *buf;
 	size_t len, cap;
 	bool own_buf;

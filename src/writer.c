@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -138,7 +139,7 @@ struct ox_writer {
 	uint64_t snap_tried;   /* the last seq a snapshot was started at */
 	pid_t snap_pid;        /* the child writing one, 0: none */
 	uint64_t snap_child_seq;
-	uint64_t snap_started; /* mono_us() when it was started */
+	uint64_t snap_started; /* mono_us() when the last one was started, 0: never */
 	unsigned char *snap_buf; /* the child's write buffer, allocated here */
 
 	pthread_t checkpointer;
@@ -831,7 +832,8 @@ static void maybe_snapshot(struct ox_writer *w)
 {
 	reap_snapshot(w, false);
 	if (!w->o.snapshot_every || w->snap_pid || ox_writer_failed(w) ||
-	    w->last_seq < w->snap_tried + w->o.snapshot_every)
+	    w->last_seq < w->snap_tried + w->o.snapshot_every ||
+	    (w->snap_started && mono_us() - w->snap_started < (uint64_t)w->o.snapshot_min_interval_s * 1000000u))
 		return;
 	pthread_mutex_lock(&w->fmu); /* the state must be that of the durable records */
 	while (w->busy)
@@ -853,6 +855,7 @@ static void maybe_snapshot(struct ox_writer *w)
 		/* the child: only this thread exists here, and nothing in this
 		 * memory changes under it; it dies with the daemon */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setpriority(PRIO_PROCESS, 0, 19); /* the writer and the HTTP threads first */
 		snapshot_write(w, &sw);
 		int rc = ox_snap_w_commit(&sw, err, sizeof err);
 		if (rc)

@@ -123,6 +123,7 @@ struct ox_writer_opts {
 	size_t queue_max_events;    /* events waiting before submits are refused (1,000,000) */
 	enum ox_evlog_sync sync;
 	uint64_t snapshot_every;    /* records between snapshots (docs/retention.md); 0: none */
+	unsigned snapshot_min_interval_s; /* and at least this long between two */
 	struct ox_metrics *metrics; /* may be NULL */
 };
 

@@ -141,7 +141,7 @@ function startDaemon() {
 	const proc = spawn(
 		ordex,
 		['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--clock', 'event',
-			'--snapshot-every', String(SNAPSHOT_EVERY), '--bootstrap-token', TOKEN, ...(blacklist ? ['--blacklist', blacklist] : [])],
+			'--snapshot-every', String(SNAPSHOT_EVERY), '--snapshot-min-interval', '0', '--bootstrap-token', TOKEN, ...(blacklist ? ['--blacklist', blacklist] : [])],
 		{ stdio: ['ignore', 'ignore', 'pipe'] },
 	);
 	starts++;

@@ -52,7 +52,7 @@ export async function startDaemon(opts = {}) {
 	const own = !opts.dataDir;
 	const dataDir = opts.dataDir ?? freshDataDir();
 	const args = ["serve", "--data", dataDir, "--listen", "127.0.0.1:0", "--clock", opts.clock ?? "event",
-		"--sync", opts.sync ?? "none", "--snapshot-every", "5000", "--bootstrap-token", ADMIN_TOKEN,
+		"--sync", opts.sync ?? "none", "--snapshot-every", "5000", "--snapshot-min-interval", "0", "--bootstrap-token", ADMIN_TOKEN,
 		...(opts.args ?? [])];
 	const proc = spawn(BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
 	const d = new Daemon(proc, dataDir, own);
