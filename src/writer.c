@@ -96,6 +96,7 @@ struct ox_writer {
 	uint64_t pending_seq;
 	int64_t applied_seq; /* the store has every case change up to this log seq */
 	uint64_t last_seq;   /* of the last record appended */
+	uint64_t replayed;   /* records the start-up replay applied (after the snapshot) */
 	ox_time last_tick;   /* wall-clock ms of the last tick */
 	char msg[512];       /* why the writer failed */
 
@@ -127,11 +128,6 @@ struct ox_writer {
 	struct batch handed;
 	bool busy, flusher_stop;
 
-	/* The checkpointer: copies the store's WAL back into cases.db once a
-	 * second on a connection of its own, so that no commit of the flusher
-	 * waits for that copy and its fsync (SQLite's automatic checkpoint ran
-	 * inside a commit: a stall of tens of milliseconds every 1000 pages,
-	 * which every request queued behind it saw). */
 	/* Snapshots (docs/retention.md): the newest on disk, and a child
 	 * process writing the next one from a copy of this one's memory. */
 	char snap_dir[4096];
@@ -142,6 +138,11 @@ struct ox_writer {
 	uint64_t snap_started; /* mono_us() when the last one was started, 0: never */
 	unsigned char *snap_buf; /* the child's write buffer, allocated here */
 
+	/* The checkpointer: copies the store's WAL back into cases.db once a
+	 * second on a connection of its own, so that no commit of the flusher
+	 * waits for that copy and its fsync (SQLite's automatic checkpoint ran
+	 * inside a commit: a stall of tens of milliseconds every 1000 pages,
+	 * which every request queued behind it saw). */
 	pthread_t checkpointer;
 	struct ox_store *ck_store; /* NULL: not running, SQLite checkpoints itself */
 	pthread_mutex_t ck_mu;
@@ -482,6 +483,7 @@ static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
 	w->last_seq = seq;
 	if (seq <= w->snap_seq)
 		return 0; /* the snapshot's state holds it */
+	w->replayed++;
 	for (size_t i = 0; i < OX_ARRAY_LEN(marked_records); i++)
 		if (p[0] == marked_records[i].mark)
 			return marked_records[i].replay(w, seq, p, len);
@@ -1255,7 +1257,7 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	if (w->snap_seq)
 		fprintf(stderr, "ordex serve: read snapshot %" PRIu64 " in %.2f s\n", w->snap_seq, snap_secs);
 	fprintf(stderr, "ordex serve: replayed %" PRIu64 " records from %" PRIu64 " segments in %.2f s",
-		r->records > w->snap_seq ? r->records - w->snap_seq : 0, r->segments,
+		w->replayed, r->segments,
 		(double)(mono_us() - t0) / 1e6 - snap_secs);
 	if (r->torn_bytes)
 		fprintf(stderr, "; cut a torn tail of %" PRIu64 " bytes (%s)", r->torn_bytes, r->torn_reason);
