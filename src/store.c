@@ -947,3 +947,58 @@ struct ox_case_listener ox_store_sink_listener(struct ox_store_sink *sink)
 {
 	return (struct ox_case_listener){ .changed = sink_changed, .ctx = sink };
 }
+
+int ox_store_count_status(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+			  char err[OX_STORE_ERRSZ])
+{
+	struct parsed p;
+	int rc = parse_filter(s, f, &p);
+	/* every status is counted, so neither the status nor the page applies */
+	unsigned mask = p.mask & ~((1u << F_STATUS) | (1u << F_CURSOR));
+	struct ox_buf sql; /* constant fragments only, as in ox_sqldb_list() */
+	ox_buf_init(&sql, SIZE_MAX);
+	ox_buf_addz(&sql, "SELECT status, count(*) FROM cases");
+	const char *sep = " WHERE ";
+	for (unsigned i = 0; i < F__COUNT; i++)
+		if (mask & (1u << i)) {
+			ox_buf_addz(&sql, sep);
+			ox_buf_addz(&sql, filter_sql[i]);
+			sep = " AND ";
+		}
+	ox_buf_addz(&sql, " GROUP BY status");
+	sqlite3_stmt *q = NULL;
+	if (!rc && sqlite3_prepare_v2(s->db.conn, sql.data, -1, &q, NULL) != SQLITE_OK)
+		rc = ox_sqldb_dberr(&s->db, "count cases");
+	ox_buf_release(&sql);
+	if (!rc) {
+		ox_sqldb_bind_named_text(q, ":rule", f->rule);
+		ox_sqldb_bind_named_text(q, ":category", f->category);
+		ox_sqldb_bind_named_int(q, ":severity", p.severity);
+		ox_sqldb_bind_named_text(q, ":order_id", f->order_id);
+		ox_sqldb_bind_named_text(q, ":sku", f->sku);
+		ox_sqldb_bind_named_int(q, ":since", p.since);
+		ox_sqldb_bind_named_text(q, ":team", f->team);
+		ox_sqldb_bind_named_text(q, ":assignee", f->assignee);
+		ox_sqldb_bind_named_int(q, ":now", f->now);
+		ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
+		int64_t n[OX_CASE__NSTATUS] = { 0 }, total = 0;
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			const char *st = (const char *)sqlite3_column_text(q, 0);
+			int i = st ? ox_case_status_parse(st, strlen(st)) : -1;
+			if (i >= 0)
+				n[i] = sqlite3_column_int64(q, 1);
+			total += sqlite3_column_int64(q, 1);
+		}
+		rc = rc == SQLITE_DONE ? 0 : ox_sqldb_dberr(&s->db, "count cases");
+		sqlite3_finalize(q);
+		size_t start = out->len;
+		int bad = rc ? 0 : ox_buf_addz(out, "{\"counts\":{");
+		for (int i = 0; !rc && i < OX_CASE__NSTATUS; i++)
+			bad |= ox_buf_addf(out, "%s\"%s\":%" PRId64, i ? "," : "", ox_case_status_name((enum ox_case_status)i), n[i]);
+		if (!rc && (bad | ox_buf_addf(out, "},\"total\":%" PRId64 "}", total)) < 0)
+			return too_big(s, out, start, err);
+	}
+	if (rc && err)
+		snprintf(err, OX_STORE_ERRSZ, "%s", s->db.err);
+	return rc;
+}

@@ -131,6 +131,12 @@ struct ox_case_filter {
 int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
 		   char err[OX_STORE_ERRSZ]);
 
+/* Append {"counts":{"open":N,...every status},"total":N}: how many cases
+ * match the filter in each status (its status, cursor and limit do not
+ * apply), for the console's status tabs. Errors as ox_store_query(). */
+int ox_store_count_status(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+			  char err[OX_STORE_ERRSZ]);
+
 /* The same cases as a bare JSON array, without the paging object (the
  * first page: at most the limit). For answers that embed a list of cases,
  * such as the order picture. */
