@@ -70,6 +70,7 @@ test: deps
 	@tests/run-chaos.sh $(BUILD)/ordex
 	@tests/evlog-crash.sh $(BUILD)
 	@tests/run-http.sh $(BUILD)/ordex
+	@ORDEX_SCREENSHOTS=$(BUILD)/screenshots tests/run-browser.sh $(BUILD)/ordex
 	@tests/admin-cli.sh $(BUILD)/ordex
 	@tests/serve-crash.sh $(BUILD)/ordex
 

@@ -29,6 +29,7 @@ const allowed = (route) => (Array.isArray(route.perm) ? route.perm.some(may) : m
 
 const main = () => document.getElementById("main");
 let leave = null; // the current page's cleanup (stop polling)
+let loginNote = null; // why the user is asked to sign in again
 
 export function toast(text, bad = false) {
 	const el = document.getElementById("toast");
@@ -65,7 +66,7 @@ function header() {
 		nav,
 		h("div.who",
 			h("span", { title: t("signed_in_as") }, `${state.me.name} · ${en("role", state.me.role)}`),
-			h("button.link#lang", { type: "button", "aria-label": t("lang_label"), lang: getLang() === "zh" ? "en" : "zh-CN",
+			h("button.link#lang", { type: "button", title: t("lang_label"), lang: getLang() === "zh" ? "en" : "zh-CN",
 				on: { click: () => { setLang(getLang() === "zh" ? "en" : "zh"); render(); } } }, t("lang_switch")),
 			h("button.link#logout", { type: "button", on: { click: logout } }, t("logout"))));
 }
@@ -81,11 +82,13 @@ function signedOut(message) {
 	state.me = null;
 	setCsrf(null);
 	sessionStorage.setItem("ordex.after", location.hash.startsWith("#/login") ? "" : location.hash);
-	location.hash = "#/login";
-	render(message);
+	loginNote = message;
+	if (location.hash === "#/login") render();
+	else location.hash = "#/login"; // renders on hashchange
 }
 
 export async function signedIn(me, csrf) {
+	loginNote = null;
 	state.me = me.principal;
 	setCsrf(csrf ?? me.csrf_token);
 	await loadReference();
@@ -95,7 +98,7 @@ export async function signedIn(me, csrf) {
 	render();
 }
 
-export function render(message) {
+export function render() {
 	if (leave) leave();
 	leave = null;
 	document.title = t("app");
@@ -103,7 +106,7 @@ export function render(message) {
 	header();
 	const m = clear(main());
 	if (!state.me) {
-		loginPage(m, message);
+		loginPage(m, loginNote);
 		return;
 	}
 	const hash = location.hash || "#/queue";

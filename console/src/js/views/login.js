@@ -32,7 +32,7 @@ export function loginPage(main, message) {
 	field(t("login_password"), password),
 	out,
 	h("div.row", button,
-		h("button.link", { type: "button", lang: getLang() === "zh" ? "en" : "zh-CN", on: { click: () => { setLang(getLang() === "zh" ? "en" : "zh"); render(message); } } }, t("lang_switch"))));
+		h("button.link", { type: "button", lang: getLang() === "zh" ? "en" : "zh-CN", on: { click: () => { setLang(getLang() === "zh" ? "en" : "zh"); render(); } } }, t("lang_switch"))));
 	main.append(h("div.login-wrap", h("p.brand-big", t("app")), form));
 	user.focus();
 }
