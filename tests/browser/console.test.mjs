@@ -99,6 +99,7 @@ describe("an agent works a case", () => {
 		const dues = await Promise.all(ids.map(async (id) => (await d.get(`/api/v1/cases/${id}`)).json.sla.respond_due));
 		assert.deepEqual(dues, [...dues].sort(), "rows by SLA due time");
 		await shot(page, "03-queue-filtered");
+		assert.equal(await page.getByRole("button", { name: "加载更多" }).isVisible(), false, "one page only");
 
 		// keyboard: Tab from the refresh button reaches the first case's
 		// checkbox, then its link; Enter opens it
@@ -131,6 +132,7 @@ describe("an agent works a case", () => {
 		await page.keyboard.press("Space");
 		await page.waitForFunction(() => document.querySelector("#chk-review_phone")?.checked === true && document.activeElement?.id === "chk-review_phone");
 		await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/cases/${id}`)).json()).checked.includes("review_phone"), id);
+		await page.locator("ol.timeline", { hasText: "勾选" }).waitFor();
 
 		// preview a message
 		await page.getByLabel("customer_name").fill("王女士");
@@ -192,6 +194,29 @@ describe("an agent works a case", () => {
 		await page.locator(`tr[data-id="${live.case_id}"]`).waitFor({ timeout: 12000 });
 		assert.equal(await rowsShown(page).count(), before + 1);
 		assert.equal(await page.evaluate(() => window.__same), true, "the page was not reloaded");
+		await page.context().close();
+	});
+});
+
+describe("pages", () => {
+	test("the cursor: a page at a time, and live updates keep what was loaded", async () => {
+		const page = await newPage(browser);
+		await login(page, d.base, "wang.lei");
+		await page.goto(d.base + "/#/queue?sort=new&limit=4");
+		await page.waitForFunction(() => document.querySelectorAll("table.queue tbody tr[data-id]").length === 4);
+		const total = (await d.get("/api/v1/cases?limit=1000")).json.cases.length;
+		const more = page.getByRole("button", { name: "加载更多" });
+		for (let shown = 4; shown < total; shown = Math.min(total, shown + 4)) {
+			await more.click();
+			await page.waitForFunction((n) => document.querySelectorAll("table.queue tbody tr[data-id]").length === n, Math.min(total, shown + 4));
+		}
+		await more.waitFor({ state: "hidden" });
+		const ids = await page.locator("table.queue .case-link").allTextContents();
+		assert.deepEqual(ids, [...ids].sort().reverse(), "newest first, no gap, no repeat");
+		assert.equal(new Set(ids).size, total);
+		await page.getByRole("button", { name: "刷新" }).click();
+		await page.waitForTimeout(300);
+		assert.equal(await rowsShown(page).count(), total, "a refresh keeps every page loaded");
 		await page.context().close();
 	});
 });

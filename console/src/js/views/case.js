@@ -16,7 +16,16 @@ export function casePage(main, id) {
 			const c = await get(`/api/v1/cases/${encodeURIComponent(id)}`);
 			const o = c.order_id ? await get(`/api/v1/orders/${encodeURIComponent(c.order_id)}`).catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))) : null;
 			if (stopped) return;
+			// what the user was typing (a message, a resolution) survives the redraw
+			const drafts = [...main.querySelectorAll("input[name], select[name], textarea[name]")].map((el) => [el.name, el.value]);
 			clear(main).append(page(c, o, load));
+			for (const [name, value] of drafts) {
+				const el = main.querySelector(`[name="${CSS.escape(name)}"]`);
+				if (el && el.type !== "checkbox" && el.value !== value) {
+					el.value = value;
+					el.dispatchEvent(new Event("change"));
+				}
+			}
 			if (focusSel) main.querySelector(focusSel)?.focus();
 		} catch (e) {
 			if (!stopped) clear(main).append(h("p.error", { role: "alert" }, problem(e)), h("a", { href: "#/queue" }, t("back_queue")));
@@ -91,7 +100,14 @@ function workPanel(c, reload) {
 	} else if (c.assignee !== (state.me.user ?? state.me.name)) {
 		parts.push(h("button", { type: "button", on: { click: () => act(c, "assign", { assignee: state.me.user ?? state.me.name }, reload) } }, t("assign_to_me")));
 	}
-	parts.push(h("form.inline", { on: { submit: async (e) => { e.preventDefault(); if (note.value.trim()) await act(c, "notes", { note: note.value.trim() }, reload); } } },
+	const addNote = async (e) => {
+		e.preventDefault();
+		const text = note.value.trim();
+		if (!text) return;
+		note.value = ""; // not kept as a draft once saved
+		if (!(await act(c, "notes", { note: text }, reload))) note.value = text;
+	};
+	parts.push(h("form.inline", { on: { submit: addNote } },
 		field(t("note"), note), h("button", { type: "submit" }, t("add_note"))));
 	return section(t("status_actions"), ...parts);
 }

@@ -14,7 +14,7 @@ export function orderPanel(o) {
 	return h("div.order",
 		section(`${t("order")} ${o.order_id}`,
 			h("dl.kv",
-				h("dt", t("order_status")), h("dd", o.status ?? ""),
+				h("dt", t("order_status")), h("dd", o.status ?? "—"),
 				h("dt", t("channel")), h("dd", `${o.channel ?? ""} / ${o.shop ?? ""}`),
 				h("dt", t("created")), h("dd", time(o.created_at)),
 				h("dt", t("total")), h("dd", `${o.total ?? ""} ${o.currency ?? ""}`),

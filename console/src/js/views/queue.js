@@ -8,7 +8,7 @@ import { may, mayWork, state } from "../state.js";
 import { problem, toast } from "../app.js";
 import { DONE, MOVES, dueCell, dueMs, ruleTitle, sevBadge, statusBadge } from "./common.js";
 
-const PAGE = 200;
+const PAGE = 200; // cases per page; #/queue?limit=N says otherwise (1..1000)
 const POLL_MS = 5000;
 const FILTERS = ["category", "rule", "severity", "status", "team", "assignee", "sla", "order_id"];
 const STATUSES = enumValues("status");
@@ -17,6 +17,8 @@ export function queuePage(main, query) {
 	const params = new URLSearchParams(query);
 	const filter = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ""]));
 	const sort = params.get("sort") === "new" ? "new" : "due";
+	const limit = Number(params.get("limit"));
+	const page = Number.isInteger(limit) && limit >= 1 && limit <= 1000 ? limit : PAGE;
 	let rows = [];          // the cases loaded, in the server's order
 	let cursor = null;      // the next page's cursor
 	const selected = new Set();
@@ -27,6 +29,7 @@ export function queuePage(main, query) {
 		const q = new URLSearchParams();
 		for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
 		if (s !== "due") q.set("sort", s);
+		if (page !== PAGE) q.set("limit", page);
 		const qs = q.toString();
 		location.hash = qs ? `#/queue?${qs}` : "#/queue";
 	};
@@ -164,9 +167,9 @@ export function queuePage(main, query) {
 	const apiFilter = () => Object.fromEntries(Object.entries(filter).filter(([, v]) => v));
 
 	async function refresh() {
-		const limit = Math.min(1000, Math.max(PAGE, rows.length));
 		try {
-			const [list, counts] = await Promise.all([get(withQuery("/api/v1/cases", { ...apiFilter(), limit })),
+			const n = Math.min(1000, Math.max(page, rows.length)); // as many as are shown
+			const [list, counts] = await Promise.all([get(withQuery("/api/v1/cases", { ...apiFilter(), limit: n })),
 				get(withQuery("/api/v1/cases/counts", apiFilter()))]);
 			if (stopped) return;
 			rows = list.cases;
@@ -181,7 +184,7 @@ export function queuePage(main, query) {
 
 	async function loadMore() {
 		try {
-			const list = await get(withQuery("/api/v1/cases", { ...apiFilter(), limit: PAGE, cursor }));
+			const list = await get(withQuery("/api/v1/cases", { ...apiFilter(), limit: page, cursor }));
 			const have = new Set(rows.map((c) => c.case_id));
 			rows = rows.concat(list.cases.filter((c) => !have.has(c.case_id)));
 			cursor = list.next_cursor;
