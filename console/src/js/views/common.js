@@ -39,8 +39,11 @@ export function dueCell(c, now = Date.now()) {
 	if (!d?.at) return h("span.muted", "—");
 	const left = Date.parse(d.at) - now;
 	const late = d.breached || left < 0;
-	return h(`span.due${late ? ".late" : left < 3600e3 ? ".soon" : ""}`, { title: time(d.at) },
-		time(d.at, true), " · ", late ? t("overdue", { d: duration(now - Date.parse(d.breached ?? d.at)) }) : t("remaining", { d: duration(left) }));
+	// the server's word on a breach stands even when the event clock runs
+	// ahead of this browser's (a replay, a demo played fast)
+	const since = now - Date.parse(d.breached ?? d.at);
+	const say = !late ? t("remaining", { d: duration(left) }) : since >= 0 ? t("overdue", { d: duration(since) }) : t("sla_breached");
+	return h(`span.due${late ? ".late" : left < 3600e3 ? ".soon" : ""}`, { title: time(d.at) }, time(d.at, true), " · ", say);
 }
 
 /* A table from rows and [header, cell(row)] columns. */
