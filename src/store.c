@@ -835,6 +835,23 @@ static int too_big(struct ox_store *s, struct ox_buf *out, size_t start, char er
 	return OX_STORE_ETOOBIG;
 }
 
+/* Bind the filter's values to the parameters q has. */
+static void bind_filter(sqlite3_stmt *q, const struct ox_case_filter *f, const struct parsed *p)
+{
+	ox_sqldb_bind_named_text(q, ":rule", f->rule);
+	ox_sqldb_bind_named_text(q, ":status", f->status);
+	ox_sqldb_bind_named_text(q, ":category", f->category);
+	ox_sqldb_bind_named_int(q, ":severity", p->severity);
+	ox_sqldb_bind_named_text(q, ":order_id", f->order_id);
+	ox_sqldb_bind_named_text(q, ":sku", f->sku);
+	ox_sqldb_bind_named_int(q, ":since", p->since);
+	ox_sqldb_bind_named_int(q, ":cursor", p->cursor);
+	ox_sqldb_bind_named_text(q, ":team", f->team);
+	ox_sqldb_bind_named_text(q, ":assignee", f->assignee);
+	ox_sqldb_bind_named_int(q, ":now", f->now);
+	ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
+}
+
 /* Append the matching cases as a JSON array; *next is the seq of the last
  * case when a further page exists, else 0. On error out is unchanged. */
 static int query_array(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
@@ -849,18 +866,7 @@ static int query_array(struct ox_store *s, const struct ox_case_filter *f, struc
 		rc = OX_STORE_EDB;
 	if (rc)
 		goto done;
-	ox_sqldb_bind_named_text(q, ":rule", f->rule);
-	ox_sqldb_bind_named_text(q, ":status", f->status);
-	ox_sqldb_bind_named_text(q, ":category", f->category);
-	ox_sqldb_bind_named_int(q, ":severity", p.severity);
-	ox_sqldb_bind_named_text(q, ":order_id", f->order_id);
-	ox_sqldb_bind_named_text(q, ":sku", f->sku);
-	ox_sqldb_bind_named_int(q, ":since", p.since);
-	ox_sqldb_bind_named_int(q, ":cursor", p.cursor);
-	ox_sqldb_bind_named_text(q, ":team", f->team);
-	ox_sqldb_bind_named_text(q, ":assignee", f->assignee);
-	ox_sqldb_bind_named_int(q, ":now", f->now);
-	ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
+	bind_filter(q, f, &p);
 	ox_sqldb_bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
 
 	long n = 0;
@@ -971,16 +977,7 @@ int ox_store_count_status(struct ox_store *s, const struct ox_case_filter *f, st
 		rc = ox_sqldb_dberr(&s->db, "count cases");
 	ox_buf_release(&sql);
 	if (!rc) {
-		ox_sqldb_bind_named_text(q, ":rule", f->rule);
-		ox_sqldb_bind_named_text(q, ":category", f->category);
-		ox_sqldb_bind_named_int(q, ":severity", p.severity);
-		ox_sqldb_bind_named_text(q, ":order_id", f->order_id);
-		ox_sqldb_bind_named_text(q, ":sku", f->sku);
-		ox_sqldb_bind_named_int(q, ":since", p.since);
-		ox_sqldb_bind_named_text(q, ":team", f->team);
-		ox_sqldb_bind_named_text(q, ":assignee", f->assignee);
-		ox_sqldb_bind_named_int(q, ":now", f->now);
-		ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
+		bind_filter(q, f, &p);
 		int64_t n[OX_CASE__NSTATUS] = { 0 }, total = 0;
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			const char *st = (const char *)sqlite3_column_text(q, 0);

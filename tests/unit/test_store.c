@@ -424,6 +424,63 @@ static void test_filters(void **state)
 	ox_buf_release(&out);
 }
 
+/* The count of status st in {"counts":{...}} (-1 when missing). */
+static long count_of(const char *json, const char *st)
+{
+	char key[48];
+	snprintf(key, sizeof key, "\"%s\":", st);
+	const char *p = strstr(json, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/* Counts per status agree with the engine's cases under the same filter;
+ * the status, cursor and limit of the filter do not apply. */
+static void test_count_status(void **state)
+{
+	struct fx *f = *state;
+	mixed_day(f);
+	put_all(f);
+	static const struct {
+		struct ox_case_filter flt;
+		struct want w;
+	} rows[] = {
+		{ { 0 }, { 0 } },
+		{ { .status = "open", .cursor = "3", .limit = "1" }, { 0 } },
+		{ { .rule = "CUS_PHONE_INVALID" }, { .rule = "CUS_PHONE_INVALID" } },
+		{ { .category = "inventory" }, { .category = "inventory" } },
+		{ { .severity = "P3", .sku = "S2" }, { .severity = 3, .sku = "S2" } },
+		{ { .order_id = "nobody" }, { .order_id = "nobody" } },
+	};
+	struct ox_buf out;
+	ox_buf_init(&out, 1 << 16);
+	char err[OX_STORE_ERRSZ];
+	size_t nonzero = 0;
+	for (size_t r = 0; r < OX_ARRAY_LEN(rows); r++) {
+		long open = 0, autores = 0;
+		for (size_t i = 0; i < ox_engine_case_count(f->e); i++) {
+			const struct ox_case *c = ox_engine_case(f->e, i);
+			if (wanted(c, &rows[r].w))
+				*(c->status == OX_CASE_OPEN ? &open : &autores) += 1;
+		}
+		ox_buf_reset(&out);
+		assert_int_equal(ox_store_count_status(f->s, &rows[r].flt, &out, err), 0);
+		assert_int_equal(count_of(out.data, "open"), open);
+		assert_int_equal(count_of(out.data, "auto_resolved"), autores);
+		assert_int_equal(count_of(out.data, "closed"), 0);
+		const char *total = strstr(out.data, "\"total\":");
+		assert_non_null(total);
+		assert_int_equal(strtol(total + 8, NULL, 10), open + autores);
+		nonzero += open + autores > 0;
+	}
+	assert_true(nonzero >= 4);
+	struct ox_case_filter bad = { .severity = "P7" };
+	ox_buf_reset(&out);
+	assert_int_equal(ox_store_count_status(f->s, &bad, &out, err), OX_STORE_EINVAL);
+	assert_non_null(strstr(err, "severity"));
+	assert_int_equal(out.len, 0);
+	ox_buf_release(&out);
+}
+
 /* JSON from the store equals ox_case_to_json(): get with the timeline, lists
  * without it. */
 static void test_json_equals_case_json(void **state)
@@ -838,6 +895,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_creates_schema, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_elsewhere, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_count_status, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_equals_case_json, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reput_and_resolution, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_playbook_columns, fx_setup, fx_teardown),
