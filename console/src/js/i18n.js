@@ -125,6 +125,18 @@ const ENUMS = {
 		assigned: ["分派", "assigned"], note: ["备注", "note"], escalated: ["升级", "escalated"], sla_breached: ["超时", "SLA breached"],
 		checked: ["勾选", "checked"], unchecked: ["取消勾选", "unchecked"],
 	},
+	order_status: {
+		pending_payment: ["待付款", "pending payment"], paid: ["已付款", "paid"], shipped: ["已发货", "shipped"],
+		delivered: ["已签收", "delivered"], completed: ["已完成", "completed"], cancelled: ["已取消", "cancelled"],
+		closed: ["已关闭", "closed"], refunded: ["已退款", "refunded"],
+	},
+	payment_status: { succeeded: ["成功", "succeeded"], failed: ["失败", "failed"] },
+	/* message template variables */
+	var: {
+		customer_name: ["客户称呼", "customer's name"], order_id: ["订单号", "order id"], shop: ["店铺", "shop"],
+		agent_name: ["客服名", "agent's name"], carrier: ["快递公司", "carrier"], tracking_no: ["运单号", "tracking number"],
+		eta: ["预计时间", "expected by"], amount: ["金额", "amount"], sku: ["SKU", "SKU"],
+	},
 	bl_kind: {
 		customer: ["客户", "Customer"], phone: ["电话", "Phone"], device: ["设备", "Device"], ip: ["IP", "IP"], address: ["地址", "Address"],
 	},

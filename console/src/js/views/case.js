@@ -150,7 +150,8 @@ function composerPanel(c) {
 		for (const v of tpl.variables) {
 			if (v === "order_id" || v === "sku") continue; // the case fills them
 			inputs[v] ??= h("input", { name: `var_${v}`, maxlength: 500, size: 14 });
-			vars.append(field(v, inputs[v]));
+			const name = en("var", v);
+			vars.append(field(name === v ? v : `${name} (${v})`, inputs[v]));
 		}
 	};
 	step.addEventListener("change", drawVars);

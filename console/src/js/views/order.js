@@ -2,7 +2,7 @@
 // the customer (masked by the server for roles without pii), payments and
 // refunds, shipments with their tracking, system sync acks, tickets.
 import { h } from "../dom.js";
-import { t, time } from "../i18n.js";
+import { en, t, time } from "../i18n.js";
 import { section, table } from "./common.js";
 
 const none = () => h("p.muted", t("none"));
@@ -14,7 +14,7 @@ export function orderPanel(o) {
 	return h("div.order",
 		section(`${t("order")} ${o.order_id}`,
 			h("dl.kv",
-				h("dt", t("order_status")), h("dd", o.status ?? "—"),
+				h("dt", t("order_status")), h("dd", o.status ? en("order_status", o.status) : "—"),
 				h("dt", t("channel")), h("dd", `${o.channel ?? ""} / ${o.shop ?? ""}`),
 				h("dt", t("created")), h("dd", time(o.created_at)),
 				h("dt", t("total")), h("dd", `${o.total ?? ""} ${o.currency ?? ""}`),
@@ -28,7 +28,7 @@ export function orderPanel(o) {
 				h("dt", t("address")), h("dd.pii", [a.province, a.city, a.district, a.detail].filter(Boolean).join(" ")))),
 		section(t("payments"),
 			list(o.payments, [[t("time"), (p) => time(p.ts, true)], [t("amount"), (p) => p.amount], [t("method"), (p) => p.method ?? ""],
-				[t("state"), (p) => `${p.status}${p.reason ? ` (${p.reason})` : ""}`]]),
+				[t("state"), (p) => `${en("payment_status", p.status)}${p.reason ? ` (${p.reason})` : ""}`]]),
 			o.refunds?.length ? [h("h3", t("refunds")), list(o.refunds, [[t("time"), (r) => time(r.ts, true)], [t("amount"), (r) => r.amount], ["ID", (r) => r.refund_id]])] : null),
 		section(t("shipments"),
 			o.shipments?.length ? o.shipments.map((s) => h("div.shipment",

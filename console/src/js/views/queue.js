@@ -194,8 +194,8 @@ export function queuePage(main, query) {
 		}
 	}
 
-	const poll = async () => {
-		await refresh();
+	const poll = async (first) => {
+		if (first || !document.hidden) await refresh(); // a tab in the background asks nothing
 		if (!stopped) timer = setTimeout(poll, POLL_MS);
 	};
 
@@ -205,6 +205,6 @@ export function queuePage(main, query) {
 		h("div.toolbar", bulk, h("span.spacer"), status,
 			h("button", { type: "button", on: { click: refresh } }, t("refresh"))),
 		h("div.scroll", grid), more));
-	poll();
+	poll(true);
 	return () => { stopped = true; clearTimeout(timer); };
 }
