@@ -236,7 +236,7 @@ static struct ox_case_filter case_filter(struct ox_api *a, struct ox_http_req *r
 		.order_id = ox_http_query(r, "order_id"), .sku = ox_http_query(r, "sku"),
 		.since = ox_http_query(r, "since"), .limit = ox_http_query(r, "limit"),
 		.cursor = ox_http_query(r, "cursor"), .team = ox_http_query(r, "team"),
-		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"),
+		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"), .sort = ox_http_query(r, "sort"),
 		.now = event_clock(a), .due_soon_pct = a->o.params->sla_due_soon_pct,
 	};
 }

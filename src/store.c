@@ -5,6 +5,8 @@
  * (one per filter present, never a value), so each of its 256 shapes is its
  * own prepared statement with the WHERE clause SQLite can plan an index for.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +152,14 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
        COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
        COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
        COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE };
+
+/* The deadline a case is worked against now, for sort=due: respond until
+ * answered, then resolve; finished cases (and any without a due time) last. */
+#define DUE_MAX "9223372036854775807"
+#define DUE_SQL                                                                                       \
+	"(CASE WHEN status IN ('resolved', 'closed', 'auto_resolved') THEN " DUE_MAX " ELSE COALESCE("     \
+	"CASE WHEN responded_at IS NULL THEN respond_due ELSE resolve_due END, " DUE_MAX ") END)"
+enum { COL_DUE = COL_ROOT_CAUSE + 1 }; /* selected after CASE_COLS by the sort=due list */
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
@@ -739,7 +749,28 @@ struct parsed {
 	int severity;
 	int64_t since, cursor;
 	long limit;
+	bool due;             /* sort=due */
+	bool due_cursor;      /* with a cursor "DUE.SEQ" (cur_due, cursor) */
+	int64_t cur_due;
 };
+
+/* A sort=due cursor: "DUE.SEQ", two numbers this API wrote. */
+static bool parse_due_cursor(const char *z, int64_t *due, int64_t *seq)
+{
+	char *end;
+	if (!isdigit((unsigned char)z[0]) || strlen(z) > 40)
+		return false;
+	errno = 0;
+	long long d = strtoll(z, &end, 10);
+	if (errno || *end != '.' || !isdigit((unsigned char)end[1]))
+		return false;
+	long long q = strtoll(end + 1, &end, 10);
+	if (errno || *end || q < 1)
+		return false;
+	*due = d;
+	*seq = q;
+	return true;
+}
 
 /* Validate the filter; messages quote what the client sent (cut short). */
 static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, struct parsed *p)
@@ -814,11 +845,21 @@ static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, stru
 			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "limit: expected 1..%d, got \"%.64s\"",
 					     OX_STORE_LIMIT_MAX, f->limit);
 	}
+	if (!ox_sqldb_absent(f->sort)) {
+		if (strcmp(f->sort, "due") == 0)
+			p->due = true;
+		else if (strcmp(f->sort, "new") != 0)
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "sort: expected new or due, got \"%.64s\"",
+					     f->sort);
+	}
 	if (!ox_sqldb_absent(f->cursor)) {
-		if (!ox_sqldb_parse_cursor(f->cursor, &p->cursor)) /* a seq */
+		bool ok = p->due ? (p->due_cursor = parse_due_cursor(f->cursor, &p->cur_due, &p->cursor))
+				 : ox_sqldb_parse_cursor(f->cursor, &p->cursor); /* a seq */
+		if (!ok)
 			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
 					     "cursor: \"%.64s\" is not a cursor this API returned", f->cursor);
-		p->mask |= 1u << F_CURSOR;
+		if (!p->due)
+			p->mask |= 1u << F_CURSOR;
 	}
 	return 0;
 }
@@ -852,16 +893,57 @@ static void bind_filter(sqlite3_stmt *q, const struct ox_case_filter *f, const s
 	ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
 }
 
-/* Append the matching cases as a JSON array; *next is the seq of the last
- * case when a further page exists, else 0. On error out is unchanged. */
+/* SELECT what ... WHERE (the filters of mask) [AND also] tail, from the
+ * constant fragments only (as ox_sqldb_list()), prepared for one use. */
+static sqlite3_stmt *prepare_filtered(struct ox_store *s, const char *what, unsigned mask, const char *also,
+				      const char *tail)
+{
+	struct ox_buf sql;
+	ox_buf_init(&sql, SIZE_MAX);
+	ox_buf_addz(&sql, what);
+	const char *sep = " WHERE ";
+	for (unsigned i = 0; i < F__COUNT; i++)
+		if (mask & (1u << i)) {
+			ox_buf_addz(&sql, sep);
+			ox_buf_addz(&sql, filter_sql[i]);
+			sep = " AND ";
+		}
+	if (also) {
+		ox_buf_addz(&sql, sep);
+		ox_buf_addz(&sql, also);
+	}
+	ox_buf_addz(&sql, tail);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(s->db.conn, sql.data, -1, &q, NULL) != SQLITE_OK)
+		ox_sqldb_dberr(&s->db, "query cases");
+	ox_buf_release(&sql);
+	return q;
+}
+
+/* The sort=due list: by the deadline, then seq; its cursor is the last
+ * row's "DUE.SEQ". Not cached: a list sorted so is asked for rarely. */
+static sqlite3_stmt *due_list(struct ox_store *s, const struct parsed *p)
+{
+	sqlite3_stmt *q = prepare_filtered(s, "SELECT " CASE_COLS ", " DUE_SQL " FROM cases", p->mask,
+					   p->due_cursor ? "(" DUE_SQL " > :cdue OR (" DUE_SQL " = :cdue AND seq > :cseq))" : NULL,
+					   " ORDER BY " DUE_SQL ", seq LIMIT :limit");
+	if (q && p->due_cursor) {
+		ox_sqldb_bind_named_int(q, ":cdue", p->cur_due);
+		ox_sqldb_bind_named_int(q, ":cseq", p->cursor);
+	}
+	return q;
+}
+
+/* Append the matching cases as a JSON array; next gets the cursor of the
+ * next page when there is one, else "". On error out is unchanged. */
 static int query_array(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
-		       char err[OX_STORE_ERRSZ], uint64_t *next)
+		       char err[OX_STORE_ERRSZ], char next[48])
 {
 	struct parsed p;
 	size_t start = out->len;
-	*next = 0;
+	next[0] = '\0';
 	int rc = parse_filter(s, f, &p);
-	sqlite3_stmt *q = rc ? NULL : ox_sqldb_list(&s->db, p.mask);
+	sqlite3_stmt *q = rc ? NULL : p.due ? due_list(s, &p) : ox_sqldb_list(&s->db, p.mask);
 	if (!rc && !q)
 		rc = OX_STORE_EDB;
 	if (rc)
@@ -870,20 +952,23 @@ static int query_array(struct ox_store *s, const struct ox_case_filter *f, struc
 	ox_sqldb_bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
 
 	long n = 0;
-	uint64_t last = 0;
+	char last[48] = "";
 	if (ox_buf_addz(out, "[") < 0)
 		rc = OX_STORE_ETOOBIG;
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = 0;
 		if (n == p.limit) {
-			*next = last;
+			memcpy(next, last, sizeof last);
 			break;
 		}
 		struct ox_case c;
 		if ((rc = row_to_case(s, q, &c)))
 			break;
 		render(s, q, &c, false);
-		last = c.seq;
+		if (p.due)
+			snprintf(last, sizeof last, "%lld.%" PRIu64, (long long)sqlite3_column_int64(q, COL_DUE), c.seq);
+		else
+			snprintf(last, sizeof last, "%" PRIu64, c.seq);
 		ox_case_release(&c);
 		if ((n && ox_buf_addz(out, ",") < 0) || ox_buf_add(out, s->one.data, s->one.len) < 0)
 			rc = OX_STORE_ETOOBIG;
@@ -893,8 +978,12 @@ static int query_array(struct ox_store *s, const struct ox_case_filter *f, struc
 		rc = 0;
 	else if (rc > 0)
 		rc = ox_sqldb_dberr(&s->db, "query cases");
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
+	if (p.due) {
+		sqlite3_finalize(q);
+	} else {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
 	if (!rc && ox_buf_addz(out, "]") < 0)
 		rc = OX_STORE_ETOOBIG;
 	if (rc == OX_STORE_ETOOBIG)
@@ -914,17 +1003,17 @@ int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox
 		   char err[OX_STORE_ERRSZ])
 {
 	size_t start = out->len;
-	uint64_t next;
+	char next[48];
 	if (ox_buf_addz(out, "{\"cases\":") < 0)
 		return too_big(s, out, start, err);
-	int rc = query_array(s, f, out, err, &next);
+	int rc = query_array(s, f, out, err, next);
 	if (rc) {
 		out->len = start;
 		out->data[start] = '\0';
 		return rc;
 	}
-	if ((next ? ox_buf_addf(out, ",\"next_cursor\":\"%" PRIu64 "\"}", next)
-		  : ox_buf_addz(out, ",\"next_cursor\":null}")) < 0)
+	if ((next[0] ? ox_buf_addf(out, ",\"next_cursor\":\"%s\"}", next)
+		     : ox_buf_addz(out, ",\"next_cursor\":null}")) < 0)
 		return too_big(s, out, start, err);
 	return 0;
 }
@@ -932,8 +1021,8 @@ int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox
 int ox_store_query_cases(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
 			 char err[OX_STORE_ERRSZ])
 {
-	uint64_t next;
-	return query_array(s, f, out, err, &next);
+	char next[48];
+	return query_array(s, f, out, err, next);
 }
 
 /* ---- the engine listener -------------------------------------------------------------- */
@@ -961,21 +1050,9 @@ int ox_store_count_status(struct ox_store *s, const struct ox_case_filter *f, st
 	int rc = parse_filter(s, f, &p);
 	/* every status is counted, so neither the status nor the page applies */
 	unsigned mask = p.mask & ~((1u << F_STATUS) | (1u << F_CURSOR));
-	struct ox_buf sql; /* constant fragments only, as in ox_sqldb_list() */
-	ox_buf_init(&sql, SIZE_MAX);
-	ox_buf_addz(&sql, "SELECT status, count(*) FROM cases");
-	const char *sep = " WHERE ";
-	for (unsigned i = 0; i < F__COUNT; i++)
-		if (mask & (1u << i)) {
-			ox_buf_addz(&sql, sep);
-			ox_buf_addz(&sql, filter_sql[i]);
-			sep = " AND ";
-		}
-	ox_buf_addz(&sql, " GROUP BY status");
-	sqlite3_stmt *q = NULL;
-	if (!rc && sqlite3_prepare_v2(s->db.conn, sql.data, -1, &q, NULL) != SQLITE_OK)
-		rc = ox_sqldb_dberr(&s->db, "count cases");
-	ox_buf_release(&sql);
+	sqlite3_stmt *q = rc ? NULL : prepare_filtered(s, "SELECT status, count(*) FROM cases", mask, NULL, " GROUP BY status");
+	if (!rc && !q)
+		rc = OX_STORE_EDB;
 	if (!rc) {
 		bind_filter(q, f, &p);
 		int64_t n[OX_CASE__NSTATUS] = { 0 }, total = 0;

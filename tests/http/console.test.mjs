@@ -114,6 +114,29 @@ describe("GET /api/v1/cases/counts", () => {
 		assert.equal(none.json.counts.open, 0);
 	});
 
+	test("sort=due: by the SLA deadline that matters now, paged with its own cursor", async () => {
+		const all = (await d.get("/api/v1/cases?limit=1000")).json.cases;
+		const due = (c) => (["resolved", "closed", "auto_resolved"].includes(c.status) ? Infinity
+			: Date.parse(c.sla.responded_at ? c.sla.resolve_due : c.sla.respond_due));
+		const want = [...all].sort((a, b) => due(a) - due(b) || (a.case_id < b.case_id ? -1 : 1)).map((c) => c.case_id);
+		assert.notDeepEqual(want, all.map((c) => c.case_id), "the scenario tells the sorts apart");
+		const got = [];
+		let cursor = "";
+		do {
+			const r = await d.get(`/api/v1/cases?sort=due&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+			assert.equal(r.status, 200, r.text);
+			got.push(...r.json.cases.map((c) => c.case_id));
+			cursor = r.json.next_cursor;
+			if (cursor) assert.match(cursor, /^[0-9]+\.[0-9]+$/);
+		} while (cursor);
+		assert.deepEqual(got, want);
+		for (const [q, what] of [["sort=soon", /sort/], ["sort=due&cursor=3", /cursor/], ["cursor=1.2", /cursor/]]) {
+			const r = await d.get(`/api/v1/cases?${q}`);
+			assert.equal(r.status, 400, q);
+			assert.match(r.json.detail, what);
+		}
+	});
+
 	test("a bad filter is 400 as for the list", async () => {
 		const r = await d.get("/api/v1/cases/counts?severity=P9");
 		assert.equal(r.status, 400);

@@ -101,7 +101,7 @@ describe("docs/openapi.json and src/api.c", () => {
 		assert.ok(spec.paths["/api/v1/cases/{id}"].get.responses["404"]);
 		assert.ok(spec.paths["/api/v1/orders/{order_id}"].get.responses["404"]);
 		const params = spec.paths["/api/v1/cases"].get.parameters.map((p) => p.name).sort();
-		assert.deepEqual(params, ["assignee", "category", "cursor", "limit", "order_id", "rule", "severity", "since", "sku", "sla", "status", "team"]);
+		assert.deepEqual(params, ["assignee", "category", "cursor", "limit", "order_id", "rule", "severity", "since", "sku", "sla", "sort", "status", "team"]);
 	});
 
 	test("every $ref resolves, and every schema uses only what the validator checks", () => {

@@ -481,6 +481,86 @@ static void test_count_status(void **state)
 	ox_buf_release(&out);
 }
 
+/* sort=due's key of a case, as the store computes it in SQL. */
+static int64_t due_of(const struct ox_case *c)
+{
+	if (c->status == OX_CASE_RESOLVED || c->status == OX_CASE_CLOSED || c->status == OX_CASE_AUTO_RESOLVED)
+		return INT64_MAX;
+	ox_time t = c->responded_at == OX_TIME_NONE ? c->respond_due : c->resolve_due;
+	return t == OX_TIME_NONE ? INT64_MAX : t;
+}
+
+/* sort=due pages through every case once, by (deadline, seq). */
+static void test_sort_due(void **state)
+{
+	struct fx *f = *state;
+	mixed_day(f);
+	size_t total = ox_engine_case_count(f->e);
+	assert_true(total >= 8 && total <= 64);
+	/* the desk's times, with ties, some cases answered already */
+	static struct ox_case cases[64];
+	const struct ox_case *want[64];
+	assert_int_equal(ox_store_begin(f->s), 0);
+	for (size_t i = 0; i < total; i++) {
+		cases[i] = *ox_engine_case(f->e, i); /* shares the engine's strings: put only reads them */
+		cases[i].respond_due = f->t0 + (int64_t)(i * 7 % 5) * OX_MS_MINUTE;
+		cases[i].resolve_due = f->t0 + (int64_t)(i * 11 % 13) * OX_MS_MINUTE;
+		cases[i].responded_at = i % 3 == 0 ? f->t0 : OX_TIME_NONE;
+		assert_int_equal(ox_store_put_case(f->s, &cases[i], team_of(f, &cases[i])), 0);
+		want[i] = &cases[i];
+	}
+	assert_int_equal(ox_store_commit(f->s), 0);
+	for (size_t i = 1; i < total; i++) /* insertion sort by (due, seq) */
+		for (size_t j = i; j > 0; j--) {
+			const struct ox_case *a = want[j - 1], *b = want[j];
+			if (due_of(a) < due_of(b) || (due_of(a) == due_of(b) && a->seq < b->seq))
+				break;
+			want[j - 1] = b;
+			want[j] = a;
+		}
+	assert_true(due_of(want[0]) < INT64_MAX && due_of(want[total - 1]) == INT64_MAX); /* both kinds */
+	struct ox_buf out;
+	ox_buf_init(&out, 1 << 20);
+	char got[64][24], cursor[32] = "";
+	size_t n = 0, pages = 0;
+	do {
+		struct ox_case_filter flt = { .sort = "due", .limit = "3", .cursor = cursor };
+		assert_int_equal(query(f, &flt, &out), 0);
+		n += ids_of(out.data, got + n, 64 - n);
+		cursor_of(out.data, cursor);
+		assert_true(!cursor[0] || strchr(cursor, '.'));
+		pages++;
+	} while (cursor[0]);
+	assert_int_equal(n, total);
+	assert_int_equal(pages, (total + 2) / 3);
+	for (size_t i = 0; i < total; i++)
+		assert_string_equal(got[i], want[i]->id);
+	/* with a filter, and the default sort is still newest first */
+	struct ox_case_filter open = { .sort = "due", .status = "open", .limit = "1000" };
+	assert_int_equal(query(f, &open, &out), 0);
+	size_t k = 0, m = ids_of(out.data, got, 64);
+	for (size_t i = 0; i < total; i++)
+		if (want[i]->status == OX_CASE_OPEN)
+			assert_string_equal(got[k++], want[i]->id);
+	assert_int_equal(k, m);
+	struct ox_case_filter newest = { .sort = "new", .limit = "1" };
+	assert_int_equal(query(f, &newest, &out), 0);
+	assert_int_equal(ids_of(out.data, got, 64), 1);
+	assert_string_equal(got[0], ox_engine_case(f->e, total - 1)->id);
+	/* a seq cursor is no due cursor, nor the other way round */
+	static const struct ox_case_filter bad[] = {
+		{ .sort = "soon" }, { .sort = "due", .cursor = "12" }, { .sort = "due", .cursor = "12.0" },
+		{ .sort = "due", .cursor = "x.1" }, { .sort = "due", .cursor = "1.2.3" }, { .cursor = "5.2" },
+	};
+	char err[OX_STORE_ERRSZ];
+	for (size_t i = 0; i < OX_ARRAY_LEN(bad); i++) {
+		ox_buf_reset(&out);
+		assert_int_equal(ox_store_query(f->s, &bad[i], &out, err), OX_STORE_EINVAL);
+		assert_int_equal(out.len, 0);
+	}
+	ox_buf_release(&out);
+}
+
 /* JSON from the store equals ox_case_to_json(): get with the timeline, lists
  * without it. */
 static void test_json_equals_case_json(void **state)
@@ -896,6 +976,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoint_elsewhere, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_count_status, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_sort_due, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_equals_case_json, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reput_and_resolution, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_playbook_columns, fx_setup, fx_teardown),

@@ -28,11 +28,6 @@ export function nextDue(c) {
 	return s.responded_at ? { at: s.resolve_due, breached: s.resolve_breached_at } : { at: s.respond_due, breached: s.respond_breached_at };
 }
 
-export function dueMs(c) {
-	const d = nextDue(c);
-	return d?.at ? Date.parse(d.at) : Infinity;
-}
-
 /* "11-11 10:05 · overdue by 2h" with a class saying how urgent. */
 export function dueCell(c, now = Date.now()) {
 	const d = nextDue(c);

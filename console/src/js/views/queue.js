@@ -1,12 +1,13 @@
 // queue.js - the work queue: filters (kept in the URL), counts per status,
-// cases sorted by SLA due time, bulk assign and transition, live updates
-// by polling without reloading, and "load more" with the cursor.
+// cases sorted by SLA due time (by the server: sort=due), bulk assign and
+// transition, live updates by polling without reloading, and "load more"
+// with the cursor.
 import { get, post, withQuery } from "../api.js";
 import { append, clear, field, h, select } from "../dom.js";
 import { en, enumValues, t, time } from "../i18n.js";
 import { may, mayWork, state } from "../state.js";
 import { problem, toast } from "../app.js";
-import { DONE, MOVES, dueCell, dueMs, ruleTitle, sevBadge, statusBadge } from "./common.js";
+import { DONE, dueCell, ruleTitle, sevBadge, statusBadge } from "./common.js";
 
 const PAGE = 200; // cases per page; #/queue?limit=N says otherwise (1..1000)
 const POLL_MS = 5000;
@@ -131,15 +132,13 @@ export function queuePage(main, query) {
 		return h(`tr${DONE.has(c.status) ? ".done" : ""}`, { dataset: { id: c.case_id } }, cells);
 	}
 
-	const ordered = () => (sort === "due" ? [...rows].sort((a, b) => dueMs(a) - dueMs(b) || (a.case_id < b.case_id ? 1 : -1)) : rows);
-
 	/* Put the rows in the table, re-using the ones that did not change so
 	 * that focus and selection stay where they were. */
 	function paint(force = false) {
 		const focusId = document.activeElement?.closest?.("tr")?.dataset?.id;
 		const focusPick = document.activeElement?.classList?.contains("pick");
 		const seen = new Set();
-		const list = ordered();
+		const list = rows; // in the server's order (sort=due or newest first)
 		list.forEach((c, i) => {
 			const json = JSON.stringify(c) + selected.has(c.case_id);
 			let e = trs.get(c.case_id);
@@ -164,13 +163,14 @@ export function queuePage(main, query) {
 		more.hidden = !cursor;
 	}
 
-	const apiFilter = () => Object.fromEntries(Object.entries(filter).filter(([, v]) => v));
+	const apiFilter = () => ({ ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v)), sort });
 
 	async function refresh() {
 		try {
 			const n = Math.min(1000, Math.max(page, rows.length)); // as many as are shown
+			const { sort: _, ...countFilter } = apiFilter();
 			const [list, counts] = await Promise.all([get(withQuery("/api/v1/cases", { ...apiFilter(), limit: n })),
-				get(withQuery("/api/v1/cases/counts", apiFilter()))]);
+				get(withQuery("/api/v1/cases/counts", countFilter))]);
 			if (stopped) return;
 			rows = list.cases;
 			cursor = list.next_cursor;
