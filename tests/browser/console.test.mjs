@@ -288,9 +288,27 @@ describe("roles", () => {
 		await page.getByRole("button", { name: /移除 .*13800001111/ }).click();
 		await page.locator("table.grid", { hasText: "13800001111" }).waitFor({ state: "detached" });
 		assert.equal((await d.get("/api/v1/blacklist?kind=phone")).json.entries.length, 0);
+		// CSV import, then the export has it
+		await page.getByLabel("CSV 文件").setInputFiles({ name: "bl.csv", mimeType: "text/csv",
+			buffer: Buffer.from("kind,value,reason,expires_at\r\ndevice,dev-7f3a,模拟器,\r\nip,10.1.2.3,刷单,\r\n") });
+		await page.getByRole("button", { name: "导入 CSV" }).click();
+		await page.getByText("已导入 2 条").waitFor();
+		await page.locator("table.grid", { hasText: "dev-7f3a" }).waitFor();
+		const csv = await page.evaluate(() => fetch(document.querySelector('a[href$="format=csv"]').href).then((r) => r.text()));
+		assert.match(csv, /dev-7f3a/);
+		assert.match(csv, /10\.1\.2\.3/);
 
 		await page.getByRole("link", { name: "用户与令牌" }).click();
 		await page.locator("table.grid", { hasText: "li.na" }).waitFor();
+		const users = page.locator("section", { has: page.getByRole("heading", { name: "用户", exact: true }) });
+		await users.getByLabel("用户名", { exact: true }).fill("zhao.liu");
+		await users.getByLabel("角色", { exact: true }).selectOption("agent");
+		await users.getByLabel("团队（逗号分隔）", { exact: true }).fill("logistics, cs");
+		await users.getByLabel("密码（至少 8 位）").fill("correct horse 2");
+		await users.getByRole("button", { name: "创建用户" }).click();
+		await page.locator("table.grid", { hasText: "zhao.liu" }).waitFor();
+		const zhao = (await d.get("/api/v1/users")).json.users.find((u) => u.name === "zhao.liu");
+		assert.deepEqual([zhao.role, zhao.teams], ["agent", ["logistics", "cs"]]);
 		await page.getByLabel("令牌名").fill("shop-tmall");
 		await page.getByRole("button", { name: "创建令牌" }).click();
 		const secret = await page.locator("code.secret").textContent();

@@ -129,7 +129,9 @@ export function queuePage(main, query) {
 			h("td", time(c.opened_at, true)),
 			h("td.num", String(c.escalation_level)),
 		];
-		return h(`tr${DONE.has(c.status) ? ".done" : ""}`, { dataset: { id: c.case_id } }, cells);
+		// a click anywhere on the row opens the case (the keyboard has the link)
+		const open = (e) => { if (!e.target.closest("a, input, button")) location.hash = link.getAttribute("href"); };
+		return h(`tr${DONE.has(c.status) ? ".done" : ""}`, { dataset: { id: c.case_id }, on: { click: open } }, cells);
 	}
 
 	/* Put the rows in the table, re-using the ones that did not change so
