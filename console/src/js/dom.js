@@ -52,7 +52,7 @@ export function select(options, value, attrs = {}) {
 	for (const o of options) {
 		const [v, text] = Array.isArray(o) ? o : [o, o];
 		const opt = h("option", { value: v }, text);
-		if (String(v) === String(value ?? "")) opt.selected = true;
+		if (String(v) === String(value ?? "")) opt.selected = opt.defaultSelected = true; /* form.reset() comes back to it */
 		s.append(opt);
 	}
 	return s;

@@ -137,6 +137,11 @@ const ENUMS = {
 		agent_name: ["客服名", "agent's name"], carrier: ["快递公司", "carrier"], tracking_no: ["运单号", "tracking number"],
 		eta: ["预计时间", "expected by"], amount: ["金额", "amount"], sku: ["SKU", "SKU"],
 	},
+	/* tokens, silences and alert messages */
+	state: {
+		active: ["生效中", "active"], revoked: ["已吊销", "revoked"], expired: ["已过期", "expired"], pending: ["待发送", "pending"],
+		sent: ["已送达", "sent"], dead: ["已放弃", "dead"], silenced: ["已静默", "silenced"],
+	},
 	bl_kind: {
 		customer: ["客户", "Customer"], phone: ["电话", "Phone"], device: ["设备", "Device"], ip: ["IP", "IP"], address: ["地址", "Address"],
 	},

@@ -18,11 +18,11 @@ export function alertsPage(main) {
 			const [s, o, d] = await Promise.all([get("/api/v1/silences"), get("/api/v1/alerts/outbox?limit=100"), get("/api/v1/alerts/dead?limit=100")]);
 			clear(sil).append(table([
 				["ID", (x) => String(x.id)], [t("filter"), (x) => h("span.code", matchers(x.matchers))], [t("starts_at"), (x) => time(x.starts_at, true)],
-				[t("ends_at"), (x) => time(x.ends_at, true)], [t("state"), (x) => x.state], [t("actor"), (x) => x.created_by], [t("silence_comment"), (x) => x.comment],
+				[t("ends_at"), (x) => time(x.ends_at, true)], [t("state"), (x) => en("state", x.state)], [t("actor"), (x) => x.created_by], [t("silence_comment"), (x) => x.comment],
 				["", (x) => (write && x.state !== "expired" ? h("button", { type: "button", on: { click: () => act(() => del(`/api/v1/silences/${x.id}`)) } }, t("expire")) : "")],
 			], s.silences, { "aria-label": t("silences") }));
 			const msgCols = (retry) => [
-				["ID", (x) => String(x.id)], [t("receiver"), (x) => `${x.receiver} (${x.type})`], [t("state"), (x) => x.state],
+				["ID", (x) => String(x.id)], [t("receiver"), (x) => `${x.receiver} (${x.type})`], [t("state"), (x) => en("state", x.state)],
 				[t("attempts"), (x) => String(x.attempts)], [t("created_at"), (x) => time(x.created_at, true)],
 				[t("last_error"), (x) => x.last_error ?? ""],
 				retry && write ? ["", (x) => h("button", { type: "button", on: { click: () => act(() => post(`/api/v1/alerts/dead/${x.id}/retry`)) } }, t("retry_send"))] : null,

@@ -45,7 +45,8 @@ export function dueCell(c, now = Date.now()) {
 export function table(cols, rows, attrs = {}) {
 	return h("table.grid", attrs,
 		h("thead", h("tr", cols.map(([head]) => h("th", { scope: "col" }, head)))),
-		h("tbody", rows.map((r) => h("tr", cols.map(([, cell]) => h("td", cell(r)))))));
+		h("tbody", rows.length ? rows.map((r) => h("tr", cols.map(([, cell]) => h("td", cell(r)))))
+			: h("tr", h("td.empty", { colSpan: cols.length }, t("none")))));
 }
 
 export const section = (title, ...body) => h("section.panel", h("h2", title), ...body);

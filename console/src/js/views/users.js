@@ -21,7 +21,7 @@ async function run(fn, then) {
 }
 
 export function usersPage(main) {
-	const page = h("div.page");
+	const page = h("div.page", h("h1", t("nav_users")));
 	main.append(page);
 	if (may("users")) page.append(users());
 	if (may("tokens")) page.append(tokens());
@@ -73,7 +73,7 @@ function tokens() {
 			const r = await get("/api/v1/tokens");
 			clear(body).append(table([
 				["ID", (x) => String(x.id)], [t("token_name"), (x) => x.name], [t("role"), (x) => en("role", x.role)], [t("token_user"), (x) => x.user ?? ""],
-				[t("token_status"), (x) => x.status], [t("created_at"), (x) => time(x.created_at, true)], [t("last_used"), (x) => time(x.last_used, true)],
+				[t("token_status"), (x) => en("state", x.status)], [t("created_at"), (x) => time(x.created_at, true)], [t("last_used"), (x) => time(x.last_used, true)],
 				[t("bl_expires"), (x) => (x.expires_at ? time(x.expires_at, true) : t("never"))],
 				["", (x) => (x.status === "active" ? h("button.danger", { type: "button", "aria-label": `${t("revoke")} ${x.name}`,
 					on: { click: () => run(() => del(`/api/v1/tokens/${x.id}`), show) } }, t("revoke")) : "")],
