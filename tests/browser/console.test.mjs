@@ -221,6 +221,39 @@ describe("pages", () => {
 	});
 });
 
+describe("keyboard", () => {
+	test("Tab walks the case page in reading order: moves, assignment, note, checklist, resolution form, composer", async () => {
+		const page = await newPage(browser);
+		await login(page, d.base, "wang.lei");
+		const c = await caseOf("PH5");
+		await page.goto(`${d.base}/#/cases/${c.case_id}`);
+		await page.locator("ul.checklist").waitFor();
+		await page.getByRole("link", { name: /返回队列/ }).focus();
+		const seen = [];
+		for (let i = 0; i < 40; i++) {
+			await page.keyboard.press("Tab");
+			seen.push(await page.evaluate(() => {
+				const el = document.activeElement;
+				return el.getAttribute("name") || el.dataset.to || el.id || el.textContent.trim().slice(0, 12);
+			}));
+		}
+		const at = (what) => {
+			const i = seen.indexOf(what);
+			assert.ok(i >= 0, `Tab never reaches ${what}: ${seen.join(" | ")}`);
+			return i;
+		};
+		const order = ["acknowledged", "assignee", "note", "chk-review_phone", "chk-hold_if_unreachable", "resolution", "root_cause", "resolve_note", "标记为已解决", "step"];
+		const idx = order.map(at);
+		assert.deepEqual(idx, [...idx].sort((a, b) => a - b), `in order: ${seen.join(" | ")}`);
+		// Enter on a focused button acts: acknowledge from the keyboard
+		await page.locator('[data-to="acknowledged"]').focus();
+		await page.keyboard.press("Enter");
+		await page.locator(".case-head .st-acknowledged").waitFor();
+		assert.equal((await d.get(`/api/v1/cases/${c.case_id}`)).json.status, "acknowledged");
+		await page.context().close();
+	});
+});
+
 describe("languages", () => {
 	test("English on a switch, remembered across a reload; times in Beijing time", async () => {
 		const page = await newPage(browser);
