@@ -13,7 +13,7 @@ ALLCFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAG
 LDLIBS  := -lcurl -lmicrohttpd -lsodium -lsqlite3 -lyaml -lxxhash -lm -lpthread
 
 SRC      := $(wildcard src/*.c src/rules/*.c)
-GEN_SRC  := $(BUILD)/gen/divisions_data.c $(BUILD)/gen/openapi_data.c
+GEN_SRC  := $(BUILD)/gen/divisions_data.c $(BUILD)/gen/openapi_data.c $(BUILD)/gen/console_assets.c
 OBJ      := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(GEN_SRC:.c=.o)
 LIB_OBJ  := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -42,6 +42,11 @@ $(BUILD)/gen/openapi_data.c: docs/openapi.json tools/embed.mjs
 	@mkdir -p $(dir $@)
 	node tools/embed.mjs ox_openapi_json < $< > $@.tmp && mv $@.tmp $@
 
+# The web console (console/src), served from the binary (docs/console.md).
+$(BUILD)/gen/console_assets.c: console/build.mjs $(shell find console/src -type f)
+	@mkdir -p $(dir $@)
+	node console/build.mjs $@.tmp && mv $@.tmp $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
@@ -66,6 +71,7 @@ test: deps
 	@tests/run-chaos.sh $(BUILD)/ordex
 	@tests/evlog-crash.sh $(BUILD)
 	@tests/run-http.sh $(BUILD)/ordex
+	@ORDEX_SCREENSHOTS=$(BUILD)/screenshots tests/run-browser.sh $(BUILD)/ordex
 	@tests/admin-cli.sh $(BUILD)/ordex
 	@tests/serve-crash.sh $(BUILD)/ordex
 

@@ -38,10 +38,24 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
+# Console users of each role, made with the admin token (a demo password,
+# printed below: a real deployment makes its own, docs/auth.md).
+password=${ORDEX_DEMO_PASSWORD:-ordex-demo-2026}
+for row in "demo.admin admin []" "demo.lead supervisor []" "demo.agent agent [\"cs\",\"logistics\",\"payments\"]" "demo.viewer viewer []"; do
+	set -- $row
+	curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		-d "{\"name\":\"$1\",\"role\":\"$2\",\"teams\":$3,\"password\":\"$password\"}" "$url/api/v1/users" ||
+		{ echo "could not create the demo user $1" >&2; exit 1; }
+done
+
 cat <<EOM
 
-ordex is serving on $url while the day streams in. Every API call needs a
-token; this demo's admin token is $token. Try:
+ordex is serving on $url while the day streams in.
+
+The console: open $url and sign in as demo.admin, demo.lead (supervisor),
+demo.agent (cs, logistics and payments) or demo.viewer, password $password.
+
+Every API call needs a token; this demo's admin token is $token. Try:
   export ORDEX_TOKEN=$token
   curl -s -H "Authorization: Bearer \$ORDEX_TOKEN" '$url/api/v1/cases?limit=5'
   curl -s -H "Authorization: Bearer \$ORDEX_TOKEN" '$url/api/v1/cases?category=payment&status=open'

@@ -6,6 +6,7 @@ packages=(
 	build-essential pkg-config
 	libyaml-dev libxxhash-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libsodium-dev curl
 	clang libclang-rt-14-dev
+	chromium fonts-wqy-microhei
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "api_impl.h"
+#include "console.h"
 #include "mask.h"
 #include "order_view.h"
 #include "store.h"
@@ -226,18 +227,24 @@ static bool audit_unmasked(struct ox_api *a, struct ox_http_req *r, const char *
 	return !api_may(r, OX_PERM_PII) || api_audit(a, r, "pii.read", what, NULL);
 }
 
-static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
+/* The list's filter from the query string. */
+static struct ox_case_filter case_filter(struct ox_api *a, struct ox_http_req *r)
 {
-	struct ox_api *a = ctx;
-	struct ox_case_filter f = {
+	return (struct ox_case_filter){
 		.rule = ox_http_query(r, "rule"), .status = ox_http_query(r, "status"),
 		.category = ox_http_query(r, "category"), .severity = ox_http_query(r, "severity"),
 		.order_id = ox_http_query(r, "order_id"), .sku = ox_http_query(r, "sku"),
 		.since = ox_http_query(r, "since"), .limit = ox_http_query(r, "limit"),
 		.cursor = ox_http_query(r, "cursor"), .team = ox_http_query(r, "team"),
-		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"),
+		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"), .sort = ox_http_query(r, "sort"),
 		.now = event_clock(a), .due_soon_pct = a->o.params->sla_due_soon_pct,
 	};
+}
+
+static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct ox_case_filter f = case_filter(a, r);
 	struct kit *k = api_kit_take(a);
 	struct ox_store *s = reader(a, k, r);
 	char err[OX_STORE_ERRSZ];
@@ -245,6 +252,22 @@ static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
 	if (s && (rc = ox_store_query(s, &f, &r->out, err)) != 0)
 		store_error(r, s, rc, err);
 	else if (s && audit_unmasked(a, r, "cases"))
+		r->status = 200;
+	api_kit_give(a, k);
+	return OX_HTTP_DONE;
+}
+
+static enum ox_http_step cases_counts(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct ox_case_filter f = case_filter(a, r);
+	struct kit *k = api_kit_take(a);
+	struct ox_store *s = reader(a, k, r);
+	char err[OX_STORE_ERRSZ];
+	int rc;
+	if (s && (rc = ox_store_count_status(s, &f, &r->out, err)) != 0)
+		store_error(r, s, rc, err);
+	else if (s)
 		r->status = 200;
 	api_kit_give(a, k);
 	return OX_HTTP_DONE;
@@ -500,12 +523,20 @@ static enum ox_http_step openapi(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_DONE;
 }
 
-static enum ox_http_step root(void *ctx, struct ox_http_req *r)
+/* The console: its page at "/", its scripts and styles under /assets/. */
+static enum ox_http_step console_page(void *ctx, struct ox_http_req *r)
 {
 	(void)ctx;
-	r->status = 200;
-	ox_buf_addz(&r->out, "{\"service\":\"ordex\",\"api\":\"/api/v1/openapi.json\",\"health\":\"/healthz\","
-			     "\"metrics\":\"/metrics\"}");
+	ox_console_serve(r, "/");
+	return OX_HTTP_DONE;
+}
+
+static enum ox_http_step console_asset(void *ctx, struct ox_http_req *r)
+{
+	(void)ctx;
+	char path[sizeof r->param + 8];
+	snprintf(path, sizeof path, "/assets/%s", r->param);
+	ox_console_serve(r, path);
 	return OX_HTTP_DONE;
 }
 
@@ -528,6 +559,7 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 	const struct ox_route routes[] = {
 		{ "POST", "/api/v1/events", events_start, events_finish, a->o.max_body, OX_PERM_EVENTS_WRITE },
 		{ "GET", "/api/v1/cases", cases_list, NULL, 0, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/cases/counts", cases_counts, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/cases/{id}", case_get, NULL, 0, OX_PERM_CASES_READ },
 		{ "POST", "/api/v1/cases/{id}/transition", case_transition, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/assign", case_assign, case_act_finish, small, OX_PERM_CASES_WORK },
@@ -573,7 +605,8 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/inventory/{sku}", api_inventory_get, api_inventory_finish, 0, OX_PERM_INVENTORY },
 		{ "GET", "/healthz", healthz, NULL, 0, 0 },
 		{ "GET", "/metrics", metrics, NULL, 0, OX_PERM_METRICS },
-		{ "GET", "/", root, NULL, 0, 0 },
+		{ "GET", "/", console_page, NULL, 0, 0 },
+		{ "GET", "/assets/{path}", console_asset, NULL, 0, 0 },
 	};
 	_Static_assert(sizeof routes <= sizeof a->routes, "the route array fits the table");
 	memcpy(a->routes, routes, sizeof routes);

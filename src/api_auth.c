@@ -273,7 +273,10 @@ enum ox_http_step api_logout(void *ctx, struct ox_http_req *r)
 enum ox_http_step api_me(void *ctx, struct ox_http_req *r)
 {
 	(void)ctx;
-	principal_reply(r, api_who(r), NULL);
+	/* A session's CSRF token: a console reloaded by its user reads it here
+	 * (another site's page cannot read this answer). */
+	const struct ox_principal *p = api_who(r);
+	principal_reply(r, p, p->from_session ? p->csrf : NULL);
 	return OX_HTTP_DONE;
 }
 

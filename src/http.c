@@ -170,7 +170,11 @@ static enum MHD_Result respond(struct ox_http_req *r)
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/json");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	bool cache_control = false;
+	for (size_t i = 0; i < r->n_headers; i++)
+		cache_control |= strcmp(r->headers[i].name, "Cache-Control") == 0;
+	if (!cache_control)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (r->retry_after) {
 		char v[16];
 		snprintf(v, sizeof v, "%u", r->retry_after);

@@ -54,11 +54,12 @@ struct ox_http_req {
 	void (*free_state)(void *state);
 	void *who;   /* the caller, as the authorize hook found it (freed with the request) */
 
-	/* Extra response headers (ox_http_add_header). */
+	/* Extra response headers (ox_http_add_header); a Cache-Control among
+	 * them replaces the default no-store. */
 	struct {
 		const char *name;
 		char value[384];
-	} headers[3];
+	} headers[8];
 	size_t n_headers;
 
 	/* http.c's own */

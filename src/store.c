@@ -5,6 +5,8 @@
  * (one per filter present, never a value), so each of its 256 shapes is its
  * own prepared statement with the WHERE clause SQLite can plan an index for.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +152,14 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
        COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
        COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
        COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE };
+
+/* The deadline a case is worked against now, for sort=due: respond until
+ * answered, then resolve; finished cases (and any without a due time) last. */
+#define DUE_MAX "9223372036854775807"
+#define DUE_SQL                                                                                       \
+	"(CASE WHEN status IN ('resolved', 'closed', 'auto_resolved') THEN " DUE_MAX " ELSE COALESCE("     \
+	"CASE WHEN responded_at IS NULL THEN respond_due ELSE resolve_due END, " DUE_MAX ") END)"
+enum { COL_DUE = COL_ROOT_CAUSE + 1 }; /* selected after CASE_COLS by the sort=due list */
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
@@ -739,7 +749,28 @@ struct parsed {
 	int severity;
 	int64_t since, cursor;
 	long limit;
+	bool due;             /* sort=due */
+	bool due_cursor;      /* with a cursor "DUE.SEQ" (cur_due, cursor) */
+	int64_t cur_due;
 };
+
+/* A sort=due cursor: "DUE.SEQ", two numbers this API wrote. */
+static bool parse_due_cursor(const char *z, int64_t *due, int64_t *seq)
+{
+	char *end;
+	if (!isdigit((unsigned char)z[0]) || strlen(z) > 40)
+		return false;
+	errno = 0;
+	long long d = strtoll(z, &end, 10);
+	if (errno || *end != '.' || !isdigit((unsigned char)end[1]))
+		return false;
+	long long q = strtoll(end + 1, &end, 10);
+	if (errno || *end || q < 1)
+		return false;
+	*due = d;
+	*seq = q;
+	return true;
+}
 
 /* Validate the filter; messages quote what the client sent (cut short). */
 static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, struct parsed *p)
@@ -814,11 +845,21 @@ static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, stru
 			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "limit: expected 1..%d, got \"%.64s\"",
 					     OX_STORE_LIMIT_MAX, f->limit);
 	}
+	if (!ox_sqldb_absent(f->sort)) {
+		if (strcmp(f->sort, "due") == 0)
+			p->due = true;
+		else if (strcmp(f->sort, "new") != 0)
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "sort: expected new or due, got \"%.64s\"",
+					     f->sort);
+	}
 	if (!ox_sqldb_absent(f->cursor)) {
-		if (!ox_sqldb_parse_cursor(f->cursor, &p->cursor)) /* a seq */
+		bool ok = p->due ? (p->due_cursor = parse_due_cursor(f->cursor, &p->cur_due, &p->cursor))
+				 : ox_sqldb_parse_cursor(f->cursor, &p->cursor); /* a seq */
+		if (!ok)
 			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
 					     "cursor: \"%.64s\" is not a cursor this API returned", f->cursor);
-		p->mask |= 1u << F_CURSOR;
+		if (!p->due)
+			p->mask |= 1u << F_CURSOR;
 	}
 	return 0;
 }
@@ -835,49 +876,99 @@ static int too_big(struct ox_store *s, struct ox_buf *out, size_t start, char er
 	return OX_STORE_ETOOBIG;
 }
 
-/* Append the matching cases as a JSON array; *next is the seq of the last
- * case when a further page exists, else 0. On error out is unchanged. */
-static int query_array(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
-		       char err[OX_STORE_ERRSZ], uint64_t *next)
+/* Bind the filter's values to the parameters q has. */
+static void bind_filter(sqlite3_stmt *q, const struct ox_case_filter *f, const struct parsed *p)
 {
-	struct parsed p;
-	size_t start = out->len;
-	*next = 0;
-	int rc = parse_filter(s, f, &p);
-	sqlite3_stmt *q = rc ? NULL : ox_sqldb_list(&s->db, p.mask);
-	if (!rc && !q)
-		rc = OX_STORE_EDB;
-	if (rc)
-		goto done;
 	ox_sqldb_bind_named_text(q, ":rule", f->rule);
 	ox_sqldb_bind_named_text(q, ":status", f->status);
 	ox_sqldb_bind_named_text(q, ":category", f->category);
-	ox_sqldb_bind_named_int(q, ":severity", p.severity);
+	ox_sqldb_bind_named_int(q, ":severity", p->severity);
 	ox_sqldb_bind_named_text(q, ":order_id", f->order_id);
 	ox_sqldb_bind_named_text(q, ":sku", f->sku);
-	ox_sqldb_bind_named_int(q, ":since", p.since);
-	ox_sqldb_bind_named_int(q, ":cursor", p.cursor);
+	ox_sqldb_bind_named_int(q, ":since", p->since);
+	ox_sqldb_bind_named_int(q, ":cursor", p->cursor);
 	ox_sqldb_bind_named_text(q, ":team", f->team);
 	ox_sqldb_bind_named_text(q, ":assignee", f->assignee);
 	ox_sqldb_bind_named_int(q, ":now", f->now);
 	ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
+}
+
+/* SELECT what ... WHERE (the filters of mask) [AND also] tail, from the
+ * constant fragments only (as ox_sqldb_list()), prepared for one use. */
+static sqlite3_stmt *prepare_filtered(struct ox_store *s, const char *what, unsigned mask, const char *also,
+				      const char *tail)
+{
+	struct ox_buf sql;
+	ox_buf_init(&sql, SIZE_MAX);
+	ox_buf_addz(&sql, what);
+	const char *sep = " WHERE ";
+	for (unsigned i = 0; i < F__COUNT; i++)
+		if (mask & (1u << i)) {
+			ox_buf_addz(&sql, sep);
+			ox_buf_addz(&sql, filter_sql[i]);
+			sep = " AND ";
+		}
+	if (also) {
+		ox_buf_addz(&sql, sep);
+		ox_buf_addz(&sql, also);
+	}
+	ox_buf_addz(&sql, tail);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(s->db.conn, sql.data, -1, &q, NULL) != SQLITE_OK)
+		ox_sqldb_dberr(&s->db, "query cases");
+	ox_buf_release(&sql);
+	return q;
+}
+
+/* The sort=due list: by the deadline, then seq; its cursor is the last
+ * row's "DUE.SEQ". Not cached: a list sorted so is asked for rarely. */
+static sqlite3_stmt *due_list(struct ox_store *s, const struct parsed *p)
+{
+	sqlite3_stmt *q = prepare_filtered(s, "SELECT " CASE_COLS ", " DUE_SQL " FROM cases", p->mask,
+					   p->due_cursor ? "(" DUE_SQL " > :cdue OR (" DUE_SQL " = :cdue AND seq > :cseq))" : NULL,
+					   " ORDER BY " DUE_SQL ", seq LIMIT :limit");
+	if (q && p->due_cursor) {
+		ox_sqldb_bind_named_int(q, ":cdue", p->cur_due);
+		ox_sqldb_bind_named_int(q, ":cseq", p->cursor);
+	}
+	return q;
+}
+
+/* Append the matching cases as a JSON array; next gets the cursor of the
+ * next page when there is one, else "". On error out is unchanged. */
+static int query_array(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+		       char err[OX_STORE_ERRSZ], char next[48])
+{
+	struct parsed p;
+	size_t start = out->len;
+	next[0] = '\0';
+	int rc = parse_filter(s, f, &p);
+	sqlite3_stmt *q = rc ? NULL : p.due ? due_list(s, &p) : ox_sqldb_list(&s->db, p.mask);
+	if (!rc && !q)
+		rc = OX_STORE_EDB;
+	if (rc)
+		goto done;
+	bind_filter(q, f, &p);
 	ox_sqldb_bind_named_int(q, ":limit", p.limit + 1); /* one more tells whether a next page exists */
 
 	long n = 0;
-	uint64_t last = 0;
+	char last[48] = "";
 	if (ox_buf_addz(out, "[") < 0)
 		rc = OX_STORE_ETOOBIG;
 	while (!rc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		rc = 0;
 		if (n == p.limit) {
-			*next = last;
+			memcpy(next, last, sizeof last);
 			break;
 		}
 		struct ox_case c;
 		if ((rc = row_to_case(s, q, &c)))
 			break;
 		render(s, q, &c, false);
-		last = c.seq;
+		if (p.due)
+			snprintf(last, sizeof last, "%lld.%" PRIu64, (long long)sqlite3_column_int64(q, COL_DUE), c.seq);
+		else
+			snprintf(last, sizeof last, "%" PRIu64, c.seq);
 		ox_case_release(&c);
 		if ((n && ox_buf_addz(out, ",") < 0) || ox_buf_add(out, s->one.data, s->one.len) < 0)
 			rc = OX_STORE_ETOOBIG;
@@ -887,8 +978,12 @@ static int query_array(struct ox_store *s, const struct ox_case_filter *f, struc
 		rc = 0;
 	else if (rc > 0)
 		rc = ox_sqldb_dberr(&s->db, "query cases");
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
+	if (p.due) {
+		sqlite3_finalize(q);
+	} else {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
 	if (!rc && ox_buf_addz(out, "]") < 0)
 		rc = OX_STORE_ETOOBIG;
 	if (rc == OX_STORE_ETOOBIG)
@@ -908,17 +1003,17 @@ int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox
 		   char err[OX_STORE_ERRSZ])
 {
 	size_t start = out->len;
-	uint64_t next;
+	char next[48];
 	if (ox_buf_addz(out, "{\"cases\":") < 0)
 		return too_big(s, out, start, err);
-	int rc = query_array(s, f, out, err, &next);
+	int rc = query_array(s, f, out, err, next);
 	if (rc) {
 		out->len = start;
 		out->data[start] = '\0';
 		return rc;
 	}
-	if ((next ? ox_buf_addf(out, ",\"next_cursor\":\"%" PRIu64 "\"}", next)
-		  : ox_buf_addz(out, ",\"next_cursor\":null}")) < 0)
+	if ((next[0] ? ox_buf_addf(out, ",\"next_cursor\":\"%s\"}", next)
+		     : ox_buf_addz(out, ",\"next_cursor\":null}")) < 0)
 		return too_big(s, out, start, err);
 	return 0;
 }
@@ -926,8 +1021,8 @@ int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox
 int ox_store_query_cases(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
 			 char err[OX_STORE_ERRSZ])
 {
-	uint64_t next;
-	return query_array(s, f, out, err, &next);
+	char next[48];
+	return query_array(s, f, out, err, next);
 }
 
 /* ---- the engine listener -------------------------------------------------------------- */
@@ -946,4 +1041,38 @@ static void sink_changed(void *ctx, const struct ox_case *c, enum ox_case_change
 struct ox_case_listener ox_store_sink_listener(struct ox_store_sink *sink)
 {
 	return (struct ox_case_listener){ .changed = sink_changed, .ctx = sink };
+}
+
+int ox_store_count_status(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+			  char err[OX_STORE_ERRSZ])
+{
+	struct parsed p;
+	int rc = parse_filter(s, f, &p);
+	/* every status is counted, so neither the status nor the page applies */
+	unsigned mask = p.mask & ~((1u << F_STATUS) | (1u << F_CURSOR));
+	sqlite3_stmt *q = rc ? NULL : prepare_filtered(s, "SELECT status, count(*) FROM cases", mask, NULL, " GROUP BY status");
+	if (!rc && !q)
+		rc = OX_STORE_EDB;
+	if (!rc) {
+		bind_filter(q, f, &p);
+		int64_t n[OX_CASE__NSTATUS] = { 0 }, total = 0;
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			const char *st = (const char *)sqlite3_column_text(q, 0);
+			int i = st ? ox_case_status_parse(st, strlen(st)) : -1;
+			if (i >= 0)
+				n[i] = sqlite3_column_int64(q, 1);
+			total += sqlite3_column_int64(q, 1);
+		}
+		rc = rc == SQLITE_DONE ? 0 : ox_sqldb_dberr(&s->db, "count cases");
+		sqlite3_finalize(q);
+		size_t start = out->len;
+		int bad = rc ? 0 : ox_buf_addz(out, "{\"counts\":{");
+		for (int i = 0; !rc && i < OX_CASE__NSTATUS; i++)
+			bad |= ox_buf_addf(out, "%s\"%s\":%" PRId64, i ? "," : "", ox_case_status_name((enum ox_case_status)i), n[i]);
+		if (!rc && (bad | ox_buf_addf(out, "},\"total\":%" PRId64 "}", total)) < 0)
+			return too_big(s, out, start, err);
+	}
+	if (rc && err)
+		snprintf(err, OX_STORE_ERRSZ, "%s", s->db.err);
+	return rc;
 }

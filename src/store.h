@@ -116,6 +116,7 @@ struct ox_case_filter {
 	const char *rule, *status, *category, *severity, *order_id, *sku, *since, *limit, *cursor;
 	const char *team, *assignee; /* exact match */
 	const char *sla;             /* breached | due_soon */
+	const char *sort;            /* new (newest first, the default) | due (the SLA deadline that matters now) */
 	/* due_soon is judged at now (the event clock) with this share left */
 	ox_time now;
 	int due_soon_pct;
@@ -125,11 +126,20 @@ struct ox_case_filter {
  * newest first (descending seq), each as ox_case_to_json() writes it but
  * without "timeline". next_cursor is null on the last page. Paging is by seq,
  * so cases opened while a client pages do not shift its pages (they come
- * before page one). An invalid value is OX_STORE_EINVAL with a message for
+ * before page one). With sort "due" the cases come by the deadline that
+ * matters now (respond_due until responded, then resolve_due; finished
+ * cases last), then seq, paged by that pair ("DUE.SEQ"): a case whose
+ * deadline changes while a client pages may be seen twice or not at all. An invalid value is OX_STORE_EINVAL with a message for
  * the client in err ("severity: expected P1..P4, got \"P5\""). On any error
  * out is left as it was. */
 int ox_store_query(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
 		   char err[OX_STORE_ERRSZ]);
+
+/* Append {"counts":{"open":N,...every status},"total":N}: how many cases
+ * match the filter in each status (its status, cursor and limit do not
+ * apply), for the console's status tabs. Errors as ox_store_query(). */
+int ox_store_count_status(struct ox_store *s, const struct ox_case_filter *f, struct ox_buf *out,
+			  char err[OX_STORE_ERRSZ]);
 
 /* The same cases as a bare JSON array, without the paging object (the
  * first page: at most the limit). For answers that embed a list of cases,

@@ -280,9 +280,11 @@ describe("service endpoints and errors", () => {
 	before(async () => (d = await startDaemon({ check: checkHttp })));
 	after(() => d?.stop());
 
-	test("GET / is the service index", async () => {
+	test("GET / is the web console's page", async () => {
 		const r = await d.get("/");
-		assert.deepEqual(r.json, { service: "ordex", api: "/api/v1/openapi.json", health: "/healthz", metrics: "/metrics" });
+		assert.equal(r.status, 200);
+		assert.equal(r.contentType, "text/html; charset=utf-8");
+		assert.match(r.text, /<script type="module" src="\/assets\/js\/app.js"><\/script>/);
 	});
 
 	test("GET /api/v1/openapi.json serves docs/openapi.json", async () => {

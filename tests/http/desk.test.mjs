@@ -119,6 +119,8 @@ describe("who may call what", () => {
 		["GET", "/healthz", undefined, null],
 		["GET", "/api/v1/openapi.json", undefined, null],
 		["GET", "/", undefined, null],
+		["GET", "/assets/style.css", undefined, null],
+		["GET", "/api/v1/cases/counts", undefined, READ],
 	];
 
 	test("every route x every role: allowed, or 403; no token: 401", async () => {
@@ -190,6 +192,8 @@ describe("sessions", () => {
 		assert.equal(r.json.principal.role, "supervisor");
 		const me = await d.request("GET", "/api/v1/me", { token: null, headers: { cookie: session } });
 		assert.equal(me.status, 200, me.text);
+		assert.equal(me.json.csrf_token, csrf, "a reloaded console gets its session's CSRF token back");
+		assert.equal((await d.get("/api/v1/me")).json.csrf_token, undefined, "a token has no CSRF token");
 		const noCsrf = await d.request("POST", "/api/v1/silences", { body: {}, token: null, headers: { cookie: session } });
 		assert.equal(noCsrf.status, 403);
 		assert.match(noCsrf.json.detail, /CSRF/);

@@ -424,6 +424,143 @@ static void test_filters(void **state)
 	ox_buf_release(&out);
 }
 
+/* The count of status st in {"counts":{...}} (-1 when missing). */
+static long count_of(const char *json, const char *st)
+{
+	char key[48];
+	snprintf(key, sizeof key, "\"%s\":", st);
+	const char *p = strstr(json, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/* Counts per status agree with the engine's cases under the same filter;
+ * the status, cursor and limit of the filter do not apply. */
+static void test_count_status(void **state)
+{
+	struct fx *f = *state;
+	mixed_day(f);
+	put_all(f);
+	static const struct {
+		struct ox_case_filter flt;
+		struct want w;
+	} rows[] = {
+		{ { 0 }, { 0 } },
+		{ { .status = "open", .cursor = "3", .limit = "1" }, { 0 } },
+		{ { .rule = "CUS_PHONE_INVALID" }, { .rule = "CUS_PHONE_INVALID" } },
+		{ { .category = "inventory" }, { .category = "inventory" } },
+		{ { .severity = "P3", .sku = "S2" }, { .severity = 3, .sku = "S2" } },
+		{ { .order_id = "nobody" }, { .order_id = "nobody" } },
+	};
+	struct ox_buf out;
+	ox_buf_init(&out, 1 << 16);
+	char err[OX_STORE_ERRSZ];
+	size_t nonzero = 0;
+	for (size_t r = 0; r < OX_ARRAY_LEN(rows); r++) {
+		long open = 0, autores = 0;
+		for (size_t i = 0; i < ox_engine_case_count(f->e); i++) {
+			const struct ox_case *c = ox_engine_case(f->e, i);
+			if (wanted(c, &rows[r].w))
+				*(c->status == OX_CASE_OPEN ? &open : &autores) += 1;
+		}
+		ox_buf_reset(&out);
+		assert_int_equal(ox_store_count_status(f->s, &rows[r].flt, &out, err), 0);
+		assert_int_equal(count_of(out.data, "open"), open);
+		assert_int_equal(count_of(out.data, "auto_resolved"), autores);
+		assert_int_equal(count_of(out.data, "closed"), 0);
+		const char *total = strstr(out.data, "\"total\":");
+		assert_non_null(total);
+		assert_int_equal(strtol(total + 8, NULL, 10), open + autores);
+		nonzero += open + autores > 0;
+	}
+	assert_true(nonzero >= 4);
+	struct ox_case_filter bad = { .severity = "P7" };
+	ox_buf_reset(&out);
+	assert_int_equal(ox_store_count_status(f->s, &bad, &out, err), OX_STORE_EINVAL);
+	assert_non_null(strstr(err, "severity"));
+	assert_int_equal(out.len, 0);
+	ox_buf_release(&out);
+}
+
+/* sort=due's key of a case, as the store computes it in SQL. */
+static int64_t due_of(const struct ox_case *c)
+{
+	if (c->status == OX_CASE_RESOLVED || c->status == OX_CASE_CLOSED || c->status == OX_CASE_AUTO_RESOLVED)
+		return INT64_MAX;
+	ox_time t = c->responded_at == OX_TIME_NONE ? c->respond_due : c->resolve_due;
+	return t == OX_TIME_NONE ? INT64_MAX : t;
+}
+
+/* sort=due pages through every case once, by (deadline, seq). */
+static void test_sort_due(void **state)
+{
+	struct fx *f = *state;
+	mixed_day(f);
+	size_t total = ox_engine_case_count(f->e);
+	assert_true(total >= 8 && total <= 64);
+	/* the desk's times, with ties, some cases answered already */
+	static struct ox_case cases[64];
+	const struct ox_case *want[64];
+	assert_int_equal(ox_store_begin(f->s), 0);
+	for (size_t i = 0; i < total; i++) {
+		cases[i] = *ox_engine_case(f->e, i); /* shares the engine's strings: put only reads them */
+		cases[i].respond_due = f->t0 + (int64_t)(i * 7 % 5) * OX_MS_MINUTE;
+		cases[i].resolve_due = f->t0 + (int64_t)(i * 11 % 13) * OX_MS_MINUTE;
+		cases[i].responded_at = i % 3 == 0 ? f->t0 : OX_TIME_NONE;
+		assert_int_equal(ox_store_put_case(f->s, &cases[i], team_of(f, &cases[i])), 0);
+		want[i] = &cases[i];
+	}
+	assert_int_equal(ox_store_commit(f->s), 0);
+	for (size_t i = 1; i < total; i++) /* insertion sort by (due, seq) */
+		for (size_t j = i; j > 0; j--) {
+			const struct ox_case *a = want[j - 1], *b = want[j];
+			if (due_of(a) < due_of(b) || (due_of(a) == due_of(b) && a->seq < b->seq))
+				break;
+			want[j - 1] = b;
+			want[j] = a;
+		}
+	assert_true(due_of(want[0]) < INT64_MAX && due_of(want[total - 1]) == INT64_MAX); /* both kinds */
+	struct ox_buf out;
+	ox_buf_init(&out, 1 << 20);
+	char got[64][24], cursor[32] = "";
+	size_t n = 0, pages = 0;
+	do {
+		struct ox_case_filter flt = { .sort = "due", .limit = "3", .cursor = cursor };
+		assert_int_equal(query(f, &flt, &out), 0);
+		n += ids_of(out.data, got + n, 64 - n);
+		cursor_of(out.data, cursor);
+		assert_true(!cursor[0] || strchr(cursor, '.'));
+		pages++;
+	} while (cursor[0]);
+	assert_int_equal(n, total);
+	assert_int_equal(pages, (total + 2) / 3);
+	for (size_t i = 0; i < total; i++)
+		assert_string_equal(got[i], want[i]->id);
+	/* with a filter, and the default sort is still newest first */
+	struct ox_case_filter open = { .sort = "due", .status = "open", .limit = "1000" };
+	assert_int_equal(query(f, &open, &out), 0);
+	size_t k = 0, m = ids_of(out.data, got, 64);
+	for (size_t i = 0; i < total; i++)
+		if (want[i]->status == OX_CASE_OPEN)
+			assert_string_equal(got[k++], want[i]->id);
+	assert_int_equal(k, m);
+	struct ox_case_filter newest = { .sort = "new", .limit = "1" };
+	assert_int_equal(query(f, &newest, &out), 0);
+	assert_int_equal(ids_of(out.data, got, 64), 1);
+	assert_string_equal(got[0], ox_engine_case(f->e, total - 1)->id);
+	/* a seq cursor is no due cursor, nor the other way round */
+	static const struct ox_case_filter bad[] = {
+		{ .sort = "soon" }, { .sort = "due", .cursor = "12" }, { .sort = "due", .cursor = "12.0" },
+		{ .sort = "due", .cursor = "x.1" }, { .sort = "due", .cursor = "1.2.3" }, { .cursor = "5.2" },
+	};
+	char err[OX_STORE_ERRSZ];
+	for (size_t i = 0; i < OX_ARRAY_LEN(bad); i++) {
+		ox_buf_reset(&out);
+		assert_int_equal(ox_store_query(f->s, &bad[i], &out, err), OX_STORE_EINVAL);
+		assert_int_equal(out.len, 0);
+	}
+	ox_buf_release(&out);
+}
+
 /* JSON from the store equals ox_case_to_json(): get with the timeline, lists
  * without it. */
 static void test_json_equals_case_json(void **state)
@@ -838,6 +975,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_creates_schema, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_elsewhere, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_count_status, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_sort_due, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_equals_case_json, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reput_and_resolution, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_playbook_columns, fx_setup, fx_teardown),

@@ -1,0 +1,206 @@
+// i18n.js - every text of the console in a table per language (zh-CN
+// first), the chosen language remembered in localStorage, and times shown
+// in Asia/Shanghai whatever the browser's zone.
+
+const MSG = {
+	zh: {
+		app: "ordex 订单异常中心", skip: "跳到正文", loading: "加载中…", lang_switch: "English", lang_label: "切换语言",
+		nav_queue: "工单队列", nav_dash: "数据分析", nav_blacklist: "黑名单", nav_users: "用户与令牌", nav_alerts: "告警",
+		nav_audit: "审计日志", logout: "退出", signed_in_as: "当前用户",
+		login_title: "登录", login_user: "用户名", login_password: "密码", login_submit: "登录",
+		login_failed: "用户名或密码错误，或账号已被锁定", login_expired: "登录已过期，请重新登录", login_busy: "登录繁忙，请稍后重试",
+		f_category: "类别", f_rule: "规则", f_severity: "严重度", f_status: "状态", f_team: "团队", f_assignee: "处理人",
+		f_sla: "SLA", f_order: "订单号", f_sort: "排序", any: "全部", apply: "筛选", reset: "清除筛选",
+		sort_due: "按 SLA 到期时间", sort_new: "最新创建", sla_breached: "已超时", sla_due_soon: "即将超时",
+		all_statuses: "全部状态", refresh: "刷新", updated_at: "更新于", new_cases: "有新工单", load_more: "加载更多",
+		no_cases: "没有符合条件的工单", shown: "已显示", of_total: "共",
+		col_select: "选择", col_case: "工单", col_sev: "级别", col_rule: "异常", col_key: "订单 / SKU", col_team: "团队",
+		col_assignee: "处理人", col_status: "状态", col_due: "SLA 到期", col_opened: "创建时间", col_esc: "升级",
+		select_all: "全选本页", selected: "已选", bulk_assign: "批量分派", bulk_to: "批量转为", bulk_go: "执行",
+		assign_to_me: "分派给我", bulk_done: "完成 {ok} 个，失败 {fail} 个", unassigned: "未分派",
+		back_queue: "返回队列", reasons: "异常原因", sla: "服务时限", respond_due: "响应截止", resolve_due: "解决截止",
+		responded_at: "已响应", paused_since: "暂停自", breached_at: "超时于", esc_level: "升级级别", level: "{n} 级",
+		overdue: "已超时 {d}", remaining: "剩余 {d}", status_actions: "处理", transition_to: "转为",
+		assign: "分派", assignee: "处理人", team: "团队", save: "保存", note: "备注", add_note: "添加备注",
+		checklist: "处理清单", checklist_none: "此规则没有清单", resolve_form: "解决工单", resolution: "解决方式",
+		root_cause: "根本原因", resolve_note: "处理说明", resolve_submit: "标记为已解决", choose: "请选择",
+		composer: "客户消息", template: "模板", msg_lang: "消息语言", preview: "预览", preview_missing: "待填写：{v}",
+		preview_none: "此规则没有消息模板", actions_panel: "商家动作", actions_pending: "退款、补发、查询等商家动作的调用即将在此提供（另行开发中），当前请在商家后台操作。",
+		playbook_actions: "本规则的建议动作", order: "订单", order_none: "此工单不涉及单个订单", items: "商品", sku: "SKU",
+		qty: "数量", price: "单价", total: "合计", customer: "客户", name: "姓名", phone: "电话", address: "地址",
+		payments: "支付", refunds: "退款", amount: "金额", method: "方式", time: "时间", shipments: "物流",
+		carrier: "快递", tracking_no: "运单号", tracking: "物流轨迹", syncs: "系统同步", system: "系统", acks: "确认数",
+		last_ack: "最近确认", failures: "失败", tickets: "客服工单", none: "无", timeline: "时间线", actor: "操作人",
+		channel: "渠道", shop: "店铺", order_status: "订单状态", remark: "备注", created: "下单时间", masked: "已脱敏",
+		done: "已完成", saved: "已保存", error: "出错了", forbidden: "没有权限", not_found: "找不到", retry: "重试",
+		dash_title: "数据分析", dash_soon: "数据分析看板（高发区域、高发商品、高发时段、承运商表现等）正在开发中，即将上线。",
+		bl_title: "黑名单", bl_kind: "类型", bl_value: "值", bl_reason: "原因", bl_expires: "过期时间", bl_added_by: "添加人",
+		bl_added_at: "添加时间", bl_source: "来源", bl_ttl: "有效期（如 72h、30d，留空为永久）", bl_add: "加入黑名单",
+		bl_remove: "移除", bl_search: "搜索", bl_export: "导出 CSV", bl_import: "导入 CSV", bl_import_file: "CSV 文件",
+		bl_imported: "已导入 {n} 条", never: "永久", confirm_remove: "确定移除 {v}？",
+		users_title: "用户", user_name: "用户名", display: "显示名", role: "角色", teams: "团队（逗号分隔）",
+		password: "密码（至少 8 位）", disabled: "已停用", enable: "启用", disable: "停用", create_user: "创建用户",
+		tokens_title: "API 令牌", token_name: "令牌名", token_user: "所属用户（可选）", token_expires: "过期时间（可选）",
+		create_token: "创建令牌", revoke: "吊销", token_secret: "新令牌（只显示这一次，请立即保存）：", last_used: "最近使用",
+		token_status: "状态", created_at: "创建时间",
+		alerts_title: "告警", silences: "静默", silence_rule: "规则", silence_sev: "严重度", silence_team: "团队",
+		silence_duration: "时长（如 2h）", silence_comment: "说明", create_silence: "创建静默", expire: "结束",
+		starts_at: "开始", ends_at: "结束", state: "状态", outbox: "发件箱", dead: "死信", receiver: "渠道",
+		attempts: "尝试次数", last_error: "最近错误", retry_send: "重新发送",
+		audit_title: "审计日志", audit_action: "动作", audit_target: "对象", audit_detail: "详情", filter: "筛选",
+		prev: "上一页", next: "下一页",
+	},
+	en: {
+		app: "ordex order exceptions", skip: "Skip to content", loading: "Loading…", lang_switch: "中文", lang_label: "Switch language",
+		nav_queue: "Queue", nav_dash: "Analytics", nav_blacklist: "Blacklist", nav_users: "Users & tokens", nav_alerts: "Alerts",
+		nav_audit: "Audit log", logout: "Sign out", signed_in_as: "Signed in as",
+		login_title: "Sign in", login_user: "User name", login_password: "Password", login_submit: "Sign in",
+		login_failed: "Wrong user name or password, or the user is locked", login_expired: "Your session has expired: sign in again", login_busy: "Too many sign-ins at once: retry in a moment",
+		f_category: "Category", f_rule: "Rule", f_severity: "Severity", f_status: "Status", f_team: "Team", f_assignee: "Assignee",
+		f_sla: "SLA", f_order: "Order id", f_sort: "Sort", any: "Any", apply: "Filter", reset: "Clear filters",
+		sort_due: "SLA due time", sort_new: "Newest first", sla_breached: "Breached", sla_due_soon: "Due soon",
+		all_statuses: "All statuses", refresh: "Refresh", updated_at: "Updated", new_cases: "New cases", load_more: "Load more",
+		no_cases: "No case matches", shown: "Shown", of_total: "of",
+		col_select: "Select", col_case: "Case", col_sev: "Sev.", col_rule: "Exception", col_key: "Order / SKU", col_team: "Team",
+		col_assignee: "Assignee", col_status: "Status", col_due: "SLA due", col_opened: "Opened", col_esc: "Esc.",
+		select_all: "Select the page", selected: "Selected", bulk_assign: "Assign to", bulk_to: "Move to", bulk_go: "Apply",
+		assign_to_me: "Assign to me", bulk_done: "{ok} done, {fail} failed", unassigned: "Unassigned",
+		back_queue: "Back to the queue", reasons: "Reasons", sla: "Service level", respond_due: "Respond by", resolve_due: "Resolve by",
+		responded_at: "Responded", paused_since: "Paused since", breached_at: "Breached at", esc_level: "Escalation", level: "level {n}",
+		overdue: "overdue by {d}", remaining: "{d} left", status_actions: "Work", transition_to: "Move to",
+		assign: "Assign", assignee: "Assignee", team: "Team", save: "Save", note: "Note", add_note: "Add note",
+		checklist: "Checklist", checklist_none: "This rule has no checklist", resolve_form: "Resolve", resolution: "Resolution",
+		root_cause: "Root cause", resolve_note: "What was done", resolve_submit: "Mark resolved", choose: "Choose…",
+		composer: "Customer message", template: "Template", msg_lang: "Message language", preview: "Preview", preview_missing: "To fill in: {v}",
+		preview_none: "This rule has no message templates", actions_panel: "Merchant actions", actions_pending: "Calling merchant actions (refund, reship, queries) from here is coming (being built separately); use the merchant back office for now.",
+		playbook_actions: "Suggested actions of this rule", order: "Order", order_none: "This case is not about one order", items: "Items", sku: "SKU",
+		qty: "Qty", price: "Price", total: "Total", customer: "Customer", name: "Name", phone: "Phone", address: "Address",
+		payments: "Payments", refunds: "Refunds", amount: "Amount", method: "Method", time: "Time", shipments: "Shipments",
+		carrier: "Carrier", tracking_no: "Tracking no.", tracking: "Tracking", syncs: "System sync", system: "System", acks: "Acks",
+		last_ack: "Last ack", failures: "Failures", tickets: "Support tickets", none: "None", timeline: "Timeline", actor: "By",
+		channel: "Channel", shop: "Shop", order_status: "Order status", remark: "Remark", created: "Ordered", masked: "masked",
+		done: "Done", saved: "Saved", error: "Something went wrong", forbidden: "Not allowed", not_found: "Not found", retry: "Retry",
+		dash_title: "Analytics", dash_soon: "The dashboards (where, what and when exceptions happen most, carrier scorecards and more) are being built and coming soon.",
+		bl_title: "Blacklist", bl_kind: "Kind", bl_value: "Value", bl_reason: "Reason", bl_expires: "Expires", bl_added_by: "Added by",
+		bl_added_at: "Added", bl_source: "Source", bl_ttl: "Valid for (e.g. 72h, 30d; empty: forever)", bl_add: "Add to the blacklist",
+		bl_remove: "Remove", bl_search: "Search", bl_export: "Export CSV", bl_import: "Import CSV", bl_import_file: "CSV file",
+		bl_imported: "{n} imported", never: "never", confirm_remove: "Remove {v}?",
+		users_title: "Users", user_name: "User name", display: "Display name", role: "Role", teams: "Teams (comma-separated)",
+		password: "Password (8 or more)", disabled: "Disabled", enable: "Enable", disable: "Disable", create_user: "Create user",
+		tokens_title: "API tokens", token_name: "Token name", token_user: "For user (optional)", token_expires: "Expires (optional)",
+		create_token: "Create token", revoke: "Revoke", token_secret: "New token (shown only this once: save it now):", last_used: "Last used",
+		token_status: "Status", created_at: "Created",
+		alerts_title: "Alerts", silences: "Silences", silence_rule: "Rule", silence_sev: "Severity", silence_team: "Team",
+		silence_duration: "Duration (e.g. 2h)", silence_comment: "Comment", create_silence: "Create silence", expire: "End",
+		starts_at: "Starts", ends_at: "Ends", state: "State", outbox: "Outbox", dead: "Dead letters", receiver: "Channel",
+		attempts: "Attempts", last_error: "Last error", retry_send: "Send again",
+		audit_title: "Audit log", audit_action: "Action", audit_target: "Target", audit_detail: "Detail", filter: "Filter",
+		prev: "Previous", next: "Next",
+	},
+};
+
+/* Names of the API's enumerations. */
+const ENUMS = {
+	status: {
+		open: ["待处理", "Open"], acknowledged: ["已确认", "Acknowledged"], in_progress: ["处理中", "In progress"],
+		waiting_customer: ["等待客户", "Waiting for customer"], resolved: ["已解决", "Resolved"], closed: ["已关闭", "Closed"],
+		auto_resolved: ["自动恢复", "Auto-resolved"],
+	},
+	category: {
+		payment: ["支付异常", "Payment"], inventory: ["库存异常", "Inventory"], logistics: ["物流异常", "Logistics"],
+		customer: ["客户信息异常", "Customer information"], system: ["系统异常", "System"], fraud: ["风控", "Fraud"],
+		incident: ["突发事件", "Incident"],
+	},
+	role: {
+		admin: ["管理员", "Admin"], supervisor: ["主管", "Supervisor"], agent: ["客服/专员", "Agent"], viewer: ["只读", "Viewer"],
+		ingest: ["数据接入", "Ingest"],
+	},
+	team: {
+		payments: ["支付组", "Payments"], inventory: ["仓储组", "Warehouse"], logistics: ["物流组", "Logistics"], cs: ["客服组", "Customer service"],
+		tech: ["技术组", "Tech"], risk: ["风控组", "Risk"], oncall: ["值班", "On call"],
+	},
+	action: {
+		opened: ["创建", "opened"], fired_again: ["再次触发", "fired again"], auto_resolved: ["自动恢复", "auto-resolved"],
+		member_linked: ["关联", "member linked"], routed: ["分配团队", "routed"], status_changed: ["状态变更", "status changed"],
+		assigned: ["分派", "assigned"], note: ["备注", "note"], escalated: ["升级", "escalated"], sla_breached: ["超时", "SLA breached"],
+		checked: ["勾选", "checked"], unchecked: ["取消勾选", "unchecked"],
+	},
+	order_status: {
+		pending_payment: ["待付款", "pending payment"], paid: ["已付款", "paid"], shipped: ["已发货", "shipped"],
+		delivered: ["已签收", "delivered"], completed: ["已完成", "completed"], cancelled: ["已取消", "cancelled"],
+		closed: ["已关闭", "closed"], refunded: ["已退款", "refunded"],
+	},
+	payment_status: { succeeded: ["成功", "succeeded"], failed: ["失败", "failed"] },
+	/* message template variables */
+	var: {
+		customer_name: ["客户称呼", "customer's name"], order_id: ["订单号", "order id"], shop: ["店铺", "shop"],
+		agent_name: ["客服名", "agent's name"], carrier: ["快递公司", "carrier"], tracking_no: ["运单号", "tracking number"],
+		eta: ["预计时间", "expected by"], amount: ["金额", "amount"], sku: ["SKU", "SKU"],
+	},
+	/* tokens, silences and alert messages */
+	state: {
+		active: ["生效中", "active"], revoked: ["已吊销", "revoked"], expired: ["已过期", "expired"], pending: ["待发送", "pending"],
+		sent: ["已送达", "sent"], dead: ["已放弃", "dead"], silenced: ["已静默", "silenced"],
+	},
+	bl_kind: {
+		customer: ["客户", "Customer"], phone: ["电话", "Phone"], device: ["设备", "Device"], ip: ["IP", "IP"], address: ["地址", "Address"],
+	},
+};
+
+const KEY = "ordex.lang";
+let lang = localStorage.getItem(KEY) === "en" ? "en" : "zh";
+
+export const getLang = () => lang;
+export function setLang(l) {
+	lang = l === "en" ? "en" : "zh";
+	localStorage.setItem(KEY, lang);
+	document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+setLang(lang);
+
+/* t("overdue", {d: "3h"}) */
+export function t(key, vars) {
+	let s = MSG[lang][key] ?? MSG.zh[key];
+	if (s === undefined) throw new Error(`i18n: no text ${key}`);
+	for (const [k, v] of Object.entries(vars ?? {})) s = s.replaceAll(`{${k}}`, String(v));
+	return s;
+}
+
+/* The name of an enumeration value, the value itself when unknown. */
+export function en(kind, value) {
+	const row = ENUMS[kind]?.[value];
+	return row ? row[lang === "zh" ? 0 : 1] : value ?? "";
+}
+export const enumValues = (kind) => Object.keys(ENUMS[kind]);
+
+/* A {"zh": ..., "en": ...} object of the API in the current language. */
+export const pick = (o) => (o ? o[lang] ?? o.zh ?? o.en ?? "" : "");
+
+const ZONE = "Asia/Shanghai";
+const fmtCache = new Map();
+function fmt(opts) {
+	const k = lang + JSON.stringify(opts);
+	if (!fmtCache.has(k)) fmtCache.set(k, new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: ZONE, hour12: false, ...opts }));
+	return fmtCache.get(k);
+}
+
+/* "2026-11-11 10:05" (full) or "11-11 10:05" (short), Beijing time. */
+export function time(iso, short = false) {
+	if (!iso) return "";
+	const d = new Date(iso);
+	if (Number.isNaN(d.getTime())) return iso;
+	const parts = Object.fromEntries(fmt({ year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })
+		.formatToParts(d).map((p) => [p.type, p.value]));
+	const hour = parts.hour === "24" ? "00" : parts.hour;
+	return short ? `${parts.month}-${parts.day} ${hour}:${parts.minute}` : `${parts.year}-${parts.month}-${parts.day} ${hour}:${parts.minute}:${parts.second}`;
+}
+
+/* A duration in ms as "2天3小时" / "2d 3h". */
+export function duration(ms) {
+	const m = Math.max(0, Math.round(Math.abs(ms) / 60000));
+	const d = Math.floor(m / 1440), hr = Math.floor((m % 1440) / 60), mi = m % 60;
+	const u = lang === "zh" ? ["天", "小时", "分"] : ["d ", "h ", "m"];
+	if (d) return `${d}${u[0]}${hr}${u[1]}`.trim();
+	if (hr) return `${hr}${u[1]}${mi}${u[2]}`.trim();
+	return `${mi}${u[2]}`.trim();
+}
