@@ -43,7 +43,7 @@ export ORDEX_HTTP_COVERAGE=$tmp/coverage
 
 # The three files run side by side; a hung test fails after its timeout.
 start=$(date +%s)
-node --test --test-concurrency=3 --test-timeout=180000 \
+node --test --test-concurrency=3 --test-timeout=600000 \
 	--test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=./tests/http/summary-reporter.mjs --test-reporter-destination="$tmp/summary" \
 	tests/http/
