@@ -236,7 +236,8 @@ static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
 		.since = ox_http_query(r, "since"), .limit = ox_http_query(r, "limit"),
 		.cursor = ox_http_query(r, "cursor"), .team = ox_http_query(r, "team"),
 		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"),
-		.now = event_clock(a), .due_soon_pct = a->o.params->sla_due_soon_pct,
+		.channel = ox_http_query(r, "channel"), .shop = ox_http_query(r, "shop"),
+		.province = ox_http_query(r, "province"), .now = event_clock(a), .due_soon_pct = a->o.params->sla_due_soon_pct,
 	};
 	struct kit *k = api_kit_take(a);
 	struct ox_store *s = reader(a, k, r);
