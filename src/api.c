@@ -204,7 +204,7 @@ static void events_finish(void *ctx, struct ox_http_req *r)
 /* ---- GET /api/v1/cases, /api/v1/cases/{id} ---------------------------------------- */
 
 /* The event clock (the writer publishes it), or the wall clock before any. */
-static ox_time event_clock(struct ox_api *a)
+ox_time api_event_clock(struct ox_api *a)
 {
 	int64_t t = a->o.metrics ? (int64_t)atomic_load(&a->o.metrics->event_clock_ms) : 0;
 	return t ? t : (ox_time)time(NULL) * 1000;
@@ -237,7 +237,8 @@ static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
 		.cursor = ox_http_query(r, "cursor"), .team = ox_http_query(r, "team"),
 		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"),
 		.channel = ox_http_query(r, "channel"), .shop = ox_http_query(r, "shop"),
-		.province = ox_http_query(r, "province"), .now = event_clock(a), .due_soon_pct = a->o.params->sla_due_soon_pct,
+		.province = ox_http_query(r, "province"), .now = api_event_clock(a),
+		.due_soon_pct = a->o.params->sla_due_soon_pct,
 	};
 	struct kit *k = api_kit_take(a);
 	struct ox_store *s = reader(a, k, r);
@@ -572,6 +573,14 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/inventory/reservations/{order_id}", api_inventory_reservation, api_inventory_finish, 0,
 		  OX_PERM_INVENTORY },
 		{ "GET", "/api/v1/inventory/{sku}", api_inventory_get, api_inventory_finish, 0, OX_PERM_INVENTORY },
+		{ "GET", "/api/v1/reports/summary", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/cases", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/regions", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/skus", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/heatmap", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/carriers", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/payments", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/review", api_report, NULL, 0, OX_PERM_REPORTS },
 		{ "GET", "/healthz", healthz, NULL, 0, 0 },
 		{ "GET", "/metrics", metrics, NULL, 0, OX_PERM_METRICS },
 		{ "GET", "/", root, NULL, 0, 0 },

@@ -102,7 +102,8 @@ void oxi_count_payment(struct ox_engine *e, const struct oxi_order *o, ox_time t
 
 static void on_created(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
-	count(e, OX_COUNT_ORDERS, ev->ts, o, 0); /* the engine calls it for the first one only */
+	/* the engine calls it for the first one only; the province is known */
+	count(e, OX_COUNT_ORDERS, ev->ts, o, o->province);
 }
 
 static struct oxi_shipment *shipment_of(struct oxi_order *o, const struct ox_event *ev)

@@ -13,7 +13,7 @@
 
 /* X(enum suffix, name in the store, what dim is) */
 #define OX_COUNT_METRICS(X)                                                             \
-	X(ORDERS, "orders", "")                     /* order.created, once per order */ \
+	X(ORDERS, "orders", "province")             /* order.created, once per order */ \
 	X(PAY_ATTEMPTS, "pay_attempts", "method")   /* failures + new payment_ids */   \
 	X(PAY_SUCCEEDED, "pay_succeeded", "method") /* new payment_ids */              \
 	X(SHIPMENTS, "shipments", "carrier")        /* shipment.created, once per parcel */ \

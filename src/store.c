@@ -531,6 +531,11 @@ int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *t
 	return ox_sqldb_run_id(&s->db, ST_RELEASE);
 }
 
+struct sqlite3 *ox_store_conn(struct ox_store *s)
+{
+	return s->db.conn;
+}
+
 int ox_store_add_counts(struct ox_store *s, const struct ox_count *v, size_t n)
 {
 	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_COUNT_ADD);

@@ -102,6 +102,10 @@ int ox_store_rollback(struct ox_store *s); /* no-op when none is open */
  * team may be NULL. Atomic: on failure the store keeps the previous version. */
 int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *team);
 
+/* The store's connection, for read-only queries of its tables (report.c)
+ * on the thread that owns the store. */
+struct sqlite3 *ox_store_conn(struct ox_store *s);
+
 /* Add the counts (counts.h) to the stored ones, inside the caller's
  * transaction (the batch's, with its cases and applied_seq). */
 int ox_store_add_counts(struct ox_store *s, const struct ox_count *v, size_t n);

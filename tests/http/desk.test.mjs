@@ -115,6 +115,7 @@ describe("who may call what", () => {
 		["POST", "/api/v1/blacklist", {}, SUP],
 		["DELETE", "/api/v1/blacklist?kind=ip&value=10.255.255.255", undefined, SUP],
 		["POST", "/api/v1/blacklist/import", "kind,value\n", SUP],
+		...["summary", "cases", "regions", "skus", "heatmap", "carriers", "payments", "review"].map((r) => ["GET", `/api/v1/reports/${r}`, undefined, ["admin", "supervisor", "viewer"]]),
 		["GET", "/metrics", undefined, ["admin", "supervisor", "viewer", "ingest"]],
 		["GET", "/healthz", undefined, null],
 		["GET", "/api/v1/openapi.json", undefined, null],
