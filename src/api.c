@@ -334,6 +334,11 @@ static enum ox_http_step case_check(void *ctx, struct ox_http_req *r)
 	return case_act(ctx, r, OX_DESK_CHECK);
 }
 
+static enum ox_http_step case_csat(void *ctx, struct ox_http_req *r)
+{
+	return case_act(ctx, r, OX_DESK_CSAT);
+}
+
 static void case_act_finish(void *ctx, struct ox_http_req *r)
 {
 	static const struct {
@@ -535,6 +540,7 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "POST", "/api/v1/cases/{id}/assign", case_assign, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/notes", case_note, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/checklist", case_check, case_act_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/csat", case_csat, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/messages/preview", api_message_preview, NULL, small, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/playbooks", api_playbooks_list, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/playbooks/{rule}", api_playbook_get, NULL, 0, OX_PERM_CASES_READ },

@@ -334,6 +334,7 @@ void ox_case_release(struct ox_case *c)
 		free(c->checked[i]);
 	free(c->checked);
 	free(c->key);
+	free(c->csat_comment);
 #define X(f) free(c->dims.f);
 	OX_CASE_DIMS(X)
 #undef X
@@ -368,6 +369,7 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 	for (size_t i = 0; i < src->n_checked; i++)
 		dst->checked[i] = dup_or_null(src->checked[i]);
 	dst->cap_checked = src->n_checked;
+	dst->csat_comment = dup_or_null(src->csat_comment);
 #define X(f) dst->dims.f = dup_or_null(src->dims.f);
 	OX_CASE_DIMS(X)
 #undef X
@@ -471,7 +473,16 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 			ox_buf_addz(b, ",");
 		json_str_or_null(b, c->dims.skus[i]);
 	}
-	ox_buf_addz(b, "]");
+	ox_buf_addz(b, "],\"csat\":");
+	if (c->csat_score) {
+		ox_buf_addf(b, "{\"score\":%d,\"at\":", c->csat_score);
+		ox_time_json(b, c->csat_at);
+		ox_buf_addz(b, ",\"comment\":");
+		json_str_or_null(b, c->csat_comment);
+		ox_buf_addz(b, "}");
+	} else {
+		ox_buf_addz(b, "null");
+	}
 	ox_buf_addz(b, ",\"checked\":[");
 	for (size_t i = 0; i < c->n_checked; i++) {
 		if (i)

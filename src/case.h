@@ -48,7 +48,9 @@ bool ox_case_status_done(enum ox_case_status s);
 	X(ESCALATED, "escalated")        \
 	X(SLA_BREACHED, "sla_breached")  \
 	X(CHECKED, "checked")            \
-	X(UNCHECKED, "unchecked")
+	X(UNCHECKED, "unchecked")        \
+	X(SURVEY_DUE, "survey_due")      \
+	X(CSAT, "csat")
 
 enum ox_case_action {
 #define X(e, s) OX_ACT_##e,
@@ -126,6 +128,12 @@ struct ox_case {
 	char root_cause[24];
 
 	struct ox_case_dims dims;
+
+	/* The customer's satisfaction survey ("售后回访", desk.c): the latest
+	 * answer, 1..5 (0 = none yet); every answer is also in the timeline. */
+	uint8_t csat_score;
+	ox_time csat_at;
+	char *csat_comment; /* NULL: none */
 };
 
 /* Free what the case holds (reasons, event ids, timeline, checked items,

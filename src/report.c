@@ -36,6 +36,7 @@ const char *ox_report_name(enum ox_report r)
 #define FILTER "(:channel IS NULL OR channel = :channel) AND (:shop IS NULL OR shop = :shop)"
 #define OPENED "opened_at >= :from AND opened_at < :to AND " FILTER
 #define RESOLVED "resolved_at >= :from AND resolved_at < :to AND " FILTER
+#define CSAT "csat_at >= :from AND csat_at < :to AND " FILTER
 #define HOURS "hour >= :from AND hour < :to AND " FILTER
 #define DONE "status IN ('resolved', 'closed', 'auto_resolved')"
 #define BREACHED "(respond_breached_at IS NOT NULL OR resolve_breached_at IS NOT NULL)"
@@ -137,11 +138,18 @@ static const char sql_review_totals[] =
 	" (SELECT count(*) FROM cases WHERE " OPENED " AND " BREACHED ") AS sla_breached,"
 	" r.resolved, r.auto_resolved, r.resolved_by_person, r.false_positive,"
 	" " RATE("r.false_positive", "r.resolved_by_person") " AS false_positive_rate,"
-	" " MINUTES("r.mttr_ms") " AS mttr_minutes"
+	" " MINUTES("r.mttr_ms") " AS mttr_minutes, s.csat_answers, s.csat_avg"
 	" FROM (SELECT count(*) AS resolved, coalesce(sum(status = 'auto_resolved'), 0) AS auto_resolved,"
 	"  coalesce(sum(status IN ('resolved', 'closed')), 0) AS resolved_by_person,"
 	"  coalesce(sum(resolution = 'false_positive'), 0) AS false_positive,"
-	"  avg(resolved_at - opened_at) AS mttr_ms FROM cases WHERE " RESOLVED ") r";
+	"  avg(resolved_at - opened_at) AS mttr_ms FROM cases WHERE " RESOLVED ") r,"
+	" (SELECT count(*) AS csat_answers, round(avg(csat_score), 2) AS csat_avg FROM cases WHERE " CSAT ") s";
+
+/* The survey answers ("售后回访") given in the period, per category: each
+ * case's latest answer. */
+static const char sql_review_csat[] =
+	"SELECT category, count(*) AS answers, round(avg(csat_score), 2) AS avg_score,"
+	" sum(csat_score <= 2) AS unhappy FROM cases WHERE " CSAT " GROUP BY category ORDER BY answers DESC, category";
 
 static const char sql_review_causes[] =
 	"SELECT root_cause, count(*) AS cases FROM cases WHERE root_cause IS NOT NULL AND " RESOLVED
@@ -164,7 +172,7 @@ struct section {
 };
 
 #define END { NULL, NULL, NULL, NULL, false }
-static const struct section sections[OX_REPORT__N][10] = {
+static const struct section sections[OX_REPORT__N][12] = {
 	[OX_REPORT_SUMMARY] = { { "figures", "关键指标", "Key figures", sql_summary, true }, END },
 	[OX_REPORT_CASES] = { { "rows", "工单趋势", "Cases over time", sql_cases, false }, END },
 	[OX_REPORT_REGIONS] = { { "rows", "高发区域", "Cases by province", sql_regions, false }, END },
@@ -180,6 +188,7 @@ static const struct section sections[OX_REPORT__N][10] = {
 		{ "repeat_customers", "重复客户", "Repeat customers", sql_review_customers, false },
 		{ "skus", "高发商品", "Top SKUs", sql_skus, false },
 		{ "carriers", "承运商", "Carriers", sql_review_carriers, false },
+		{ "csat", "售后回访满意度", "Customer satisfaction", sql_review_csat, false },
 		/* land with compensation and automatic remediation (docs/reports.md) */
 		{ "compensation", "补偿支出", "Compensation spend", NULL, false },
 		{ "automatic_actions", "自动处置结果", "Automatic action outcomes", NULL, false },

@@ -127,6 +127,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN carrier TEXT;"
 	"ALTER TABLE cases ADD COLUMN payment_method TEXT;"
 	"ALTER TABLE cases ADD COLUMN skus TEXT;"
+	/* and the customer's latest survey answer ("售后回访") */
+	"ALTER TABLE cases ADD COLUMN csat_score INTEGER CHECK (csat_score BETWEEN 1 AND 5);"
+	"ALTER TABLE cases ADD COLUMN csat_at INTEGER;"
+	"ALTER TABLE cases ADD COLUMN csat_comment TEXT;"
+	"CREATE INDEX cases_csat ON cases (csat_at) WHERE csat_at IS NOT NULL;"
 	"CREATE INDEX cases_channel ON cases (channel, opened_at) WHERE channel IS NOT NULL;"
 	"CREATE INDEX cases_shop ON cases (shop, opened_at) WHERE shop IS NOT NULL;"
 	"CREATE INDEX cases_province ON cases (province) WHERE province IS NOT NULL;"
@@ -165,7 +170,7 @@ static const struct {
 /* The playbook's columns (migration 4), after the desk times; then the
  * dimensions (migration 5). */
 #define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause)
-#define DIM_COLS(X) OX_CASE_DIMS(X) X(skus)
+#define DIM_COLS(X) OX_CASE_DIMS(X) X(skus) X(csat_score) X(csat_at) X(csat_comment)
 #define ONE(f) +1
 
 #define CASE_COLS                                                                               \
@@ -177,7 +182,7 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
        COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
        COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE,
        COL_DIMS, /* then one per OX_CASE_DIMS, in order, and skus */
-       COL_SKUS = COL_DIMS OX_CASE_DIMS(ONE) };
+       COL_SKUS = COL_DIMS OX_CASE_DIMS(ONE), COL_CSAT_SCORE, COL_CSAT_AT, COL_CSAT_COMMENT };
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
@@ -467,6 +472,12 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	OX_CASE_DIMS(X)
 #undef X
 	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":skus"), s->skus.data);
+	if (c->csat_score)
+		sqlite3_bind_int(q, sqlite3_bind_parameter_index(q, ":csat_score"), c->csat_score);
+	else
+		sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":csat_score"));
+	ox_sqldb_bind_time(q, sqlite3_bind_parameter_index(q, ":csat_at"), c->csat_score ? c->csat_at : OX_TIME_NONE);
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":csat_comment"), c->csat_comment);
 	int rc = ox_sqldb_run(&s->db, q, "put case");
 	if (rc)
 		return rc;
@@ -639,6 +650,10 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 #define X(f) c->dims.f = col_strdup(q, col++);
 	OX_CASE_DIMS(X)
 #undef X
+	int score = sqlite3_column_int(q, COL_CSAT_SCORE); /* NULL reads 0: none */
+	c->csat_score = score >= 1 && score <= 5 ? (uint8_t)score : 0;
+	c->csat_at = ox_sqldb_col_time(q, COL_CSAT_AT);
+	c->csat_comment = col_strdup(q, COL_CSAT_COMMENT);
 
 	char **zh = NULL, **en = NULL;
 	size_t nzh = 0, nen = 0;

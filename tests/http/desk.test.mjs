@@ -389,7 +389,8 @@ describe("playbooks on the desk", () => {
 		assert.equal(ok.status, 200, ok.text);
 		assert.equal(ok.json.status, "resolved");
 		assert.deepEqual(ok.json.resolution, { code: "phone_corrected", root_cause: "customer" });
-		assert.equal(ok.json.timeline.at(-1).note, "客户在旺旺上给了新号码");
+		assert.equal(ok.json.timeline.at(-2).note, "客户在旺旺上给了新号码");
+		assert.equal(ok.json.timeline.at(-1).action, "survey_due", "售后回访 is due");
 		const listed = await d.get("/api/v1/cases?status=resolved");
 		assert.deepEqual(listed.json.cases.find((x) => x.case_id === c.case_id).resolution, { code: "phone_corrected", root_cause: "customer" });
 		const reopened = await act(d, c.case_id, "transition", { to: "open" }, tokens.sup);

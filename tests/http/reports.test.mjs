@@ -363,3 +363,72 @@ describe("counts survive kill -9 and are not counted twice", () => {
 		}
 	});
 });
+
+describe("the satisfaction survey (售后回访)", () => {
+	const T = Date.parse("2026-11-11T10:00:00+08:00");
+	const order = (id, min) => JSON.stringify({
+		id: `q${id}`, type: "order.created", ts: new Date(T + min * 60000).toISOString(), order_id: id, channel: "tmall",
+		customer: { id: `cust-${id}`, phone: "1381234567", address: { province: "浙江省", city: "杭州市", district: "西湖区", detail: "文三路100号" } },
+		items: [{ sku: "S1", qty: 1, price: "9.00" }], total: "9.00",
+	});
+	const act = (d, id, what, body, token) => d.request("POST", `/api/v1/cases/${id}/${what}`, { body, token });
+
+	test("due on resolving, answers on resolved cases only, corrections kept, replayed after kill -9, averaged in the review", async () => {
+		const d = await startDaemon({ check: checkHttp });
+		let d2;
+		try {
+			assert.equal((await d.postEvents([order("V1", 0), order("V2", 1)])).status, 200);
+			const [c1, c2] = (await d.allCases()).filter((c) => c.rule === "CUS_PHONE_INVALID").sort((a, b) => a.case_id.localeCompare(b.case_id));
+			const early = await act(d, c1.case_id, "csat", { score: 4 });
+			assert.equal(early.status, 409, early.text);
+			assert.match(early.json.detail, /resolved or closed/);
+			for (const c of [c1, c2]) {
+				const r = await act(d, c.case_id, "transition", { to: "resolved", resolution: "phone_corrected", root_cause: "customer", note: "改好了" });
+				assert.equal(r.status, 200, r.text);
+				assert.deepEqual(r.json.timeline.filter((t) => t.action === "survey_due").length, 1);
+				assert.equal(r.json.timeline.at(-1).action, "survey_due");
+			}
+			for (const body of [{}, { score: 0 }, { score: 6 }, { score: "5" }, { score: 4, comment: 7 }, { score: 4, extra: 1 }]) {
+				const r = await act(d, c1.case_id, "csat", body);
+				assert.equal(r.status, 400, JSON.stringify(body) + r.text);
+			}
+			const t = await d.request("POST", "/api/v1/tokens", { body: { name: "v", role: "viewer" } });
+			assert.equal((await act(d, c1.case_id, "csat", { score: 5 }, t.json.secret)).status, 403);
+			let r = await act(d, c1.case_id, "csat", { score: 2, comment: "太慢了" });
+			assert.equal(r.status, 200, r.text);
+			assert.equal(r.json.csat.score, 2);
+			assert.equal(r.json.csat.comment, "太慢了");
+			r = await act(d, c1.case_id, "csat", { score: 3, comment: "更正：其实还行" });
+			assert.equal(r.json.csat.score, 3);
+			assert.deepEqual(r.json.timeline.filter((x) => x.action === "csat").map((x) => x.note), ["2 太慢了", "3 更正：其实还行"]);
+			assert.equal((await act(d, c2.case_id, "csat", { score: 5 })).status, 200);
+			const listed = await d.allCases("rule=CUS_PHONE_INVALID");
+			assert.deepEqual(listed.map((c) => c.csat?.score).sort(), [3, 5]);
+			const audit = await d.get("/api/v1/audit?action=case.csat");
+			assert.equal(audit.json.entries.length, 3, audit.text);
+			const period = query({ from: T - HOUR, to: T + 24 * HOUR });
+			const before = await d.get(`/api/v1/reports/review?${period}`);
+			assert.equal(before.json.totals.csat_answers, 2);
+			assert.equal(before.json.totals.csat_avg, 4);
+			assert.deepEqual(before.json.csat, [{ category: "customer", answers: 2, avg_score: 4, unhappy: 0 }]);
+
+			const one = (await d.get(`/api/v1/cases/${c1.case_id}`)).json;
+			await d.kill9();
+			d2 = await startDaemon({ dataDir: d.dataDir, check: checkHttp });
+			const again = (await d2.get(`/api/v1/cases/${c1.case_id}`)).json;
+			assert.deepEqual(again, one, "the answers replay as they were");
+			assert.deepEqual((await d2.get(`/api/v1/reports/review?${period}`)).json, before.json);
+			// the store rebuilt from the log alone gives the same
+			await d2.stop({ keepData: true });
+			rmSync(join(d.dataDir, "cases.db"), { force: true });
+			rmSync(join(d.dataDir, "cases.db-wal"), { force: true });
+			rmSync(join(d.dataDir, "cases.db-shm"), { force: true });
+			d2 = await startDaemon({ dataDir: d.dataDir, check: checkHttp });
+			assert.deepEqual((await d2.get(`/api/v1/cases/${c1.case_id}`)).json, one);
+			assert.deepEqual((await d2.get(`/api/v1/reports/review?${period}`)).json, before.json);
+		} finally {
+			if (d2) await d2.stop({ keepData: true });
+			d.removeData();
+		}
+	});
+});
