@@ -736,7 +736,7 @@ static void mask_text(char **z, struct ox_buf *tmp)
 	*z = ox_xstrndup(tmp->data ? tmp->data : "", tmp->len);
 }
 
-/* The words people and rules wrote may quote a customer's phone. */
+/* The words people, rules and customers wrote may quote a phone. */
 static void mask_case(struct ox_store *s, struct ox_case *c)
 {
 	for (size_t i = 0; i < c->n_reasons; i++) {
@@ -745,6 +745,7 @@ static void mask_case(struct ox_store *s, struct ox_case *c)
 	}
 	for (size_t i = 0; i < c->n_timeline; i++)
 		mask_text(&c->timeline[i].note, &s->zh);
+	mask_text(&c->csat_comment, &s->zh); /* the customer's own words */
 }
 
 static void render(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c, bool with_timeline)

@@ -91,6 +91,7 @@ describe("who may call what", () => {
 		["POST", `/api/v1/cases/C99999999/transition`, { to: "acknowledged" }, WORK],
 		["POST", `/api/v1/cases/C99999999/assign`, { assignee: "li.na" }, WORK],
 		["POST", `/api/v1/cases/${caseId}/checklist`, { item: "review_phone" }, WORK],
+		["POST", `/api/v1/cases/${caseId}/csat`, { score: 4 }, WORK],
 		["POST", `/api/v1/cases/${caseId}/messages/preview`, { step: "notify", lang: "zh" }, READ],
 		["GET", "/api/v1/playbooks", undefined, READ],
 		["GET", "/api/v1/playbooks/PAY_DUPLICATE", undefined, READ],

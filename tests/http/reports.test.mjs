@@ -401,7 +401,12 @@ describe("the satisfaction survey (售后回访)", () => {
 			r = await act(d, c1.case_id, "csat", { score: 3, comment: "更正：其实还行" });
 			assert.equal(r.json.csat.score, 3);
 			assert.deepEqual(r.json.timeline.filter((x) => x.action === "csat").map((x) => x.note), ["2 太慢了", "3 更正：其实还行"]);
-			assert.equal((await act(d, c2.case_id, "csat", { score: 5 })).status, 200);
+			assert.equal((await act(d, c2.case_id, "csat", { score: 5, comment: "满意，回电13812345678" })).status, 200);
+			// the customer's words are masked for a role without pii, like notes
+			const seen = (await d.get(`/api/v1/cases/${c2.case_id}`, { token: t.json.secret })).json;
+			assert.equal(seen.csat.comment, "满意，回电138****5678");
+			assert.equal(seen.timeline.at(-1).note, "5 满意，回电138****5678");
+			assert.equal((await d.get(`/api/v1/cases/${c2.case_id}`)).json.csat.comment, "满意，回电13812345678");
 			const listed = await d.allCases("rule=CUS_PHONE_INVALID");
 			assert.deepEqual(listed.map((c) => c.csat?.score).sort(), [3, 5]);
 			const audit = await d.get("/api/v1/audit?action=case.csat");
