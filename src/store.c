@@ -117,8 +117,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN root_cause TEXT;",
 	/* 5: what a case is about, for the reports (docs/reports.md): its
 	 * order's channel, shop, province, city, customer, carrier, payment
-	 * method and SKUs (a JSON array), captured when it opened. Forgetting
-	 * applied_seq puts every case again from the log, with them. */
+	 * method and SKUs (a JSON array), captured when it opened, so written
+	 * when the row is inserted only (an upsert that set them would rewrite
+	 * their index entries on every change of the case). The cases are
+	 * emptied and applied_seq forgotten: the next start puts every case
+	 * again from the log, with them. */
 	"ALTER TABLE cases ADD COLUMN channel TEXT;"
 	"ALTER TABLE cases ADD COLUMN shop TEXT;"
 	"ALTER TABLE cases ADD COLUMN province TEXT;"
@@ -132,6 +135,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN csat_at INTEGER;"
 	"ALTER TABLE cases ADD COLUMN csat_comment TEXT;"
 	"CREATE INDEX cases_csat ON cases (csat_at) WHERE csat_at IS NOT NULL;"
+	"DELETE FROM case_timeline;"
+	"DELETE FROM cases;"
 	"CREATE INDEX cases_channel ON cases (channel, opened_at) WHERE channel IS NOT NULL;"
 	"CREATE INDEX cases_shop ON cases (shop, opened_at) WHERE shop IS NOT NULL;"
 	"CREATE INDEX cases_province ON cases (province) WHERE province IS NOT NULL;"
@@ -171,6 +176,7 @@ static const struct {
  * dimensions (migration 5). */
 #define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause)
 #define DIM_COLS(X) OX_CASE_DIMS(X) X(skus) X(csat_score) X(csat_at) X(csat_comment)
+#define CSAT_COLS(X) X(csat_score) X(csat_at) X(csat_comment) /* of DIM_COLS, those that change */
 #define ONE(f) +1
 
 #define CASE_COLS                                                                               \
@@ -207,7 +213,7 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 	  " reasons_zh = excluded.reasons_zh, reasons_en = excluded.reasons_en,"                   \
 	  " event_ids = excluded.event_ids, assignee = excluded.assignee,"                         \
 	  " esc_level = excluded.esc_level"                                                         \
-	  DESK_TIMES(SET_EXCLUDED) PLAYBOOK_COLS(SET_EXCLUDED) DIM_COLS(SET_EXCLUDED)               \
+	  DESK_TIMES(SET_EXCLUDED) PLAYBOOK_COLS(SET_EXCLUDED) CSAT_COLS(SET_EXCLUDED)              \
 	  " WHERE seq = excluded.seq") /* a different seq under the same id changes nothing */   \
 	X(TL_COUNT, "SELECT count(*) FROM case_timeline WHERE case_id = ?1")                      \
 	X(TL_CUT, "DELETE FROM case_timeline WHERE case_id = ?1 AND n >= ?2")                     \
