@@ -148,6 +148,26 @@ static void test_outputs(void **state)
 	run(s, OX_REPORT_REVIEW, &q, &b);
 	assert_non_null(strstr(b.data, "## Compensation spend\n\nNot available yet.\n"));
 
+	/* open_cases: every status ox_case_status_done() calls not done */
+	ox_store_close(s);
+	assert_int_equal(ox_store_open(&s, ":memory:", err, sizeof err), 0);
+	for (int st = 0; st < OX_CASE__NSTATUS; st++) {
+		put(s, (uint64_t)st + 1, "k", "浙江省", 1);
+		char *e = NULL;
+		char sql[128];
+		snprintf(sql, sizeof sql, "UPDATE cases SET status = '%s' WHERE seq = %d",
+			 ox_case_status_name((enum ox_case_status)st), st + 1);
+		assert_int_equal(sqlite3_exec(ox_store_conn(s), sql, NULL, NULL, &e), SQLITE_OK);
+	}
+	int open = 0;
+	for (int st = 0; st < OX_CASE__NSTATUS; st++)
+		open += !ox_case_status_done((enum ox_case_status)st);
+	q.format = OX_REPORT_JSON;
+	run(s, OX_REPORT_SUMMARY, &q, &b);
+	char want[40];
+	snprintf(want, sizeof want, "\"open_cases\":%d,", open);
+	assert_non_null(strstr(b.data, want));
+
 	/* out's maximum: an error, out unchanged */
 	struct ox_buf small;
 	ox_buf_init(&small, 64);
