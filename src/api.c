@@ -205,7 +205,7 @@ static void events_finish(void *ctx, struct ox_http_req *r)
 /* ---- GET /api/v1/cases, /api/v1/cases/{id} ---------------------------------------- */
 
 /* The event clock (the writer publishes it), or the wall clock before any. */
-static ox_time event_clock(struct ox_api *a)
+ox_time api_event_clock(struct ox_api *a)
 {
 	int64_t t = a->o.metrics ? (int64_t)atomic_load(&a->o.metrics->event_clock_ms) : 0;
 	return t ? t : (ox_time)time(NULL) * 1000;
@@ -237,7 +237,9 @@ static struct ox_case_filter case_filter(struct ox_api *a, struct ox_http_req *r
 		.since = ox_http_query(r, "since"), .limit = ox_http_query(r, "limit"),
 		.cursor = ox_http_query(r, "cursor"), .team = ox_http_query(r, "team"),
 		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"), .sort = ox_http_query(r, "sort"),
-		.now = event_clock(a), .due_soon_pct = a->o.params->sla_due_soon_pct,
+		.channel = ox_http_query(r, "channel"), .shop = ox_http_query(r, "shop"),
+		.province = ox_http_query(r, "province"), .now = api_event_clock(a),
+		.due_soon_pct = a->o.params->sla_due_soon_pct,
 	};
 }
 
@@ -353,6 +355,11 @@ static enum ox_http_step case_note(void *ctx, struct ox_http_req *r)
 static enum ox_http_step case_check(void *ctx, struct ox_http_req *r)
 {
 	return case_act(ctx, r, OX_DESK_CHECK);
+}
+
+static enum ox_http_step case_csat(void *ctx, struct ox_http_req *r)
+{
+	return case_act(ctx, r, OX_DESK_CSAT);
 }
 
 static void case_act_finish(void *ctx, struct ox_http_req *r)
@@ -565,6 +572,7 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "POST", "/api/v1/cases/{id}/assign", case_assign, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/notes", case_note, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/checklist", case_check, case_act_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/csat", case_csat, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/messages/preview", api_message_preview, NULL, small, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/playbooks", api_playbooks_list, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/playbooks/{rule}", api_playbook_get, NULL, 0, OX_PERM_CASES_READ },
@@ -603,6 +611,14 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/inventory/reservations/{order_id}", api_inventory_reservation, api_inventory_finish, 0,
 		  OX_PERM_INVENTORY },
 		{ "GET", "/api/v1/inventory/{sku}", api_inventory_get, api_inventory_finish, 0, OX_PERM_INVENTORY },
+		{ "GET", "/api/v1/reports/summary", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/cases", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/regions", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/skus", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/heatmap", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/carriers", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/payments", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/review", api_report, NULL, 0, OX_PERM_REPORTS },
 		{ "GET", "/healthz", healthz, NULL, 0, 0 },
 		{ "GET", "/metrics", metrics, NULL, 0, OX_PERM_METRICS },
 		{ "GET", "/", console_page, NULL, 0, 0 },

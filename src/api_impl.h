@@ -50,6 +50,9 @@ struct ox_store *api_kit_store(struct ox_api *a, struct kit *k, struct ox_http_r
 struct ox_auth *api_kit_auth(struct ox_api *a, struct kit *k, struct ox_http_req *r);
 struct ox_audit *api_kit_audit(struct ox_api *a, struct kit *k, struct ox_http_req *r);
 
+/* Event time as the writer last told it (wall-clock ms before any event). */
+ox_time api_event_clock(struct ox_api *a);
+
 /* The caller of an authorized route. */
 const struct ox_principal *api_who(const struct ox_http_req *r);
 static inline bool api_may(const struct ox_http_req *r, unsigned perm)
@@ -132,5 +135,9 @@ enum ox_http_step api_message_preview(void *ctx, struct ox_http_req *r);
 /* Splice the playbook of case case_id's rule into the case JSON r->out ends
  * with, before its closing brace. False with a 500 written. */
 bool api_splice_playbook(struct ox_api *a, struct ox_store *s, struct ox_http_req *r, const char *case_id);
+
+/* api_report.c: GET /api/v1/reports/{summary,cases,...} (docs/reports.md),
+ * one handler for all: the report is the route's last segment. */
+enum ox_http_step api_report(void *ctx, struct ox_http_req *r);
 
 #endif

@@ -68,14 +68,15 @@ const char *ox_auth_strerror(int err);
 	X(METRICS, 10, "metrics", "read /metrics")                                         \
 	X(PREVENT, 11, "prevent", "validate and risk-score orders before accepting them")   \
 	X(INVENTORY, 12, "inventory", "reserve, confirm and release stock; set stock levels") \
-	X(BLACKLIST, 13, "blacklist", "read, add, remove, import and export blacklist entries")
+	X(BLACKLIST, 13, "blacklist", "read, add, remove, import and export blacklist entries") \
+	X(REPORTS, 14, "reports", "read the reports (GET /api/v1/reports/...)")
 
 enum ox_perm {
 #define X(e, bit, name, what) OX_PERM_##e = 1u << (bit),
 	OX_PERMS(X)
 #undef X
 };
-#define OX_PERM__COUNT 14
+#define OX_PERM__COUNT 15
 #define OX_PERM_ALL ((1u << OX_PERM__COUNT) - 1)
 
 /* X(enum suffix, name, permissions). The role -> permission-set table. */
@@ -84,9 +85,9 @@ enum ox_perm {
 	X(SUPERVISOR, "supervisor",                                                              \
 	  OX_PERM_CASES_READ | OX_PERM_CASES_WORK | OX_PERM_CASES_ASSIGN | OX_PERM_PII |        \
 		  OX_PERM_SILENCES | OX_PERM_ALERTS_READ | OX_PERM_AUDIT_READ | OX_PERM_METRICS | \
-		  OX_PERM_PREVENT | OX_PERM_INVENTORY | OX_PERM_BLACKLIST)                        \
+		  OX_PERM_PREVENT | OX_PERM_INVENTORY | OX_PERM_BLACKLIST | OX_PERM_REPORTS)      \
 	X(AGENT, "agent", OX_PERM_CASES_READ | OX_PERM_CASES_WORK)                               \
-	X(VIEWER, "viewer", OX_PERM_CASES_READ | OX_PERM_METRICS)                                \
+	X(VIEWER, "viewer", OX_PERM_CASES_READ | OX_PERM_METRICS | OX_PERM_REPORTS)              \
 	X(INGEST, "ingest", OX_PERM_EVENTS_WRITE | OX_PERM_METRICS | OX_PERM_PREVENT | OX_PERM_INVENTORY)
 
 enum ox_role {

@@ -148,6 +148,41 @@ static void mark_order(struct ox_engine *e, const struct ox_case *c, bool open)
 		o->open_cases &= ~(1u << c->rule);
 }
 
+static char *name_or_null(const struct ox_engine *e, uint32_t id)
+{
+	const char *z = oxi_name(e, id);
+	return id && z[0] ? ox_xstrndup(z, strlen(z)) : NULL;
+}
+
+/* The case's dimensions from its order (or its SKU) as they are now: the
+ * event clock's state, so a replay captures the same. */
+static void capture_dims(struct ox_engine *e, struct ox_case *c)
+{
+	const struct ox_rule_info *ri = ox_rule_info(c->rule);
+	if (ri->key == OX_KEY_SKU)
+		ox_case_add_sku(c, c->key, strlen(c->key));
+	if (ri->key != OX_KEY_ORDER)
+		return;
+	const struct oxi_order *o = oxi_order_get(e, ox_str_z(c->key), false);
+	if (!o)
+		return;
+	struct ox_case_dims *d = &c->dims;
+	d->channel = name_or_null(e, o->channel);
+	d->shop = name_or_null(e, o->shop);
+	d->province = name_or_null(e, o->province);
+	d->city = name_or_null(e, o->city);
+	d->customer_id = name_or_null(e, o->customer);
+	if (strcmp(ri->category, "payment") == 0)
+		d->payment_method = name_or_null(e, o->pay_method);
+	if (strcmp(ri->category, "logistics") == 0) /* the latest shipment with a carrier */
+		for (uint32_t i = o->shipments.n; i-- > 0 && !d->carrier;)
+			d->carrier = name_or_null(e, o->shipments.v[i].carrier);
+	for (uint32_t i = 0; i < o->skus.n; i++) {
+		const char *z = oxi_name(e, o->skus.v[i]);
+		ox_case_add_sku(c, z, strlen(z));
+	}
+}
+
 static void add_reasons(struct ox_case *c, const struct oxi_fire *f, const char *zh, const char *en)
 {
 	oxi_case_add_reason(c, zh, en);
@@ -183,6 +218,7 @@ struct ox_case *oxi_fire(struct ox_engine *e, const struct oxi_fire *f, const ch
 	c->respond_due = c->resolve_due = c->responded_at = c->paused_at = OX_TIME_NONE;
 	c->respond_breached_at = c->resolve_breached_at = c->closed_at = OX_TIME_NONE;
 	c->next_notice = OX_TIME_NONE;
+	capture_dims(e, c);
 	add_reasons(c, f, zh, en);
 	add_event_id(c, f->ev);
 	add_timeline(c, f->at, OX_ACT_OPENED, f->ev, NULL);
@@ -298,6 +334,13 @@ void ox_case_release(struct ox_case *c)
 		free(c->checked[i]);
 	free(c->checked);
 	free(c->key);
+	free(c->csat_comment);
+#define X(f) free(c->dims.f);
+	OX_CASE_DIMS(X)
+#undef X
+	for (size_t i = 0; i < c->dims.n_skus; i++)
+		free(c->dims.skus[i]);
+	free(c->dims.skus);
 	memset(c, 0, sizeof *c);
 }
 
@@ -326,6 +369,23 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 	for (size_t i = 0; i < src->n_checked; i++)
 		dst->checked[i] = dup_or_null(src->checked[i]);
 	dst->cap_checked = src->n_checked;
+	dst->csat_comment = dup_or_null(src->csat_comment);
+#define X(f) dst->dims.f = dup_or_null(src->dims.f);
+	OX_CASE_DIMS(X)
+#undef X
+	dst->dims.skus = src->dims.n_skus ? ox_xcalloc(src->dims.n_skus, sizeof *dst->dims.skus) : NULL;
+	for (size_t i = 0; i < src->dims.n_skus; i++)
+		dst->dims.skus[i] = dup_or_null(src->dims.skus[i]);
+}
+
+void ox_case_add_sku(struct ox_case *c, const char *sku, size_t n)
+{
+	for (size_t i = 0; i < c->dims.n_skus; i++)
+		if (strlen(c->dims.skus[i]) == n && memcmp(c->dims.skus[i], sku, n) == 0)
+			return;
+	/* exact growth: a case's SKUs are set once, when it opens */
+	c->dims.skus = ox_xrealloc(c->dims.skus, (c->dims.n_skus + 1) * sizeof *c->dims.skus);
+	c->dims.skus[c->dims.n_skus++] = ox_xstrndup(sku, n);
 }
 
 void oxi_case_free(struct ox_case *c)
@@ -402,6 +462,27 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 		ox_buf_addf(b, "\"C%08" PRIu64 "\"", c->incident_seq);
 	else
 		ox_buf_addz(b, "null");
+#define X(f)                                   \
+	ox_buf_addz(b, ",\"" #f "\":");        \
+	json_str_or_null(b, c->dims.f);
+	OX_CASE_DIMS(X)
+#undef X
+	ox_buf_addz(b, ",\"skus\":[");
+	for (size_t i = 0; i < c->dims.n_skus; i++) {
+		if (i)
+			ox_buf_addz(b, ",");
+		json_str_or_null(b, c->dims.skus[i]);
+	}
+	ox_buf_addz(b, "],\"csat\":");
+	if (c->csat_score) {
+		ox_buf_addf(b, "{\"score\":%d,\"at\":", c->csat_score);
+		ox_time_json(b, c->csat_at);
+		ox_buf_addz(b, ",\"comment\":");
+		json_str_or_null(b, c->csat_comment);
+		ox_buf_addz(b, "}");
+	} else {
+		ox_buf_addz(b, "null");
+	}
 	ox_buf_addz(b, ",\"checked\":[");
 	for (size_t i = 0; i < c->n_checked; i++) {
 		if (i)

@@ -48,7 +48,9 @@ bool ox_case_status_done(enum ox_case_status s);
 	X(ESCALATED, "escalated")        \
 	X(SLA_BREACHED, "sla_breached")  \
 	X(CHECKED, "checked")            \
-	X(UNCHECKED, "unchecked")
+	X(UNCHECKED, "unchecked")        \
+	X(SURVEY_DUE, "survey_due")      \
+	X(CSAT, "csat")
 
 enum ox_case_action {
 #define X(e, s) OX_ACT_##e,
@@ -71,6 +73,21 @@ struct ox_timeline_entry {
 	char *note;             /* e.g. the member case id; may be NULL */
 	char *actor;            /* who: a user or token name; NULL for ordex itself */
 	int8_t from, to;        /* STATUS_CHANGED: enum ox_case_status; else -1 */
+};
+
+/* What a case is about, for the reports ("数据分析"), captured when it opens
+ * from its order as the engine knows it then (docs/reports.md): NULL when
+ * unknown. X(field): the field's name in the JSON and the store. carrier
+ * only for logistics cases, payment_method only for payment cases. */
+#define OX_CASE_DIMS(X) \
+	X(channel) X(shop) X(province) X(city) X(customer_id) X(carrier) X(payment_method)
+
+struct ox_case_dims {
+#define X(f) char *f;
+	OX_CASE_DIMS(X)
+#undef X
+	char **skus; /* the order's SKUs (a SKU case: its SKU), distinct, in order */
+	size_t n_skus;
 };
 
 struct ox_case {
@@ -109,6 +126,14 @@ struct ox_case {
 	size_t n_checked, cap_checked;
 	char resolution[32];        /* a code of the taxonomy (playbook.h) */
 	char root_cause[24];
+
+	struct ox_case_dims dims;
+
+	/* The customer's satisfaction survey ("售后回访", desk.c): the latest
+	 * answer, 1..5 (0 = none yet); every answer is also in the timeline. */
+	uint8_t csat_score;
+	ox_time csat_at;
+	char *csat_comment; /* NULL: none */
 };
 
 /* Free what the case holds (reasons, event ids, timeline, checked items,
@@ -121,9 +146,13 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src);
 
 /* Append the case as one JSON object (no newline): the replay output format
  * of events.md plus team, assignee, escalation level, service level,
- * reasons_en, event_ids, the checked items, the resolution and the
- * timeline (last: the store cuts an empty one). team NULL: c->team. */
+ * reasons_en, event_ids, the incident, the dimensions (OX_CASE_DIMS,
+ * skus), the checked items, the resolution and the timeline (last: the
+ * store cuts an empty one). team NULL: c->team. */
 void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *out);
+
+/* Add a SKU to the case's dimensions unless it is there. */
+void ox_case_add_sku(struct ox_case *c, const char *sku, size_t n);
 
 /* Append a timeline entry (strings copied; NULL allowed). */
 struct ox_timeline_entry *ox_case_add_timeline(struct ox_case *c, ox_time at, enum ox_case_action a,

@@ -335,6 +335,16 @@ static bool in_scope(const struct ox_desk_scope *scope, const struct ox_case *c)
 	return false;
 }
 
+/* "售后回访": a case a person resolved is due for the customer's survey,
+ * once; the sender of the survey message acts on this entry (docs/cases.md). */
+static void survey_due(struct ox_case *c, ox_time now)
+{
+	for (size_t i = 0; i < c->n_timeline; i++)
+		if (c->timeline[i].action == OX_ACT_SURVEY_DUE)
+			return;
+	ox_case_add_timeline(c, now, OX_ACT_SURVEY_DUE, NULL, NULL, NULL);
+}
+
 /* Leave waiting_customer: the resolve clock moves by the pause. */
 static void unpause(struct ox_desk *d, struct ox_case *c, ox_time now)
 {
@@ -388,6 +398,29 @@ static int set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 		ox_case_add_timeline(c, now, OX_ACT_STATUS_CHANGED, NULL, a->note[0] ? a->note : NULL, a->actor);
 	t->from = (int8_t)from;
 	t->to = (int8_t)to;
+	if (to == OX_CASE_RESOLVED)
+		survey_due(c, now);
+	changed(d, c);
+	return 0;
+}
+
+/* The customer's answer: the case shows the latest, the timeline keeps
+ * every one (a correction is a new answer). */
+static int record_csat(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
+		       char err[256])
+{
+	if (a->score < 1 || a->score > 5)
+		return refuse(err, OX_DESK_EINVAL, "score: required, 1..5");
+	if (c->status != OX_CASE_RESOLVED && c->status != OX_CASE_CLOSED)
+		return refuse(err, OX_DESK_ECONFLICT, "case %s is %s: a survey answer needs a resolved or closed case",
+			      c->id, ox_case_status_name(c->status));
+	c->csat_score = a->score;
+	c->csat_at = now;
+	free(c->csat_comment);
+	c->csat_comment = a->note[0] ? ox_xstrndup(a->note, strlen(a->note)) : NULL;
+	char note[OX_DESK_NOTE_MAX + 8];
+	snprintf(note, sizeof note, "%d%s%s", a->score, a->note[0] ? " " : "", a->note);
+	ox_case_add_timeline(c, now, OX_ACT_CSAT, NULL, note, a->actor);
 	changed(d, c);
 	return 0;
 }
@@ -549,6 +582,8 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		return 0;
 	case OX_DESK_CHECK:
 		return check_item(d, c, a, scope, now, err);
+	case OX_DESK_CSAT:
+		return record_csat(d, c, a, now, err);
 	case OX_DESK__NOPS:
 		break;
 	}
@@ -582,6 +617,8 @@ void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out)
 		ox_buf_add_json_str(out, a->item, strlen(a->item));
 		ox_buf_addf(out, ",\"done\":%s", a->done ? "true" : "false");
 	}
+	if (a->op == OX_DESK_CSAT)
+		ox_buf_addf(out, ",\"score\":%d", a->score);
 	if (a->op == OX_DESK_ASSIGN) {
 		ox_buf_addz(out, ",\"assignee\":");
 		ox_buf_add_json_str(out, a->assignee, strlen(a->assignee));
@@ -657,9 +694,10 @@ static int check_code(const char *key, const char *z, char err[256])
 }
 
 enum field { F_OP, F_CASE, F_BY, F_AT, F_TO, F_CASCADE, F_ASSIGNEE, F_TEAM, F_NOTE, F_RESOLUTION,
-	     F_ROOT_CAUSE, F_ITEM, F_DONE, F__COUNT };
+	     F_ROOT_CAUSE, F_ITEM, F_DONE, F_SCORE, F_COMMENT, F__COUNT };
 static const char *const field_names[F__COUNT] = { "op", "case", "by", "at", "to", "cascade", "assignee",
-						   "team", "note", "resolution", "root_cause", "item", "done" };
+						   "team", "note", "resolution", "root_cause", "item", "done",
+						   "score", "comment" };
 
 static int take_field(struct ox_desk_action *a, enum field f, const struct ox_json_tok *v, char err[256])
 {
@@ -690,7 +728,13 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 		rc = take_str(v, key, a->team, sizeof a->team, err);
 		return rc ? rc : check_name(key, a->team, err);
 	case F_NOTE:
+	case F_COMMENT: /* a survey answer's comment: the note of its record */
 		return take_str(v, key, a->note, sizeof a->note, err);
+	case F_SCORE:
+		if (v->type != OX_JSON_NUMBER || v->len != 1 || v->s[0] < '1' || v->s[0] > '5')
+			return refuse(err, OX_DESK_EINVAL, "score: expected an integer 1..5");
+		a->score = (uint8_t)(v->s[0] - '0');
+		return 0;
 	case F_RESOLUTION:
 		rc = take_str(v, key, a->resolution, sizeof a->resolution, err);
 		return rc ? rc : check_code(key, a->resolution, err);

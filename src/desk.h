@@ -58,7 +58,8 @@ enum ox_desk_err {
 	X(TRANSITION, "transition")     \
 	X(ASSIGN, "assign")             \
 	X(NOTE, "note")                 \
-	X(CHECK, "check")
+	X(CHECK, "check")               \
+	X(CSAT, "csat")
 
 enum ox_desk_op {
 #define X(e, s) OX_DESK_##e,
@@ -85,6 +86,7 @@ struct ox_desk_action {
 	char root_cause[24];
 	char item[OX_PB_ID_MAX + 1]; /* CHECK: a checklist item id of the case's playbook */
 	bool done;                   /* CHECK: ticked, or unticked (the parser's default: true) */
+	uint8_t score;               /* CSAT: 1..5; its comment is the note ("comment" in the API) */
 };
 
 /* What the actor may do, checked against the case as it is when the action

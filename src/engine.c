@@ -12,6 +12,7 @@
 static const struct oxi_family *const families[] = {
 	&oxi_payment_family,  &oxi_inventory_family, &oxi_logistics_family, &oxi_customer_family,
 	&oxi_system_family,   &oxi_fraud_family,     &oxi_incident_family,
+	&oxi_counts_family, /* last: it reads what the rule families made of the event */
 };
 
 void *oxi_vec_push(void **v, uint32_t *n, uint32_t *cap, size_t esize)
@@ -163,6 +164,7 @@ void ox_engine_free(struct ox_engine *e)
 		free(e->burst[r].recent.v);
 	free(e->attempts.v);
 	oxi_fraud_free(e->fraud);
+	oxi_counts_free(e->counts);
 	ox_idset_release(&e->ids);
 	ox_hmap_release(&e->orders);
 	ox_hmap_release(&e->skus);

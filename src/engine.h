@@ -12,6 +12,7 @@
 
 #include "blacklist.h"
 #include "case.h"
+#include "counts.h"
 #include "event.h"
 #include "params.h"
 
@@ -58,6 +59,14 @@ bool ox_engine_reclaim_case(struct ox_engine *e, struct ox_case *c);
 /* The sales channel and shop of an order ("" when unknown). */
 void ox_engine_order_origin(struct ox_engine *e, const char *order_id, const char **channel,
 			    const char **shop);
+
+/* The reports' denominators (counts.h). Off by default; the daemon turns
+ * them on. ox_engine_counts() gives what was counted since the last clear
+ * (the array is the engine's until the next call; its names live as long as
+ * the engine). */
+void ox_engine_set_counting(struct ox_engine *e, bool on);
+const struct ox_count *ox_engine_counts(struct ox_engine *e, size_t *n);
+void ox_engine_counts_clear(struct ox_engine *e);
 
 struct ox_engine_stats {
 	size_t events, duplicates, orders, skus, cases_open, deadlines_pending;

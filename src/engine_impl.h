@@ -44,6 +44,7 @@ struct oxi_shipment {
 	uint8_t last_status;    /* enum ox_track_status, valid if last_status_ts set */
 	uint8_t failed_attempts;
 	uint8_t in_case;        /* OXI_SHIP_IN_* bits: part of an open case */
+	uint8_t counted;        /* OXI_COUNTED_* bits: what counts.c counted of it */
 	bool stall_armed;       /* an entry at dl_stall is in the queue */
 };
 enum {
@@ -53,6 +54,8 @@ enum {
 	OXI_SHIP_IN_EXCEPTION = 8,
 	OXI_SHIP_STALL_TRACKED = 16, /* a new track after the stall opened */
 };
+
+enum { OXI_COUNTED_CREATED = 1, OXI_COUNTED_DELIVERED = 2, OXI_COUNTED_LOST = 4 };
 
 struct oxi_sync {
 	uint32_t system; /* interned */
@@ -114,6 +117,9 @@ struct oxi_order {
 	ox_time dl_failed, dl_settle, dl_reconcile, dl_ship, dl_deliver, dl_sync;
 	uint8_t latest_status; /* enum ox_order_status, valid if latest_status_ts set */
 	uint32_t channel, shop; /* interned, 0 = unknown (case routing) */
+	/* interned, 0 = unknown: what a case records of its order (case.c) */
+	uint32_t province, city, customer, pay_method; /* pay_method: the latest payment's */
+	OXI_VEC(uint32_t) skus; /* the items' SKUs, distinct */
 	uint32_t id_len;
 	char id[]; /* the order id, inline: a lookup touches one allocation */
 };
@@ -168,6 +174,7 @@ struct oxi_attempt {
 };
 
 struct oxi_fraud; /* fraud.c */
+struct oxi_counts; /* counts.c */
 
 typedef void (*oxi_deadline_fn)(struct ox_engine *e, const struct ox_deadline *d);
 
@@ -188,6 +195,7 @@ struct ox_engine {
 	size_t n_open;
 
 	struct oxi_fraud *fraud;
+	struct oxi_counts *counts; /* NULL: not counting (ox_engine_set_counting) */
 	struct oxi_burst burst[OX_R__COUNT];
 	OXI_VEC(struct oxi_attempt) attempts; /* payment attempts, sorted by ts */
 	size_t attempts_head, attempts_ok;    /* window = [head, n) */
@@ -302,7 +310,12 @@ struct oxi_family {
 };
 
 extern const struct oxi_family oxi_payment_family, oxi_inventory_family, oxi_logistics_family,
-	oxi_customer_family, oxi_system_family, oxi_fraud_family, oxi_incident_family;
+	oxi_customer_family, oxi_system_family, oxi_fraud_family, oxi_incident_family, oxi_counts_family;
+
+/* counts.c: a payment attempt of the order (a failure, or the success of a
+ * new payment_id), by its method; and the table's end. */
+void oxi_count_payment(struct ox_engine *e, const struct oxi_order *o, ox_time ts, bool ok);
+void oxi_counts_free(struct oxi_counts *t);
 
 /* fraud.c */
 struct oxi_fraud *oxi_fraud_new(void);

@@ -70,8 +70,12 @@ static void put_order(struct ox_snap_w *w, const struct oxi_order *o)
 	for (size_t i = 0; i < OX_ARRAY_LEN(times); i++)
 		ox_snap_i64(w, times[i]);
 	ox_snap_u8(w, o->latest_status);
-	ox_snap_u32(w, o->channel);
-	ox_snap_u32(w, o->shop);
+	const uint32_t names[] = { o->channel, o->shop, o->province, o->city, o->customer, o->pay_method };
+	for (size_t i = 0; i < OX_ARRAY_LEN(names); i++)
+		ox_snap_u32(w, names[i]);
+	ox_snap_u32(w, o->skus.n);
+	for (uint32_t i = 0; i < o->skus.n; i++)
+		ox_snap_u32(w, o->skus.v[i]);
 	ox_snap_u64(w, o->phone_hash);
 	ox_snap_u64(w, o->remark_hash);
 	if (o->address)
@@ -99,6 +103,7 @@ static void put_order(struct ox_snap_w *w, const struct oxi_order *o)
 		ox_snap_u8(w, s->last_status);
 		ox_snap_u8(w, s->failed_attempts);
 		ox_snap_u8(w, s->in_case);
+		ox_snap_u8(w, s->counted);
 		ox_snap_u8(w, s->stall_armed);
 	}
 	ox_snap_u32(w, o->syncs.n);
@@ -189,6 +194,15 @@ static void put_case(struct ox_snap_w *w, const struct ox_engine *e, const struc
 		ox_snap_str(w, c->checked[i]);
 	ox_snap_str(w, c->resolution);
 	ox_snap_str(w, c->root_cause);
+#define X(f) ox_snap_str(w, c->dims.f);
+	OX_CASE_DIMS(X)
+#undef X
+	ox_snap_u64(w, c->dims.n_skus);
+	for (size_t i = 0; i < c->dims.n_skus; i++)
+		ox_snap_str(w, c->dims.skus[i]);
+	ox_snap_u8(w, c->csat_score);
+	ox_snap_i64(w, c->csat_at);
+	ox_snap_str(w, c->csat_comment);
 }
 
 static void put_deadline(struct ox_snap_w *w, const struct ox_deadline *d)
@@ -351,8 +365,12 @@ static void get_order(struct ox_snap_r *r, struct ox_engine *e, struct ox_decode
 	for (size_t i = 0; i < OX_ARRAY_LEN(times); i++)
 		*times[i] = ox_snap_get_i64(r);
 	o->latest_status = ox_snap_get_u8(r);
-	o->channel = get_name(r, e);
-	o->shop = get_name(r, e);
+	uint32_t *names[] = { &o->channel, &o->shop, &o->province, &o->city, &o->customer, &o->pay_method };
+	for (size_t i = 0; i < OX_ARRAY_LEN(names); i++)
+		*names[i] = get_name(r, e);
+	uint32_t n_skus = get_n(r, 4);
+	for (uint32_t i = 0; i < n_skus && ox_snap_r_ok(r); i++)
+		*OXI_PUSH(o->skus) = get_name(r, e);
 	o->phone_hash = ox_snap_get_u64(r);
 	o->remark_hash = ox_snap_get_u64(r);
 	o->address = ox_snap_get_str(r, ID_MAX, &len);
@@ -392,6 +410,7 @@ static void get_order(struct ox_snap_r *r, struct ox_engine *e, struct ox_decode
 		s->last_status = ox_snap_get_u8(r);
 		s->failed_attempts = ox_snap_get_u8(r);
 		s->in_case = ox_snap_get_u8(r);
+		s->counted = ox_snap_get_u8(r);
 		s->stall_armed = ox_snap_get_u8(r);
 	}
 	n = get_n(r, 28);
@@ -531,6 +550,16 @@ static void get_case(struct ox_snap_r *r, struct ox_engine *e)
 	c->checked = get_strs(r, &c->n_checked, &c->cap_checked);
 	ox_snap_get_strbuf(r, c->resolution, sizeof c->resolution);
 	ox_snap_get_strbuf(r, c->root_cause, sizeof c->root_cause);
+#define X(f) c->dims.f = ox_snap_get_str(r, ID_MAX, NULL);
+	OX_CASE_DIMS(X)
+#undef X
+	size_t cap_skus;
+	c->dims.skus = get_strs(r, &c->dims.n_skus, &cap_skus);
+	c->csat_score = ox_snap_get_u8(r);
+	c->csat_at = ox_snap_get_i64(r);
+	c->csat_comment = ox_snap_get_str(r, TEXT_MAX, NULL);
+	if (c->csat_score > 5)
+		ox_snap_r_fail(r, "a survey score out of range");
 	if (in_open && ox_snap_r_ok(r)) {
 		if (!ox_engine_reclaim_case(e, c))
 			ox_snap_r_fail(r, "two open cases of one rule and key");

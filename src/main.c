@@ -6,6 +6,7 @@
 #include "bench.h"
 #include "push.h"
 #include "replay.h"
+#include "report_cli.h"
 #include "serve.h"
 #include "sim.h"
 
@@ -34,6 +35,7 @@ static const struct command {
 	{ "user", ox_cmd_user, "add, list and change users (roles, teams, passwords)" },
 	{ "token", ox_cmd_token, "create, list and revoke API tokens" },
 	{ "audit", ox_cmd_audit, "verify the audit log's hash chain, list its entries" },
+	{ "report", ox_cmd_report, "print a report of the case store: the review of a period, ..." },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };

@@ -52,6 +52,7 @@ void oxi_order_free(struct oxi_order *o)
 	free(o->shipments.v);
 	free(o->syncs.v);
 	free(o->reservations.v);
+	free(o->skus.v);
 	free(o->address);
 	size_t n;
 	struct ox_event *pending = oxi_order_take_pending(o, &n);
@@ -244,6 +245,26 @@ static void set_min(ox_time *slot, ox_time t)
 
 /* ---- the shared facts of order events --------------------------------------- */
 
+/* What cases record of the order (engine_impl.h): the customer, where the
+ * parcel goes, the SKUs. An update changes the address fields it carries. */
+static void note_origin(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
+{
+	if (ev->has & OX_HAS_CUSTOMER_ID)
+		o->customer = oxi_intern(e, ev->customer.id);
+	if (ev->has & OX_HAS_PROVINCE)
+		o->province = oxi_intern(e, ev->customer.address.province);
+	if (ev->has & OX_HAS_CITY)
+		o->city = oxi_intern(e, ev->customer.address.city);
+	for (size_t i = 0; i < ev->n_items; i++) {
+		uint32_t id = oxi_intern(e, ev->items[i].sku);
+		uint32_t j = 0;
+		while (j < o->skus.n && o->skus.v[j] != id)
+			j++;
+		if (j == o->skus.n)
+			*OXI_PUSH(o->skus) = id;
+	}
+}
+
 void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
 	switch (ev->type) {
@@ -255,8 +276,10 @@ void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct
 		o->shop = ev->shop.len ? oxi_intern(e, ev->shop) : 0;
 		o->ship_by = (ev->has & OX_HAS_SHIP_BY) ? ev->ship_by : ev->ts + o->p->ship_window;
 		o->deliver_by = (ev->has & OX_HAS_DELIVER_BY) ? ev->deliver_by : OX_TIME_NONE;
+		note_origin(e, o, ev);
 		break;
 	case OX_EV_ORDER_UPDATED:
+		note_origin(e, o, ev);
 		if (ev->has & OX_HAS_SHIP_BY)
 			o->ship_by = ev->ship_by;
 		if (ev->has & OX_HAS_DELIVER_BY)
@@ -280,6 +303,11 @@ void oxi_order_apply_core(struct ox_engine *e, struct oxi_order *o, const struct
 	}
 	case OX_EV_SHIPMENT_CREATED:
 		set_min(&o->first_shipped, ev->ts);
+		break;
+	case OX_EV_PAYMENT_SUCCEEDED:
+	case OX_EV_PAYMENT_FAILED:
+		if (ev->has & OX_HAS_METHOD)
+			o->pay_method = oxi_intern(e, ev->method);
 		break;
 	default:
 		break;

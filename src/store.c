@@ -117,6 +117,40 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN checked TEXT;"
 	"ALTER TABLE cases ADD COLUMN resolution TEXT;"
 	"ALTER TABLE cases ADD COLUMN root_cause TEXT;",
+	/* 5: what a case is about, for the reports (docs/reports.md): its
+	 * order's channel, shop, province, city, customer, carrier, payment
+	 * method and SKUs (a JSON array), captured when it opened, so written
+	 * when the row is inserted only (an upsert that set them would rewrite
+	 * their index entries on every change of the case). The cases are
+	 * emptied and applied_seq forgotten: the next start puts every case
+	 * again from the log, with them. */
+	"ALTER TABLE cases ADD COLUMN channel TEXT;"
+	"ALTER TABLE cases ADD COLUMN shop TEXT;"
+	"ALTER TABLE cases ADD COLUMN province TEXT;"
+	"ALTER TABLE cases ADD COLUMN city TEXT;"
+	"ALTER TABLE cases ADD COLUMN customer_id TEXT;"
+	"ALTER TABLE cases ADD COLUMN carrier TEXT;"
+	"ALTER TABLE cases ADD COLUMN payment_method TEXT;"
+	"ALTER TABLE cases ADD COLUMN skus TEXT;"
+	/* and the customer's latest survey answer ("售后回访") */
+	"ALTER TABLE cases ADD COLUMN csat_score INTEGER CHECK (csat_score BETWEEN 1 AND 5);"
+	"ALTER TABLE cases ADD COLUMN csat_at INTEGER;"
+	"ALTER TABLE cases ADD COLUMN csat_comment TEXT;"
+	"CREATE INDEX cases_csat ON cases (csat_at) WHERE csat_at IS NOT NULL;"
+	"DELETE FROM case_timeline;"
+	"DELETE FROM cases;"
+	"CREATE INDEX cases_channel ON cases (channel, opened_at) WHERE channel IS NOT NULL;"
+	"CREATE INDEX cases_shop ON cases (shop, opened_at) WHERE shop IS NOT NULL;"
+	"CREATE INDEX cases_province ON cases (province) WHERE province IS NOT NULL;"
+	"CREATE INDEX cases_resolved ON cases (resolved_at) WHERE resolved_at IS NOT NULL;"
+	/* and the reports' denominators (counts.h): per metric, event-time hour
+	 * (ms), channel, shop and dim ("" when unknown), how many; the counts
+	 * of a batch are added in the batch's transaction */
+	"CREATE TABLE counts ("
+	" metric TEXT NOT NULL, hour INTEGER NOT NULL, channel TEXT NOT NULL, shop TEXT NOT NULL,"
+	" dim TEXT NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY (metric, hour, channel, shop, dim)) WITHOUT ROWID;"
+	"DELETE FROM meta WHERE key = 'applied_seq';",
 };
 
 /* The desk's times of a case people see: one column each, named as the
@@ -140,18 +174,23 @@ static const struct {
 
 /* ---- statements -------------------------------------------------------------- */
 
-/* The playbook's columns (migration 4), after the desk times. */
+/* The playbook's columns (migration 4), after the desk times; then the
+ * dimensions (migration 5). */
 #define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause)
+#define DIM_COLS(X) OX_CASE_DIMS(X) X(skus) X(csat_score) X(csat_at) X(csat_comment)
+#define CSAT_COLS(X) X(csat_score) X(csat_at) X(csat_comment) /* of DIM_COLS, those that change */
 #define ONE(f) +1
 
 #define CASE_COLS                                                                               \
 	"seq, case_id, rule, severity, team, order_id, sku, grp, opened_at, status, resolved_at," \
 	" incident, reasons_zh, reasons_en, event_ids, assignee, esc_level"                       \
-	DESK_TIMES(COMMA_NAME) PLAYBOOK_COLS(COMMA_NAME)
+	DESK_TIMES(COMMA_NAME) PLAYBOOK_COLS(COMMA_NAME) DIM_COLS(COMMA_NAME)
 enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP, COL_OPENED,
        COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
        COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
-       COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE };
+       COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE,
+       COL_DIMS, /* then one per OX_CASE_DIMS, in order, and skus */
+       COL_SKUS = COL_DIMS OX_CASE_DIMS(ONE), COL_CSAT_SCORE, COL_CSAT_AT, COL_CSAT_COMMENT };
 
 /* The deadline a case is worked against now, for sort=due: respond until
  * answered, then resolve; finished cases (and any without a due time) last. */
@@ -172,9 +211,10 @@ enum { COL_DUE = COL_ROOT_CAUSE + 1 }; /* selected after CASE_COLS by the sort=d
 	X(UPSERT,                                                                                  \
 	  "INSERT INTO cases (seq, case_id, rule, category, severity, team, order_id, sku, grp,"   \
 	  " opened_at, status, resolved_at, incident, reasons_zh, reasons_en, event_ids,"          \
-	  " assignee, esc_level" DESK_TIMES(COMMA_NAME) PLAYBOOK_COLS(COMMA_NAME) ")"               \
+	  " assignee, esc_level" DESK_TIMES(COMMA_NAME) PLAYBOOK_COLS(COMMA_NAME)                  \
+	  DIM_COLS(COMMA_NAME) ")"                                                                 \
 	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"        \
-	  " ?17, ?18" DESK_TIMES(COMMA_PARAM) PLAYBOOK_COLS(COMMA_PARAM) ")"                        \
+	  " ?17, ?18" DESK_TIMES(COMMA_PARAM) PLAYBOOK_COLS(COMMA_PARAM) DIM_COLS(COMMA_PARAM) ")"  \
 	  " ON CONFLICT (case_id) DO UPDATE SET rule = excluded.rule,"                             \
 	  " category = excluded.category, severity = excluded.severity, team = excluded.team,"     \
 	  " order_id = excluded.order_id, sku = excluded.sku, grp = excluded.grp,"                 \
@@ -183,7 +223,7 @@ enum { COL_DUE = COL_ROOT_CAUSE + 1 }; /* selected after CASE_COLS by the sort=d
 	  " reasons_zh = excluded.reasons_zh, reasons_en = excluded.reasons_en,"                   \
 	  " event_ids = excluded.event_ids, assignee = excluded.assignee,"                         \
 	  " esc_level = excluded.esc_level"                                                         \
-	  DESK_TIMES(SET_EXCLUDED) PLAYBOOK_COLS(SET_EXCLUDED)                                      \
+	  DESK_TIMES(SET_EXCLUDED) PLAYBOOK_COLS(SET_EXCLUDED) CSAT_COLS(SET_EXCLUDED)              \
 	  " WHERE seq = excluded.seq") /* a different seq under the same id changes nothing */   \
 	X(TL_COUNT, "SELECT count(*) FROM case_timeline WHERE case_id = ?1")                      \
 	X(TL_CUT, "DELETE FROM case_timeline WHERE case_id = ?1 AND n >= ?2")                     \
@@ -193,6 +233,8 @@ enum { COL_DUE = COL_ROOT_CAUSE + 1 }; /* selected after CASE_COLS by the sort=d
 	X(GET, "SELECT " CASE_COLS " FROM cases WHERE case_id = ?1")                              \
 	X(TL_GET, "SELECT at, action, event_id, note, actor, st_from, st_to FROM case_timeline"   \
 		  " WHERE case_id = ?1 ORDER BY n")                                                 \
+	X(COUNT_ADD, "INSERT INTO counts (metric, hour, channel, shop, dim, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" \
+		     " ON CONFLICT (metric, hour, channel, shop, dim) DO UPDATE SET n = n + excluded.n") \
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                                      \
 	X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2)"                               \
 		    " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -222,9 +264,10 @@ static const char *const filter_sql[] = {
 	" AND respond_breached_at IS NULL AND resolve_breached_at IS NULL"
 	" AND ((responded_at IS NULL AND (respond_due - :now) * 100 < (respond_due - opened_at) * :pct)"
 	" OR (resolve_due - :now) * 100 < (resolve_due - opened_at) * :pct)",
+	"channel = :channel", "shop = :shop", "province = :province",
 };
 enum { F_RULE, F_STATUS, F_CATEGORY, F_SEVERITY, F_ORDER, F_SKU, F_SINCE, F_CURSOR, F_TEAM,
-       F_ASSIGNEE, F_BREACHED, F_DUE_SOON, F__COUNT };
+       F_ASSIGNEE, F_BREACHED, F_DUE_SOON, F_CHANNEL, F_SHOP, F_PROVINCE, F__COUNT };
 
 static const struct ox_sqldb_list case_list = {
 	.select = "SELECT " CASE_COLS " FROM cases",
@@ -251,7 +294,7 @@ static const struct ox_sqldb_opts db_opts = {
 
 struct ox_store {
 	struct ox_sqldb db;
-	struct ox_buf zh, en, ids, checked, one; /* scratch */
+	struct ox_buf zh, en, ids, checked, skus, one; /* scratch */
 	bool mask;                      /* reads mask personal data */
 	struct ox_json json;
 };
@@ -277,6 +320,7 @@ int ox_store_open(struct ox_store **out, const char *path, char *err, size_t err
 	ox_buf_init(&s->en, SIZE_MAX);
 	ox_buf_init(&s->ids, SIZE_MAX);
 	ox_buf_init(&s->checked, SIZE_MAX);
+	ox_buf_init(&s->skus, SIZE_MAX);
 	ox_buf_init(&s->one, SIZE_MAX);
 	ox_json_init(&s->json, 2);
 	int rc = ox_sqldb_open(&s->db, path, &db_opts);
@@ -299,6 +343,7 @@ void ox_store_close(struct ox_store *s)
 	ox_buf_release(&s->en);
 	ox_buf_release(&s->ids);
 	ox_buf_release(&s->checked);
+	ox_buf_release(&s->skus);
 	ox_buf_release(&s->one);
 	ox_json_release(&s->json);
 	free(s);
@@ -397,6 +442,7 @@ static const char *get_zh(const struct ox_case *c, size_t i) { return c->reasons
 static const char *get_en(const struct ox_case *c, size_t i) { return c->reasons[i].en; }
 static const char *get_id(const struct ox_case *c, size_t i) { return c->event_ids[i]; }
 static const char *get_checked(const struct ox_case *c, size_t i) { return c->checked[i]; }
+static const char *get_sku(const struct ox_case *c, size_t i) { return c->dims.skus[i]; }
 
 static int put_rows(struct ox_store *s, const struct ox_case *c, const char *team)
 {
@@ -408,6 +454,7 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	json_strings(&s->en, c->n_reasons, get_en, c);
 	json_strings(&s->ids, c->n_event_ids, get_id, c);
 	json_strings(&s->checked, c->n_checked, get_checked, c);
+	json_strings(&s->skus, c->dims.n_skus, get_sku, c);
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)c->seq);
 	ox_sqldb_bind_text(q, 2, c->id);
 	ox_sqldb_bind_text(q, 3, ri->code);
@@ -437,6 +484,16 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 			   c->resolution[0] ? c->resolution : NULL);
 	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":root_cause"),
 			   c->root_cause[0] ? c->root_cause : NULL);
+#define X(f) ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":" #f), c->dims.f);
+	OX_CASE_DIMS(X)
+#undef X
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":skus"), s->skus.data);
+	if (c->csat_score)
+		sqlite3_bind_int(q, sqlite3_bind_parameter_index(q, ":csat_score"), c->csat_score);
+	else
+		sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":csat_score"));
+	ox_sqldb_bind_time(q, sqlite3_bind_parameter_index(q, ":csat_at"), c->csat_score ? c->csat_at : OX_TIME_NONE);
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":csat_comment"), c->csat_comment);
 	int rc = ox_sqldb_run(&s->db, q, "put case");
 	if (rc)
 		return rc;
@@ -499,6 +556,30 @@ int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *t
 		return rc;
 	}
 	return ox_sqldb_run_id(&s->db, ST_RELEASE);
+}
+
+struct sqlite3 *ox_store_conn(struct ox_store *s)
+{
+	return s->db.conn;
+}
+
+int ox_store_add_counts(struct ox_store *s, const struct ox_count *v, size_t n)
+{
+	sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_COUNT_ADD);
+	if (!q)
+		return OX_STORE_EDB;
+	for (size_t i = 0; i < n; i++) {
+		ox_sqldb_bind_text(q, 1, ox_count_metric_name(v[i].metric));
+		sqlite3_bind_int64(q, 2, v[i].hour);
+		sqlite3_bind_text(q, 3, v[i].channel, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, v[i].shop, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, v[i].dim, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 6, v[i].n);
+		int rc = ox_sqldb_run(&s->db, q, "add counts");
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 /* ---- read ------------------------------------------------------------------------- */
@@ -581,6 +662,14 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 		*(ox_time *)((char *)c + desk_times[i].off) = ox_sqldb_col_time(q, COL_DESK_TIMES + (int)i);
 	col_copy(q, COL_RESOLUTION, c->resolution, sizeof c->resolution);
 	col_copy(q, COL_ROOT_CAUSE, c->root_cause, sizeof c->root_cause);
+	int col = COL_DIMS;
+#define X(f) c->dims.f = col_strdup(q, col++);
+	OX_CASE_DIMS(X)
+#undef X
+	int score = sqlite3_column_int(q, COL_CSAT_SCORE); /* NULL reads 0: none */
+	c->csat_score = score >= 1 && score <= 5 ? (uint8_t)score : 0;
+	c->csat_at = ox_sqldb_col_time(q, COL_CSAT_AT);
+	c->csat_comment = col_strdup(q, COL_CSAT_COMMENT);
 
 	char **zh = NULL, **en = NULL;
 	size_t nzh = 0, nen = 0;
@@ -588,7 +677,9 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 		  parse_strings(s, q, COL_REN, &en, &nen) < 0 || nzh != nen ||
 		  parse_strings(s, q, COL_EVIDS, &c->event_ids, &c->n_event_ids) < 0 ||
 		  (sqlite3_column_type(q, COL_CHECKED) != SQLITE_NULL && /* NULL: stored before migration 4 */
-		   parse_strings(s, q, COL_CHECKED, &c->checked, &c->n_checked) < 0);
+		   parse_strings(s, q, COL_CHECKED, &c->checked, &c->n_checked) < 0) ||
+		  (sqlite3_column_type(q, COL_SKUS) != SQLITE_NULL && /* NULL: stored before migration 5 */
+		   parse_strings(s, q, COL_SKUS, &c->dims.skus, &c->dims.n_skus) < 0);
 	if (!bad && nzh) {
 		c->reasons = ox_xcalloc(nzh, sizeof *c->reasons);
 		for (size_t i = 0; i < nzh; i++) {
@@ -606,7 +697,7 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	c->cap_checked = c->n_checked;
 	if (bad) {
 		ox_case_release(c);
-		return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons, event_ids or checked",
+		return ox_sqldb_fail(&s->db, OX_STORE_ECORRUPT, "case \"%s\": bad key, reasons, event_ids, checked or skus",
 				     id);
 	}
 	return 0;
@@ -661,7 +752,7 @@ static void mask_text(char **z, struct ox_buf *tmp)
 	*z = ox_xstrndup(tmp->data ? tmp->data : "", tmp->len);
 }
 
-/* The words people and rules wrote may quote a customer's phone. */
+/* The words people, rules and customers wrote may quote a phone. */
 static void mask_case(struct ox_store *s, struct ox_case *c)
 {
 	for (size_t i = 0; i < c->n_reasons; i++) {
@@ -670,6 +761,7 @@ static void mask_case(struct ox_store *s, struct ox_case *c)
 	}
 	for (size_t i = 0; i < c->n_timeline; i++)
 		mask_text(&c->timeline[i].note, &s->zh);
+	mask_text(&c->csat_comment, &s->zh); /* the customer's own words */
 }
 
 static void render(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c, bool with_timeline)
@@ -833,6 +925,19 @@ static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, stru
 			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "sku: longer than %d bytes", OX_STORE_TEXT_MAX);
 		p->mask |= 1u << F_SKU;
 	}
+	const struct {
+		const char *v, *name;
+		int bit;
+	} dims[] = { { f->channel, "channel", F_CHANNEL }, { f->shop, "shop", F_SHOP },
+		     { f->province, "province", F_PROVINCE } };
+	for (size_t i = 0; i < OX_ARRAY_LEN(dims); i++) {
+		if (ox_sqldb_absent(dims[i].v))
+			continue;
+		if (strlen(dims[i].v) > OX_STORE_TEXT_MAX)
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL, "%s: longer than %d bytes", dims[i].name,
+					     OX_STORE_TEXT_MAX);
+		p->mask |= 1u << dims[i].bit;
+	}
 	if (!ox_sqldb_absent(f->since)) {
 		if (!ox_sqldb_parse_time(f->since, &p->since))
 			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
@@ -889,6 +994,9 @@ static void bind_filter(sqlite3_stmt *q, const struct ox_case_filter *f, const s
 	ox_sqldb_bind_named_int(q, ":cursor", p->cursor);
 	ox_sqldb_bind_named_text(q, ":team", f->team);
 	ox_sqldb_bind_named_text(q, ":assignee", f->assignee);
+	ox_sqldb_bind_named_text(q, ":channel", f->channel);
+	ox_sqldb_bind_named_text(q, ":shop", f->shop);
+	ox_sqldb_bind_named_text(q, ":province", f->province);
 	ox_sqldb_bind_named_int(q, ":now", f->now);
 	ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
 }

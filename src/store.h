@@ -102,6 +102,14 @@ int ox_store_rollback(struct ox_store *s); /* no-op when none is open */
  * team may be NULL. Atomic: on failure the store keeps the previous version. */
 int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *team);
 
+/* The store's connection, for read-only queries of its tables (report.c)
+ * on the thread that owns the store. */
+struct sqlite3 *ox_store_conn(struct ox_store *s);
+
+/* Add the counts (counts.h) to the stored ones, inside the caller's
+ * transaction (the batch's, with its cases and applied_seq). */
+int ox_store_add_counts(struct ox_store *s, const struct ox_count *v, size_t n);
+
 /* The query string of GET /api/v1/cases, as received: NULL or "" = absent.
  *   rule      a rule code ("PAY_FAILED")      status    a status of case.h ("open")
  *   category  a rule category ("payment")     severity  P1 .. P4
@@ -111,10 +119,12 @@ int ox_store_put_case(struct ox_store *s, const struct ox_case *c, const char *t
  *   limit     1 .. OX_STORE_LIMIT_MAX, default OX_STORE_LIMIT_DEFAULT
  *   cursor    next_cursor of the previous page (opaque to clients)
  *   team, assignee  exact match
+ *   channel, shop, province  exact match of the case's dimensions
  *   sla       breached (ever, even if resolved since) | due_soon */
 struct ox_case_filter {
 	const char *rule, *status, *category, *severity, *order_id, *sku, *since, *limit, *cursor;
 	const char *team, *assignee; /* exact match */
+	const char *channel, *shop, *province; /* exact match (the case's dimensions) */
 	const char *sla;             /* breached | due_soon */
 	const char *sort;            /* new (newest first, the default) | due (the SLA deadline that matters now) */
 	/* due_soon is judged at now (the event clock) with this share left */

@@ -72,6 +72,8 @@ struct batch {
 	size_t n_actions;
 	struct logged_change *changes; /* blacklist changes, for the audit log too */
 	size_t n_changes;
+	struct ox_count *counts; /* the reports' counts, stored with the cases */
+	size_t n_counts;
 };
 
 struct ox_writer {
@@ -254,11 +256,14 @@ static void clock_moved(void *ctx, ox_time now)
 	ox_blacklist_expire(w->bl, now); /* on the event clock: a replay expires alike */
 }
 
-/* Notices of records the store already has were sent before the restart. */
+/* Notices of records the store already has were sent before the restart,
+ * and their counts are in the store. */
 static void drop_sent_notices(struct ox_writer *w)
 {
-	if (!w->store_on)
+	if (!w->store_on) {
 		ox_desk_clear_notices(w->desk);
+		ox_engine_counts_clear(w->engine);
+	}
 }
 
 static int parse_tick(const char *p, size_t len, ox_time *t)
@@ -524,6 +529,12 @@ static void take_notes(struct ox_writer *w, struct batch *b)
 	b->n_changes = w->n_changes;
 	w->changes = NULL;
 	w->n_changes = w->cap_changes = 0;
+	const struct ox_count *counts = ox_engine_counts(w->engine, &b->n_counts);
+	if (b->n_counts) {
+		b->counts = ox_xmalloc(b->n_counts * sizeof *counts);
+		memcpy(b->counts, counts, b->n_counts * sizeof *counts);
+		ox_engine_counts_clear(w->engine);
+	}
 }
 
 /* Hand what was appended since the last hand-over to the flusher, with the
@@ -959,6 +970,8 @@ static int store_cases(struct ox_writer *w, struct batch *b)
 	for (size_t i = 0; i < b->n_cases; i++)
 		if (ox_store_put_case(s, &b->cases[i], w->o.params->rules[b->cases[i].rule].team))
 			goto fail;
+	if (ox_store_add_counts(s, b->counts, b->n_counts))
+		goto fail;
 	if (ox_store_meta_set(s, APPLIED_SEQ, (int64_t)ox_evlog_durable_seq(w->log)) || ox_store_commit(s))
 		goto fail;
 	return 0;
@@ -1021,7 +1034,7 @@ static void after_flush(struct ox_writer *w, struct batch *b)
 		fail(w, "audit log", ox_audit_errmsg(w->audit));
 	else if (b->n_changes && audit_changes(w, b->changes, b->n_changes))
 		fail(w, "audit log", ox_audit_errmsg(w->audit));
-	else if (b->n_cases && store_cases(w, b) < 0)
+	else if ((b->n_cases || b->n_counts) && store_cases(w, b) < 0)
 		fail(w, "case store", ox_store_errmsg(w->store));
 }
 
@@ -1045,6 +1058,7 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	free(b->notices);
 	free(b->actions);
 	free_changes(b->changes, b->n_changes);
+	free(b->counts);
 	if (w->o.metrics && logged && b->records) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
@@ -1238,12 +1252,21 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 			w->store_listener.changed(w->store_listener.ctx, ox_engine_case(w->engine, i),
 						  OX_CHANGE_UPDATED);
 	/* what the replay redid past the store: its alerts and audit entries */
+	/* the counts of what the replay redid, in its transaction like its cases */
+	size_t n_counts;
+	const struct ox_count *counts = ox_engine_counts(w->engine, &n_counts);
+	if (ox_store_add_counts(w->store, counts, n_counts)) {
+		snprintf(err, errsz, "case store: %s", ox_store_errmsg(w->store));
+		return -1;
+	}
+	ox_engine_counts_clear(w->engine);
 	struct batch redone = { 0 };
 	take_notes(w, &redone);
 	after_flush(w, &redone);
 	free(redone.notices);
 	free(redone.actions);
 	free_changes(redone.changes, redone.n_changes);
+	free(redone.counts);
 	if (ox_writer_failed(w)) {
 		snprintf(err, errsz, "%s", w->msg);
 		return -1;
@@ -1345,6 +1368,7 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	w->own_bl = !o->blacklist;
 	w->bl = w->own_bl ? ox_blacklist_new() : o->blacklist;
 	w->engine = ox_engine_new(o->params, w->bl);
+	ox_engine_set_counting(w->engine, true);
 	w->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w->engine, .params = o->params,
 						      .policy = o->policy, .playbooks = o->playbooks,
 						      .notify = o->notify,

@@ -97,6 +97,7 @@ static void on_succeeded(struct ox_engine *e, struct oxi_order *o, const struct 
 	if (o->first_success == OX_TIME_NONE || ev->ts < o->first_success)
 		o->first_success = ev->ts;
 	oxi_payment_attempt(e, ev->ts, true);
+	oxi_count_payment(e, o, ev->ts, true);
 	oxi_resolve_order(e, OX_R_PAY_FAILED, o, ev->ts, ev);
 	oxi_resolve_order(e, OX_R_PAY_UNRECONCILED, o, ev->ts, ev);
 	check_duplicate(e, o, ev);
@@ -110,6 +111,7 @@ static void on_failed(struct ox_engine *e, struct oxi_order *o, const struct ox_
 	if (o->first_failure == OX_TIME_NONE || ev->ts < o->first_failure)
 		o->first_failure = ev->ts;
 	oxi_payment_attempt(e, ev->ts, false);
+	oxi_count_payment(e, o, ev->ts, false);
 }
 
 static void on_refunded(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)

@@ -91,6 +91,7 @@ describe("who may call what", () => {
 		["POST", `/api/v1/cases/C99999999/transition`, { to: "acknowledged" }, WORK],
 		["POST", `/api/v1/cases/C99999999/assign`, { assignee: "li.na" }, WORK],
 		["POST", `/api/v1/cases/${caseId}/checklist`, { item: "review_phone" }, WORK],
+		["POST", `/api/v1/cases/${caseId}/csat`, { score: 4 }, WORK],
 		["POST", `/api/v1/cases/${caseId}/messages/preview`, { step: "notify", lang: "zh" }, READ],
 		["GET", "/api/v1/playbooks", undefined, READ],
 		["GET", "/api/v1/playbooks/PAY_DUPLICATE", undefined, READ],
@@ -115,6 +116,7 @@ describe("who may call what", () => {
 		["POST", "/api/v1/blacklist", {}, SUP],
 		["DELETE", "/api/v1/blacklist?kind=ip&value=10.255.255.255", undefined, SUP],
 		["POST", "/api/v1/blacklist/import", "kind,value\n", SUP],
+		...["summary", "cases", "regions", "skus", "heatmap", "carriers", "payments", "review"].map((r) => ["GET", `/api/v1/reports/${r}`, undefined, ["admin", "supervisor", "viewer"]]),
 		["GET", "/metrics", undefined, ["admin", "supervisor", "viewer", "ingest"]],
 		["GET", "/healthz", undefined, null],
 		["GET", "/api/v1/openapi.json", undefined, null],
@@ -392,7 +394,8 @@ describe("playbooks on the desk", () => {
 		assert.equal(ok.status, 200, ok.text);
 		assert.equal(ok.json.status, "resolved");
 		assert.deepEqual(ok.json.resolution, { code: "phone_corrected", root_cause: "customer" });
-		assert.equal(ok.json.timeline.at(-1).note, "客户在旺旺上给了新号码");
+		assert.equal(ok.json.timeline.at(-2).note, "客户在旺旺上给了新号码");
+		assert.equal(ok.json.timeline.at(-1).action, "survey_due", "售后回访 is due");
 		const listed = await d.get("/api/v1/cases?status=resolved");
 		assert.deepEqual(listed.json.cases.find((x) => x.case_id === c.case_id).resolution, { code: "phone_corrected", root_cause: "customer" });
 		const reopened = await act(d, c.case_id, "transition", { to: "open" }, tokens.sup);

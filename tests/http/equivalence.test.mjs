@@ -27,7 +27,8 @@ const listed = (c) => {
 	const { timeline, ...rest } = c;
 	return rest;
 };
-const FIELDS = ["case_id", "rule", "order_id", "sku", "group", "severity", "status", "opened_at", "resolved_at", "reasons", "event_ids"];
+const FIELDS = ["case_id", "rule", "order_id", "sku", "group", "severity", "status", "opened_at", "resolved_at", "reasons", "event_ids",
+	"channel", "shop", "province", "city", "customer_id", "carrier", "payment_method", "skus"];
 
 /* POST the file in batches, then compare everything with `ordex replay`;
  * byIdEvery: GET /api/v1/cases/{id} for every n-th case (1: all); batch:

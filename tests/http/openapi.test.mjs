@@ -101,7 +101,7 @@ describe("docs/openapi.json and src/api.c", () => {
 		assert.ok(spec.paths["/api/v1/cases/{id}"].get.responses["404"]);
 		assert.ok(spec.paths["/api/v1/orders/{order_id}"].get.responses["404"]);
 		const params = spec.paths["/api/v1/cases"].get.parameters.map((p) => p.name).sort();
-		assert.deepEqual(params, ["assignee", "category", "cursor", "limit", "order_id", "rule", "severity", "since", "sku", "sla", "sort", "status", "team"]);
+		assert.deepEqual(params, ["assignee", "category", "channel", "cursor", "limit", "order_id", "province", "rule", "severity", "shop", "since", "sku", "sla", "sort", "status", "team"]);
 	});
 
 	test("every $ref resolves, and every schema uses only what the validator checks", () => {
@@ -146,6 +146,11 @@ describe("docs/openapi.json and src/api.c", () => {
 		const src = readFileSync(join(ROOT, "src/case.c"), "utf8");
 		const fn = src.slice(src.indexOf("void ox_case_to_json("));
 		const written = new Set([...fn.slice(0, fn.indexOf("\n}\n")).matchAll(/\\"([a-z_]+)\\":/g)].map((m) => m[1]));
+		// the dimensions are written by an X-macro over OX_CASE_DIMS (case.h)
+		const h = readFileSync(join(ROOT, "src/case.h"), "utf8");
+		const dims = h.slice(h.indexOf("#define OX_CASE_DIMS(X)"), h.indexOf("struct ox_case_dims"));
+		assert.ok(fn.includes("OX_CASE_DIMS(X)"), "ox_case_to_json writes the dimensions");
+		for (const m of dims.matchAll(/X\(([a-z_]+)\)/g)) written.add(m[1]);
 		// playbook is not ox_case_to_json's: api.c splices it into the answers about one case
 		const spliced = ["playbook"];
 		const all = spec.components.schemas.Case.properties;

@@ -154,6 +154,7 @@ static void test_role_perm_matrix(void **state)
 		{ OX_PERM_PREVENT, "prevent", { 1, 1, 0, 0, 1 } },
 		{ OX_PERM_INVENTORY, "inventory", { 1, 1, 0, 0, 1 } },
 		{ OX_PERM_BLACKLIST, "blacklist", { 1, 1, 0, 0, 0 } },
+		{ OX_PERM_REPORTS, "reports", { 1, 1, 0, 1, 0 } },
 	};
 	static const char *const role_names[] = { "admin", "supervisor", "agent", "viewer", "ingest" };
 	assert_int_equal(OX_ARRAY_LEN(m), OX_PERM__COUNT);
@@ -779,7 +780,7 @@ static void test_login_session_logout(void **state)
 	OK(ox_auth_user_set_role(f->a, "lihua", OX_ROLE_VIEWER));
 	OK(ox_auth_session(f->a, sid, &q));
 	assert_int_equal(q.role, OX_ROLE_VIEWER);
-	assert_int_equal(q.perms, OX_PERM_CASES_READ | OX_PERM_METRICS);
+	assert_int_equal(q.perms, OX_PERM_CASES_READ | OX_PERM_METRICS | OX_PERM_REPORTS);
 	OK(ox_auth_user_set_disabled(f->a, "lihua", true));
 	OK(ox_auth_user_set_disabled(f->a, "lihua", false));
 	expect(f, ox_auth_session(f->a, sid, &q), OX_AUTH_EDENIED, "session: not valid"); /* disabling ended it */

@@ -321,7 +321,8 @@ static void test_incident_cascade(void **state)
 	assert_int_equal(m[0]->status, OX_CASE_CLOSED); /* already done: left alone */
 	assert_int_equal(m[1]->status, OX_CASE_RESOLVED);
 	assert_int_equal(m[2]->status, OX_CASE_RESOLVED);
-	assert_string_equal(m[1]->timeline[m[1]->n_timeline - 1].note, "C00000004 resolved");
+	assert_string_equal(m[1]->timeline[m[1]->n_timeline - 2].note, "C00000004 resolved");
+	assert_int_equal(m[1]->timeline[m[1]->n_timeline - 1].action, OX_ACT_SURVEY_DUE); /* 售后回访 */
 	a.cascade = true;
 	snprintf(a.case_id, sizeof a.case_id, "%s", m[1]->id);
 	assert_int_equal(ox_desk_apply(F.desk, &a, NULL, at(8), err), OX_DESK_EINVAL);
@@ -678,6 +679,79 @@ static void test_notice_masks(void **state)
 	assert_int_equal(v[0].severity, 2);
 }
 
+/* "售后回访": resolving makes the case due for a survey, once; an answer
+ * needs a resolved or closed case and a score 1..5; a correction is a new
+ * answer the case shows, both stay in the timeline; the record round-trips. */
+static int csat(const struct ox_case *c, int score, const char *comment, int64_t min, char err[256])
+{
+	struct ox_desk_action a = { .op = OX_DESK_CSAT, .score = (uint8_t)score };
+	snprintf(a.case_id, sizeof a.case_id, "%s", c->id);
+	snprintf(a.actor, sizeof a.actor, "lihua");
+	snprintf(a.note, sizeof a.note, "%s", comment);
+	return ox_desk_apply(F.desk, &a, NULL, at(min), err);
+}
+
+static size_t count_actions(const struct ox_case *c, enum ox_case_action action)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_timeline; i++)
+		n += c->timeline[i].action == action;
+	return n;
+}
+
+static void test_csat(void **state)
+{
+	(void)state;
+	start(NULL);
+	struct ox_case *c = bad_order("O1", "tmall", 0);
+	char err[256];
+	assert_int_equal(csat(c, 4, "", 1, err), OX_DESK_ECONFLICT);
+	assert_non_null(strstr(err, "resolved or closed"));
+	assert_int_equal(count_actions(c, OX_ACT_SURVEY_DUE), 0);
+	move(c, "resolved", 2);
+	assert_int_equal(count_actions(c, OX_ACT_SURVEY_DUE), 1);
+	assert_int_equal(c->timeline[c->n_timeline - 1].action, OX_ACT_SURVEY_DUE);
+	assert_int_equal(csat(c, 0, "", 3, err), OX_DESK_EINVAL);
+	assert_int_equal(csat(c, 6, "", 3, err), OX_DESK_EINVAL);
+	assert_int_equal(c->csat_score, 0);
+	assert_int_equal(csat(c, 2, "物流太慢", 3, err), 0);
+	assert_int_equal(c->csat_score, 2);
+	assert_string_equal(c->csat_comment, "物流太慢");
+	assert_int_equal(csat(c, 5, "", 4, err), 0); /* the agent mis-keyed it */
+	assert_int_equal(c->csat_score, 5);
+	assert_null(c->csat_comment);
+	assert_int_equal(c->csat_at, at(4));
+	assert_int_equal(count_actions(c, OX_ACT_CSAT), 2);
+	assert_string_equal(c->timeline[c->n_timeline - 2].note, "2 物流太慢");
+	/* reopened and resolved again: still one survey */
+	move(c, "open", 5);
+	assert_int_equal(csat(c, 3, "", 6, err), OX_DESK_ECONFLICT);
+	move(c, "resolved", 7);
+	move(c, "closed", 8);
+	assert_int_equal(count_actions(c, OX_ACT_SURVEY_DUE), 1);
+	assert_int_equal(csat(c, 3, "", 9, err), 0);
+	/* the record */
+	struct ox_desk_action a = { .op = OX_DESK_CSAT, .score = 4, .at = at(9) }, back;
+	snprintf(a.case_id, sizeof a.case_id, "%s", c->id);
+	snprintf(a.actor, sizeof a.actor, "lihua");
+	snprintf(a.note, sizeof a.note, "很满意");
+	struct ox_buf b;
+	ox_buf_init(&b, SIZE_MAX);
+	ox_desk_action_write(&a, &b);
+	assert_non_null(strstr(b.data, "\"op\":\"csat\""));
+	assert_int_equal(ox_desk_action_parse(&back, b.data, b.len, err), 0);
+	assert_int_equal(back.op, OX_DESK_CSAT);
+	assert_int_equal(back.score, 4);
+	assert_string_equal(back.note, "很满意");
+	const char *bad[] = { "{\"score\":0}", "{\"score\":6}", "{\"score\":4.5}", "{\"score\":\"4\"}", "{\"score\":-1}" };
+	for (size_t i = 0; i < OX_ARRAY_LEN(bad); i++)
+		assert_int_equal(ox_desk_action_parse(&back, bad[i], strlen(bad[i]), err), OX_DESK_EINVAL);
+	const char *answer = "{\"score\":3,\"comment\":\"ok\"}";
+	assert_int_equal(ox_desk_action_parse(&back, answer, strlen(answer), err), 0);
+	assert_string_equal(back.note, "ok");
+	ox_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -694,6 +768,7 @@ int main(void)
 		U(test_resolution),
 		U(test_resolution_cascade),
 		U(test_notice_masks),
+		U(test_csat),
 #undef U
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

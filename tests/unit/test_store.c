@@ -317,7 +317,7 @@ static void test_open_creates_schema(void **state)
 	struct fx *f = *state;
 	int v = -1;
 	assert_int_equal(ox_store_schema_version(f->s, &v), 0);
-	assert_int_equal(v, 4);
+	assert_int_equal(v, 5);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	sqlite3_stmt *q;
@@ -730,6 +730,81 @@ static void test_playbook_columns(void **state)
 	ox_buf_release(&want);
 }
 
+/* The dimensions (migration 5): captured from the order when the case
+ * opened, stored, read back, filtered on; NULL columns (a row of before)
+ * read as unknown. */
+static void test_dimension_columns(void **state)
+{
+	struct fx *f = *state;
+	struct ox_buf got, want;
+	ox_buf_init(&got, SIZE_MAX);
+	ox_buf_init(&want, SIZE_MAX);
+	order(f, "D1", "", "SKU-9", 0);    /* CUS_PHONE_INVALID */
+	pay_failed(f, "D1", 1);
+	stock(f, "SKU-5", "wms", -3, 2);   /* INV_NEGATIVE_STOCK: a SKU case */
+	tick(f, 40);
+	const struct ox_case *phone_case = NULL, *pay_case = NULL, *sku_case = NULL;
+	for (size_t i = 0; i < ox_engine_case_count(f->e); i++) {
+		const struct ox_case *c = ox_engine_case(f->e, i);
+		if (c->rule == OX_R_CUS_PHONE_INVALID)
+			phone_case = c;
+		else if (c->rule == OX_R_PAY_FAILED)
+			pay_case = c;
+		else if (c->rule == OX_R_INV_NEGATIVE_STOCK)
+			sku_case = c;
+	}
+	assert_non_null(phone_case);
+	assert_non_null(pay_case);
+	assert_non_null(sku_case);
+	assert_string_equal(phone_case->dims.channel, "tmall");
+	assert_null(phone_case->dims.shop);
+	assert_string_equal(phone_case->dims.customer_id, "c1");
+	assert_null(phone_case->dims.payment_method); /* a customer case */
+	assert_string_equal(pay_case->dims.payment_method, "alipay");
+	assert_int_equal(pay_case->dims.n_skus, 1);
+	assert_string_equal(pay_case->dims.skus[0], "SKU-9");
+	assert_null(sku_case->dims.channel);
+	assert_int_equal(sku_case->dims.n_skus, 1);
+	assert_string_equal(sku_case->dims.skus[0], "SKU-5");
+	for (size_t i = 0; i < ox_engine_case_count(f->e); i++)
+		assert_int_equal(ox_store_put_case(f->s, ox_engine_case(f->e, i),
+						   team_of(f, ox_engine_case(f->e, i))), 0);
+	assert_int_equal(ox_store_get(f->s, pay_case->id, &got), 0);
+	expected_json(f, pay_case, false, &want);
+	assert_string_equal(got.data, want.data);
+	assert_non_null(strstr(got.data, "\"channel\":\"tmall\",\"shop\":null,"));
+	assert_non_null(strstr(got.data, "\"payment_method\":\"alipay\",\"skus\":[\"SKU-9\"]"));
+	struct ox_case back;
+	assert_int_equal(ox_store_get_case(f->s, pay_case->id, &back), 0);
+	assert_string_equal(back.dims.customer_id, "c1");
+	assert_string_equal(back.dims.province, pay_case->dims.province);
+	assert_int_equal(back.dims.n_skus, 1);
+	ox_case_release(&back);
+	/* filters */
+	struct ox_case_filter by_channel = { .channel = "tmall" }, by_other = { .channel = "jd" },
+			      by_province = { .province = pay_case->dims.province }, by_shop = { .shop = "s" };
+	assert_int_equal(query(f, &by_channel, &got), 0);
+	assert_non_null(strstr(got.data, pay_case->id));
+	assert_null(strstr(got.data, sku_case->id));
+	assert_int_equal(query(f, &by_other, &got), 0);
+	assert_string_equal(got.data, "{\"cases\":[],\"next_cursor\":null}");
+	assert_int_equal(query(f, &by_province, &got), 0);
+	assert_non_null(strstr(got.data, phone_case->id));
+	assert_int_equal(query(f, &by_shop, &got), 0);
+	assert_string_equal(got.data, "{\"cases\":[],\"next_cursor\":null}");
+	/* a row stored before migration 5 */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE cases SET channel = NULL, skus = NULL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ox_buf_reset(&got);
+	assert_int_equal(ox_store_get(f->s, pay_case->id, &got), 0);
+	assert_non_null(strstr(got.data, "\"channel\":null,"));
+	assert_non_null(strstr(got.data, "\"skus\":[],"));
+	ox_buf_release(&got);
+	ox_buf_release(&want);
+}
+
 /* 250 cases, pages of 100: all of them exactly once, newest first, while
  * more cases are opened and old ones change between the pages. */
 static void test_pagination_stable(void **state)
@@ -797,7 +872,7 @@ static void test_reopen(void **state)
 		assert_int_equal(ox_store_open(&f->s, f->path, err, sizeof err), 0);
 		int v = 0;
 		assert_int_equal(ox_store_schema_version(f->s, &v), 0);
-		assert_int_equal(v, 4);
+		assert_int_equal(v, 5);
 		assert_int_equal(query(f, &all, &after), 0);
 		assert_string_equal(before.data, after.data);
 		for (size_t k = 0; k < ox_engine_case_count(f->e); k++) {
@@ -987,6 +1062,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_output_limit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_query_cases_array, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_meta, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_dimension_columns, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
