@@ -190,7 +190,8 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
        COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
        COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE,
        COL_DIMS, /* then one per OX_CASE_DIMS, in order, and skus */
-       COL_SKUS = COL_DIMS OX_CASE_DIMS(ONE), COL_CSAT_SCORE, COL_CSAT_AT, COL_CSAT_COMMENT };
+       COL_SKUS = COL_DIMS OX_CASE_DIMS(ONE), COL_CSAT_SCORE, COL_CSAT_AT, COL_CSAT_COMMENT,
+       COL__END /* how many CASE_COLS there are */ };
 
 /* The deadline a case is worked against now, for sort=due: respond until
  * answered, then resolve; finished cases (and any without a due time) last. */
@@ -198,7 +199,7 @@ enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP
 #define DUE_SQL                                                                                       \
 	"(CASE WHEN status IN ('resolved', 'closed', 'auto_resolved') THEN " DUE_MAX " ELSE COALESCE("     \
 	"CASE WHEN responded_at IS NULL THEN respond_due ELSE resolve_due END, " DUE_MAX ") END)"
-enum { COL_DUE = COL_ROOT_CAUSE + 1 }; /* selected after CASE_COLS by the sort=due list */
+enum { COL_DUE = COL__END }; /* selected after CASE_COLS by the sort=due list */
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
