@@ -250,7 +250,7 @@ static enum ox_http_step cases_list(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_DONE;
 }
 
-static enum ox_http_step case_get(void *ctx, struct ox_http_req *r)
+enum ox_http_step api_case_get(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
 	struct kit *k = api_kit_take(a);
@@ -353,7 +353,7 @@ static void case_act_finish(void *ctx, struct ox_http_req *r)
 			ox_http_error(r, map[i].status, map[i].error, st->job.desk_err);
 			return;
 		}
-	case_get(ctx, r); /* stored by now: the action's group was flushed */
+	api_case_get(ctx, r); /* stored by now: the action's group was flushed */
 }
 
 /* ---- GET /api/v1/orders/{order_id} -------------------------------------------- */
@@ -528,12 +528,20 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 	const struct ox_route routes[] = {
 		{ "POST", "/api/v1/events", events_start, events_finish, a->o.max_body, OX_PERM_EVENTS_WRITE },
 		{ "GET", "/api/v1/cases", cases_list, NULL, 0, OX_PERM_CASES_READ },
-		{ "GET", "/api/v1/cases/{id}", case_get, NULL, 0, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/cases/{id}", api_case_get, NULL, 0, OX_PERM_CASES_READ },
 		{ "POST", "/api/v1/cases/{id}/transition", case_transition, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/assign", case_assign, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/notes", case_note, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/checklist", case_check, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/messages/preview", api_message_preview, NULL, small, OX_PERM_CASES_READ },
+		{ "POST", "/api/v1/cases/{id}/actions", api_case_call, api_case_call_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/messages", api_case_message, api_case_call_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/actions/{call}/approve", api_call_approve, api_case_call_finish, small,
+		  OX_PERM_CASES_ASSIGN },
+		{ "POST", "/api/v1/actions/{call}/reject", api_call_reject, api_case_call_finish, small,
+		  OX_PERM_CASES_ASSIGN },
+		{ "GET", "/api/v1/actions/auto", api_auto_get, NULL, 0, OX_PERM_CASES_READ },
+		{ "PUT", "/api/v1/actions/auto", api_auto_put, api_auto_put_finish, small, OX_PERM_ACTIONS_AUTO },
 		{ "GET", "/api/v1/playbooks", api_playbooks_list, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/playbooks/{rule}", api_playbook_get, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/resolutions", api_resolutions, NULL, 0, OX_PERM_CASES_READ },

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "call.h"
 #include "params.h"
 #include "rules.h"
 #include "timefmt.h"
@@ -48,7 +49,9 @@ bool ox_case_status_done(enum ox_case_status s);
 	X(ESCALATED, "escalated")        \
 	X(SLA_BREACHED, "sla_breached")  \
 	X(CHECKED, "checked")            \
-	X(UNCHECKED, "unchecked")
+	X(UNCHECKED, "unchecked")        \
+	X(CALL, "call")                  \
+	X(AUTO, "auto")
 
 enum ox_case_action {
 #define X(e, s) OX_ACT_##e,
@@ -109,6 +112,14 @@ struct ox_case {
 	size_t n_checked, cap_checked;
 	char resolution[32];        /* a code of the taxonomy (playbook.h) */
 	char root_cause[24];
+
+	/* Calls on the merchant's systems (call.h, docs/actions.md), in the
+	 * order they were made; call i has the id "<case id>-<i+1>". A case
+	 * read from the store has them as the JSON the store kept instead
+	 * (calls_json, "[...]"), which ox_case_to_json writes as it is. */
+	struct ox_call *calls;
+	size_t n_calls, cap_calls;
+	char *calls_json;
 };
 
 /* Free what the case holds (reasons, event ids, timeline, checked items,

@@ -59,6 +59,15 @@ bool ox_engine_reclaim_case(struct ox_engine *e, struct ox_case *c);
 void ox_engine_order_origin(struct ox_engine *e, const char *order_id, const char **channel,
 			    const char **shop);
 
+/* An order's money as of all applied events, for the calls auto-remediation
+ * makes: its total, what is paid net of refunds, and the id of its latest
+ * successful payment ("" when none). False when the order is unknown. */
+struct ox_order_money {
+	ox_money total, net_paid;
+	const char *last_payment_id;
+};
+bool ox_engine_order_money(struct ox_engine *e, const char *order_id, struct ox_order_money *out);
+
 struct ox_engine_stats {
 	size_t events, duplicates, orders, skus, cases_open, deadlines_pending;
 	size_t id_set_bytes; /* the accepted event ids: grows with events, not orders */

@@ -115,6 +115,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN checked TEXT;"
 	"ALTER TABLE cases ADD COLUMN resolution TEXT;"
 	"ALTER TABLE cases ADD COLUMN root_cause TEXT;",
+	/* 5: the calls on the merchant's systems made for a case (a JSON array
+	 * of call objects, docs/actions.md); NULL: none. */
+	"ALTER TABLE cases ADD COLUMN calls TEXT;",
 };
 
 /* The desk's times of a case people see: one column each, named as the
@@ -139,7 +142,7 @@ static const struct {
 /* ---- statements -------------------------------------------------------------- */
 
 /* The playbook's columns (migration 4), after the desk times. */
-#define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause)
+#define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause) X(calls)
 #define ONE(f) +1
 
 #define CASE_COLS                                                                               \
@@ -149,7 +152,7 @@ static const struct {
 enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP, COL_OPENED,
        COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
        COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
-       COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE };
+       COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE, COL_CALLS };
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                                             \
@@ -427,6 +430,14 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 			   c->resolution[0] ? c->resolution : NULL);
 	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":root_cause"),
 			   c->root_cause[0] ? c->root_cause : NULL);
+	ox_buf_reset(&s->one);
+	for (size_t i = 0; i < c->n_calls; i++) {
+		ox_buf_addz(&s->one, i ? "," : "[");
+		ox_call_json(&c->calls[i], &s->one);
+	}
+	if (c->n_calls)
+		ox_buf_addz(&s->one, "]");
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":calls"), c->n_calls ? s->one.data : NULL);
 	int rc = ox_sqldb_run(&s->db, q, "put case");
 	if (rc)
 		return rc;
@@ -571,6 +582,7 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 		*(ox_time *)((char *)c + desk_times[i].off) = ox_sqldb_col_time(q, COL_DESK_TIMES + (int)i);
 	col_copy(q, COL_RESOLUTION, c->resolution, sizeof c->resolution);
 	col_copy(q, COL_ROOT_CAUSE, c->root_cause, sizeof c->root_cause);
+	c->calls_json = col_strdup(q, COL_CALLS); /* NULL: none (or stored before migration 5) */
 
 	char **zh = NULL, **en = NULL;
 	size_t nzh = 0, nen = 0;
@@ -660,6 +672,7 @@ static void mask_case(struct ox_store *s, struct ox_case *c)
 	}
 	for (size_t i = 0; i < c->n_timeline; i++)
 		mask_text(&c->timeline[i].note, &s->zh);
+	mask_text(&c->calls_json, &s->zh); /* a call's params and answer may quote a phone */
 }
 
 static void render(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c, bool with_timeline)
