@@ -192,7 +192,7 @@ void api_case_call_finish(void *ctx, struct ox_http_req *r)
 	/* the case as stored, its calls included: the group was flushed */
 	snprintf(r->param, sizeof r->param, "%s", st->action.case_id);
 	api_case_get(ctx, r);
-	if (r->status == 200 && (st->action.op == OX_DESK_CALL || st->action.op == OX_DESK_APPROVE))
+	if (r->status == 200 && st->action.op == OX_DESK_CALL)
 		r->status = 202; /* asked for; the executor does it */
 }
 
