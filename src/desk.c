@@ -536,10 +536,20 @@ static void auto_step(struct ox_desk *d, struct ox_case *c, const struct ox_play
 		make_ready(d, c, call);
 }
 
+/* Does the merchant take any call at all? Without, the automation is not
+ * set up: nothing to say in every case's timeline. */
+static bool any_endpoint(const struct ox_call_config *cfg)
+{
+	for (int k = 0; k < OX_PB_A__COUNT; k++)
+		if (ox_call_endpoint(cfg, (enum ox_pb_action)k))
+			return true;
+	return false;
+}
+
 static void auto_start(struct ox_desk *d, struct ox_case *c)
 {
 	const struct ox_playbook *pb = ox_playbook_get(d->pb, c->rule);
-	if (!d->o.calls || !pb || pb->mode == OX_PB_M_SUGGEST || !pb->n_sequence)
+	if (!any_endpoint(d->o.calls) || !pb || pb->mode == OX_PB_M_SUGGEST || !pb->n_sequence)
 		return;
 	auto_step(d, c, pb, 0, c->opened_at);
 }

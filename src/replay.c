@@ -14,6 +14,7 @@
 
 #include "blacklist.h"
 #include "config.h"
+#include "call.h"
 #include "desk.h"
 #include "engine.h"
 #include "event.h"
@@ -165,17 +166,20 @@ int ox_cmd_replay(int argc, char **argv)
 	struct ox_blacklist *bl = ox_blacklist_new();
 	struct ox_policy *policy = NULL;
 	struct ox_playbooks *playbooks = NULL;
+	struct ox_call_config *calls = NULL;
 	char err[512];
 	int fd = -1;
 	if ((o.config && ox_config_load(o.config, &params, err, sizeof err) < 0) ||
 	    ox_policy_load(o.config, &params, &policy, err, sizeof err) < 0 ||
 	    ox_playbooks_load(o.config, &playbooks, err, sizeof err) < 0 ||
+	    ox_call_config_load(o.config, &calls, err, sizeof err) < 0 ||
 	    (o.blacklist && ox_blacklist_load(bl, o.blacklist, err, sizeof err) < 0)) {
 		fprintf(stderr, "ordex replay: %s\n", err);
 	} else if ((fd = strcmp(o.input, "-") == 0 ? STDIN_FILENO : open(o.input, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "ordex replay: cannot open '%s': %s\n", o.input, strerror(errno));
 	}
 	if (fd < 0) {
+		ox_call_config_free(calls);
 		ox_playbooks_free(playbooks);
 		ox_policy_free(policy);
 		ox_blacklist_free(bl);
@@ -186,7 +190,7 @@ int ox_cmd_replay(int argc, char **argv)
 	 * so that replay and `ordex serve --clock event` agree on every field. */
 	struct ox_engine *e = ox_engine_new(&params, bl);
 	struct ox_desk *desk = ox_desk_new(&(struct ox_desk_opts){ .engine = e, .params = &params, .policy = policy,
-								   .playbooks = playbooks });
+								   .playbooks = playbooks, .calls = calls });
 	ox_engine_set_listener(e, ox_desk_listener(desk));
 	double t0 = now_seconds();
 	struct ox_feed_counts counts;
@@ -219,6 +223,7 @@ int ox_cmd_replay(int argc, char **argv)
 	}
 	ox_keep_until_exit(e); /* its millions of blocks go with the process */
 	ox_desk_free(desk);
+	ox_call_config_free(calls);
 	ox_playbooks_free(playbooks);
 	ox_policy_free(policy);
 	ox_blacklist_free(bl);
