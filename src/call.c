@@ -319,7 +319,8 @@ static int read_endpoint(struct ox_yaml *y, void *ctx, const char *path, yaml_no
 
 static int read_actions(struct rd *r, yaml_node_t *v)
 {
-	static const char *const known[] = { "dry_run", "auto", "rate_limit", "defaults", "endpoints", NULL };
+	static const char *const known[] = { "dry_run", "auto", "rate_limit", "progress_reminder", "defaults",
+					     "endpoints", NULL };
 	static const char *const policy_keys[] = { "timeout", "retries", "backoff_initial", "backoff_max", NULL };
 	struct ox_yaml *y = &r->y;
 	yaml_node_t *n;
@@ -337,6 +338,9 @@ static int read_actions(struct rd *r, yaml_node_t *v)
 			return -1;
 		r->c->rate_limit = (int)x;
 	}
+	if ((n = ox_yaml_get(y, v, "progress_reminder")) &&
+	    ox_yaml_duration(y, "actions.progress_reminder", n, 0, 30 * OX_MS_DAY, &r->c->progress_reminder) < 0)
+		return -1;
 	if ((n = ox_yaml_get(y, v, "defaults")) && !ox_yaml_is_null(n)) {
 		if (n->type != YAML_MAPPING_NODE)
 			return ox_yaml_error(y, n, "'actions.defaults' must be a mapping");

@@ -106,6 +106,8 @@ struct ox_call_config {
 	bool dry_run;        /* a call that does not say dry_run is a dry run */
 	bool auto_enabled;   /* the kill switch's position at start (PUT /api/v1/actions/auto moves it) */
 	int rate_limit;      /* automatic calls per minute of event time; 0: none */
+	int64_t progress_reminder; /* ms: remind the owner of a case waiting or in progress
+				    * that nobody updated for this long; 0: never */
 	struct ox_call_endpoint endpoints[OX_PB_A__COUNT];
 };
 

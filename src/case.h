@@ -51,7 +51,8 @@ bool ox_case_status_done(enum ox_case_status s);
 	X(CHECKED, "checked")            \
 	X(UNCHECKED, "unchecked")        \
 	X(CALL, "call")                  \
-	X(AUTO, "auto")
+	X(AUTO, "auto")                  \
+	X(REMINDED, "reminded")
 
 enum ox_case_action {
 #define X(e, s) OX_ACT_##e,
@@ -104,6 +105,7 @@ struct ox_case {
 	ox_time closed_at;
 	ox_time next_notice;        /* when an unmet escalation is told again, or NONE */
 	uint32_t notices;           /* escalation notices so far (makes each key unique) */
+	ox_time progress_due;       /* when its owner is reminded to update the customer, or NONE */
 
 	/* The playbook's work on it (desk.c, docs/playbooks.md): the checklist
 	 * items ticked, by id, in tick order; and how a person resolved it

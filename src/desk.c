@@ -32,7 +32,7 @@ static const unsigned allowed[OX_CASE__NSTATUS] = {
 
 /* What a desk deadline checks; entries are re-checked against the case when
  * they come due (lazy deletion, as in the engine). */
-enum timer { T_RESPOND, T_RESOLVE, T_REPEAT };
+enum timer { T_RESPOND, T_RESOLVE, T_REPEAT, T_REMIND };
 
 struct rr {
 	char team[OX_NAME_MAX];
@@ -274,6 +274,27 @@ static bool unmet(const struct ox_case *c)
 	return c->esc_level >= 3 || c->responded_at == OX_TIME_NONE;
 }
 
+/* ---- progress reminders ("定期更新进展") ----------------------------------------- */
+
+/* Is the case with a person, waiting for the customer or being worked? */
+static bool waits(const struct ox_case *c)
+{
+	return c->status == OX_CASE_WAITING_CUSTOMER || c->status == OX_CASE_IN_PROGRESS;
+}
+
+/* Someone did something on the case (or it started to wait): the owner is
+ * reminded a whole interval from now, while it still waits. */
+static void progress_touched(struct ox_desk *d, struct ox_case *c, ox_time now)
+{
+	int64_t every = d->o.calls ? d->o.calls->progress_reminder : 0;
+	if (!every || !waits(c)) {
+		c->progress_due = OX_TIME_NONE;
+		return;
+	}
+	c->progress_due = now + every;
+	schedule(d, c, T_REMIND, c->progress_due);
+}
+
 static void fire(struct ox_desk *d, const struct ox_deadline *t)
 {
 	struct ox_case *c = t->target;
@@ -292,6 +313,16 @@ static void fire(struct ox_desk *d, const struct ox_deadline *t)
 		    c->resolve_breached_at == OX_TIME_NONE) {
 			c->resolve_breached_at = t->due;
 			escalate(d, c, 3, t->due, "resolve");
+		}
+		break;
+	case T_REMIND:
+		if (c->progress_due == t->due && waits(c)) {
+			ox_case_add_timeline(c, t->due, OX_ACT_REMINDED, NULL,
+					     "请向客户更新进展 / update the customer on progress", NULL);
+			notice(d, c, OX_NOTICE_REMINDER, t->due);
+			c->progress_due = t->due + d->o.calls->progress_reminder;
+			schedule(d, c, T_REMIND, c->progress_due);
+			changed(d, c);
 		}
 		break;
 	case T_REPEAT:
@@ -908,6 +939,9 @@ static int assign(struct ox_desk *d, struct ox_case *c, const struct ox_desk_act
 	return 0;
 }
 
+static int transition(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		      const struct ox_desk_scope *scope, ox_time now, char err[256]);
+
 int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struct ox_desk_scope *scope,
 		  ox_time now, char err[256])
 {
@@ -924,22 +958,9 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		now = c->opened_at; /* the timeline never goes back before the opening */
 	switch (a->op) {
 	case OX_DESK_TRANSITION: {
-		if (a->to >= OX_CASE__NSTATUS)
-			return refuse(err, OX_DESK_EINVAL, "to: required");
-		if (a->cascade && ox_rule_info(c->rule)->key != OX_KEY_GROUP)
-			return refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
-		if (a->cascade && scope && !scope->assign_others)
-			return refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
-		if ((a->resolution[0] || a->root_cause[0]) && a->to != OX_CASE_RESOLVED)
-			return refuse(err, OX_DESK_EINVAL, "resolution and root_cause: only when resolving");
-		int rc;
-		/* a move the table refuses is refused as such (409) before its details */
-		if (scope && a->to == OX_CASE_RESOLVED && (allowed[c->status] & (1u << a->to)) &&
-		    (rc = check_resolution(c, a, err)))
-			return rc;
-		rc = set_status(d, c, a, now, err);
-		if (!rc && a->cascade && (a->to == OX_CASE_RESOLVED || a->to == OX_CASE_CLOSED))
-			cascade(d, c, a, now);
+		int rc = transition(d, c, a, scope, now, err);
+		if (!rc)
+			progress_touched(d, c, now);
 		return rc;
 	}
 	case OX_DESK_ASSIGN:
@@ -948,12 +969,17 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		if (!a->note[0])
 			return refuse(err, OX_DESK_EINVAL, "note: empty");
 		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
+		progress_touched(d, c, now);
 		changed(d, c);
 		return 0;
 	case OX_DESK_CHECK:
 		return check_item(d, c, a, scope, now, err);
-	case OX_DESK_CALL:
-		return request_call(d, c, a, scope, now, err);
+	case OX_DESK_CALL: {
+		int rc = request_call(d, c, a, scope, now, err);
+		if (!rc && !a->dry)
+			progress_touched(d, c, now);
+		return rc;
+	}
 	case OX_DESK_CALL_UPDATE:
 		return update_call(d, c, a, now, err);
 	case OX_DESK_APPROVE:
@@ -964,6 +990,29 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		break;
 	}
 	return refuse(err, OX_DESK_EINVAL, "unknown action");
+}
+
+/* A status change (and an incident's members with it). */
+static int transition(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		      const struct ox_desk_scope *scope, ox_time now, char err[256])
+{
+	if (a->to >= OX_CASE__NSTATUS)
+		return refuse(err, OX_DESK_EINVAL, "to: required");
+	if (a->cascade && ox_rule_info(c->rule)->key != OX_KEY_GROUP)
+		return refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
+	if (a->cascade && scope && !scope->assign_others)
+		return refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
+	if ((a->resolution[0] || a->root_cause[0]) && a->to != OX_CASE_RESOLVED)
+		return refuse(err, OX_DESK_EINVAL, "resolution and root_cause: only when resolving");
+	int rc;
+	/* a move the table refuses is refused as such (409) before its details */
+	if (scope && a->to == OX_CASE_RESOLVED && (allowed[c->status] & (1u << a->to)) &&
+	    (rc = check_resolution(c, a, err)))
+		return rc;
+	rc = set_status(d, c, a, now, err);
+	if (!rc && a->cascade && (a->to == OX_CASE_RESOLVED || a->to == OX_CASE_CLOSED))
+		cascade(d, c, a, now);
+	return rc;
 }
 
 /* ---- the action as JSON ------------------------------------------------------ */

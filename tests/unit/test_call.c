@@ -469,6 +469,72 @@ static void test_auto_resolves(void **state)
 	ox_buf_release(&log);
 }
 
+static size_t count_action(const struct ox_case *c, enum ox_case_action a)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_timeline; i++)
+		n += c->timeline[i].action == a;
+	return n;
+}
+
+static void test_progress_reminders(void **state)
+{
+	(void)state;
+	struct world w;
+	char err[256];
+	world_start(&w, "actions:\n  progress_reminder: 1h\n");
+	ox_desk_free(w.desk); /* again, telling the alerting */
+	w.desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w.e, .params = &w.p, .calls = w.cfg, .notify = true });
+	ox_engine_set_listener(w.e, ox_desk_listener(w.desk));
+	for (size_t i = 0; i < OX_ARRAY_LEN(STREAM); i++)
+		feed(&w, STREAM[i]);
+	struct ox_case *c = case_of(&w, OX_R_PAY_STATUS_STALE);
+	char id[24];
+	snprintf(id, sizeof id, "%s", c->id);
+	ox_time t = ox_engine_clock(w.e);
+	/* open: nobody is reminded (the service level's escalation is for that) */
+	ox_engine_advance(w.e, t + 3 * OX_MS_HOUR);
+	assert_int_equal(count_action(c, OX_ACT_REMINDED), 0);
+	t += 3 * OX_MS_HOUR;
+	struct ox_desk_action a = { .op = OX_DESK_TRANSITION, .to = OX_CASE_WAITING_CUSTOMER, .kind = -1, .state = -1 };
+	snprintf(a.case_id, sizeof a.case_id, "%s", id);
+	snprintf(a.actor, sizeof a.actor, "li.na");
+	assert_int_equal(ox_desk_apply(w.desk, &a, NULL, t, err), 0);
+	size_t n;
+	ox_desk_clear_notices(w.desk);
+	ox_engine_advance(w.e, t + OX_MS_HOUR - 1);
+	assert_int_equal(count_action(c, OX_ACT_REMINDED), 0);
+	ox_engine_advance(w.e, t + OX_MS_HOUR);
+	assert_int_equal(count_action(c, OX_ACT_REMINDED), 1);
+	const struct ox_notice *nt = ox_desk_notices(w.desk, &n);
+	size_t reminders = 0; /* escalation repeats of the unanswered case come too */
+	for (size_t i = 0; i < n; i++)
+		if (nt[i].kind == OX_NOTICE_REMINDER) {
+			reminders++;
+			assert_string_equal(nt[i].case_id, id);
+		}
+	assert_int_equal(reminders, 1);
+	/* every interval while it waits; a note moves the next one */
+	ox_engine_advance(w.e, t + 2 * OX_MS_HOUR);
+	assert_int_equal(count_action(c, OX_ACT_REMINDED), 2);
+	struct ox_desk_action note = { .op = OX_DESK_NOTE, .kind = -1, .state = -1 };
+	snprintf(note.case_id, sizeof note.case_id, "%s", id);
+	snprintf(note.actor, sizeof note.actor, "li.na");
+	snprintf(note.note, sizeof note.note, "已电话联系客户");
+	assert_int_equal(ox_desk_apply(w.desk, &note, NULL, t + 2 * OX_MS_HOUR + 30 * OX_MS_MINUTE, err), 0);
+	ox_engine_advance(w.e, t + 3 * OX_MS_HOUR);
+	assert_int_equal(count_action(c, OX_ACT_REMINDED), 2);
+	ox_engine_advance(w.e, t + 3 * OX_MS_HOUR + 30 * OX_MS_MINUTE);
+	assert_int_equal(count_action(c, OX_ACT_REMINDED), 3);
+	/* resolved: no more */
+	struct ox_desk_action done = a;
+	done.to = OX_CASE_RESOLVED;
+	assert_int_equal(ox_desk_apply(w.desk, &done, NULL, t + 4 * OX_MS_HOUR, err), 0);
+	ox_engine_advance(w.e, t + 10 * OX_MS_HOUR);
+	assert_int_equal(count_action(c, OX_ACT_REMINDED), 3);
+	world_stop(&w);
+}
+
 static void test_record_fields(void **state)
 {
 	(void)state;
@@ -503,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_config),         cmocka_unit_test(test_params),
 		cmocka_unit_test(test_outcome),        cmocka_unit_test(test_auto_and_replay),
 		cmocka_unit_test(test_auto_resolves),  cmocka_unit_test(test_record_fields),
+		cmocka_unit_test(test_progress_reminders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
