@@ -470,6 +470,25 @@ static void alert_metrics(struct ox_alerts *al, struct ox_buf *out)
 			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
 }
 
+/* The call executor's figures (docs/actions.md). */
+static void call_metrics(struct ox_executor *x, struct ox_buf *out)
+{
+	struct ox_executor_stats st;
+	ox_executor_stats(x, &st);
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} rows[] = {
+		{ "ordex_calls_pending", "gauge", "Calls on the merchant's systems waiting for an (other) attempt.", st.pending },
+		{ "ordex_calls_attempts_total", "counter", "Requests sent to the merchant's endpoints.", st.attempts },
+		{ "ordex_calls_succeeded_total", "counter", "Calls that succeeded.", st.succeeded },
+		{ "ordex_calls_failed_total", "counter", "Calls that failed (refused, or retries exhausted).", st.failed },
+	};
+	for (size_t i = 0; i < OX_ARRAY_LEN(rows); i++)
+		ox_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", rows[i].name, rows[i].help,
+			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
+}
+
 static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -479,6 +498,8 @@ static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 		ox_metrics_render(a->o.metrics, &r->out);
 	if (a->o.alerts)
 		alert_metrics(a->o.alerts, &r->out);
+	if (a->o.executor)
+		call_metrics(a->o.executor, &r->out);
 	return OX_HTTP_DONE;
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "alert.h"
+#include "executor.h"
 #include "http.h"
 #include "metrics.h"
 #include "params.h"

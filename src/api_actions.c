@@ -265,14 +265,16 @@ static enum ox_http_step decide(struct ox_api *a, struct ox_http_req *r, enum ox
 	if (!ok)
 		return OX_HTTP_DONE;
 	/* "C00000042-3": the case is the id before the last '-' */
+	size_t len = strlen(r->param);
 	const char *dash = strrchr(r->param, '-');
-	if (strlen(r->param) >= sizeof st->action.call_id || !dash || (size_t)(dash - r->param) >= sizeof st->action.case_id) {
+	if (len >= sizeof st->action.call_id || !dash || (size_t)(dash - r->param) >= sizeof st->action.case_id) {
 		ox_http_error(r, 404, "not found", "no such call (ids read C00000042-1)");
 		return OX_HTTP_DONE;
 	}
 	st->action.op = op;
-	snprintf(st->action.call_id, sizeof st->action.call_id, "%s", r->param);
-	snprintf(st->action.case_id, sizeof st->action.case_id, "%.*s", (int)(dash - r->param), r->param);
+	memcpy(st->action.call_id, r->param, len + 1);
+	memcpy(st->action.case_id, r->param, (size_t)(dash - r->param));
+	st->action.case_id[dash - r->param] = '\0';
 	return submit(a, r, st);
 }
 

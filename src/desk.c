@@ -513,8 +513,10 @@ static bool rate_ok(struct ox_desk *d, ox_time now)
 	size_t old = 0;
 	while (old < d->n_auto_times && d->auto_times[old] <= now - OX_MS_MINUTE)
 		old++;
-	memmove(d->auto_times, d->auto_times + old, (d->n_auto_times - old) * sizeof *d->auto_times);
-	d->n_auto_times -= old;
+	if (old) {
+		memmove(d->auto_times, d->auto_times + old, (d->n_auto_times - old) * sizeof *d->auto_times);
+		d->n_auto_times -= old;
+	}
 	return limit == 0 || d->n_auto_times < (size_t)limit;
 }
 

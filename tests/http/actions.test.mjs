@@ -150,6 +150,9 @@ describe("every kind, signed, once", () => {
 		const tl = c.timeline.filter((t) => t.action === "call").map((t) => t.note);
 		assert.ok(tl.includes(`refund ${caseId}-1 requested`), tl.join("\n"));
 		assert.ok(tl.includes(`refund ${caseId}-1 succeeded`), tl.join("\n"));
+		const metrics = await d.get("/metrics");
+		assert.match(metrics.text, new RegExp(`^ordex_calls_succeeded_total ${KINDS.length}$`, "m"));
+		assert.match(metrics.text, /^ordex_calls_pending 0$/m);
 		const audit = await d.get(`/api/v1/audit?action=case.call&limit=100`);
 		assert.equal(audit.status, 200, audit.text);
 		assert.equal(audit.json.entries.filter((e) => e.target === caseId).length, KINDS.length);
