@@ -139,6 +139,39 @@ static void test_config(void **state)
 	load_err("actions: [1]\n", "'actions' must be a mapping");
 }
 
+/* The commented actions: example at the end of docs/ordex.example.yaml
+ * loads once uncommented. */
+static void test_example(void **state)
+{
+	(void)state;
+	FILE *f = fopen("docs/ordex.example.yaml", "rb");
+	assert_non_null(f);
+	static char buf[1 << 17];
+	size_t len = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	char *at = strstr(buf, "\n# actions:");
+	assert_non_null(at);
+	struct ox_buf y;
+	ox_buf_init(&y, SIZE_MAX);
+	for (char *line = at + 1; *line;) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl + 1 - line) : strlen(line);
+		if (strncmp(line, "# ", 2) == 0)
+			ox_buf_add(&y, line + 2, n - 2);
+		line += n;
+	}
+	setenv("ORDEX_OMS_SECRET", "oms-secret", 1);
+	setenv("ORDEX_CRM_SECRET", "crm-secret", 1);
+	struct ox_call_config *c = load_ok(y.data);
+	assert_int_equal(c->progress_reminder, 4 * 3600 * 1000);
+	assert_string_equal(ox_call_endpoint(c, OX_PB_A_REFUND)->secret, "oms-secret");
+	assert_int_equal(ox_call_endpoint(c, OX_PB_A_REFUND)->retries, 5);
+	assert_non_null(ox_call_endpoint(c, OX_PB_A_SEND_MESSAGE));
+	ox_call_config_free(c);
+	ox_buf_release(&y);
+}
+
 /* ---- params and outcomes ---- */
 
 static void test_params(void **state)
@@ -569,7 +602,7 @@ int main(void)
 		cmocka_unit_test(test_config),         cmocka_unit_test(test_params),
 		cmocka_unit_test(test_outcome),        cmocka_unit_test(test_auto_and_replay),
 		cmocka_unit_test(test_auto_resolves),  cmocka_unit_test(test_record_fields),
-		cmocka_unit_test(test_progress_reminders),
+		cmocka_unit_test(test_progress_reminders), cmocka_unit_test(test_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
