@@ -10,6 +10,7 @@
 
 #include "event.h"
 #include "json.h"
+#include "mask.h"
 #include "timefmt.h"
 #include "yamlcfg.h"
 
@@ -82,6 +83,79 @@ void ox_call_json(const struct ox_call *c, struct ox_buf *out)
 	else
 		ox_buf_addz(out, ",\"amount\":null");
 	ox_buf_addf(out, ",\"params\":%s,\"outcome\":%s}", c->params, c->outcome ? c->outcome : "null");
+}
+
+/* ---- masking -------------------------------------------------------------------------------- */
+
+static bool key_is(const struct ox_json_tok *k, const char *const *names)
+{
+	for (; *names; names++)
+		if (k->len == strlen(*names) && memcmp(k->s, *names, k->len) == 0)
+			return true;
+	return false;
+}
+
+/* Write value i of p again, masked; key is its member's name (NULL in an
+ * array or at the top). Returns the index after it. */
+static uint32_t mask_value(const struct ox_json *p, uint32_t i, const struct ox_json_tok *key, struct ox_buf *tmp,
+			   struct ox_buf *out)
+{
+	static const char *const phones[] = { "phone", "mobile", NULL };
+	static const char *const names[] = { "name", "customer_name", "receiver", NULL };
+	static const char *const details[] = { "address", "detail", NULL };
+	const struct ox_json_tok *t = &p->toks[i];
+	switch (t->type) {
+	case OX_JSON_OBJECT:
+	case OX_JSON_ARRAY: {
+		bool obj = t->type == OX_JSON_OBJECT;
+		ox_buf_addz(out, obj ? "{" : "[");
+		uint32_t j = i + 1;
+		for (uint32_t m = 0; m < t->size; m++) {
+			if (m)
+				ox_buf_addz(out, ",");
+			const struct ox_json_tok *k = obj ? &p->toks[j] : NULL;
+			if (obj) {
+				ox_buf_add_json_str(out, k->s, k->len);
+				ox_buf_addz(out, ":");
+				j++;
+			}
+			j = mask_value(p, j, k, tmp, out);
+		}
+		ox_buf_addz(out, obj ? "}" : "]");
+		return t->end;
+	}
+	case OX_JSON_STRING:
+		ox_buf_reset(tmp);
+		if (key && key_is(key, phones))
+			ox_mask_phone(t->s, t->len, tmp);
+		else if (key && key_is(key, names))
+			ox_mask_name(t->s, t->len, tmp);
+		else if (key && key_is(key, details))
+			ox_mask_address_detail(t->s, t->len, tmp);
+		else
+			ox_mask_text(t->s, t->len, tmp);
+		ox_buf_add_json_str(out, tmp->data ? tmp->data : "", tmp->len);
+		return i + 1;
+	default: /* numbers as written, true, false, null */
+		ox_buf_add(out, t->s, t->len);
+		return i + 1;
+	}
+}
+
+int ox_call_json_mask(const char *json, size_t n, struct ox_buf *out)
+{
+	struct ox_json p;
+	ox_json_init(&p, 16);
+	if (ox_json_parse(&p, json, n) < 0) {
+		ox_json_release(&p);
+		return -1;
+	}
+	struct ox_buf tmp;
+	ox_buf_init(&tmp, SIZE_MAX);
+	mask_value(&p, 0, NULL, &tmp, out);
+	ox_buf_release(&tmp);
+	ox_json_release(&p);
+	return 0;
 }
 
 /* ---- params -------------------------------------------------------------------------------- */

@@ -79,6 +79,14 @@ void ox_call_copy(struct ox_call *dst, const struct ox_call *src);
  * "approved_by","done_at","amount","params","outcome"}. */
 void ox_call_json(const struct ox_call *c, struct ox_buf *out);
 
+/* The calls of a case as JSON (an array of ox_call_json objects, or any
+ * JSON value) with personal data masked for a role without pii (mask.h):
+ * members named phone or mobile as phones, name, customer_name or
+ * receiver as names, address (a string) and detail as address details,
+ * every other string as free text (mobile numbers in it). Appended to out
+ * as JSON again; -1 (out as before) when json is not JSON. */
+int ox_call_json_mask(const char *json, size_t n, struct ox_buf *out);
+
 /* ---- params ------------------------------------------------------------------------ */
 
 /* Check a call's params (a JSON object, n bytes) for kind k: an object of at

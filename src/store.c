@@ -672,7 +672,15 @@ static void mask_case(struct ox_store *s, struct ox_case *c)
 	}
 	for (size_t i = 0; i < c->n_timeline; i++)
 		mask_text(&c->timeline[i].note, &s->zh);
-	mask_text(&c->calls_json, &s->zh); /* a call's params and answer may quote a phone */
+	if (c->calls_json) { /* a call's params and answer hold phones, names, addresses */
+		ox_buf_reset(&s->zh);
+		if (ox_call_json_mask(c->calls_json, strlen(c->calls_json), &s->zh) == 0) {
+			free(c->calls_json);
+			c->calls_json = ox_xstrndup(s->zh.data ? s->zh.data : "", s->zh.len);
+		} else {
+			mask_text(&c->calls_json, &s->zh);
+		}
+	}
 }
 
 static void render(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c, bool with_timeline)

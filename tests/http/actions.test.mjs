@@ -307,6 +307,20 @@ describe("roles and approvals", () => {
 		assert.equal(r.json.calls.at(-1).requested_by, "token:t-li.na");
 	});
 
+	test("personal data in calls is masked for roles without pii", async () => {
+		const params = { phone: "13912345678", name: "王芳", address: "文三路100号" };
+		let r = await call(d, caseId, { kind: "update_address", params });
+		assert.equal(r.status, 202, r.text);
+		const id = r.json.calls.at(-1).id;
+		assert.deepEqual(r.json.calls.at(-1).params, params); // the admin has pii
+		r = await d.get(`/api/v1/cases/${caseId}`, { token: tokens.vic });
+		assert.equal(r.status, 200, r.text);
+		assert.deepEqual(r.json.calls.find((x) => x.id === id).params, { phone: "139****5678", name: "王*", address: "****" });
+		assert.ok(!r.text.includes("13912345678"));
+		r = await d.get(`/api/v1/cases?order_id=R1`, { token: tokens["li.na"] });
+		assert.ok(!r.text.includes("13912345678"), "the list masks too");
+	});
+
 	test("the kill switch is the admin's; approvals are supervisors'", async () => {
 		let r = await d.request("PUT", "/api/v1/actions/auto", { body: { enabled: false }, token: tokens.sup });
 		assert.equal(r.status, 403, r.text);

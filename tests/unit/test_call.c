@@ -242,6 +242,27 @@ static void test_outcome(void **state)
 	assert_int_equal(ox_call_verdict(404), OX_CALL_REFUSED);
 }
 
+static void test_mask(void **state)
+{
+	(void)state;
+	const char *in = "[{\"id\":\"C00000001-1\",\"amount\":null,\"automatic\":false,\"n\":-1.5e3,"
+			 "\"params\":{\"phone\":\"13812345678\",\"name\":\"张三\",\"address\":\"文三路100号\","
+			 "\"to\":{\"detail\":\"文三路100号\",\"city\":\"杭州市\"},\"text\":\"张三您好,138 1234 5678\","
+			 "\"list\":[\"13912345678\",true]}}]";
+	struct ox_buf b;
+	ox_buf_init(&b, SIZE_MAX);
+	assert_int_equal(ox_call_json_mask(in, strlen(in), &b), 0);
+	ox_buf_add(&b, "", 0);
+	assert_string_equal(b.data, "[{\"id\":\"C00000001-1\",\"amount\":null,\"automatic\":false,\"n\":-1.5e3,"
+				    "\"params\":{\"phone\":\"138****5678\",\"name\":\"张*\",\"address\":\"****\","
+				    "\"to\":{\"detail\":\"****\",\"city\":\"杭州市\"},\"text\":\"张三您好,138 **** 5678\","
+				    "\"list\":[\"139****5678\",true]}}]");
+	ox_buf_reset(&b);
+	assert_int_equal(ox_call_json_mask("[", 1, &b), -1);
+	assert_int_equal(b.len, 0);
+	ox_buf_release(&b);
+}
+
 /* ---- the desk ops ---- */
 
 struct world {
@@ -603,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_outcome),        cmocka_unit_test(test_auto_and_replay),
 		cmocka_unit_test(test_auto_resolves),  cmocka_unit_test(test_record_fields),
 		cmocka_unit_test(test_progress_reminders), cmocka_unit_test(test_example),
+		cmocka_unit_test(test_mask),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
