@@ -3,7 +3,8 @@
  * ways:
  *   - as a config file, by ox_call_config_parse() (its actions: section);
  *   - as a call's params, by ox_call_params_check() for every action kind;
- *   - as a merchant's answer, made into an outcome by ox_call_outcome().
+ *   - as a merchant's answer, made into an outcome by ox_call_outcome();
+ *   - as a case's calls, masked by ox_call_json_mask().
  *
  * Besides what ASan and UBSan catch, it checks the promises. Config: on
  * success every endpoint configured has an http(s) URL, a timeout of
@@ -24,6 +25,30 @@
 #include "call.h"
 #include "json.h"
 #include "fuzz_utf8.h"
+
+/* Masked, JSON stays JSON of the same shape (types and member counts). */
+static void mask(const char *in, size_t size)
+{
+	static struct ox_json j, k;
+	static bool init;
+	if (!init) {
+		ox_json_init(&j, 16);
+		ox_json_init(&k, 16);
+		init = true;
+	}
+	struct ox_buf b;
+	ox_buf_init(&b, SIZE_MAX);
+	if (ox_call_json_mask(in, size, &b) == 0) {
+		assert(ox_json_parse(&j, in, size) == 0);
+		assert(fuzz_valid_utf8((const unsigned char *)b.data, b.len));
+		assert(ox_json_parse(&k, b.data, b.len) == 0 && k.n == j.n);
+		for (size_t i = 0; i < j.n; i++)
+			assert(j.toks[i].type == k.toks[i].type && j.toks[i].size == k.toks[i].size);
+	} else {
+		assert(b.len == 0);
+	}
+	ox_buf_release(&b);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -108,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	config(in, size);
 	params(in, size);
 	outcome(in, size);
+	mask(in, size);
 	free(in);
 	return 0;
 }
