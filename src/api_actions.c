@@ -16,6 +16,7 @@
 #include "api_impl.h"
 #include "call.h"
 #include "desk.h"
+#include "webhook.h"
 
 struct call_state {
 	struct ox_desk_action action;

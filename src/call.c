@@ -12,6 +12,7 @@
 #include "json.h"
 #include "mask.h"
 #include "timefmt.h"
+#include "webhook.h"
 #include "yamlcfg.h"
 
 /* ---- states ------------------------------------------------------------------------------ */

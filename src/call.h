@@ -22,8 +22,10 @@
 #include <stdint.h>
 
 #include "playbook.h"
+#include "timefmt.h"
 #include "util.h"
-#include "webhook.h"
+
+struct ox_wh_request; /* webhook.h */
 
 /* ---- limits ---------------------------------------------------------------------- */
 

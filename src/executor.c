@@ -21,6 +21,7 @@
 
 #include "sqldb.h"
 #include "timefmt.h"
+#include "webhook.h"
 
 enum { X_EDB = -1, X_ESCHEMA = -2 };
 

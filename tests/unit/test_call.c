@@ -16,6 +16,7 @@
 #include "desk.h"
 #include "engine.h"
 #include "event.h"
+#include "webhook.h"
 
 /* ---- the request ---- */
 
