@@ -1,7 +1,9 @@
 /* fuzz_action.c - libFuzzer harness for the case desk's action records:
  * one input is one record as the event log holds it, or one request body of
  * POST /api/v1/cases/{id}/{transition,assign,notes,checklist}, both read by
- * ox_desk_action_parse() (src/desk.h), e.g.
+ * ox_desk_action_parse() (src/desk.h); calls on the merchant's systems
+ * (call, call_update, approve, reject, auto: kind, call, params, state,
+ * outcome, enabled) included, e.g.
  *   {"op":"transition","case":"C00000042","by":"li.na","at":1762826400000,
  *    "to":"acknowledged","cascade":false,"note":"已联系客户"}
  *
@@ -76,6 +78,17 @@ static void check_action(const struct ox_desk_action *a)
 	assert(b <= 1);
 	memcpy(&b, &a->done, 1);
 	assert(b <= 1);
+	memcpy(&b, &a->enabled, 1);
+	assert(b <= 1);
+	/* a call's fields: a known kind and state or unset, a call id of name
+	 * characters, params and outcome JSON objects (or empty) */
+	assert(a->kind >= -1 && a->kind < OX_PB_A__COUNT);
+	assert(a->state >= -1 && a->state < OX_CALL__NSTATES);
+	assert(FIELD_OK(a->call_id) && FIELD_OK(a->params) && FIELD_OK(a->outcome));
+	check_name(a->call_id);
+	assert(!a->params[0] || (a->params[0] == '{' && a->params[strlen(a->params) - 1] == '}'));
+	assert(!a->outcome[0] || (a->outcome[0] == '{' && a->outcome[strlen(a->outcome) - 1] == '}'));
+	assert(!a->dry); /* never read from a record */
 }
 
 /* The same action, as far as the record of its op keeps it. */
@@ -93,6 +106,13 @@ static void check_same(const struct ox_desk_action *a, const struct ox_desk_acti
 		assert(!strcmp(a->item, b->item) && a->done == b->done);
 	if (a->op == OX_DESK_ASSIGN)
 		assert(!strcmp(a->assignee, b->assignee) && !strcmp(a->team, b->team));
+	assert(!strcmp(a->call_id, b->call_id));
+	if (a->op == OX_DESK_CALL) /* no params are written as {} */
+		assert(a->kind == b->kind && !strcmp(a->params[0] ? a->params : "{}", b->params));
+	if (a->op == OX_DESK_CALL_UPDATE)
+		assert(a->state == b->state && !strcmp(a->outcome, b->outcome));
+	if (a->op == OX_DESK_AUTO)
+		assert(a->enabled == b->enabled);
 }
 
 /* The decimal integer t (JSON's grammar: no '+', no leading zeros) if it
@@ -117,7 +137,8 @@ static bool int_value(const struct ox_json_tok *t, int64_t *out)
 static void check_fields(struct ox_json *j, const char *json, size_t len, const struct ox_desk_action *a)
 {
 	static const char *const known[] = { "op", "case", "by", "at", "to", "cascade", "assignee", "team", "note",
-					     "resolution", "root_cause", "item", "done" };
+					     "resolution", "root_cause", "item", "done", "kind", "call", "params",
+					     "state", "outcome", "enabled" };
 	assert(ox_json_parse(j, json, len) == 0);
 	assert(j->toks[0].type == OX_JSON_OBJECT);
 	const struct ox_json_tok *at = NULL;
@@ -163,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct ox_json j;
 	static bool init;
 	if (!init) {
-		ox_json_init(&j, 4);
+		ox_json_init(&j, 16); /* a call's params and outcome nest */
 		init = true;
 	}
 	/* A copy of exactly size bytes, so ASan sees any read past the end. */
@@ -190,6 +211,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w.op = (enum ox_desk_op)op;
 		if (w.op == OX_DESK_TRANSITION && w.to == OX_CASE__NSTATUS)
 			continue; /* "to: required" */
+		if (w.op == OX_DESK_CALL && w.kind < 0)
+			continue; /* "kind: required" */
+		if (w.op == OX_DESK_CALL_UPDATE && w.state < 0)
+			continue; /* "state: running, succeeded or failed" */
 		round_trip(&j, &w);
 	}
 	free(json);

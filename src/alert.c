@@ -499,7 +499,7 @@ static int notice_check(const struct ox_notice *n, char *why, size_t whysz)
 {
 	if (!memchr(n->idem, '\0', sizeof n->idem) || !n->idem[0])
 		snprintf(why, whysz, "idem must be a non-empty string");
-	else if ((unsigned)n->kind > OX_NOTICE_RESOLVED)
+	else if ((unsigned)n->kind >= OX_NOTICE__COUNT)
 		snprintf(why, whysz, "%s: unknown kind %d", n->idem, (int)n->kind);
 	else if ((unsigned)n->rule >= OX_R__COUNT)
 		snprintf(why, whysz, "%s: unknown rule %d", n->idem, (int)n->rule);

@@ -68,7 +68,7 @@ static bool is_name_char(char c)
 	       c == '-' || c == '.';
 }
 
-static const char *const kind_names[] = { "opened", "escalated", "sla_breached", "resolved" };
+static const char *const kind_names[] = { "opened", "escalated", "sla_breached", "resolved", "reminder" };
 
 /* "unknown WHAT 'v' (did you mean 'x'?)" over the candidates. */
 static int unknown_value(const char *what, const char *s, size_t n, const char *const *cand, size_t nc,

@@ -275,7 +275,7 @@ static enum ox_http_step cases_counts(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_DONE;
 }
 
-static enum ox_http_step case_get(void *ctx, struct ox_http_req *r)
+enum ox_http_step api_case_get(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
 	struct kit *k = api_kit_take(a);
@@ -383,7 +383,7 @@ static void case_act_finish(void *ctx, struct ox_http_req *r)
 			ox_http_error(r, map[i].status, map[i].error, st->job.desk_err);
 			return;
 		}
-	case_get(ctx, r); /* stored by now: the action's group was flushed */
+	api_case_get(ctx, r); /* stored by now: the action's group was flushed */
 }
 
 /* ---- GET /api/v1/orders/{order_id} -------------------------------------------- */
@@ -500,6 +500,25 @@ static void alert_metrics(struct ox_alerts *al, struct ox_buf *out)
 			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
 }
 
+/* The call executor's figures (docs/actions.md). */
+static void call_metrics(struct ox_executor *x, struct ox_buf *out)
+{
+	struct ox_executor_stats st;
+	ox_executor_stats(x, &st);
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} rows[] = {
+		{ "ordex_calls_pending", "gauge", "Calls on the merchant's systems waiting for an (other) attempt.", st.pending },
+		{ "ordex_calls_attempts_total", "counter", "Requests sent to the merchant's endpoints.", st.attempts },
+		{ "ordex_calls_succeeded_total", "counter", "Calls that succeeded.", st.succeeded },
+		{ "ordex_calls_failed_total", "counter", "Calls that failed (refused, or retries exhausted).", st.failed },
+	};
+	for (size_t i = 0; i < OX_ARRAY_LEN(rows); i++)
+		ox_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", rows[i].name, rows[i].help,
+			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
+}
+
 static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -509,6 +528,8 @@ static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 		ox_metrics_render(a->o.metrics, &r->out);
 	if (a->o.alerts)
 		alert_metrics(a->o.alerts, &r->out);
+	if (a->o.executor)
+		call_metrics(a->o.executor, &r->out);
 	return OX_HTTP_DONE;
 }
 
@@ -567,13 +588,21 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "POST", "/api/v1/events", events_start, events_finish, a->o.max_body, OX_PERM_EVENTS_WRITE },
 		{ "GET", "/api/v1/cases", cases_list, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/cases/counts", cases_counts, NULL, 0, OX_PERM_CASES_READ },
-		{ "GET", "/api/v1/cases/{id}", case_get, NULL, 0, OX_PERM_CASES_READ },
+		{ "GET", "/api/v1/cases/{id}", api_case_get, NULL, 0, OX_PERM_CASES_READ },
 		{ "POST", "/api/v1/cases/{id}/transition", case_transition, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/assign", case_assign, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/notes", case_note, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/checklist", case_check, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/csat", case_csat, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/messages/preview", api_message_preview, NULL, small, OX_PERM_CASES_READ },
+		{ "POST", "/api/v1/cases/{id}/actions", api_case_call, api_case_call_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/messages", api_case_message, api_case_call_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/actions/{call}/approve", api_call_approve, api_case_call_finish, small,
+		  OX_PERM_CASES_ASSIGN },
+		{ "POST", "/api/v1/actions/{call}/reject", api_call_reject, api_case_call_finish, small,
+		  OX_PERM_CASES_ASSIGN },
+		{ "GET", "/api/v1/actions/auto", api_auto_get, NULL, 0, OX_PERM_CASES_READ },
+		{ "PUT", "/api/v1/actions/auto", api_auto_put, api_auto_put_finish, small, OX_PERM_ACTIONS_AUTO },
 		{ "GET", "/api/v1/playbooks", api_playbooks_list, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/playbooks/{rule}", api_playbook_get, NULL, 0, OX_PERM_CASES_READ },
 		{ "GET", "/api/v1/resolutions", api_resolutions, NULL, 0, OX_PERM_CASES_READ },

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "alert.h"
+#include "executor.h"
 #include "http.h"
 #include "metrics.h"
 #include "params.h"
@@ -32,6 +33,8 @@ struct ox_api_opts {
 	const struct ox_policy *policy; /* may be NULL */
 	const struct ox_playbooks *playbooks; /* NULL: the built-ins */
 	struct ox_alerts *alerts;       /* may be NULL: no alerting configured */
+	const struct ox_call_config *calls; /* the merchant's endpoints; NULL: none */
+	struct ox_executor *executor;   /* the call outbox (metrics); may be NULL */
 	int64_t session_ttl_ms;         /* console sessions (12 h) */
 	struct ox_metrics *metrics;
 	size_t max_body;        /* POST /api/v1/events body limit, bytes */

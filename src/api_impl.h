@@ -132,6 +132,11 @@ enum ox_http_step api_playbooks_list(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_playbook_get(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_resolutions(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_message_preview(void *ctx, struct ox_http_req *r);
+/* Render the message a body {step, lang, vars} asks for from case r->param's
+ * playbook into text; missing variables stay {name} with their bits in
+ * *missing. False with the error written. */
+bool api_message_render(struct ox_api *a, struct kit *k, struct ox_http_req *r, struct ox_buf *text, int *step,
+			int *lang, uint32_t *missing);
 /* Splice the playbook of case case_id's rule into the case JSON r->out ends
  * with, before its closing brace. False with a 500 written. */
 bool api_splice_playbook(struct ox_api *a, struct ox_store *s, struct ox_http_req *r, const char *case_id);
@@ -139,5 +144,18 @@ bool api_splice_playbook(struct ox_api *a, struct ox_store *s, struct ox_http_re
 /* api_report.c: GET /api/v1/reports/{summary,cases,...} (docs/reports.md),
  * one handler for all: the report is the route's last segment. */
 enum ox_http_step api_report(void *ctx, struct ox_http_req *r);
+/* api.c: GET /api/v1/cases/{id} of r->param (the answer of the actions). */
+enum ox_http_step api_case_get(void *ctx, struct ox_http_req *r);
+
+/* api_actions.c: calls on the merchant's systems, approvals, the kill
+ * switch, messages sent (docs/actions.md). */
+enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r);
+void api_case_call_finish(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_call_approve(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_call_reject(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_auto_get(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_auto_put(void *ctx, struct ox_http_req *r);
+void api_auto_put_finish(void *ctx, struct ox_http_req *r);
 
 #endif

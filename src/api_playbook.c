@@ -187,23 +187,21 @@ static int lang_by_name(const char *s, size_t n)
 }
 
 /* The step's template of the case's playbook, in the language, with the
- * variables given; order_id (and sku) from the case unless given. Missing
- * variables are no error: the text keeps them as {name} and "missing" lists
- * them, for the agent to fill in before sending. */
-enum ox_http_step api_message_preview(void *ctx, struct ox_http_req *r)
+ * variables of the body; order_id (and sku) from the case unless given.
+ * Missing variables are no error here: the text keeps them as {name} and
+ * *missing has their bits. False with the error written. */
+bool api_message_render(struct ox_api *a, struct kit *k, struct ox_http_req *r, struct ox_buf *text, int *step,
+			int *lang, uint32_t *missing)
 {
-	struct ox_api *a = ctx;
-	struct kit *k = api_kit_take(a);
 	struct ox_pb_vars vars = { { NULL } };
 	char(*vals)[OX_PB_VALUE_MAX + 1] = ox_xcalloc(OX_PB_V__COUNT, sizeof *vals);
-	int step = 0, lang = 0;
 	struct ox_case c = { .key = NULL };
 	struct ox_store *s = NULL;
-	struct ox_buf text;
-	ox_buf_init(&text, OX_PB_RENDER_MAX);
+	bool ok = false;
+	*missing = 0;
 	if (!api_body_object(k, r) ||
-	    !body_name(k, r, "step", ox_pb_step_by_name, "notify, explain, progress, solution or apology", &step) ||
-	    !body_name(k, r, "lang", lang_by_name, "zh or en", &lang) || !body_vars(k, r, &vars, vals) ||
+	    !body_name(k, r, "step", ox_pb_step_by_name, "notify, explain, progress, solution or apology", step) ||
+	    !body_name(k, r, "lang", lang_by_name, "zh or en", lang) || !body_vars(k, r, &vars, vals) ||
 	    !(s = api_kit_store(a, k, r)))
 		goto done;
 	int rc = ox_store_get_case(s, r->param, &c);
@@ -220,25 +218,49 @@ enum ox_http_step api_message_preview(void *ctx, struct ox_http_req *r)
 	if (kind == OX_KEY_SKU && !vars.v[OX_PB_V_SKU])
 		vars.v[OX_PB_V_SKU] = c.key;
 	const struct ox_playbook *pb = ox_playbook_get(api_playbooks(a), c.rule);
-	uint32_t missing = 0;
 	char err[256];
-	if (ox_pb_render(pb->templates[step][lang], &vars, &text, &missing, err, sizeof err) < 0 && !missing) {
+	if (ox_pb_render(pb->templates[*step][*lang], &vars, text, missing, err, sizeof err) < 0 && !*missing) {
 		ox_http_error(r, 400, "invalid body", err); /* a value that is no text */
 		goto done;
 	}
-	ox_buf_addf(&r->out, "{\"case_id\":\"%s\",\"step\":\"%s\",\"lang\":\"%s\",\"text\":", c.id,
-		    ox_pb_step_name((enum ox_pb_step)step), ox_pb_lang_name((enum ox_pb_lang)lang));
-	ox_buf_add_json_str(&r->out, text.data ? text.data : "", text.len);
-	ox_buf_addz(&r->out, ",\"missing\":[");
-	for (int v = 0, n = 0; v < OX_PB_V__COUNT; v++)
-		if (missing & (1u << v))
-			ox_buf_addf(&r->out, "%s\"%s\"", n++ ? "," : "", ox_pb_var_name((enum ox_pb_var)v));
-	ox_buf_addz(&r->out, "]}");
-	r->status = 200;
+	ok = true;
 done:
 	ox_case_release(&c);
-	ox_buf_release(&text);
 	free(vals);
+	return ok;
+}
+
+/* The missing variables' names as a JSON array. */
+static void missing_json(struct ox_buf *out, uint32_t missing)
+{
+	ox_buf_addz(out, "[");
+	for (int v = 0, n = 0; v < OX_PB_V__COUNT; v++)
+		if (missing & (1u << v))
+			ox_buf_addf(out, "%s\"%s\"", n++ ? "," : "", ox_pb_var_name((enum ox_pb_var)v));
+	ox_buf_addz(out, "]");
+}
+
+/* The rendered message, for the agent to read and fill in before sending. */
+enum ox_http_step api_message_preview(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct kit *k = api_kit_take(a);
+	struct ox_buf text;
+	ox_buf_init(&text, OX_PB_RENDER_MAX);
+	int step = 0, lang = 0;
+	uint32_t missing;
+	if (api_message_render(a, k, r, &text, &step, &lang, &missing)) {
+		ox_buf_addz(&r->out, "{\"case_id\":");
+		ox_buf_add_json_str(&r->out, r->param, strlen(r->param));
+		ox_buf_addf(&r->out, ",\"step\":\"%s\",\"lang\":\"%s\",\"text\":",
+			    ox_pb_step_name((enum ox_pb_step)step), ox_pb_lang_name((enum ox_pb_lang)lang));
+		ox_buf_add_json_str(&r->out, text.data ? text.data : "", text.len);
+		ox_buf_addz(&r->out, ",\"missing\":");
+		missing_json(&r->out, missing);
+		ox_buf_addz(&r->out, "}");
+		r->status = 200;
+	}
+	ox_buf_release(&text);
 	api_kit_give(a, k);
 	return OX_HTTP_DONE;
 }

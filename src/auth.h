@@ -69,14 +69,15 @@ const char *ox_auth_strerror(int err);
 	X(PREVENT, 11, "prevent", "validate and risk-score orders before accepting them")   \
 	X(INVENTORY, 12, "inventory", "reserve, confirm and release stock; set stock levels") \
 	X(BLACKLIST, 13, "blacklist", "read, add, remove, import and export blacklist entries") \
-	X(REPORTS, 14, "reports", "read the reports (GET /api/v1/reports/...)")
+	X(REPORTS, 14, "reports", "read the reports (GET /api/v1/reports/...)")              \
+	X(ACTIONS_AUTO, 15, "actions:auto", "switch automatic calls on the merchant's systems on or off")
 
 enum ox_perm {
 #define X(e, bit, name, what) OX_PERM_##e = 1u << (bit),
 	OX_PERMS(X)
 #undef X
 };
-#define OX_PERM__COUNT 15
+#define OX_PERM__COUNT 16
 #define OX_PERM_ALL ((1u << OX_PERM__COUNT) - 1)
 
 /* X(enum suffix, name, permissions). The role -> permission-set table. */

@@ -333,6 +333,10 @@ void ox_case_release(struct ox_case *c)
 	for (size_t i = 0; i < c->n_checked; i++)
 		free(c->checked[i]);
 	free(c->checked);
+	for (size_t i = 0; i < c->n_calls; i++)
+		ox_call_release(&c->calls[i]);
+	free(c->calls);
+	free(c->calls_json);
 	free(c->key);
 	free(c->csat_comment);
 #define X(f) free(c->dims.f);
@@ -369,6 +373,11 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 	for (size_t i = 0; i < src->n_checked; i++)
 		dst->checked[i] = dup_or_null(src->checked[i]);
 	dst->cap_checked = src->n_checked;
+	dst->calls = src->n_calls ? ox_xcalloc(src->n_calls, sizeof *dst->calls) : NULL;
+	for (size_t i = 0; i < src->n_calls; i++)
+		ox_call_copy(&dst->calls[i], &src->calls[i]);
+	dst->cap_calls = src->n_calls;
+	dst->calls_json = dup_or_null(src->calls_json);
 	dst->csat_comment = dup_or_null(src->csat_comment);
 #define X(f) dst->dims.f = dup_or_null(src->dims.f);
 	OX_CASE_DIMS(X)
@@ -498,6 +507,18 @@ void ox_case_to_json(const struct ox_case *c, const char *team, struct ox_buf *b
 		ox_buf_addz(b, "}");
 	} else {
 		ox_buf_addz(b, "null");
+	}
+	ox_buf_addz(b, ",\"calls\":");
+	if (c->calls_json) {
+		ox_buf_addz(b, c->calls_json);
+	} else {
+		ox_buf_addz(b, "[");
+		for (size_t i = 0; i < c->n_calls; i++) {
+			if (i)
+				ox_buf_addz(b, ",");
+			ox_call_json(&c->calls[i], b);
+		}
+		ox_buf_addz(b, "]");
 	}
 	ox_buf_addz(b, ",\"timeline\":[");
 	for (size_t i = 0; i < c->n_timeline; i++) {

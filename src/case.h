@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "call.h"
 #include "params.h"
 #include "rules.h"
 #include "timefmt.h"
@@ -50,7 +51,10 @@ bool ox_case_status_done(enum ox_case_status s);
 	X(CHECKED, "checked")            \
 	X(UNCHECKED, "unchecked")        \
 	X(SURVEY_DUE, "survey_due")      \
-	X(CSAT, "csat")
+	X(CSAT, "csat")                  \
+	X(CALL, "call")                  \
+	X(AUTO, "auto")                  \
+	X(REMINDED, "reminded")
 
 enum ox_case_action {
 #define X(e, s) OX_ACT_##e,
@@ -118,6 +122,7 @@ struct ox_case {
 	ox_time closed_at;
 	ox_time next_notice;        /* when an unmet escalation is told again, or NONE */
 	uint32_t notices;           /* escalation notices so far (makes each key unique) */
+	ox_time progress_due;       /* when its owner is reminded to update the customer, or NONE */
 
 	/* The playbook's work on it (desk.c, docs/playbooks.md): the checklist
 	 * items ticked, by id, in tick order; and how a person resolved it
@@ -134,6 +139,14 @@ struct ox_case {
 	uint8_t csat_score;
 	ox_time csat_at;
 	char *csat_comment; /* NULL: none */
+
+	/* Calls on the merchant's systems (call.h, docs/actions.md), in the
+	 * order they were made; call i has the id "<case id>-<i+1>". A case
+	 * read from the store has them as the JSON the store kept instead
+	 * (calls_json, "[...]"), which ox_case_to_json writes as it is. */
+	struct ox_call *calls;
+	size_t n_calls, cap_calls;
+	char *calls_json;
 };
 
 /* Free what the case holds (reasons, event ids, timeline, checked items,

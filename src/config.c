@@ -115,6 +115,7 @@ static const struct cfg_directive cfg_directives[] = {
 	G("routing", CFG_ELSEWHERE, order, 0, 0),
 	G("alerts", CFG_ELSEWHERE, order, 0, 0),
 	G("playbooks", CFG_ELSEWHERE, order, 0, 0),
+	G("actions", CFG_ELSEWHERE, order, 0, 0),
 	G("channels", CFG_CHANNELS, channels, 0, 0),
 };
 

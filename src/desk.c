@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "deadline.h"
+#include "desk_impl.h"
 #include "json.h"
 #include "mask.h"
 #include "snap.h"
@@ -29,28 +30,6 @@ static const unsigned allowed[OX_CASE__NSTATUS] = {
 };
 #undef S
 
-/* ---- timers ---------------------------------------------------------------- */
-
-/* What a desk deadline checks; entries are re-checked against the case when
- * they come due (lazy deletion, as in the engine). */
-enum timer { T_RESPOND, T_RESOLVE, T_REPEAT };
-
-struct rr {
-	char team[OX_NAME_MAX];
-	uint64_t next;
-};
-
-struct ox_desk {
-	struct ox_desk_opts o;
-	struct ox_deadlines timers;
-	struct ox_notice *notices;
-	size_t n_notices, cap_notices;
-	struct rr *rr; /* round-robin counters, one per team that assigns */
-	size_t n_rr, cap_rr;
-	struct ox_buf scratch;
-	const struct ox_playbooks *pb;
-	struct ox_playbooks *own_pb; /* the built-ins, when the caller gave none */
-};
 
 static const char *const op_names[] = {
 #define X(e, s) [OX_DESK_##e] = s,
@@ -75,6 +54,8 @@ struct ox_desk *ox_desk_new(const struct ox_desk_opts *o)
 	d->o = *o;
 	ox_deadlines_init(&d->timers);
 	ox_buf_init(&d->scratch, SIZE_MAX);
+	ox_buf_init(&d->last_body, SIZE_MAX);
+	d->auto_on = o->calls ? o->calls->auto_enabled : false;
 	d->pb = o->playbooks;
 	if (!d->pb) {
 		char err[256];
@@ -95,6 +76,10 @@ void ox_desk_free(struct ox_desk *d)
 	free(d->notices);
 	free(d->rr);
 	ox_buf_release(&d->scratch);
+	ox_buf_release(&d->last_body);
+	ox_desk_clear_calls(d);
+	free(d->ready);
+	free(d->auto_times);
 	ox_playbooks_free(d->own_pb);
 	free(d);
 }
@@ -220,6 +205,7 @@ void ox_desk_case_changed(struct ox_desk *d, const struct ox_case *seen, enum ox
 		start_sla(d, c, c->opened_at);
 		if (c->severity <= 2) /* P3 and P4 wait in their queue; the urgent page someone */
 			notice(d, c, OX_NOTICE_OPENED, c->opened_at);
+		desk_auto_start(d, c);
 	} else if (what == OX_CHANGE_RESOLVED) {
 		c->paused_at = OX_TIME_NONE;
 		if (c->esc_level >= 2) /* whoever was paged hears that it is over */
@@ -257,6 +243,27 @@ static bool unmet(const struct ox_case *c)
 	return c->esc_level >= 3 || c->responded_at == OX_TIME_NONE;
 }
 
+/* ---- progress reminders ("定期更新进展") ----------------------------------------- */
+
+/* Is the case with a person, waiting for the customer or being worked? */
+static bool waits(const struct ox_case *c)
+{
+	return c->status == OX_CASE_WAITING_CUSTOMER || c->status == OX_CASE_IN_PROGRESS;
+}
+
+/* Someone did something on the case (or it started to wait): the owner is
+ * reminded a whole interval from now, while it still waits. */
+static void progress_touched(struct ox_desk *d, struct ox_case *c, ox_time now)
+{
+	int64_t every = d->o.calls ? d->o.calls->progress_reminder : 0;
+	if (!every || !waits(c)) {
+		c->progress_due = OX_TIME_NONE;
+		return;
+	}
+	c->progress_due = now + every;
+	schedule(d, c, T_REMIND, c->progress_due);
+}
+
 static void fire(struct ox_desk *d, const struct ox_deadline *t)
 {
 	struct ox_case *c = t->target;
@@ -275,6 +282,16 @@ static void fire(struct ox_desk *d, const struct ox_deadline *t)
 		    c->resolve_breached_at == OX_TIME_NONE) {
 			c->resolve_breached_at = t->due;
 			escalate(d, c, 3, t->due, "resolve");
+		}
+		break;
+	case T_REMIND:
+		if (c->progress_due == t->due && waits(c)) {
+			ox_case_add_timeline(c, t->due, OX_ACT_REMINDED, NULL,
+					     "请向客户更新进展 / update the customer on progress", NULL);
+			notice(d, c, OX_NOTICE_REMINDER, t->due);
+			c->progress_due = t->due + d->o.calls->progress_reminder;
+			schedule(d, c, T_REMIND, c->progress_due);
+			changed(d, c);
 		}
 		break;
 	case T_REPEAT:
@@ -398,7 +415,9 @@ static int set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 		ox_case_add_timeline(c, now, OX_ACT_STATUS_CHANGED, NULL, a->note[0] ? a->note : NULL, a->actor);
 	t->from = (int8_t)from;
 	t->to = (int8_t)to;
-	if (to == OX_CASE_RESOLVED)
+	/* a case the automation put right by itself is one the customer never
+	 * saw go wrong: no survey, as for one detection resolved */
+	if (to == OX_CASE_RESOLVED && strcmp(a->actor, DESK_AUTO_ACTOR) != 0)
 		survey_due(c, now);
 	changed(d, c);
 	return 0;
@@ -423,6 +442,23 @@ static int record_csat(struct ox_desk *d, struct ox_case *c, const struct ox_des
 	ox_case_add_timeline(c, now, OX_ACT_CSAT, NULL, note, a->actor);
 	changed(d, c);
 	return 0;
+}
+
+/* For desk_calls.c (desk_impl.h). */
+void desk_changed(struct ox_desk *d, const struct ox_case *c)
+{
+	changed(d, c);
+}
+
+bool desk_may_become(enum ox_case_status from, enum ox_case_status to)
+{
+	return (allowed[from] & (1u << to)) != 0;
+}
+
+int desk_set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
+		    char err[256])
+{
+	return set_status(d, c, a, now, err);
 }
 
 /* Resolve or close the members of an incident with it: those that can. */
@@ -542,9 +578,16 @@ static int assign(struct ox_desk *d, struct ox_case *c, const struct ox_desk_act
 	return 0;
 }
 
+static int transition(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		      const struct ox_desk_scope *scope, ox_time now, char err[256]);
+
 int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struct ox_desk_scope *scope,
 		  ox_time now, char err[256])
 {
+	if (a->op == OX_DESK_AUTO) { /* the kill switch: no case (the API checks who may) */
+		d->auto_on = a->enabled;
+		return 0;
+	}
 	struct ox_case *c = ox_engine_case_by_id(d->o.engine, a->case_id);
 	if (!c)
 		return refuse(err, OX_DESK_ENOTFOUND, "no case %s", a->case_id);
@@ -554,22 +597,9 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		now = c->opened_at; /* the timeline never goes back before the opening */
 	switch (a->op) {
 	case OX_DESK_TRANSITION: {
-		if (a->to >= OX_CASE__NSTATUS)
-			return refuse(err, OX_DESK_EINVAL, "to: required");
-		if (a->cascade && ox_rule_info(c->rule)->key != OX_KEY_GROUP)
-			return refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
-		if (a->cascade && scope && !scope->assign_others)
-			return refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
-		if ((a->resolution[0] || a->root_cause[0]) && a->to != OX_CASE_RESOLVED)
-			return refuse(err, OX_DESK_EINVAL, "resolution and root_cause: only when resolving");
-		int rc;
-		/* a move the table refuses is refused as such (409) before its details */
-		if (scope && a->to == OX_CASE_RESOLVED && (allowed[c->status] & (1u << a->to)) &&
-		    (rc = check_resolution(c, a, err)))
-			return rc;
-		rc = set_status(d, c, a, now, err);
-		if (!rc && a->cascade && (a->to == OX_CASE_RESOLVED || a->to == OX_CASE_CLOSED))
-			cascade(d, c, a, now);
+		int rc = transition(d, c, a, scope, now, err);
+		if (!rc)
+			progress_touched(d, c, now);
 		return rc;
 	}
 	case OX_DESK_ASSIGN:
@@ -578,16 +608,52 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		if (!a->note[0])
 			return refuse(err, OX_DESK_EINVAL, "note: empty");
 		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
+		progress_touched(d, c, now);
 		changed(d, c);
 		return 0;
 	case OX_DESK_CHECK:
 		return check_item(d, c, a, scope, now, err);
 	case OX_DESK_CSAT:
 		return record_csat(d, c, a, now, err);
+	case OX_DESK_CALL: {
+		int rc = desk_request_call(d, c, a, scope, now, err);
+		if (!rc && !a->dry)
+			progress_touched(d, c, now);
+		return rc;
+	}
+	case OX_DESK_CALL_UPDATE:
+		return desk_update_call(d, c, a, now, err);
+	case OX_DESK_APPROVE:
+	case OX_DESK_REJECT:
+		return desk_decide_call(d, c, a, scope, now, err);
+	case OX_DESK_AUTO:
 	case OX_DESK__NOPS:
 		break;
 	}
 	return refuse(err, OX_DESK_EINVAL, "unknown action");
+}
+
+/* A status change (and an incident's members with it). */
+static int transition(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		      const struct ox_desk_scope *scope, ox_time now, char err[256])
+{
+	if (a->to >= OX_CASE__NSTATUS)
+		return refuse(err, OX_DESK_EINVAL, "to: required");
+	if (a->cascade && ox_rule_info(c->rule)->key != OX_KEY_GROUP)
+		return refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
+	if (a->cascade && scope && !scope->assign_others)
+		return refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
+	if ((a->resolution[0] || a->root_cause[0]) && a->to != OX_CASE_RESOLVED)
+		return refuse(err, OX_DESK_EINVAL, "resolution and root_cause: only when resolving");
+	int rc;
+	/* a move the table refuses is refused as such (409) before its details */
+	if (scope && a->to == OX_CASE_RESOLVED && (allowed[c->status] & (1u << a->to)) &&
+	    (rc = check_resolution(c, a, err)))
+		return rc;
+	rc = set_status(d, c, a, now, err);
+	if (!rc && a->cascade && (a->to == OX_CASE_RESOLVED || a->to == OX_CASE_CLOSED))
+		cascade(d, c, a, now);
+	return rc;
 }
 
 /* ---- the action as JSON ------------------------------------------------------ */
@@ -619,6 +685,21 @@ void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out)
 	}
 	if (a->op == OX_DESK_CSAT)
 		ox_buf_addf(out, ",\"score\":%d", a->score);
+	if (a->op == OX_DESK_CALL) {
+		ox_buf_addf(out, ",\"kind\":\"%s\",\"params\":%s", ox_pb_action_name((enum ox_pb_action)a->kind),
+			    a->params[0] ? a->params : "{}");
+	}
+	if (a->call_id[0]) {
+		ox_buf_addz(out, ",\"call\":");
+		ox_buf_add_json_str(out, a->call_id, strlen(a->call_id));
+	}
+	if (a->op == OX_DESK_CALL_UPDATE) {
+		ox_buf_addf(out, ",\"state\":\"%s\"", ox_call_state_name((enum ox_call_state)a->state));
+		if (a->outcome[0])
+			ox_buf_addf(out, ",\"outcome\":%s", a->outcome);
+	}
+	if (a->op == OX_DESK_AUTO)
+		ox_buf_addf(out, ",\"enabled\":%s", a->enabled ? "true" : "false");
 	if (a->op == OX_DESK_ASSIGN) {
 		ox_buf_addz(out, ",\"assignee\":");
 		ox_buf_add_json_str(out, a->assignee, strlen(a->assignee));
@@ -694,10 +775,24 @@ static int check_code(const char *key, const char *z, char err[256])
 }
 
 enum field { F_OP, F_CASE, F_BY, F_AT, F_TO, F_CASCADE, F_ASSIGNEE, F_TEAM, F_NOTE, F_RESOLUTION,
-	     F_ROOT_CAUSE, F_ITEM, F_DONE, F_SCORE, F_COMMENT, F__COUNT };
+	     F_ROOT_CAUSE, F_ITEM, F_DONE, F_SCORE, F_COMMENT, F_KIND, F_CALL, F_PARAMS, F_STATE, F_OUTCOME,
+	     F_ENABLED, F__COUNT };
 static const char *const field_names[F__COUNT] = { "op", "case", "by", "at", "to", "cascade", "assignee",
 						   "team", "note", "resolution", "root_cause", "item", "done",
-						   "score", "comment" };
+						   "score", "comment", "kind", "call", "params", "state", "outcome",
+						   "enabled" };
+
+/* A JSON object member kept as its text (a call's params, an outcome). */
+static int take_object(const struct ox_json_tok *v, const char *key, char *dst, size_t size, char err[256])
+{
+	if (v->type != OX_JSON_OBJECT)
+		return refuse(err, OX_DESK_EINVAL, "%s: expected a JSON object", key);
+	if (v->len >= size)
+		return refuse(err, OX_DESK_EINVAL, "%s: longer than %zu bytes", key, size - 1);
+	memcpy(dst, v->s, v->len);
+	dst[v->len] = '\0';
+	return 0;
+}
 
 static int take_field(struct ox_desk_action *a, enum field f, const struct ox_json_tok *v, char err[256])
 {
@@ -756,10 +851,36 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 	}
 	case F_CASCADE:
 	case F_DONE:
+	case F_ENABLED:
 		if (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE)
 			return refuse(err, OX_DESK_EINVAL, "%s: expected true or false", key);
-		*(f == F_DONE ? &a->done : &a->cascade) = v->type == OX_JSON_TRUE;
+		*(f == F_DONE ? &a->done : f == F_ENABLED ? &a->enabled : &a->cascade) = v->type == OX_JSON_TRUE;
 		return 0;
+	case F_KIND: {
+		const char *kinds[OX_PB_A__COUNT];
+		for (int i = 0; i < OX_PB_A__COUNT; i++)
+			kinds[i] = ox_pb_action_name((enum ox_pb_action)i);
+		rc = take_name(v, key, kinds, OX_PB_A__COUNT, &x, err);
+		a->kind = rc ? -1 : x;
+		return rc;
+	}
+	case F_STATE: {
+		static const char *const states[] = {
+#define X(e, str) str,
+			OX_CALL_STATES(X)
+#undef X
+		};
+		rc = take_name(v, key, states, OX_CALL__NSTATES, &x, err);
+		a->state = rc ? -1 : x;
+		return rc;
+	}
+	case F_CALL:
+		rc = take_str(v, key, a->call_id, sizeof a->call_id, err);
+		return rc ? rc : check_name(key, a->call_id, err);
+	case F_PARAMS:
+		return take_object(v, key, a->params, sizeof a->params, err);
+	case F_OUTCOME:
+		return take_object(v, key, a->outcome, sizeof a->outcome, err);
 	case F__COUNT:
 		break;
 	}
@@ -770,10 +891,11 @@ int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len,
 {
 	struct ox_json p;
 	int rc = 0;
-	ox_json_init(&p, 2);
+	ox_json_init(&p, 12); /* a call's params and outcome nest */
 	memset(a, 0, sizeof *a);
 	a->op = OX_DESK__NOPS;
 	a->to = OX_CASE__NSTATUS;
+	a->kind = a->state = -1;
 	a->done = true; /* POST .../checklist {"item": ...} ticks */
 	if (ox_json_parse(&p, json, len) < 0) {
 		rc = refuse(err, OX_DESK_EINVAL, "not JSON: %s at byte %zu", p.err, p.err_col);
@@ -807,6 +929,11 @@ void ox_desk_save(const struct ox_desk *d, struct ox_snap_w *w)
 		ox_snap_str(w, d->rr[i].team);
 		ox_snap_u64(w, d->rr[i].next);
 	}
+	/* the automation's kill switch and its rate window */
+	ox_snap_u8(w, d->auto_on);
+	ox_snap_u64(w, d->n_auto_times);
+	for (size_t i = 0; i < d->n_auto_times; i++)
+		ox_snap_i64(w, d->auto_times[i]);
 	/* the timers entry for entry, each case by its seq */
 	ox_snap_u64(w, d->timers.next_seq);
 	ox_snap_u64(w, d->timers.n);
@@ -829,6 +956,14 @@ int ox_desk_load(struct ox_desk *d, struct ox_snap_r *r)
 		ox_snap_get_strbuf(r, x->team, sizeof x->team);
 		x->next = ox_snap_get_u64(r);
 	}
+	d->auto_on = ox_snap_get_u8(r);
+	n = ox_snap_get_count(r, 8);
+	if (n && ox_snap_r_ok(r)) {
+		OX_GROW(d->auto_times, d->cap_auto_times, n);
+		for (uint64_t i = 0; i < n; i++)
+			d->auto_times[i] = ox_snap_get_i64(r);
+		d->n_auto_times = (size_t)n;
+	}
 	d->timers.next_seq = ox_snap_get_u64(r);
 	n = ox_snap_get_count(r, 28);
 	if (n && ox_snap_r_ok(r))
@@ -841,7 +976,7 @@ int ox_desk_load(struct ox_desk *d, struct ox_snap_r *r)
 		t->aux = 0;
 		uint64_t seq = ox_snap_get_u64(r);
 		t->target = seq ? (void *)(uintptr_t)ox_engine_case(d->o.engine, seq - 1) : NULL;
-		if (!t->target || t->kind > T_REPEAT)
+		if (!t->target || t->kind > T_REMIND)
 			ox_snap_r_fail(r, "a desk timer for an unknown case");
 		else
 			d->timers.n = i + 1;

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "call.h"
 #include "case.h"
 #include "engine.h"
 #include "notice.h"
@@ -59,7 +60,12 @@ enum ox_desk_err {
 	X(ASSIGN, "assign")             \
 	X(NOTE, "note")                 \
 	X(CHECK, "check")               \
-	X(CSAT, "csat")
+	X(CSAT, "csat")                 \
+	X(CALL, "call")                 \
+	X(CALL_UPDATE, "call_update")   \
+	X(APPROVE, "approve")           \
+	X(REJECT, "reject")             \
+	X(AUTO, "auto")
 
 enum ox_desk_op {
 #define X(e, s) OX_DESK_##e,
@@ -87,6 +93,22 @@ struct ox_desk_action {
 	char item[OX_PB_ID_MAX + 1]; /* CHECK: a checklist item id of the case's playbook */
 	bool done;                   /* CHECK: ticked, or unticked (the parser's default: true) */
 	uint8_t score;               /* CSAT: 1..5; its comment is the note ("comment" in the API) */
+	/* Calls on the merchant's systems (call.h, docs/actions.md):
+	 *   CALL: a person asks for a call of kind with params (a JSON object);
+	 *     the desk gives it the id call_id (written to the record for the
+	 *     audit); dry (never logged): check it and make its body, change
+	 *     nothing;
+	 *   CALL_UPDATE (actor "ordex", the executor): call reached state
+	 *     (running, succeeded or failed), outcome its JSON object;
+	 *   APPROVE, REJECT: a supervisor decides on a call awaiting approval;
+	 *   AUTO: the automation's kill switch (no case): enabled or not. */
+	int kind;                    /* enum ox_pb_action, -1 unset */
+	char call_id[OX_CALL_ID_MAX];
+	char params[OX_CALL_PARAMS_MAX + 1];
+	int state;                   /* CALL_UPDATE: enum ox_call_state, -1 unset */
+	char outcome[OX_CALL_OUTCOME_MAX + 1];
+	bool enabled;                /* AUTO */
+	bool dry;                    /* CALL: a dry run (not a field of the record) */
 };
 
 /* What the actor may do, checked against the case as it is when the action
@@ -105,6 +127,7 @@ struct ox_desk_opts {
 	const struct ox_params *params;
 	const struct ox_policy *policy; /* may be NULL: rule teams, nobody assigned */
 	const struct ox_playbooks *playbooks; /* NULL: the built-ins (the desk loads its own) */
+	const struct ox_call_config *calls;   /* the merchant's endpoints; NULL: none, no automation */
 	bool notify;                    /* make notices (false: nobody listens) */
 	/* Told of every case the desk changed (the daemon stores it). */
 	void (*changed)(void *ctx, const struct ox_case *c);
@@ -148,10 +171,26 @@ int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len,
 const struct ox_notice *ox_desk_notices(struct ox_desk *d, size_t *n);
 void ox_desk_clear_notices(struct ox_desk *d);
 
+/* Calls made since the last call, ready to be executed once durable: *n of
+ * them, valid until the next call that changes the desk. The caller takes
+ * them all (ox_desk_clear_calls). body: ox_call_body's request body. */
+struct ox_call_ready {
+	char id[OX_CALL_ID_MAX];
+	enum ox_pb_action kind;
+	char *body;
+};
+const struct ox_call_ready *ox_desk_calls(struct ox_desk *d, size_t *n);
+void ox_desk_clear_calls(struct ox_desk *d);
+/* After a CALL applied (or checked, dry): its id, and its request body. */
+const char *ox_desk_last_call(const struct ox_desk *d, const char **body);
+/* The kill switch: may automatic calls run? */
+bool ox_desk_auto_enabled(const struct ox_desk *d);
+
 const char *ox_desk_strerror(int err);
 const char *ox_desk_op_name(enum ox_desk_op op);
 
-/* Snapshots (snap.h): the round-robin counters and the timers (the cases
+/* Snapshots (snap.h): the round-robin counters, the automation's switch and
+ * rate window, and the timers (the cases
  * themselves are the engine's). Load into a new desk whose engine was just
  * loaded from the same snapshot; -1 when the reader went bad. */
 struct ox_snap_w;

@@ -75,6 +75,17 @@ void ox_engine_order_origin(struct ox_engine *e, const char *order_id, const cha
 	*shop = o ? oxi_name(e, o->shop) : "";
 }
 
+bool ox_engine_order_money(struct ox_engine *e, const char *order_id, struct ox_order_money *out)
+{
+	const struct oxi_order *o = oxi_order_get(e, ox_str_z(order_id), false);
+	if (!o)
+		return false;
+	out->total = o->total;
+	out->net_paid = o->net_paid;
+	out->last_payment_id = o->payments.n ? o->payments.v[o->payments.n - 1].id : "";
+	return true;
+}
+
 /* ---- deadlines ----------------------------------------------------------- */
 
 static oxi_deadline_fn deadline_handler(enum oxi_deadline_kind kind)

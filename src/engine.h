@@ -67,6 +67,14 @@ void ox_engine_order_origin(struct ox_engine *e, const char *order_id, const cha
 void ox_engine_set_counting(struct ox_engine *e, bool on);
 const struct ox_count *ox_engine_counts(struct ox_engine *e, size_t *n);
 void ox_engine_counts_clear(struct ox_engine *e);
+/* An order's money as of all applied events, for the calls auto-remediation
+ * makes: its total, what is paid net of refunds, and the id of its latest
+ * successful payment ("" when none). False when the order is unknown. */
+struct ox_order_money {
+	ox_money total, net_paid;
+	const char *last_payment_id;
+};
+bool ox_engine_order_money(struct ox_engine *e, const char *order_id, struct ox_order_money *out);
 
 struct ox_engine_stats {
 	size_t events, duplicates, orders, skus, cases_open, deadlines_pending;

@@ -203,6 +203,22 @@ static void put_case(struct ox_snap_w *w, const struct ox_engine *e, const struc
 	ox_snap_u8(w, c->csat_score);
 	ox_snap_i64(w, c->csat_at);
 	ox_snap_str(w, c->csat_comment);
+	ox_snap_i64(w, c->progress_due);
+	ox_snap_u64(w, c->n_calls);
+	for (size_t i = 0; i < c->n_calls; i++) {
+		const struct ox_call *k = &c->calls[i];
+		ox_snap_str(w, k->id);
+		ox_snap_u32(w, (uint32_t)k->kind);
+		ox_snap_u32(w, (uint32_t)k->state);
+		ox_snap_u8(w, k->automatic);
+		ox_snap_str(w, k->actor);
+		ox_snap_str(w, k->approver);
+		ox_snap_i64(w, k->requested_at);
+		ox_snap_i64(w, k->done_at);
+		ox_snap_i64(w, k->amount);
+		ox_snap_str(w, k->params);
+		ox_snap_str(w, k->outcome);
+	}
 }
 
 static void put_deadline(struct ox_snap_w *w, const struct ox_deadline *d)
@@ -560,6 +576,31 @@ static void get_case(struct ox_snap_r *r, struct ox_engine *e)
 	c->csat_comment = ox_snap_get_str(r, TEXT_MAX, NULL);
 	if (c->csat_score > 5)
 		ox_snap_r_fail(r, "a survey score out of range");
+	c->progress_due = ox_snap_get_i64(r);
+	n = ox_snap_get_count(r, 64);
+	if (n && ox_snap_r_ok(r)) {
+		c->calls = ox_xcalloc(n, sizeof *c->calls);
+		for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++) {
+			struct ox_call *k = &c->calls[i];
+			c->n_calls = c->cap_calls = i + 1;
+			ox_snap_get_strbuf(r, k->id, sizeof k->id);
+			uint32_t kind = ox_snap_get_u32(r), state = ox_snap_get_u32(r);
+			k->automatic = ox_snap_get_u8(r);
+			ox_snap_get_strbuf(r, k->actor, sizeof k->actor);
+			ox_snap_get_strbuf(r, k->approver, sizeof k->approver);
+			k->requested_at = ox_snap_get_i64(r);
+			k->done_at = ox_snap_get_i64(r);
+			k->amount = ox_snap_get_i64(r);
+			k->params = ox_snap_get_str(r, TEXT_MAX, NULL);
+			k->outcome = ox_snap_get_str(r, TEXT_MAX, NULL);
+			if (!k->params)
+				k->params = ox_xstrndup("{}", 2);
+			if (kind >= OX_PB_A__COUNT || state >= OX_CALL__NSTATES)
+				ox_snap_r_fail(r, "a call of an unknown kind or state");
+			k->kind = (enum ox_pb_action)kind;
+			k->state = (enum ox_call_state)state;
+		}
+	}
 	if (in_open && ox_snap_r_ok(r)) {
 		if (!ox_engine_reclaim_case(e, c))
 			ox_snap_r_fail(r, "two open cases of one rule and key");

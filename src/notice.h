@@ -1,5 +1,6 @@
 /* notice.h - what the case desk tells the alerting: a case opened, was
- * escalated, breached its service level, or was resolved.
+ * escalated, breached its service level, or was resolved; or its owner
+ * should update the customer (a progress reminder, docs/actions.md).
  *
  * A notice is a plain value (fixed-size strings, no pointers), so it can be
  * queued, copied to another thread and stored without ownership questions.
@@ -17,12 +18,14 @@
 	X(OPENED, "opened")                 \
 	X(ESCALATED, "escalated")           \
 	X(SLA_BREACHED, "sla_breached")     \
-	X(RESOLVED, "resolved")
+	X(RESOLVED, "resolved")             \
+	X(REMINDER, "reminder")
 
 enum ox_notice_kind {
 #define X(e, s) OX_NOTICE_##e,
 	OX_NOTICE_KINDS(X)
 #undef X
+	OX_NOTICE__COUNT
 };
 const char *ox_notice_kind_name(enum ox_notice_kind k);
 

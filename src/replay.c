@@ -15,6 +15,7 @@
 
 #include "blacklist.h"
 #include "config.h"
+#include "call.h"
 #include "desk.h"
 #include "engine.h"
 #include "event.h"
@@ -189,6 +190,7 @@ struct detection {
 	struct ox_blacklist *bl;
 	const struct ox_policy *policy;
 	const struct ox_playbooks *playbooks;
+	const struct ox_call_config *calls;
 	char dir[64]; /* the snapshots' directory, "" until the first */
 };
 
@@ -196,7 +198,7 @@ static void detection_new(struct detection *d)
 {
 	d->e = ox_engine_new(d->params, d->bl);
 	d->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = d->e, .params = d->params, .policy = d->policy,
-						      .playbooks = d->playbooks });
+						      .playbooks = d->playbooks, .calls = d->calls });
 	ox_engine_set_listener(d->e, ox_desk_listener(d->desk));
 }
 
@@ -257,17 +259,20 @@ int ox_cmd_replay(int argc, char **argv)
 	struct ox_blacklist *bl = ox_blacklist_new();
 	struct ox_policy *policy = NULL;
 	struct ox_playbooks *playbooks = NULL;
+	struct ox_call_config *calls = NULL;
 	char err[512];
 	int fd = -1;
 	if ((o.config && ox_config_load(o.config, &params, err, sizeof err) < 0) ||
 	    ox_policy_load(o.config, &params, &policy, err, sizeof err) < 0 ||
 	    ox_playbooks_load(o.config, &playbooks, err, sizeof err) < 0 ||
+	    ox_call_config_load(o.config, &calls, err, sizeof err) < 0 ||
 	    (o.blacklist && ox_blacklist_load(bl, o.blacklist, err, sizeof err) < 0)) {
 		fprintf(stderr, "ordex replay: %s\n", err);
 	} else if ((fd = strcmp(o.input, "-") == 0 ? STDIN_FILENO : open(o.input, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "ordex replay: cannot open '%s': %s\n", o.input, strerror(errno));
 	}
 	if (fd < 0) {
+		ox_call_config_free(calls);
 		ox_playbooks_free(playbooks);
 		ox_policy_free(policy);
 		ox_blacklist_free(bl);
@@ -276,7 +281,7 @@ int ox_cmd_replay(int argc, char **argv)
 	}
 	/* The desk routes and times the cases as the daemon does (docs/cases.md),
 	 * so that replay and `ordex serve --clock event` agree on every field. */
-	struct detection d = { .params = &params, .bl = bl, .policy = policy, .playbooks = playbooks };
+	struct detection d = { .params = &params, .bl = bl, .policy = policy, .playbooks = playbooks, .calls = calls };
 	detection_new(&d);
 	double t0 = now_seconds();
 	struct ox_feed_counts counts;
@@ -313,6 +318,7 @@ int ox_cmd_replay(int argc, char **argv)
 	}
 	ox_keep_until_exit(e); /* its millions of blocks go with the process */
 	ox_desk_free(d.desk);
+	ox_call_config_free(calls);
 	ox_playbooks_free(playbooks);
 	ox_policy_free(policy);
 	ox_blacklist_free(bl);

@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "alert.h"
+#include "call.h"
+#include "executor.h"
 #include "api.h"
 #include "auth.h"
 #include "blacklist.h"
@@ -163,7 +165,54 @@ struct parts {
 	struct ox_playbooks *playbooks;
 	struct ox_alert_config *alert_cfg;
 	struct ox_alerts *alerts;
+	struct ox_call_config *call_cfg;
+	struct ox_executor *executor;
+	struct ox_writer *writer; /* for the executor's reports, once started */
 };
+
+/* The executor's report of a call, as a desk action of the actor "ordex"
+ * (docs/actions.md); a final one is acknowledged once durable. */
+struct call_report {
+	struct ox_job job;
+	struct ox_desk_action a;
+	struct ox_executor *x;
+};
+
+static void call_reported(struct ox_job *job)
+{
+	struct call_report *r = job->ctx;
+	if (job->status == 0 && r->a.state != OX_CALL_RUNNING) {
+		if (job->desk_rc) /* the case no longer has the call (another config): nothing to wait for */
+			fprintf(stderr, "ordex serve: the outcome of call %s does not apply: %s\n", r->a.call_id,
+				job->desk_err);
+		ox_executor_reported(r->x, r->a.call_id);
+	}
+	free(r);
+}
+
+static int report_call(void *ctx, const char *case_id, const char *call_id, enum ox_call_state state,
+		       const char *outcome)
+{
+	struct parts *p = ctx;
+	if (!p->writer)
+		return -1;
+	struct call_report *r = ox_xcalloc(1, sizeof *r);
+	r->x = p->executor;
+	r->a.op = OX_DESK_CALL_UPDATE;
+	r->a.kind = -1;
+	r->a.state = (int)state;
+	snprintf(r->a.case_id, sizeof r->a.case_id, "%s", case_id);
+	snprintf(r->a.call_id, sizeof r->a.call_id, "%s", call_id);
+	snprintf(r->a.actor, sizeof r->a.actor, "ordex");
+	if (outcome)
+		snprintf(r->a.outcome, sizeof r->a.outcome, "%s", outcome);
+	r->job = (struct ox_job){ .kind = OX_JOB_ACTION, .action = &r->a, .done = call_reported, .ctx = r };
+	if (ox_writer_submit(p->writer, &r->job) < 0) {
+		free(r);
+		return -1;
+	}
+	return 0;
+}
 
 static int load_parts(const struct serve_opts *o, struct parts *p, char *err, size_t errsz)
 {
@@ -174,7 +223,8 @@ static int load_parts(const struct serve_opts *o, struct parts *p, char *err, si
 	    (o->blacklist && ox_blacklist_load(p->bl, o->blacklist, err, errsz) < 0) ||
 	    ox_policy_load(o->config, &p->params, &p->policy, err, errsz) < 0 ||
 	    ox_playbooks_load(o->config, &p->playbooks, err, errsz) < 0 ||
-	    ox_alert_config_load(o->config, &p->alert_cfg, err, errsz) < 0)
+	    ox_alert_config_load(o->config, &p->alert_cfg, err, errsz) < 0 ||
+	    ox_call_config_load(o->config, &p->call_cfg, err, errsz) < 0)
 		return 2;
 	if (mkdir(o->data, 0750) < 0 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", o->data, strerror(errno));
@@ -185,11 +235,19 @@ static int load_parts(const struct serve_opts *o, struct parts *p, char *err, si
 	snprintf(path, sizeof path, "%s/outbox.db", o->data);
 	p->alerts = ox_alerts_start(&(struct ox_alerts_opts){ .db_path = path, .config = p->alert_cfg }, err,
 				    errsz);
-	return p->alerts ? 0 : 1;
+	if (!p->alerts)
+		return 1;
+	snprintf(path, sizeof path, "%s/calls.db", o->data);
+	p->executor = ox_executor_open(&(struct ox_executor_opts){ .db_path = path, .config = p->call_cfg,
+								  .report = report_call, .ctx = p },
+				       err, errsz);
+	return p->executor ? 0 : 1;
 }
 
 static void free_parts(struct parts *p)
 {
+	ox_executor_stop(p->executor);
+	ox_call_config_free(p->call_cfg);
 	ox_alerts_stop(p->alerts);
 	ox_alert_config_free(p->alert_cfg);
 	ox_playbooks_free(p->playbooks);
@@ -225,6 +283,7 @@ int ox_cmd_serve(int argc, char **argv)
 	static struct ox_metrics metrics;
 	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .blacklist = parts.bl,
 				     .policy = parts.policy, .playbooks = parts.playbooks, .alerts = parts.alerts,
+				     .calls = parts.call_cfg, .executor = parts.executor,
 				     .notify = parts.alert_cfg->n_channels > 0,
 				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
 				     .snapshot_every = o.snapshot_every,
@@ -235,6 +294,12 @@ int ox_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "ordex serve: %s\n", err);
 		goto out;
 	}
+	parts.writer = w;
+	if (ox_executor_start(parts.executor) < 0) {
+		fprintf(stderr, "ordex serve: cannot start the call executor\n");
+		ox_writer_stop(w);
+		goto out;
+	}
 	char db_path[4096], auth_path[4096], audit_path[4096];
 	snprintf(db_path, sizeof db_path, "%s/cases.db", o.data);
 	snprintf(auth_path, sizeof auth_path, "%s/auth.db", o.data);
@@ -243,7 +308,7 @@ int ox_cmd_serve(int argc, char **argv)
 	struct ox_api *api = ox_api_new(&(struct ox_api_opts){
 		.writer = w, .db_path = db_path, .auth_path = auth_path, .audit_path = audit_path,
 		.params = &parts.params, .policy = parts.policy, .playbooks = parts.playbooks,
-		.alerts = parts.alerts, .metrics = &metrics,
+		.alerts = parts.alerts, .calls = parts.call_cfg, .executor = parts.executor, .metrics = &metrics,
 		.max_body = o.max_body, .max_line = limits.max_line });
 	struct ox_http_opts ho = { .listen = o.listen, .threads = o.threads, .rate_limit = o.rate_limit,
 				   .ctx = api, .authorize = ox_api_authorize, .metrics = &metrics };
@@ -251,6 +316,7 @@ int ox_cmd_serve(int argc, char **argv)
 	struct ox_http *http = ox_http_start(&ho, err, sizeof err);
 	if (!http) {
 		fprintf(stderr, "ordex serve: %s\n", err);
+		ox_executor_halt(parts.executor);
 		ox_writer_stop(w);
 		ox_api_free(api);
 		goto out;
@@ -264,6 +330,7 @@ int ox_cmd_serve(int argc, char **argv)
 	/* No new connections; the writer finishes what it queued and wakes
 	 * every parked request; then the server closes. */
 	ox_http_quiesce(http);
+	ox_executor_halt(parts.executor); /* it reports through the writer */
 	int wrc = ox_writer_stop(w);
 	struct timespec grace = { 0, 100 * 1000000L };
 	nanosleep(&grace, NULL); /* let the woken requests send their answers */

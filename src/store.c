@@ -151,6 +151,9 @@ static const char *const migrations[] = {
 	" dim TEXT NOT NULL, n INTEGER NOT NULL,"
 	" PRIMARY KEY (metric, hour, channel, shop, dim)) WITHOUT ROWID;"
 	"DELETE FROM meta WHERE key = 'applied_seq';",
+	/* 6: the calls on the merchant's systems made for a case (a JSON array
+	 * of call objects, docs/actions.md); NULL: none. */
+	"ALTER TABLE cases ADD COLUMN calls TEXT;",
 };
 
 /* The desk's times of a case people see: one column each, named as the
@@ -174,9 +177,9 @@ static const struct {
 
 /* ---- statements -------------------------------------------------------------- */
 
-/* The playbook's columns (migration 4), after the desk times; then the
- * dimensions (migration 5). */
-#define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause)
+/* The playbook's columns (migration 4) and the calls (migration 6), after
+ * the desk times; then the dimensions (migration 5). */
+#define PLAYBOOK_COLS(X) X(checked) X(resolution) X(root_cause) X(calls)
 #define DIM_COLS(X) OX_CASE_DIMS(X) X(skus) X(csat_score) X(csat_at) X(csat_comment)
 #define CSAT_COLS(X) X(csat_score) X(csat_at) X(csat_comment) /* of DIM_COLS, those that change */
 #define ONE(f) +1
@@ -188,7 +191,7 @@ static const struct {
 enum { COL_SEQ, COL_ID, COL_RULE, COL_SEV, COL_TEAM, COL_ORDER, COL_SKU, COL_GRP, COL_OPENED,
        COL_STATUS, COL_RESOLVED, COL_INCIDENT, COL_RZH, COL_REN, COL_EVIDS, COL_ASSIGNEE, COL_ESC,
        COL_DESK_TIMES, /* then one per DESK_TIMES, in order */
-       COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE,
+       COL_CHECKED = COL_DESK_TIMES DESK_TIMES(ONE), COL_RESOLUTION, COL_ROOT_CAUSE, COL_CALLS,
        COL_DIMS, /* then one per OX_CASE_DIMS, in order, and skus */
        COL_SKUS = COL_DIMS OX_CASE_DIMS(ONE), COL_CSAT_SCORE, COL_CSAT_AT, COL_CSAT_COMMENT,
        COL__END /* how many CASE_COLS there are */ };
@@ -495,6 +498,14 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 		sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":csat_score"));
 	ox_sqldb_bind_time(q, sqlite3_bind_parameter_index(q, ":csat_at"), c->csat_score ? c->csat_at : OX_TIME_NONE);
 	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":csat_comment"), c->csat_comment);
+	ox_buf_reset(&s->one);
+	for (size_t i = 0; i < c->n_calls; i++) {
+		ox_buf_addz(&s->one, i ? "," : "[");
+		ox_call_json(&c->calls[i], &s->one);
+	}
+	if (c->n_calls)
+		ox_buf_addz(&s->one, "]");
+	ox_sqldb_bind_text(q, sqlite3_bind_parameter_index(q, ":calls"), c->n_calls ? s->one.data : NULL);
 	int rc = ox_sqldb_run(&s->db, q, "put case");
 	if (rc)
 		return rc;
@@ -671,6 +682,7 @@ static int row_to_case(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c)
 	c->csat_score = score >= 1 && score <= 5 ? (uint8_t)score : 0;
 	c->csat_at = ox_sqldb_col_time(q, COL_CSAT_AT);
 	c->csat_comment = col_strdup(q, COL_CSAT_COMMENT);
+	c->calls_json = col_strdup(q, COL_CALLS); /* NULL: none (or stored before migration 6) */
 
 	char **zh = NULL, **en = NULL;
 	size_t nzh = 0, nen = 0;
@@ -763,6 +775,15 @@ static void mask_case(struct ox_store *s, struct ox_case *c)
 	for (size_t i = 0; i < c->n_timeline; i++)
 		mask_text(&c->timeline[i].note, &s->zh);
 	mask_text(&c->csat_comment, &s->zh); /* the customer's own words */
+	if (c->calls_json) { /* a call's params and answer hold phones, names, addresses */
+		ox_buf_reset(&s->zh);
+		if (ox_call_json_mask(c->calls_json, strlen(c->calls_json), &s->zh) == 0) {
+			free(c->calls_json);
+			c->calls_json = ox_xstrndup(s->zh.data ? s->zh.data : "", s->zh.len);
+		} else {
+			mask_text(&c->calls_json, &s->zh);
+		}
+	}
 }
 
 static void render(struct ox_store *s, sqlite3_stmt *q, struct ox_case *c, bool with_timeline)

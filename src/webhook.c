@@ -323,6 +323,9 @@ static void put_kind(struct out *o, const struct ox_notice *n, enum ox_wh_lang l
 	case OX_NOTICE_RESOLVED:
 		o_z(o, zh ? "已解决" : "resolved");
 		break;
+	case OX_NOTICE_REMINDER:
+		o_z(o, zh ? "请向客户更新进展" : "update the customer on progress");
+		break;
 	default:
 		o_z(o, "?");
 	}
@@ -722,7 +725,7 @@ static void notice_fields(struct out *o, const struct ox_wh_group *g, const stru
 	const struct ox_rule_info *ri = rule_of(n);
 	json_field(o, "idem", FIELD(n, idem), false);
 	o_z(o, ",\"kind\":");
-	o_jsonz(o, (unsigned)n->kind <= OX_NOTICE_RESOLVED ? ox_notice_kind_name(n->kind) : "?");
+	o_jsonz(o, (unsigned)n->kind < OX_NOTICE__COUNT ? ox_notice_kind_name(n->kind) : "?");
 	o_z(o, ",");
 	json_field(o, "case_id", FIELD(n, case_id), false);
 	o_z(o, ",\"rule\":");

@@ -74,6 +74,8 @@ struct batch {
 	size_t n_changes;
 	struct ox_count *counts; /* the reports' counts, stored with the cases */
 	size_t n_counts;
+	struct ox_call_ready *calls; /* for the executor, once durable */
+	size_t n_calls;
 };
 
 struct ox_writer {
@@ -121,6 +123,7 @@ struct ox_writer {
 	size_t queued_events, queued_jobs;
 	bool stopping;
 	atomic_bool failed;
+	atomic_bool auto_on; /* the desk's kill switch, for readers */
 
 	/* The hand-over to the flusher, under fmu: at most one batch waits or
 	 * is being flushed, while the writer builds the next one. */
@@ -189,6 +192,11 @@ static void fail(struct ox_writer *w, const char *part, const char *why)
 struct ox_blacklist *ox_writer_blacklist(struct ox_writer *w)
 {
 	return w->bl;
+}
+
+bool ox_writer_auto_enabled(struct ox_writer *w)
+{
+	return atomic_load(&w->auto_on);
 }
 
 bool ox_writer_failed(struct ox_writer *w)
@@ -263,6 +271,7 @@ static void drop_sent_notices(struct ox_writer *w)
 	if (!w->store_on) {
 		ox_desk_clear_notices(w->desk);
 		ox_engine_counts_clear(w->engine);
+		ox_desk_clear_calls(w->desk); /* in the executor's outbox already */
 	}
 }
 
@@ -535,6 +544,22 @@ static void take_notes(struct ox_writer *w, struct batch *b)
 		memcpy(b->counts, counts, b->n_counts * sizeof *counts);
 		ox_engine_counts_clear(w->engine);
 	}
+	const struct ox_call_ready *calls = ox_desk_calls(w->desk, &b->n_calls);
+	if (b->n_calls) {
+		b->calls = ox_xmalloc(b->n_calls * sizeof *calls);
+		for (size_t i = 0; i < b->n_calls; i++) {
+			b->calls[i] = calls[i];
+			b->calls[i].body = ox_xstrndup(calls[i].body, strlen(calls[i].body));
+		}
+		ox_desk_clear_calls(w->desk);
+	}
+}
+
+static void free_calls(struct ox_call_ready *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].body);
+	free(c);
 }
 
 /* Hand what was appended since the last hand-over to the flusher, with the
@@ -543,9 +568,10 @@ static void take_notes(struct ox_writer *w, struct batch *b)
  * only back-pressure between the two. */
 static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 {
-	size_t n_notices;
+	size_t n_notices, n_calls;
 	ox_desk_notices(w->desk, &n_notices);
-	if (!jobs && !w->appended && !w->n_dirty && !n_notices)
+	ox_desk_calls(w->desk, &n_calls);
+	if (!jobs && !w->appended && !w->n_dirty && !n_notices && !n_calls)
 		return;
 	struct batch b = { .jobs = jobs, .records = w->appended };
 	w->appended = 0;
@@ -657,6 +683,7 @@ static void order_seqs(struct ox_writer *w, struct ox_job *job)
 
 static void publish(struct ox_writer *w)
 {
+	atomic_store(&w->auto_on, ox_desk_auto_enabled(w->desk));
 	struct ox_metrics *m = w->o.metrics;
 	if (!m)
 		return;
@@ -690,6 +717,15 @@ static void act(struct ox_writer *w, struct ox_job *job)
 	job->desk_rc = ox_desk_apply(w->desk, job->action, job->scope, job->action->at, job->desk_err);
 	if (job->desk_rc)
 		return;
+	if (job->action->op == OX_DESK_CALL) {
+		const char *body;
+		snprintf(job->action->call_id, sizeof job->action->call_id, "%s", ox_desk_last_call(w->desk, &body));
+		if (job->action->dry) { /* nothing to log: its body is the answer */
+			ox_buf_init(&job->text, SIZE_MAX);
+			ox_buf_addz(&job->text, body);
+			return;
+		}
+	}
 	ox_buf_reset(&w->record);
 	ox_buf_addf(&w->record, "%c", ACTION_MARK);
 	ox_desk_action_write(job->action, &w->record);
@@ -997,7 +1033,8 @@ static int audit_actions(struct ox_writer *w, const struct logged_action *la, si
 		ox_buf_addf(&action, "case.%s", ox_desk_op_name(la[i].a.op));
 		ox_buf_addf(&idem, "log:%" PRIu64, la[i].seq);
 		struct ox_audit_entry e = { .actor = la[i].a.actor, .action = action.data,
-					    .target = la[i].a.case_id, .detail = detail.data,
+					    .target = la[i].a.case_id[0] ? la[i].a.case_id : "actions.auto",
+					    .detail = detail.data,
 					    .idem = idem.data };
 		rc = ox_audit_append(w->audit, &e, NULL);
 	}
@@ -1034,6 +1071,8 @@ static void after_flush(struct ox_writer *w, struct batch *b)
 		fail(w, "audit log", ox_audit_errmsg(w->audit));
 	else if (b->n_changes && audit_changes(w, b->changes, b->n_changes))
 		fail(w, "audit log", ox_audit_errmsg(w->audit));
+	else if (b->n_calls && w->o.executor && ox_executor_enqueue(w->o.executor, b->calls, b->n_calls))
+		fail(w, "call outbox", "enqueue failed");
 	else if ((b->n_cases || b->n_counts) && store_cases(w, b) < 0)
 		fail(w, "case store", ox_store_errmsg(w->store));
 }
@@ -1059,6 +1098,7 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	free(b->actions);
 	free_changes(b->changes, b->n_changes);
 	free(b->counts);
+	free_calls(b->calls, b->n_calls);
 	if (w->o.metrics && logged && b->records) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
@@ -1267,6 +1307,7 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	free(redone.actions);
 	free_changes(redone.changes, redone.n_changes);
 	free(redone.counts);
+	free_calls(redone.calls, redone.n_calls);
 	if (ox_writer_failed(w)) {
 		snprintf(err, errsz, "%s", w->msg);
 		return -1;
@@ -1371,7 +1412,7 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	ox_engine_set_counting(w->engine, true);
 	w->desk = ox_desk_new(&(struct ox_desk_opts){ .engine = w->engine, .params = o->params,
 						      .policy = o->policy, .playbooks = o->playbooks,
-						      .notify = o->notify,
+						      .calls = o->calls, .notify = o->notify,
 						      .changed = desk_changed,
 						      .ctx = w });
 	ox_buf_init(&w->record, SIZE_MAX);

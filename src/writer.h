@@ -19,6 +19,12 @@
  * own, made durable with its group and audited, and a replay applies it
  * again. The desk's notices reach the alerts once durable.
  *
+ * A call on the merchant's systems (call.h) is a desk action too: once its
+ * record is durable the flusher puts it into the executor's outbox
+ * (executor.h), which reports its outcome back as another desk action. A
+ * dry run (action->dry) is checked and its body made (job->text) without a
+ * record.
+ *
  * A risk score (OX_JOB_RISK) only reads the engine, so it is answered as
  * soon as the writer reaches it: nothing to log, nothing to wait for.
  *
@@ -45,6 +51,7 @@
 #include "blacklist.h"
 #include "desk.h"
 #include "evlog.h"
+#include "executor.h"
 #include "inventory.h"
 #include "metrics.h"
 #include "params.h"
@@ -117,6 +124,8 @@ struct ox_writer_opts {
 	const struct ox_policy *policy; /* teams and routing; may be NULL */
 	const struct ox_playbooks *playbooks; /* the desk's checklists and taxonomy; NULL: built-ins */
 	struct ox_alerts *alerts;       /* where notices go; may be NULL */
+	const struct ox_call_config *calls; /* the merchant's endpoints (call.h); NULL: none */
+	struct ox_executor *executor;   /* where calls go once durable; may be NULL */
 	bool notify;                    /* the alerts have channels: make notices */
 	bool wall_clock;            /* advance event time from the real clock too */
 	unsigned tick_ms;           /* wall-clock tick period (1000) */
@@ -140,6 +149,10 @@ int ox_writer_submit(struct ox_writer *w, struct ox_job *job);
 /* The blacklist the writer changes: other threads only read it, with
  * ox_blacklist_list(). */
 struct ox_blacklist *ox_writer_blacklist(struct ox_writer *w);
+
+/* The automation's kill switch as the desk has it (PUT /api/v1/actions/auto
+ * moves it through the log). */
+bool ox_writer_auto_enabled(struct ox_writer *w);
 
 /* True after a log or store failure: the daemon must stop (and a restart
  * recovers from the log). */

@@ -3,8 +3,9 @@
 # every rule case (tests/cases), every worked example of the spec and a
 # simulated shop, `ordex replay` prints the same cases when the engine and
 # the desk are written to a snapshot and read back into new ones every N
-# events (--snapshot-every) as when they run straight through. Exits 1 on
-# any difference.
+# events (--snapshot-every) as when they run straight through (the shop
+# also with the automation of tests/snapshot/actions.yaml on, so that cases
+# carry calls). Exits 1 on any difference.
 set -u
 if [ $# -ne 1 ] || [ ! -x "$1" ]; then
 	echo "usage: $0 BUILD/ordex" >&2
@@ -18,13 +19,14 @@ trap 'rm -rf "$tmp"' EXIT
 [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=/dev/shm
 
 fail=0 runs=0
-compare() { # FILE N...
-	local f=$1
+compare() { # FILE N... (CONFIG: a config file for both runs)
+	local f=$1 cfg=()
 	shift
-	"$bin" replay "$f" >"$tmp/straight" 2>/dev/null
+	[ -n "${CONFIG:-}" ] && cfg=(--config "$CONFIG")
+	"$bin" replay "$f" "${cfg[@]}" >"$tmp/straight" 2>/dev/null
 	for n in "$@"; do
 		runs=$((runs + 1))
-		"$bin" replay "$f" --snapshot-every "$n" >"$tmp/snap" 2>"$tmp/err"
+		"$bin" replay "$f" "${cfg[@]}" --snapshot-every "$n" >"$tmp/snap" 2>"$tmp/err"
 		rc=$?
 		if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then # 3: the stream has rejected lines
 			echo "FAIL $f every $n: $(grep -v '^line ' "$tmp/err" | head -3)"
@@ -45,5 +47,7 @@ for f in "$root"/tests/cases/*.ndjson "$root"/../shared/spec/examples/*.ndjson; 
 done
 "$bin" sim --orders 20000 --seed 7 >"$tmp/sim.ndjson" 2>/dev/null
 compare "$tmp/sim.ndjson" 9973 50000 200000
+# with the automation on: cases carry calls, the desk its switch and window
+CONFIG=$root/tests/snapshot/actions.yaml compare "$tmp/sim.ndjson" 50000
 echo "snapshots: $runs round-trip runs, $([ $fail -eq 0 ] && echo "all equal" || echo "DIFFERENCES")"
 exit $fail

@@ -544,7 +544,7 @@ static void test_checklist(void **state)
 	struct ox_buf b;
 	ox_buf_init(&b, SIZE_MAX);
 	ox_case_to_json(&copy, NULL, &b);
-	assert_non_null(strstr(b.data, ",\"checked\":[\"review_phone\",\"old_item\"],\"resolution\":null,\"timeline\":["));
+	assert_non_null(strstr(b.data, ",\"checked\":[\"review_phone\",\"old_item\"],\"resolution\":null,\"calls\":[],\"timeline\":["));
 	ox_buf_release(&b);
 	ox_case_release(&copy);
 
@@ -609,7 +609,7 @@ static void test_resolution(void **state)
 	struct ox_buf b;
 	ox_buf_init(&b, SIZE_MAX);
 	ox_case_to_json(c, NULL, &b);
-	assert_non_null(strstr(b.data, ",\"resolution\":{\"code\":\"phone_corrected\",\"root_cause\":\"customer\"},\"timeline\":["));
+	assert_non_null(strstr(b.data, ",\"resolution\":{\"code\":\"phone_corrected\",\"root_cause\":\"customer\"},\"calls\":[],\"timeline\":["));
 	/* reopened: no longer resolved, and so without a resolution */
 	move(c, "open", 6);
 	assert_string_equal(c->resolution, "");

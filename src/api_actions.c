@@ -1,0 +1,335 @@
+/* api_actions.c - calls on the merchant's systems over HTTP (docs/actions.md):
+ *   POST /api/v1/cases/{id}/actions         ask for a call (or a dry run)
+ *   POST /api/v1/cases/{id}/messages        a playbook message, sent by send_message
+ *   POST /api/v1/actions/{call}/approve     a supervisor lets a call run
+ *   POST /api/v1/actions/{call}/reject      ... or not
+ *   GET  /api/v1/actions/auto               the automation's kill switch
+ *   PUT  /api/v1/actions/auto               moves it (admin)
+ * Each change is a desk action: applied and logged by the writer, audited.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_impl.h"
+#include "call.h"
+#include "desk.h"
+#include "webhook.h"
+
+struct call_state {
+	struct ox_desk_action action;
+	struct ox_desk_scope scope;
+	const char *teams[OX_AUTH_TEAMS_MAX];
+	struct ox_job job;
+};
+
+static void call_state_free(void *p)
+{
+	struct call_state *st = p;
+	ox_job_release(&st->job);
+	free(st);
+}
+
+static struct call_state *call_state_new(struct ox_http_req *r)
+{
+	struct call_state *st = ox_xcalloc(1, sizeof *st);
+	r->state = st;
+	r->free_state = call_state_free;
+	st->action.kind = st->action.state = -1;
+	st->action.to = OX_CASE__NSTATUS;
+	return st;
+}
+
+/* Hand the action to the writer as the caller (actor and scope as for the
+ * other actions on a case). */
+static enum ox_http_step submit(struct ox_api *a, struct ox_http_req *r, struct call_state *st)
+{
+	const struct ox_principal *p = api_who(r);
+	snprintf(st->action.actor, sizeof st->action.actor, "%s", p->name);
+	st->scope.self = p->user[0] ? p->user : p->name;
+	st->scope.any_team = api_may(r, OX_PERM_CASES_ASSIGN);
+	st->scope.assign_others = st->scope.any_team;
+	for (size_t t = 0; t < p->teams.n; t++)
+		st->teams[t] = p->teams.name[t];
+	st->scope.teams = st->teams;
+	st->scope.n_teams = p->teams.n;
+	st->job = (struct ox_job){ .kind = OX_JOB_ACTION, .action = &st->action, .scope = &st->scope,
+				   .done = api_job_done, .ctx = r };
+	ox_http_suspend(r);
+	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
+		st->job.status = 503;
+		ox_http_resume(r);
+	}
+	return OX_HTTP_SUSPENDED;
+}
+
+/* The writer's verdict as an HTTP error; false when there is none. */
+static bool refused(struct ox_api *a, struct ox_http_req *r, const struct ox_job *job)
+{
+	static const struct {
+		int rc, status;
+		const char *error;
+	} map[] = {
+		{ OX_DESK_EINVAL, 400, "invalid action" },
+		{ OX_DESK_ENOTFOUND, 404, "not found" },
+		{ OX_DESK_ECONFLICT, 409, "conflict" },
+		{ OX_DESK_EDENIED, 403, "forbidden" },
+	};
+	if (job->status) {
+		api_writer_refused(a, r, job->status);
+		return true;
+	}
+	for (size_t i = 0; i < OX_ARRAY_LEN(map); i++)
+		if (job->desk_rc == map[i].rc) {
+			ox_http_error(r, map[i].status, map[i].error, job->desk_err);
+			return true;
+		}
+	return false;
+}
+
+/* ---- POST /api/v1/cases/{id}/actions ---------------------------------------------- */
+
+/* {kind, params, dry_run, note} into the action; false with a 400 written. */
+static bool read_call(struct ox_api *a, struct kit *k, struct ox_http_req *r, struct ox_desk_action *act)
+{
+	char kind[32];
+	if (!api_body_object(k, r) || !api_body_str(k, r, "kind", kind, sizeof kind, true) ||
+	    !api_body_str(k, r, "note", act->note, sizeof act->note, false))
+		return false;
+	act->kind = ox_pb_action_by_name(kind, strlen(kind));
+	if (act->kind < 0) {
+		ox_http_error(r, 400, "invalid body",
+			      "kind: unknown action (refund, partial_refund, reship, cancel_order, mark_paid, "
+			      "update_address, intercept_shipment, issue_coupon, add_points, send_message, "
+			      "carrier_claim, query_payment or query_tracking)");
+		return false;
+	}
+	const struct ox_json_tok *p = api_body_get(k, "params"), *dry = api_body_get(k, "dry_run");
+	if (p && p->type != OX_JSON_NULL) {
+		if (p->type != OX_JSON_OBJECT || p->len > OX_CALL_PARAMS_MAX) {
+			ox_http_error(r, 400, "invalid body", "params: expected a JSON object of at most 8192 bytes");
+			return false;
+		}
+		memcpy(act->params, p->s, p->len);
+		act->params[p->len] = '\0';
+	}
+	act->dry = a->o.calls && a->o.calls->dry_run;
+	if (dry && dry->type != OX_JSON_NULL) {
+		if (dry->type != OX_JSON_TRUE && dry->type != OX_JSON_FALSE) {
+			ox_http_error(r, 400, "invalid body", "dry_run: expected true or false");
+			return false;
+		}
+		act->dry = dry->type == OX_JSON_TRUE;
+	}
+	return true;
+}
+
+enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct call_state *st = call_state_new(r);
+	struct kit *k = api_kit_take(a);
+	bool ok = read_call(a, k, r, &st->action);
+	api_kit_give(a, k);
+	if (!ok)
+		return OX_HTTP_DONE;
+	st->action.op = OX_DESK_CALL;
+	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
+	return submit(a, r, st);
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What a dry run would send, exactly: the request of an attempt now. */
+static void dry_answer(struct ox_api *a, struct ox_http_req *r, const struct call_state *st)
+{
+	const struct ox_call_endpoint *ep = ox_call_endpoint(a->o.calls, (enum ox_pb_action)st->action.kind);
+	const char *body = st->job.text.data ? st->job.text.data : "";
+	struct ox_wh_request rq;
+	ox_wh_request_init(&rq);
+	if (!ep || ox_call_request(ep, st->action.call_id, body, strlen(body), wall_ms(), &rq) < 0) {
+		ox_http_error(r, 500, "internal error", "the request could not be made");
+		ox_wh_request_release(&rq);
+		return;
+	}
+	ox_buf_addz(&r->out, "{\"dry_run\":true,\"call_id\":");
+	ox_buf_add_json_str(&r->out, st->action.call_id, strlen(st->action.call_id));
+	ox_buf_addf(&r->out, ",\"kind\":\"%s\",\"request\":{\"method\":\"POST\",\"url\":",
+		    ox_pb_action_name((enum ox_pb_action)st->action.kind));
+	ox_buf_add_json_str(&r->out, rq.url.data, rq.url.len);
+	ox_buf_addz(&r->out, ",\"headers\":{");
+	for (size_t i = 0; i < rq.n_headers; i++) {
+		const char *h = rq.headers[i], *colon = strchr(h, ':');
+		const char *v = colon + 1 + (colon[1] == ' ');
+		ox_buf_addz(&r->out, i ? "," : "");
+		ox_buf_add_json_str(&r->out, h, (size_t)(colon - h));
+		ox_buf_addz(&r->out, ":");
+		ox_buf_add_json_str(&r->out, v, strlen(v));
+	}
+	ox_buf_addz(&r->out, "},\"body\":");
+	ox_buf_add_json_str(&r->out, rq.body.data ? rq.body.data : "", rq.body.len);
+	ox_buf_addz(&r->out, "}}");
+	r->status = 200;
+	ox_wh_request_release(&rq);
+}
+
+void api_case_call_finish(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct call_state *st = r->state;
+	if (refused(a, r, &st->job))
+		return;
+	if (st->action.op == OX_DESK_CALL && st->action.dry) {
+		dry_answer(a, r, st);
+		return;
+	}
+	/* the case as stored, its calls included: the group was flushed */
+	snprintf(r->param, sizeof r->param, "%s", st->action.case_id);
+	api_case_get(ctx, r);
+	if (r->status == 200 && st->action.op == OX_DESK_CALL)
+		r->status = 202; /* asked for; the executor does it */
+}
+
+/* ---- POST /api/v1/cases/{id}/messages --------------------------------------------- */
+
+enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct call_state *st = call_state_new(r);
+	struct ox_buf text;
+	ox_buf_init(&text, OX_PB_RENDER_MAX);
+	int step = 0, lang = 0;
+	const struct ox_json_tok *dry = NULL;
+	uint32_t missing = 0;
+	struct kit *k = api_kit_take(a);
+	bool ok = api_message_render(a, k, r, &text, &step, &lang, &missing);
+	if (ok && missing) { /* what reaches a customer is complete */
+		struct ox_buf why;
+		ox_buf_init(&why, 1024);
+		ox_buf_addz(&why, "vars: no value for");
+		for (int v = 0; v < OX_PB_V__COUNT; v++)
+			if (missing & (1u << v))
+				ox_buf_addf(&why, " {%s}", ox_pb_var_name((enum ox_pb_var)v));
+		ox_http_error(r, 400, "invalid body", why.data);
+		ox_buf_release(&why);
+		ok = false;
+	}
+	if (ok)
+		dry = api_body_get(k, "dry_run");
+	if (ok && dry && dry->type != OX_JSON_NULL && dry->type != OX_JSON_TRUE && dry->type != OX_JSON_FALSE) {
+		ox_http_error(r, 400, "invalid body", "dry_run: expected true or false");
+		ok = false;
+	}
+	st->action.dry = ok && dry && dry->type != OX_JSON_NULL ? dry->type == OX_JSON_TRUE
+								: a->o.calls && a->o.calls->dry_run;
+	api_kit_give(a, k);
+	if (ok) {
+		struct ox_buf params;
+		ox_buf_init(&params, OX_CALL_PARAMS_MAX);
+		ox_buf_addf(&params, "{\"step\":\"%s\",\"lang\":\"%s\",\"text\":", ox_pb_step_name((enum ox_pb_step)step),
+			    ox_pb_lang_name((enum ox_pb_lang)lang));
+		if (ox_buf_add_json_str(&params, text.data ? text.data : "", text.len) < 0 ||
+		    ox_buf_addz(&params, "}") < 0) {
+			ox_http_error(r, 400, "invalid body", "the message is too long to send");
+			ok = false;
+		} else {
+			memcpy(st->action.params, params.data, params.len);
+			st->action.params[params.len] = '\0';
+		}
+		ox_buf_release(&params);
+	}
+	ox_buf_release(&text);
+	if (!ok)
+		return OX_HTTP_DONE;
+	st->action.op = OX_DESK_CALL;
+	st->action.kind = OX_PB_A_SEND_MESSAGE;
+	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
+	return submit(a, r, st);
+}
+
+/* ---- POST /api/v1/actions/{call}/approve, reject -------------------------------------- */
+
+static enum ox_http_step decide(struct ox_api *a, struct ox_http_req *r, enum ox_desk_op op)
+{
+	struct call_state *st = call_state_new(r);
+	struct kit *k = api_kit_take(a);
+	bool ok = !r->body.len || (api_body_object(k, r) &&
+				   api_body_str(k, r, "note", st->action.note, sizeof st->action.note, false));
+	api_kit_give(a, k);
+	if (!ok)
+		return OX_HTTP_DONE;
+	/* "C00000042-3": the case is the id before the last '-' */
+	size_t len = strlen(r->param);
+	const char *dash = strrchr(r->param, '-');
+	if (len >= sizeof st->action.call_id || !dash || (size_t)(dash - r->param) >= sizeof st->action.case_id) {
+		ox_http_error(r, 404, "not found", "no such call (ids read C00000042-1)");
+		return OX_HTTP_DONE;
+	}
+	st->action.op = op;
+	memcpy(st->action.call_id, r->param, len + 1);
+	memcpy(st->action.case_id, r->param, (size_t)(dash - r->param));
+	st->action.case_id[dash - r->param] = '\0';
+	return submit(a, r, st);
+}
+
+enum ox_http_step api_call_approve(void *ctx, struct ox_http_req *r)
+{
+	return decide(ctx, r, OX_DESK_APPROVE);
+}
+
+enum ox_http_step api_call_reject(void *ctx, struct ox_http_req *r)
+{
+	return decide(ctx, r, OX_DESK_REJECT);
+}
+
+/* ---- GET, PUT /api/v1/actions/auto ---------------------------------------------------- */
+
+static void auto_reply(struct ox_api *a, struct ox_http_req *r, bool enabled)
+{
+	const struct ox_call_config *c = a->o.calls;
+	ox_buf_addf(&r->out, "{\"enabled\":%s,\"rate_limit\":%d,\"dry_run\":%s}", enabled ? "true" : "false",
+		    c ? c->rate_limit : 0, c && c->dry_run ? "true" : "false");
+	r->status = 200;
+}
+
+enum ox_http_step api_auto_get(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	auto_reply(a, r, ox_writer_auto_enabled(a->o.writer));
+	return OX_HTTP_DONE;
+}
+
+enum ox_http_step api_auto_put(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct call_state *st = call_state_new(r);
+	struct kit *k = api_kit_take(a);
+	const struct ox_json_tok *v = NULL;
+	bool ok = api_body_object(k, r) && api_body_str(k, r, "note", st->action.note, sizeof st->action.note, false);
+	if (ok && (!(v = api_body_get(k, "enabled")) || (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE))) {
+		ox_http_error(r, 400, "invalid body", "enabled: required, true or false");
+		ok = false;
+	}
+	if (ok)
+		st->action.enabled = v->type == OX_JSON_TRUE;
+	api_kit_give(a, k);
+	if (!ok)
+		return OX_HTTP_DONE;
+	st->action.op = OX_DESK_AUTO;
+	return submit(a, r, st);
+}
+
+void api_auto_put_finish(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct call_state *st = r->state;
+	if (!refused(a, r, &st->job))
+		auto_reply(a, r, st->action.enabled);
+}

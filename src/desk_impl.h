@@ -1,0 +1,63 @@
+/* desk_impl.h - what the files of the case desk share (desk.c: routing,
+ * service levels, people's actions, records; desk_calls.c: calls on the
+ * merchant's systems and auto-remediation). Not for other modules.
+ */
+#ifndef OX_DESK_IMPL_H
+#define OX_DESK_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "deadline.h"
+#include "desk.h"
+
+/* Who acts when the automation does (auto-remediation, docs/actions.md). */
+#define DESK_AUTO_ACTOR "ordex:auto"
+
+/* What a desk deadline checks; entries are re-checked against the case when
+ * they come due (lazy deletion, as in the engine). */
+enum timer { T_RESPOND, T_RESOLVE, T_REPEAT, T_REMIND };
+
+struct rr {
+	char team[OX_NAME_MAX];
+	uint64_t next;
+};
+
+struct ox_desk {
+	struct ox_desk_opts o;
+	struct ox_deadlines timers;
+	struct ox_notice *notices;
+	size_t n_notices, cap_notices;
+	struct rr *rr; /* round-robin counters, one per team that assigns */
+	size_t n_rr, cap_rr;
+	struct ox_buf scratch;
+	const struct ox_playbooks *pb;
+	struct ox_playbooks *own_pb; /* the built-ins, when the caller gave none */
+
+	/* calls (docs/actions.md) */
+	struct ox_call_ready *ready; /* made since the last hand-over */
+	size_t n_ready, cap_ready;
+	bool auto_on;                /* the kill switch */
+	ox_time *auto_times;         /* automatic calls of the last minute, oldest first */
+	size_t n_auto_times, cap_auto_times;
+	char last_call[OX_CALL_ID_MAX];
+	struct ox_buf last_body;
+};
+
+/* desk.c */
+void desk_changed(struct ox_desk *d, const struct ox_case *c);
+bool desk_may_become(enum ox_case_status from, enum ox_case_status to);
+int desk_set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
+		    char err[256]);
+
+/* desk_calls.c: the automation of a case that opened, and the call ops
+ * (the same contract as ox_desk_apply for one case). */
+void desk_auto_start(struct ox_desk *d, struct ox_case *c);
+int desk_request_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		      const struct ox_desk_scope *scope, ox_time now, char err[256]);
+int desk_update_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
+		     char err[256]);
+int desk_decide_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
+		     const struct ox_desk_scope *scope, ox_time now, char err[256]);
+
+#endif
