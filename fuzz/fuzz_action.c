@@ -215,6 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue; /* "kind: required" */
 		if (w.op == OX_DESK_CALL_UPDATE && w.state < 0)
 			continue; /* "state: running, succeeded or failed" */
+		if (w.op == OX_DESK_CSAT && w.score == 0)
+			continue; /* "score: required" */
 		round_trip(&j, &w);
 	}
 	free(json);
