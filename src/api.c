@@ -291,34 +291,24 @@ enum ox_http_step api_case_get(void *ctx, struct ox_http_req *r)
 
 /* ---- POST /api/v1/cases/{id}/{transition,assign,notes,checklist} ---------------- */
 
-struct action_state {
-	struct ox_desk_action action;
-	struct ox_desk_scope scope;
-	const char *teams[OX_AUTH_TEAMS_MAX];
-	struct ox_job job;
-};
-
-static void action_free(void *p)
+static void action_state_free(void *p)
 {
-	free(p);
+	struct api_action_state *st = p;
+	ox_job_release(&st->job);
+	free(st);
 }
 
-/* A person's action on case r->param: checked and applied by the writer. */
-static enum ox_http_step case_act(struct ox_api *a, struct ox_http_req *r, enum ox_desk_op op)
+struct api_action_state *api_action_state_new(struct ox_http_req *r)
 {
-	struct action_state *st = ox_xcalloc(1, sizeof *st);
+	struct api_action_state *st = ox_xcalloc(1, sizeof *st);
 	r->state = st;
-	r->free_state = action_free;
-	char err[256];
-	if (ox_desk_action_parse(&st->action, r->body.data ? r->body.data : "{}", r->body.data ? r->body.len : 2,
-				 err)) {
-		ox_http_error(r, 400, "invalid body", err);
-		return OX_HTTP_DONE;
-	}
-	/* what the path and the caller say, whatever the body claims */
+	r->free_state = action_state_free;
+	return st;
+}
+
+enum ox_http_step api_submit_action(struct ox_api *a, struct ox_http_req *r, struct api_action_state *st)
+{
 	const struct ox_principal *p = api_who(r);
-	st->action.op = op;
-	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
 	snprintf(st->action.actor, sizeof st->action.actor, "%s", p->name);
 	st->scope.self = p->user[0] ? p->user : p->name;
 	st->scope.any_team = api_may(r, OX_PERM_CASES_ASSIGN);
@@ -335,6 +325,22 @@ static enum ox_http_step case_act(struct ox_api *a, struct ox_http_req *r, enum 
 		ox_http_resume(r);
 	}
 	return OX_HTTP_SUSPENDED;
+}
+
+/* A person's action on case r->param: checked and applied by the writer. */
+static enum ox_http_step case_act(struct ox_api *a, struct ox_http_req *r, enum ox_desk_op op)
+{
+	struct api_action_state *st = api_action_state_new(r);
+	char err[256];
+	if (ox_desk_action_parse(&st->action, r->body.data ? r->body.data : "{}", r->body.data ? r->body.len : 2,
+				 err)) {
+		ox_http_error(r, 400, "invalid body", err);
+		return OX_HTTP_DONE;
+	}
+	/* what the path and the caller say, whatever the body claims */
+	st->action.op = op;
+	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
+	return api_submit_action(a, r, st);
 }
 
 static enum ox_http_step case_transition(void *ctx, struct ox_http_req *r)
@@ -373,7 +379,7 @@ static void case_act_finish(void *ctx, struct ox_http_req *r)
 		{ OX_DESK_ECONFLICT, 409, "conflict" },
 		{ OX_DESK_EDENIED, 403, "forbidden" },
 	};
-	struct action_state *st = r->state;
+	struct api_action_state *st = r->state;
 	if (st->job.status) {
 		api_writer_refused(ctx, r, st->job.status);
 		return;

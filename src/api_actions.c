@@ -18,51 +18,13 @@
 #include "desk.h"
 #include "webhook.h"
 
-struct call_state {
-	struct ox_desk_action action;
-	struct ox_desk_scope scope;
-	const char *teams[OX_AUTH_TEAMS_MAX];
-	struct ox_job job;
-};
-
-static void call_state_free(void *p)
+/* An action with no call kind, state or status yet (the parser's unset). */
+static struct api_action_state *call_state_new(struct ox_http_req *r)
 {
-	struct call_state *st = p;
-	ox_job_release(&st->job);
-	free(st);
-}
-
-static struct call_state *call_state_new(struct ox_http_req *r)
-{
-	struct call_state *st = ox_xcalloc(1, sizeof *st);
-	r->state = st;
-	r->free_state = call_state_free;
+	struct api_action_state *st = api_action_state_new(r);
 	st->action.kind = st->action.state = -1;
 	st->action.to = OX_CASE__NSTATUS;
 	return st;
-}
-
-/* Hand the action to the writer as the caller (actor and scope as for the
- * other actions on a case). */
-static enum ox_http_step submit(struct ox_api *a, struct ox_http_req *r, struct call_state *st)
-{
-	const struct ox_principal *p = api_who(r);
-	snprintf(st->action.actor, sizeof st->action.actor, "%s", p->name);
-	st->scope.self = p->user[0] ? p->user : p->name;
-	st->scope.any_team = api_may(r, OX_PERM_CASES_ASSIGN);
-	st->scope.assign_others = st->scope.any_team;
-	for (size_t t = 0; t < p->teams.n; t++)
-		st->teams[t] = p->teams.name[t];
-	st->scope.teams = st->teams;
-	st->scope.n_teams = p->teams.n;
-	st->job = (struct ox_job){ .kind = OX_JOB_ACTION, .action = &st->action, .scope = &st->scope,
-				   .done = api_job_done, .ctx = r };
-	ox_http_suspend(r);
-	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
-		st->job.status = 503;
-		ox_http_resume(r);
-	}
-	return OX_HTTP_SUSPENDED;
 }
 
 /* The writer's verdict as an HTTP error; false when there is none. */
@@ -129,7 +91,7 @@ static bool read_call(struct ox_api *a, struct kit *k, struct ox_http_req *r, st
 enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	struct call_state *st = call_state_new(r);
+	struct api_action_state *st = call_state_new(r);
 	struct kit *k = api_kit_take(a);
 	bool ok = read_call(a, k, r, &st->action);
 	api_kit_give(a, k);
@@ -137,7 +99,7 @@ enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r)
 		return OX_HTTP_DONE;
 	st->action.op = OX_DESK_CALL;
 	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
-	return submit(a, r, st);
+	return api_submit_action(a, r, st);
 }
 
 static int64_t wall_ms(void)
@@ -148,7 +110,7 @@ static int64_t wall_ms(void)
 }
 
 /* What a dry run would send, exactly: the request of an attempt now. */
-static void dry_answer(struct ox_api *a, struct ox_http_req *r, const struct call_state *st)
+static void dry_answer(struct ox_api *a, struct ox_http_req *r, const struct api_action_state *st)
 {
 	const struct ox_call_endpoint *ep = ox_call_endpoint(a->o.calls, (enum ox_pb_action)st->action.kind);
 	const char *body = st->job.text.data ? st->job.text.data : "";
@@ -183,7 +145,7 @@ static void dry_answer(struct ox_api *a, struct ox_http_req *r, const struct cal
 void api_case_call_finish(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	struct call_state *st = r->state;
+	struct api_action_state *st = r->state;
 	if (refused(a, r, &st->job))
 		return;
 	if (st->action.op == OX_DESK_CALL && st->action.dry) {
@@ -202,7 +164,7 @@ void api_case_call_finish(void *ctx, struct ox_http_req *r)
 enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	struct call_state *st = call_state_new(r);
+	struct api_action_state *st = call_state_new(r);
 	struct ox_buf text;
 	ox_buf_init(&text, OX_PB_RENDER_MAX);
 	int step = 0, lang = 0;
@@ -251,14 +213,14 @@ enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r)
 	st->action.op = OX_DESK_CALL;
 	st->action.kind = OX_PB_A_SEND_MESSAGE;
 	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
-	return submit(a, r, st);
+	return api_submit_action(a, r, st);
 }
 
 /* ---- POST /api/v1/actions/{call}/approve, reject -------------------------------------- */
 
 static enum ox_http_step decide(struct ox_api *a, struct ox_http_req *r, enum ox_desk_op op)
 {
-	struct call_state *st = call_state_new(r);
+	struct api_action_state *st = call_state_new(r);
 	struct kit *k = api_kit_take(a);
 	bool ok = !r->body.len || (api_body_object(k, r) &&
 				   api_body_str(k, r, "note", st->action.note, sizeof st->action.note, false));
@@ -276,7 +238,7 @@ static enum ox_http_step decide(struct ox_api *a, struct ox_http_req *r, enum ox
 	memcpy(st->action.call_id, r->param, len + 1);
 	memcpy(st->action.case_id, r->param, (size_t)(dash - r->param));
 	st->action.case_id[dash - r->param] = '\0';
-	return submit(a, r, st);
+	return api_submit_action(a, r, st);
 }
 
 enum ox_http_step api_call_approve(void *ctx, struct ox_http_req *r)
@@ -309,7 +271,7 @@ enum ox_http_step api_auto_get(void *ctx, struct ox_http_req *r)
 enum ox_http_step api_auto_put(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	struct call_state *st = call_state_new(r);
+	struct api_action_state *st = call_state_new(r);
 	struct kit *k = api_kit_take(a);
 	const struct ox_json_tok *v = NULL;
 	bool ok = api_body_object(k, r) && api_body_str(k, r, "note", st->action.note, sizeof st->action.note, false);
@@ -323,13 +285,13 @@ enum ox_http_step api_auto_put(void *ctx, struct ox_http_req *r)
 	if (!ok)
 		return OX_HTTP_DONE;
 	st->action.op = OX_DESK_AUTO;
-	return submit(a, r, st);
+	return api_submit_action(a, r, st);
 }
 
 void api_auto_put_finish(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	struct call_state *st = r->state;
+	struct api_action_state *st = r->state;
 	if (!refused(a, r, &st->job))
 		auto_reply(a, r, st->action.enabled);
 }

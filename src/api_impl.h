@@ -76,6 +76,21 @@ const struct ox_json_tok *api_body_get(const struct kit *k, const char *key);
 bool api_body_str(const struct kit *k, struct ox_http_req *r, const char *key, char *dst, size_t size,
 		  bool required);
 
+/* A person's action on a case on its way to the writer: the request's
+ * state from the parse to the answer. */
+struct api_action_state {
+	struct ox_desk_action action;
+	struct ox_desk_scope scope;
+	const char *teams[OX_AUTH_TEAMS_MAX];
+	struct ox_job job;
+};
+/* A new one as r's state (freed with the request). */
+struct api_action_state *api_action_state_new(struct ox_http_req *r);
+/* Hand st->action to the writer as the caller: its actor, and a scope of
+ * the caller's teams and rights. Returns OX_HTTP_SUSPENDED (a full queue
+ * answers 503 in the route's finish). */
+enum ox_http_step api_submit_action(struct ox_api *a, struct ox_http_req *r, struct api_action_state *st);
+
 /* A job the writer refused (503 overloaded or stopped) or failed, answered. */
 void api_writer_refused(struct ox_api *a, struct ox_http_req *r, int status);
 /* Every writer job's done(): its ctx is the parked request, resumed. */
