@@ -368,7 +368,7 @@ static enum ox_http_step case_csat(void *ctx, struct ox_http_req *r)
 	return case_act(ctx, r, OX_DESK_CSAT);
 }
 
-static void case_act_finish(void *ctx, struct ox_http_req *r)
+bool api_action_refused(struct ox_api *a, struct ox_http_req *r, const struct ox_job *job)
 {
 	static const struct {
 		int rc, status;
@@ -379,17 +379,23 @@ static void case_act_finish(void *ctx, struct ox_http_req *r)
 		{ OX_DESK_ECONFLICT, 409, "conflict" },
 		{ OX_DESK_EDENIED, 403, "forbidden" },
 	};
-	struct api_action_state *st = r->state;
-	if (st->job.status) {
-		api_writer_refused(ctx, r, st->job.status);
-		return;
+	if (job->status) {
+		api_writer_refused(a, r, job->status);
+		return true;
 	}
 	for (size_t i = 0; i < OX_ARRAY_LEN(map); i++)
-		if (st->job.desk_rc == map[i].rc) {
-			ox_http_error(r, map[i].status, map[i].error, st->job.desk_err);
-			return;
+		if (job->desk_rc == map[i].rc) {
+			ox_http_error(r, map[i].status, map[i].error, job->desk_err);
+			return true;
 		}
-	api_case_get(ctx, r); /* stored by now: the action's group was flushed */
+	return false;
+}
+
+static void case_act_finish(void *ctx, struct ox_http_req *r)
+{
+	struct api_action_state *st = r->state;
+	if (!api_action_refused(ctx, r, &st->job))
+		api_case_get(ctx, r); /* stored by now: the action's group was flushed */
 }
 
 /* ---- GET /api/v1/orders/{order_id} -------------------------------------------- */

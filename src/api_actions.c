@@ -27,30 +27,6 @@ static struct api_action_state *call_state_new(struct ox_http_req *r)
 	return st;
 }
 
-/* The writer's verdict as an HTTP error; false when there is none. */
-static bool refused(struct ox_api *a, struct ox_http_req *r, const struct ox_job *job)
-{
-	static const struct {
-		int rc, status;
-		const char *error;
-	} map[] = {
-		{ OX_DESK_EINVAL, 400, "invalid action" },
-		{ OX_DESK_ENOTFOUND, 404, "not found" },
-		{ OX_DESK_ECONFLICT, 409, "conflict" },
-		{ OX_DESK_EDENIED, 403, "forbidden" },
-	};
-	if (job->status) {
-		api_writer_refused(a, r, job->status);
-		return true;
-	}
-	for (size_t i = 0; i < OX_ARRAY_LEN(map); i++)
-		if (job->desk_rc == map[i].rc) {
-			ox_http_error(r, map[i].status, map[i].error, job->desk_err);
-			return true;
-		}
-	return false;
-}
-
 /* ---- POST /api/v1/cases/{id}/actions ---------------------------------------------- */
 
 /* {kind, params, dry_run, note} into the action; false with a 400 written. */
@@ -146,7 +122,7 @@ void api_case_call_finish(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
 	struct api_action_state *st = r->state;
-	if (refused(a, r, &st->job))
+	if (api_action_refused(a, r, &st->job))
 		return;
 	if (st->action.op == OX_DESK_CALL && st->action.dry) {
 		dry_answer(a, r, st);
@@ -292,6 +268,6 @@ void api_auto_put_finish(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
 	struct api_action_state *st = r->state;
-	if (!refused(a, r, &st->job))
+	if (!api_action_refused(a, r, &st->job))
 		auto_reply(a, r, st->action.enabled);
 }

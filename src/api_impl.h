@@ -90,6 +90,9 @@ struct api_action_state *api_action_state_new(struct ox_http_req *r);
  * the caller's teams and rights. Returns OX_HTTP_SUSPENDED (a full queue
  * answers 503 in the route's finish). */
 enum ox_http_step api_submit_action(struct ox_api *a, struct ox_http_req *r, struct api_action_state *st);
+/* The writer's verdict on a submitted action as an HTTP error (503, or the
+ * desk's 400/403/404/409 with its reason); false when it applied. */
+bool api_action_refused(struct ox_api *a, struct ox_http_req *r, const struct ox_job *job);
 
 /* A job the writer refused (503 overloaded or stopped) or failed, answered. */
 void api_writer_refused(struct ox_api *a, struct ox_http_req *r, int status);
