@@ -489,15 +489,26 @@ static enum ox_http_step healthz(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_DONE;
 }
 
-/* The alert outbox's figures, in the same exposition format. */
+/* A figure of another part (the alerts, the call executor) in Prometheus'
+ * exposition format. */
+struct metric_row {
+	const char *name, *type, *help;
+	uint64_t v;
+};
+
+static void put_metric_rows(struct ox_buf *out, const struct metric_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ox_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", rows[i].name, rows[i].help,
+			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
+}
+
+/* The alert outbox's figures. */
 static void alert_metrics(struct ox_alerts *al, struct ox_buf *out)
 {
 	struct ox_alerts_stats st;
 	ox_alerts_stats(al, &st);
-	const struct {
-		const char *name, *type, *help;
-		uint64_t v;
-	} rows[] = {
+	const struct metric_row rows[] = {
 		{ "ordex_alerts_pending", "gauge", "Alert messages waiting for a (further) delivery attempt.", st.pending },
 		{ "ordex_alerts_dead", "gauge", "Alert messages given up on (dead letters).", st.dead },
 		{ "ordex_alerts_sent_total", "counter", "Alert messages delivered.", st.sent },
@@ -507,9 +518,7 @@ static void alert_metrics(struct ox_alerts *al, struct ox_buf *out)
 		  st.throttled },
 		{ "ordex_alerts_notices_total", "counter", "Notices the case desk handed to the alerting.", st.notices },
 	};
-	for (size_t i = 0; i < OX_ARRAY_LEN(rows); i++)
-		ox_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", rows[i].name, rows[i].help,
-			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
+	put_metric_rows(out, rows, OX_ARRAY_LEN(rows));
 }
 
 /* The call executor's figures (docs/actions.md). */
@@ -517,18 +526,13 @@ static void call_metrics(struct ox_executor *x, struct ox_buf *out)
 {
 	struct ox_executor_stats st;
 	ox_executor_stats(x, &st);
-	const struct {
-		const char *name, *type, *help;
-		uint64_t v;
-	} rows[] = {
+	const struct metric_row rows[] = {
 		{ "ordex_calls_pending", "gauge", "Calls on the merchant's systems waiting for an (other) attempt.", st.pending },
 		{ "ordex_calls_attempts_total", "counter", "Requests sent to the merchant's endpoints.", st.attempts },
 		{ "ordex_calls_succeeded_total", "counter", "Calls that succeeded.", st.succeeded },
 		{ "ordex_calls_failed_total", "counter", "Calls that failed (refused, or retries exhausted).", st.failed },
 	};
-	for (size_t i = 0; i < OX_ARRAY_LEN(rows); i++)
-		ox_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", rows[i].name, rows[i].help,
-			    rows[i].name, rows[i].type, rows[i].name, rows[i].v);
+	put_metric_rows(out, rows, OX_ARRAY_LEN(rows));
 }
 
 static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
