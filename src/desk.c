@@ -333,7 +333,7 @@ struct ox_case_listener ox_desk_listener(struct ox_desk *d)
 
 /* ---- people's actions ------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int refuse(char err[256], int code, const char *fmt, ...)
+int desk_refuse(char err[256], int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -379,10 +379,10 @@ static int set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 {
 	enum ox_case_status from = c->status, to = a->to;
 	if (!(allowed[from] & (1u << to)))
-		return refuse(err, OX_DESK_ECONFLICT, "case %s is %s: it cannot become %s", c->id,
+		return desk_refuse(err, OX_DESK_ECONFLICT, "case %s is %s: it cannot become %s", c->id,
 			      ox_case_status_name(from), ox_case_status_name(to));
 	if (to == OX_CASE_OPEN && !ox_engine_reclaim_case(d->o.engine, c))
-		return refuse(err, OX_DESK_ECONFLICT,
+		return desk_refuse(err, OX_DESK_ECONFLICT,
 			      "case %s cannot be reopened: a newer case of its key is open", c->id);
 	if (from == OX_CASE_WAITING_CUSTOMER)
 		unpause(d, c, now);
@@ -429,9 +429,9 @@ static int record_csat(struct ox_desk *d, struct ox_case *c, const struct ox_des
 		       char err[256])
 {
 	if (a->score < 1 || a->score > 5)
-		return refuse(err, OX_DESK_EINVAL, "score: required, 1..5");
+		return desk_refuse(err, OX_DESK_EINVAL, "score: required, 1..5");
 	if (c->status != OX_CASE_RESOLVED && c->status != OX_CASE_CLOSED)
-		return refuse(err, OX_DESK_ECONFLICT, "case %s is %s: a survey answer needs a resolved or closed case",
+		return desk_refuse(err, OX_DESK_ECONFLICT, "case %s is %s: a survey answer needs a resolved or closed case",
 			      c->id, ox_case_status_name(c->status));
 	c->csat_score = a->score;
 	c->csat_at = now;
@@ -486,20 +486,20 @@ static int check_resolution(const struct ox_case *c, const struct ox_desk_action
 	int cat = ox_pb_category_of(c->rule);
 	char why[200];
 	if (!a->resolution[0])
-		return refuse(err, OX_DESK_EINVAL,
+		return desk_refuse(err, OX_DESK_EINVAL,
 			      "resolution: required to resolve case %s (a code of category %s, see GET "
 			      "/api/v1/resolutions)", c->id, ox_rule_info(c->rule)->category);
 	if (cat < 0 || ox_pb_resolution_parse((enum ox_pb_category)cat, a->resolution, strlen(a->resolution),
 					      why, sizeof why) < 0)
-		return refuse(err, OX_DESK_EINVAL, "resolution: %s", cat < 0 ? "no taxonomy for this rule" : why);
+		return desk_refuse(err, OX_DESK_EINVAL, "resolution: %s", cat < 0 ? "no taxonomy for this rule" : why);
 	if (!a->root_cause[0])
-		return refuse(err, OX_DESK_EINVAL,
+		return desk_refuse(err, OX_DESK_EINVAL,
 			      "root_cause: required to resolve case %s (customer, merchant, platform, "
 			      "payment_provider, carrier, warehouse, system or fraud)", c->id);
 	if (ox_pb_root_cause_parse(a->root_cause, strlen(a->root_cause), why, sizeof why) < 0)
-		return refuse(err, OX_DESK_EINVAL, "root_cause: %s", why);
+		return desk_refuse(err, OX_DESK_EINVAL, "root_cause: %s", why);
 	if (!a->note[0])
-		return refuse(err, OX_DESK_EINVAL, "note: required to resolve case %s (what was done)", c->id);
+		return desk_refuse(err, OX_DESK_EINVAL, "note: required to resolve case %s (what was done)", c->id);
 	return 0;
 }
 
@@ -511,13 +511,13 @@ static int unknown_item(const struct ox_case *c, const struct ox_playbook *pb, c
 	for (size_t i = 0; i < pb->n_checklist; i++)
 		ox_yaml_near_try(&near, key, pb->checklist[i].id, strlen(pb->checklist[i].id));
 	if (near.best)
-		return refuse(err, OX_DESK_EINVAL, "item: '%s' is not on the checklist of %s (did you mean '%.*s'?)",
+		return desk_refuse(err, OX_DESK_EINVAL, "item: '%s' is not on the checklist of %s (did you mean '%.*s'?)",
 			      item, ox_rule_info(c->rule)->code, (int)near.len, near.best);
 	char ids[160] = "";
 	size_t n = 0;
 	for (size_t i = 0; i < pb->n_checklist && n < sizeof ids; i++)
 		n += (size_t)snprintf(ids + n, sizeof ids - n, "%s%s", i ? ", " : "", pb->checklist[i].id);
-	return refuse(err, OX_DESK_EINVAL, "item: '%s' is not on the checklist of %s (%s%s)", item,
+	return desk_refuse(err, OX_DESK_EINVAL, "item: '%s' is not on the checklist of %s (%s%s)", item,
 		      ox_rule_info(c->rule)->code, ids, n >= sizeof ids ? "..." : "");
 }
 
@@ -527,9 +527,9 @@ static int check_item(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 		      const struct ox_desk_scope *scope, ox_time now, char err[256])
 {
 	if (c->status == OX_CASE_CLOSED)
-		return refuse(err, OX_DESK_ECONFLICT, "case %s is closed: its checklist cannot change", c->id);
+		return desk_refuse(err, OX_DESK_ECONFLICT, "case %s is closed: its checklist cannot change", c->id);
 	if (!a->item[0])
-		return refuse(err, OX_DESK_EINVAL, "item: required (a checklist item id of the case's playbook)");
+		return desk_refuse(err, OX_DESK_EINVAL, "item: required (a checklist item id of the case's playbook)");
 	const struct ox_playbook *pb = ox_playbook_get(d->pb, c->rule);
 	/* a replay takes the id it logged: the config's checklists may have changed since */
 	if (scope && ox_pb_item_find(pb, a->item, strlen(a->item)) < 0)
@@ -562,11 +562,11 @@ static int assign(struct ox_desk *d, struct ox_case *c, const struct ox_desk_act
 	const char *self = scope && scope->self ? scope->self : a->actor;
 	if (scope && !scope->assign_others &&
 	    strcmp(a->assignee[0] ? a->assignee : c->assignee, self) != 0 && (a->assignee[0] || c->assignee[0]))
-		return refuse(err, OX_DESK_EDENIED, "you may assign cases only to yourself");
+		return desk_refuse(err, OX_DESK_EDENIED, "you may assign cases only to yourself");
 	if (scope && !scope->assign_others && a->team[0])
-		return refuse(err, OX_DESK_EDENIED, "you may not move cases to another team");
+		return desk_refuse(err, OX_DESK_EDENIED, "you may not move cases to another team");
 	if (ox_case_status_done(c->status))
-		return refuse(err, OX_DESK_ECONFLICT, "case %s is %s: nothing to assign", c->id,
+		return desk_refuse(err, OX_DESK_ECONFLICT, "case %s is %s: nothing to assign", c->id,
 			      ox_case_status_name(c->status));
 	if (a->team[0] && strcmp(a->team, c->team) != 0) {
 		snprintf(c->team, sizeof c->team, "%s", a->team);
@@ -590,9 +590,9 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 	}
 	struct ox_case *c = ox_engine_case_by_id(d->o.engine, a->case_id);
 	if (!c)
-		return refuse(err, OX_DESK_ENOTFOUND, "no case %s", a->case_id);
+		return desk_refuse(err, OX_DESK_ENOTFOUND, "no case %s", a->case_id);
 	if (!in_scope(scope, c))
-		return refuse(err, OX_DESK_EDENIED, "case %s belongs to team %s, not yours", c->id, c->team);
+		return desk_refuse(err, OX_DESK_EDENIED, "case %s belongs to team %s, not yours", c->id, c->team);
 	if (now < c->opened_at)
 		now = c->opened_at; /* the timeline never goes back before the opening */
 	switch (a->op) {
@@ -606,7 +606,7 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 		return assign(d, c, a, scope, now, err);
 	case OX_DESK_NOTE:
 		if (!a->note[0])
-			return refuse(err, OX_DESK_EINVAL, "note: empty");
+			return desk_refuse(err, OX_DESK_EINVAL, "note: empty");
 		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
 		progress_touched(d, c, now);
 		changed(d, c);
@@ -630,7 +630,7 @@ int ox_desk_apply(struct ox_desk *d, const struct ox_desk_action *a, const struc
 	case OX_DESK__NOPS:
 		break;
 	}
-	return refuse(err, OX_DESK_EINVAL, "unknown action");
+	return desk_refuse(err, OX_DESK_EINVAL, "unknown action");
 }
 
 /* A status change (and an incident's members with it). */
@@ -638,13 +638,13 @@ static int transition(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 		      const struct ox_desk_scope *scope, ox_time now, char err[256])
 {
 	if (a->to >= OX_CASE__NSTATUS)
-		return refuse(err, OX_DESK_EINVAL, "to: required");
+		return desk_refuse(err, OX_DESK_EINVAL, "to: required");
 	if (a->cascade && ox_rule_info(c->rule)->key != OX_KEY_GROUP)
-		return refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
+		return desk_refuse(err, OX_DESK_EINVAL, "cascade: case %s is not an incident", c->id);
 	if (a->cascade && scope && !scope->assign_others)
-		return refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
+		return desk_refuse(err, OX_DESK_EDENIED, "resolving an incident's members needs a supervisor");
 	if ((a->resolution[0] || a->root_cause[0]) && a->to != OX_CASE_RESOLVED)
-		return refuse(err, OX_DESK_EINVAL, "resolution and root_cause: only when resolving");
+		return desk_refuse(err, OX_DESK_EINVAL, "resolution and root_cause: only when resolving");
 	int rc;
 	/* a move the table refuses is refused as such (409) before its details */
 	if (scope && a->to == OX_CASE_RESOLVED && (allowed[c->status] & (1u << a->to)) &&
@@ -717,9 +717,9 @@ void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out)
 static int take_str(const struct ox_json_tok *v, const char *key, char *dst, size_t size, char err[256])
 {
 	if (v->type != OX_JSON_STRING)
-		return refuse(err, OX_DESK_EINVAL, "%s: expected a string", key);
+		return desk_refuse(err, OX_DESK_EINVAL, "%s: expected a string", key);
 	if (v->len >= size || (v->flags & OX_JSON_F_NUL))
-		return refuse(err, OX_DESK_EINVAL, "%s: longer than %zu bytes", key, size - 1);
+		return desk_refuse(err, OX_DESK_EINVAL, "%s: longer than %zu bytes", key, size - 1);
 	memcpy(dst, v->s, v->len);
 	dst[v->len] = '\0';
 	return 0;
@@ -731,7 +731,7 @@ static int check_name(const char *key, const char *z, char err[256])
 	for (const char *p = z; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		      *p == '_' || *p == '-' || *p == '.' || *p == ':'))
-			return refuse(err, OX_DESK_EINVAL, "%s: only letters, digits and _ - . : are allowed",
+			return desk_refuse(err, OX_DESK_EINVAL, "%s: only letters, digits and _ - . : are allowed",
 				      key);
 	return 0;
 }
@@ -761,7 +761,7 @@ static int take_name(const struct ox_json_tok *v, const char *key, const char *c
 			*out = i;
 			return 0;
 		}
-	return refuse(err, OX_DESK_EINVAL, "%s: unknown value \"%s\"", key, shown(q, word, strlen(word)));
+	return desk_refuse(err, OX_DESK_EINVAL, "%s: unknown value \"%s\"", key, shown(q, word, strlen(word)));
 }
 
 /* A code of the taxonomy or a checklist item id: a-z, 0-9 and _ (what the
@@ -770,7 +770,7 @@ static int check_code(const char *key, const char *z, char err[256])
 {
 	for (const char *p = z; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return refuse(err, OX_DESK_EINVAL, "%s: only a-z, 0-9 and _ are allowed", key);
+			return desk_refuse(err, OX_DESK_EINVAL, "%s: only a-z, 0-9 and _ are allowed", key);
 	return 0;
 }
 
@@ -786,9 +786,9 @@ static const char *const field_names[F__COUNT] = { "op", "case", "by", "at", "to
 static int take_object(const struct ox_json_tok *v, const char *key, char *dst, size_t size, char err[256])
 {
 	if (v->type != OX_JSON_OBJECT)
-		return refuse(err, OX_DESK_EINVAL, "%s: expected a JSON object", key);
+		return desk_refuse(err, OX_DESK_EINVAL, "%s: expected a JSON object", key);
 	if (v->len >= size)
-		return refuse(err, OX_DESK_EINVAL, "%s: longer than %zu bytes", key, size - 1);
+		return desk_refuse(err, OX_DESK_EINVAL, "%s: longer than %zu bytes", key, size - 1);
 	memcpy(dst, v->s, v->len);
 	dst[v->len] = '\0';
 	return 0;
@@ -827,7 +827,7 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 		return take_str(v, key, a->note, sizeof a->note, err);
 	case F_SCORE:
 		if (v->type != OX_JSON_NUMBER || v->len != 1 || v->s[0] < '1' || v->s[0] > '5')
-			return refuse(err, OX_DESK_EINVAL, "score: expected an integer 1..5");
+			return desk_refuse(err, OX_DESK_EINVAL, "score: expected an integer 1..5");
 		a->score = (uint8_t)(v->s[0] - '0');
 		return 0;
 	case F_RESOLUTION:
@@ -843,7 +843,7 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 		/* milliseconds since the epoch: up to 15 digits (the year 33658) */
 		char num[16];
 		if (v->type != OX_JSON_NUMBER || !(v->flags & OX_JSON_F_INT) || v->len >= sizeof num || v->s[0] == '-')
-			return refuse(err, OX_DESK_EINVAL, "at: expected milliseconds since the epoch");
+			return desk_refuse(err, OX_DESK_EINVAL, "at: expected milliseconds since the epoch");
 		memcpy(num, v->s, v->len);
 		num[v->len] = '\0';
 		a->at = strtoll(num, NULL, 10);
@@ -853,7 +853,7 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 	case F_DONE:
 	case F_ENABLED:
 		if (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE)
-			return refuse(err, OX_DESK_EINVAL, "%s: expected true or false", key);
+			return desk_refuse(err, OX_DESK_EINVAL, "%s: expected true or false", key);
 		*(f == F_DONE ? &a->done : f == F_ENABLED ? &a->enabled : &a->cascade) = v->type == OX_JSON_TRUE;
 		return 0;
 	case F_KIND: {
@@ -884,7 +884,7 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 	case F__COUNT:
 		break;
 	}
-	return refuse(err, OX_DESK_EINVAL, "unknown field");
+	return desk_refuse(err, OX_DESK_EINVAL, "unknown field");
 }
 
 int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len, char err[256])
@@ -898,11 +898,11 @@ int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len,
 	a->kind = a->state = -1;
 	a->done = true; /* POST .../checklist {"item": ...} ticks */
 	if (ox_json_parse(&p, json, len) < 0) {
-		rc = refuse(err, OX_DESK_EINVAL, "not JSON: %s at byte %zu", p.err, p.err_col);
+		rc = desk_refuse(err, OX_DESK_EINVAL, "not JSON: %s at byte %zu", p.err, p.err_col);
 		goto done;
 	}
 	if (p.toks[0].type != OX_JSON_OBJECT) {
-		rc = refuse(err, OX_DESK_EINVAL, "expected a JSON object");
+		rc = desk_refuse(err, OX_DESK_EINVAL, "expected a JSON object");
 		goto done;
 	}
 	for (size_t i = 1; i < p.n && !rc; i = p.toks[i + 1].end) {
@@ -912,7 +912,7 @@ int ox_desk_action_parse(struct ox_desk_action *a, const char *json, size_t len,
 			f++;
 		char q[40];
 		rc = f < F__COUNT ? take_field(a, (enum field)f, &p.toks[i + 1], err)
-				  : refuse(err, OX_DESK_EINVAL, "unknown field \"%s\"", shown(q, k->s, k->len));
+				  : desk_refuse(err, OX_DESK_EINVAL, "unknown field \"%s\"", shown(q, k->s, k->len));
 	}
 done:
 	ox_json_release(&p);

@@ -11,15 +11,6 @@
 
 #include "desk_impl.h"
 
-__attribute__((format(printf, 3, 4))) static int refuse(char err[256], int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, 256, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 
 
 const struct ox_call_ready *ox_desk_calls(struct ox_desk *d, size_t *n)
@@ -307,20 +298,20 @@ int desk_request_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 		      const struct ox_desk_scope *scope, ox_time now, char err[256])
 {
 	if (a->kind < 0 || a->kind >= OX_PB_A__COUNT)
-		return refuse(err, OX_DESK_EINVAL, "kind: required (an action kind: refund, mark_paid, ...)");
+		return desk_refuse(err, OX_DESK_EINVAL, "kind: required (an action kind: refund, mark_paid, ...)");
 	const char *name = ox_pb_action_name((enum ox_pb_action)a->kind);
 	if (c->status == OX_CASE_CLOSED)
-		return refuse(err, OX_DESK_ECONFLICT, "case %s is closed: no more calls", c->id);
+		return desk_refuse(err, OX_DESK_ECONFLICT, "case %s is closed: no more calls", c->id);
 	/* a replay takes the record as it was: the config may have changed since */
 	if (scope && !ox_call_endpoint(d->o.calls, (enum ox_pb_action)a->kind))
-		return refuse(err, OX_DESK_ECONFLICT, "no endpoint is configured for %s (actions.endpoints.%s)", name,
+		return desk_refuse(err, OX_DESK_ECONFLICT, "no endpoint is configured for %s (actions.endpoints.%s)", name,
 			      name);
 	const char *params = a->params[0] ? a->params : "{}";
 	ox_money amount;
 	char why[200];
 	if (ox_call_params_check((enum ox_pb_action)a->kind, params, strlen(params), &amount, why, sizeof why) &&
 	    scope)
-		return refuse(err, OX_DESK_EINVAL, "%s", why);
+		return desk_refuse(err, OX_DESK_EINVAL, "%s", why);
 	struct ox_call *call =
 		add_call(c, (enum ox_pb_action)a->kind, params, amount, a->actor, false, OX_CALL_REQUESTED, now);
 	snprintf(d->last_call, sizeof d->last_call, "%s", call->id);
@@ -343,13 +334,13 @@ int desk_update_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_
 {
 	struct ox_call *call = find_call(c, a->call_id);
 	if (!call)
-		return refuse(err, OX_DESK_ENOTFOUND, "case %s has no call '%s'", c->id, a->call_id);
+		return desk_refuse(err, OX_DESK_ENOTFOUND, "case %s has no call '%s'", c->id, a->call_id);
 	if (a->state != OX_CALL_RUNNING && a->state != OX_CALL_SUCCEEDED && a->state != OX_CALL_FAILED)
-		return refuse(err, OX_DESK_EINVAL, "state: running, succeeded or failed");
+		return desk_refuse(err, OX_DESK_EINVAL, "state: running, succeeded or failed");
 	if (ox_call_state_final(call->state))
 		return 0; /* told twice (a restart of the executor): once is enough */
 	if (call->state == OX_CALL_AWAITING_APPROVAL)
-		return refuse(err, OX_DESK_ECONFLICT, "call %s awaits approval: it cannot have run", call->id);
+		return desk_refuse(err, OX_DESK_ECONFLICT, "call %s awaits approval: it cannot have run", call->id);
 	if (a->state == OX_CALL_RUNNING) {
 		if (call->state == OX_CALL_REQUESTED) {
 			call->state = OX_CALL_RUNNING;
@@ -374,15 +365,15 @@ int desk_decide_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_
 {
 	bool approve = a->op == OX_DESK_APPROVE;
 	if (scope && !scope->assign_others)
-		return refuse(err, OX_DESK_EDENIED, "deciding on a call needs a supervisor (cases:assign)");
+		return desk_refuse(err, OX_DESK_EDENIED, "deciding on a call needs a supervisor (cases:assign)");
 	struct ox_call *call = find_call(c, a->call_id);
 	if (!call)
-		return refuse(err, OX_DESK_ENOTFOUND, "case %s has no call '%s'", c->id, a->call_id);
+		return desk_refuse(err, OX_DESK_ENOTFOUND, "case %s has no call '%s'", c->id, a->call_id);
 	if (call->state != OX_CALL_AWAITING_APPROVAL)
-		return refuse(err, OX_DESK_ECONFLICT, "call %s is %s: nothing to %s", call->id,
+		return desk_refuse(err, OX_DESK_ECONFLICT, "call %s is %s: nothing to %s", call->id,
 			      ox_call_state_name(call->state), approve ? "approve" : "reject");
 	if (approve && c->status == OX_CASE_CLOSED)
-		return refuse(err, OX_DESK_ECONFLICT, "case %s is closed: no more calls", c->id);
+		return desk_refuse(err, OX_DESK_ECONFLICT, "case %s is closed: no more calls", c->id);
 	snprintf(call->approver, sizeof call->approver, "%s", a->actor);
 	call->state = approve ? OX_CALL_REQUESTED : OX_CALL_REJECTED;
 	if (!approve)

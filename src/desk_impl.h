@@ -45,6 +45,8 @@ struct ox_desk {
 };
 
 /* desk.c */
+/* Write why an action is refused into err; returns code (enum ox_desk_err). */
+__attribute__((format(printf, 3, 4))) int desk_refuse(char err[256], int code, const char *fmt, ...);
 void desk_changed(struct ox_desk *d, const struct ox_case *c);
 bool desk_may_become(enum ox_case_status from, enum ox_case_status to);
 int desk_set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
