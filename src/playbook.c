@@ -785,25 +785,6 @@ static int pbl_actions(struct pbl *l, const char *path, yaml_node_t *v, enum ox_
 	return ox_yaml_items(&l->y, path, v, pbl_action, l);
 }
 
-static int pbl_limit(struct pbl *l, const char *path, const yaml_node_t *v, ox_money *out)
-{
-	struct ox_str s = ox_yaml_str(v);
-	ox_money m;
-	char max[OX_MONEY_BUFSZ];
-	if (v->type == YAML_SCALAR_NODE && ox_str_eqz(s, "none")) {
-		*out = OX_PB_NO_LIMIT;
-		return 0;
-	}
-	if (v->type != YAML_SCALAR_NODE || ox_yaml_is_null(v) || ox_money_parse(s.s, s.len, &m) < 0)
-		return ox_yaml_error(&l->y, v, "'%s' must be an amount in CNY such as 200 or 49.90, or none",
-				     path);
-	if (m > OX_PB_LIMIT_MAX)
-		return ox_yaml_error(&l->y, v, "'%s' must be at most %s", path,
-				     ox_money_format(OX_PB_LIMIT_MAX, max));
-	*out = m;
-	return 0;
-}
-
 static int pbl_auto(struct pbl *l, const char *path, yaml_node_t *v)
 {
 	static const char *const known[] = { "mode", "sequence", "limit", NULL };
@@ -836,7 +817,7 @@ static int pbl_auto(struct pbl *l, const char *path, yaml_node_t *v)
 	}
 	if ((n = ox_yaml_get(&l->y, v, "limit"))) {
 		ox_yaml_join(p, path, OX_STR_LIT("limit"));
-		if (pbl_limit(l, p, n, &pb->limit) < 0)
+		if (ox_yaml_money(&l->y, p, n, OX_PB_LIMIT_MAX, OX_PB_NO_LIMIT, &pb->limit) < 0)
 			return -1;
 	}
 	if (pb->mode != OX_PB_M_SUGGEST && !pb->n_sequence) {

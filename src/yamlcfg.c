@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "textnorm.h"
 #include "timefmt.h"
 
@@ -294,6 +295,25 @@ int ox_yaml_ident(struct ox_yaml *y, const char *path, const yaml_node_t *v, siz
 	if (s.len > max)
 		return ox_yaml_error(y, v, "'%s' is longer than %zu bytes", path, max);
 	*out = s;
+	return 0;
+}
+
+int ox_yaml_money(struct ox_yaml *y, const char *path, const yaml_node_t *v, ox_money max, ox_money none,
+		  ox_money *out)
+{
+	struct ox_str s = ox_yaml_str(v);
+	ox_money m;
+	char top[OX_MONEY_BUFSZ];
+	if (none != 0 && v->type == YAML_SCALAR_NODE && ox_str_eqz(s, "none")) {
+		*out = none;
+		return 0;
+	}
+	if (v->type != YAML_SCALAR_NODE || ox_yaml_is_null(v) || ox_money_parse(s.s, s.len, &m) < 0)
+		return ox_yaml_error(y, v, "'%s' must be an amount in CNY such as 200 or 49.90%s", path,
+				     none != 0 ? ", or none" : "");
+	if (m > max)
+		return ox_yaml_error(y, v, "'%s' must be at most %s", path, ox_money_format(max, top));
+	*out = m;
 	return 0;
 }
 

@@ -97,4 +97,9 @@ int ox_yaml_text(struct ox_yaml *y, const char *path, const yaml_node_t *v, size
 int ox_yaml_ident(struct ox_yaml *y, const char *path, const yaml_node_t *v, size_t max,
 		  struct ox_str *out);
 
+/* An amount in CNY ("200", "49.90") of at most max fen; "none" gives
+ * none when none is not 0 (e.g. a limit's "no limit"). */
+int ox_yaml_money(struct ox_yaml *y, const char *path, const yaml_node_t *v, ox_money max, ox_money none,
+		  ox_money *out);
+
 #endif
