@@ -310,6 +310,9 @@ enum ox_http_step api_submit_action(struct ox_api *a, struct ox_http_req *r, str
 {
 	const struct ox_principal *p = api_who(r);
 	snprintf(st->action.actor, sizeof st->action.actor, "%s", p->name);
+	ox_money limit = api_comp_limit(a, p->role); /* the role's, whatever the body said */
+	st->action.limited = limit != OX_COMP_NO_LIMIT;
+	st->action.limit = st->action.limited ? limit : 0;
 	st->scope.self = p->user[0] ? p->user : p->name;
 	st->scope.any_team = api_may(r, OX_PERM_CASES_ASSIGN);
 	st->scope.assign_others = st->scope.any_team;
@@ -612,6 +615,8 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "POST", "/api/v1/cases/{id}/csat", case_csat, case_act_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/messages/preview", api_message_preview, NULL, small, OX_PERM_CASES_READ },
 		{ "POST", "/api/v1/cases/{id}/actions", api_case_call, api_case_call_finish, small, OX_PERM_CASES_WORK },
+		{ "POST", "/api/v1/cases/{id}/compensations", api_case_compensate, api_case_call_finish, small,
+		  OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/cases/{id}/messages", api_case_message, api_case_call_finish, small, OX_PERM_CASES_WORK },
 		{ "POST", "/api/v1/actions/{call}/approve", api_call_approve, api_case_call_finish, small,
 		  OX_PERM_CASES_ASSIGN },
@@ -664,6 +669,7 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/reports/carriers", api_report, NULL, 0, OX_PERM_REPORTS },
 		{ "GET", "/api/v1/reports/payments", api_report, NULL, 0, OX_PERM_REPORTS },
 		{ "GET", "/api/v1/reports/review", api_report, NULL, 0, OX_PERM_REPORTS },
+		{ "GET", "/api/v1/reports/compensation", api_report, NULL, 0, OX_PERM_REPORTS },
 		{ "GET", "/healthz", healthz, NULL, 0, 0 },
 		{ "GET", "/metrics", metrics, NULL, 0, OX_PERM_METRICS },
 		{ "GET", "/", console_page, NULL, 0, 0 },

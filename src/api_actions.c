@@ -1,6 +1,7 @@
 /* api_actions.c - calls on the merchant's systems over HTTP (docs/actions.md):
  *   POST /api/v1/cases/{id}/actions         ask for a call (or a dry run)
  *   POST /api/v1/cases/{id}/messages        a playbook message, sent by send_message
+ *   POST /api/v1/cases/{id}/compensations   a coupon, points, partial refund or gift
  *   POST /api/v1/actions/{call}/approve     a supervisor lets a call run
  *   POST /api/v1/actions/{call}/reject      ... or not
  *   GET  /api/v1/actions/auto               the automation's kill switch
@@ -16,6 +17,7 @@
 #include "api_impl.h"
 #include "call.h"
 #include "desk.h"
+#include "event.h"
 #include "webhook.h"
 
 /* An action with no call kind, state or status yet (the parser's unset). */
@@ -29,6 +31,21 @@ static struct api_action_state *call_state_new(struct ox_http_req *r)
 
 /* ---- POST /api/v1/cases/{id}/actions ---------------------------------------------- */
 
+/* dry_run of the body, else the config's; false with a 400 written. */
+static bool read_dry(const struct ox_api *a, const struct kit *k, struct ox_http_req *r, bool *dry)
+{
+	const struct ox_json_tok *v = api_body_get(k, "dry_run");
+	*dry = a->o.calls && a->o.calls->dry_run;
+	if (!v || v->type == OX_JSON_NULL)
+		return true;
+	if (v->type != OX_JSON_TRUE && v->type != OX_JSON_FALSE) {
+		ox_http_error(r, 400, "invalid body", "dry_run: expected true or false");
+		return false;
+	}
+	*dry = v->type == OX_JSON_TRUE;
+	return true;
+}
+
 /* {kind, params, dry_run, note} into the action; false with a 400 written. */
 static bool read_call(struct ox_api *a, struct kit *k, struct ox_http_req *r, struct ox_desk_action *act)
 {
@@ -41,10 +58,10 @@ static bool read_call(struct ox_api *a, struct kit *k, struct ox_http_req *r, st
 		ox_http_error(r, 400, "invalid body",
 			      "kind: unknown action (refund, partial_refund, reship, cancel_order, mark_paid, "
 			      "update_address, intercept_shipment, issue_coupon, add_points, send_message, "
-			      "carrier_claim, query_payment or query_tracking)");
+			      "carrier_claim, query_payment, query_tracking or send_gift)");
 		return false;
 	}
-	const struct ox_json_tok *p = api_body_get(k, "params"), *dry = api_body_get(k, "dry_run");
+	const struct ox_json_tok *p = api_body_get(k, "params");
 	if (p && p->type != OX_JSON_NULL) {
 		if (p->type != OX_JSON_OBJECT || p->len > OX_CALL_PARAMS_MAX) {
 			ox_http_error(r, 400, "invalid body", "params: expected a JSON object of at most 8192 bytes");
@@ -53,15 +70,7 @@ static bool read_call(struct ox_api *a, struct kit *k, struct ox_http_req *r, st
 		memcpy(act->params, p->s, p->len);
 		act->params[p->len] = '\0';
 	}
-	act->dry = a->o.calls && a->o.calls->dry_run;
-	if (dry && dry->type != OX_JSON_NULL) {
-		if (dry->type != OX_JSON_TRUE && dry->type != OX_JSON_FALSE) {
-			ox_http_error(r, 400, "invalid body", "dry_run: expected true or false");
-			return false;
-		}
-		act->dry = dry->type == OX_JSON_TRUE;
-	}
-	return true;
+	return read_dry(a, k, r, &act->dry);
 }
 
 enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r)
@@ -113,7 +122,9 @@ static void dry_answer(struct ox_api *a, struct ox_http_req *r, const struct api
 	}
 	ox_buf_addz(&r->out, "},\"body\":");
 	ox_buf_add_json_str(&r->out, rq.body.data ? rq.body.data : "", rq.body.len);
-	ox_buf_addz(&r->out, "}}");
+	/* a compensation above the caller's limit or the team's budget */
+	const char *wait = ox_comp_wait_name((enum ox_comp_wait)st->action.would_wait);
+	ox_buf_addf(&r->out, "},\"approval\":%s%s%s}", *wait ? "\"" : "null", wait, *wait ? "\"" : "");
 	r->status = 200;
 	ox_wh_request_release(&rq);
 }
@@ -144,7 +155,6 @@ enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r)
 	struct ox_buf text;
 	ox_buf_init(&text, OX_PB_RENDER_MAX);
 	int step = 0, lang = 0;
-	const struct ox_json_tok *dry = NULL;
 	uint32_t missing = 0;
 	struct kit *k = api_kit_take(a);
 	bool ok = api_message_render(a, k, r, &text, &step, &lang, &missing);
@@ -159,14 +169,7 @@ enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r)
 		ox_buf_release(&why);
 		ok = false;
 	}
-	if (ok)
-		dry = api_body_get(k, "dry_run");
-	if (ok && dry && dry->type != OX_JSON_NULL && dry->type != OX_JSON_TRUE && dry->type != OX_JSON_FALSE) {
-		ox_http_error(r, 400, "invalid body", "dry_run: expected true or false");
-		ok = false;
-	}
-	st->action.dry = ok && dry && dry->type != OX_JSON_NULL ? dry->type == OX_JSON_TRUE
-								: a->o.calls && a->o.calls->dry_run;
+	ok = ok && read_dry(a, k, r, &st->action.dry);
 	api_kit_give(a, k);
 	if (ok) {
 		struct ox_buf params;
@@ -188,6 +191,98 @@ enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r)
 		return OX_HTTP_DONE;
 	st->action.op = OX_DESK_CALL;
 	st->action.kind = OX_PB_A_SEND_MESSAGE;
+	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
+	return api_submit_action(a, r, st);
+}
+
+/* ---- POST /api/v1/cases/{id}/compensations -------------------------------------------- */
+
+ox_money api_comp_limit(const struct ox_api *a, enum ox_role role)
+{
+	struct ox_comp_config def;
+	if (a->o.calls)
+		return ox_comp_role_limit(&a->o.calls->comp, role);
+	ox_comp_config_default(&def);
+	return ox_comp_role_limit(&def, role);
+}
+
+/* An amount in CNY, a string ("15.00") or a number, of the body, into
+ * the params being written; false with a 400 written. */
+static bool comp_amount(const struct kit *k, struct ox_http_req *r, const char *kind, struct ox_buf *params)
+{
+	const struct ox_json_tok *v = api_body_get(k, "amount");
+	ox_money m;
+	char buf[OX_MONEY_BUFSZ], why[128];
+	if (!v || (v->type != OX_JSON_STRING && v->type != OX_JSON_NUMBER) || ox_money_parse(v->s, v->len, &m) < 0 ||
+	    m <= 0 || m > OX_COMP_MONEY_MAX) {
+		snprintf(why, sizeof why, "amount: required for %s, an amount in CNY above 0 (\"15.00\")", kind);
+		ox_http_error(r, 400, "invalid body", why);
+		return false;
+	}
+	ox_buf_addf(params, "%s\"amount\":\"%s\"", params->len > 1 ? "," : "", ox_money_format(m, buf));
+	return true;
+}
+
+/* {kind, amount | points (| gift), reason, note, dry_run} into a call of
+ * the kind's action (comp.h); false with a 400 written. */
+static bool read_compensation(struct ox_api *a, struct kit *k, struct ox_http_req *r, struct ox_desk_action *act)
+{
+	char kind[32], reason[256], gift[256];
+	if (!api_body_object(k, r) || !api_body_str(k, r, "kind", kind, sizeof kind, true) ||
+	    !api_body_str(k, r, "note", act->note, sizeof act->note, false) ||
+	    !api_body_str(k, r, "reason", reason, sizeof reason, false) ||
+	    !api_body_str(k, r, "gift", gift, sizeof gift, false) || !read_dry(a, k, r, &act->dry))
+		return false;
+	int ck = ox_comp_kind_by_name(kind, strlen(kind));
+	if (ck < 0) {
+		ox_http_error(r, 400, "invalid body", "kind: coupon, points, partial_refund or gift");
+		return false;
+	}
+	struct ox_buf params;
+	ox_buf_init(&params, OX_CALL_PARAMS_MAX);
+	ox_buf_addz(&params, "{");
+	bool ok = true;
+	if (ck == OX_COMP_POINTS) {
+		const struct ox_json_tok *v = api_body_get(k, "points");
+		ok = v && v->type == OX_JSON_NUMBER && (v->flags & OX_JSON_F_INT) && v->s[0] != '-' && v->len <= 9 &&
+		     !(v->len == 1 && v->s[0] == '0');
+		if (ok)
+			ox_buf_addf(&params, "\"points\":%.*s", (int)v->len, v->s);
+		else
+			ox_http_error(r, 400, "invalid body", "points: required for points, a whole number 1..999999999");
+	} else {
+		if (ck == OX_COMP_GIFT && !gift[0]) {
+			ox_http_error(r, 400, "invalid body", "gift: required for a gift (what it is: \"保温杯\")");
+			ok = false;
+		} else if (ck == OX_COMP_GIFT) {
+			ox_buf_addz(&params, "\"gift\":");
+			ox_buf_add_json_str(&params, gift, strlen(gift));
+		}
+		ok = ok && comp_amount(k, r, kind, &params);
+	}
+	if (ok && reason[0]) {
+		ox_buf_addz(&params, ",\"reason\":");
+		ox_buf_add_json_str(&params, reason, strlen(reason));
+	}
+	if (ok) {
+		ox_buf_addz(&params, "}");
+		memcpy(act->params, params.data, params.len + 1);
+		act->kind = (int)ox_comp_action((enum ox_comp_kind)ck);
+	}
+	ox_buf_release(&params);
+	return ok;
+}
+
+enum ox_http_step api_case_compensate(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	struct api_action_state *st = call_state_new(r);
+	struct kit *k = api_kit_take(a);
+	bool ok = read_compensation(a, k, r, &st->action);
+	api_kit_give(a, k);
+	if (!ok)
+		return OX_HTTP_DONE;
+	st->action.op = OX_DESK_CALL;
 	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
 	return api_submit_action(a, r, st);
 }

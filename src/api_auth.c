@@ -182,7 +182,8 @@ bool ox_api_authorize(void *ctx, struct ox_http_req *r)
 
 /* ---- login, logout, me ----------------------------------------------------------- */
 
-static void principal_reply(struct ox_http_req *r, const struct ox_principal *p, const char *csrf)
+static void principal_reply(const struct ox_api *a, struct ox_http_req *r, const struct ox_principal *p,
+			    const char *csrf)
 {
 	r->status = 200;
 	ox_buf_addz(&r->out, "{\"principal\":");
@@ -191,7 +192,13 @@ static void principal_reply(struct ox_http_req *r, const struct ox_principal *p,
 		ox_buf_addz(&r->out, ",\"csrf_token\":");
 		ox_buf_add_json_str(&r->out, csrf, strlen(csrf));
 	}
-	ox_buf_addz(&r->out, "}");
+	/* what the console offers without asking a supervisor (comp.h) */
+	ox_money limit = api_comp_limit(a, p->role);
+	char m[OX_MONEY_BUFSZ];
+	if (limit == OX_COMP_NO_LIMIT)
+		ox_buf_addz(&r->out, ",\"compensation_limit\":null}");
+	else
+		ox_buf_addf(&r->out, ",\"compensation_limit\":\"%s\"}", ox_money_format(limit, m));
 }
 
 /* A login costs ~165 ms of CPU and 64 MiB (argon2id): a few at a time. */
@@ -244,7 +251,7 @@ enum ox_http_step api_login(void *ctx, struct ox_http_req *r)
 				 SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld", session,
 				 (long long)(ttl / 1000));
 			ox_http_add_header(r, "Set-Cookie", cookie);
-			principal_reply(r, &p, csrf);
+			principal_reply(a, r, &p, csrf);
 		}
 		audit_login(a, k, user, rc);
 	}
@@ -272,11 +279,10 @@ enum ox_http_step api_logout(void *ctx, struct ox_http_req *r)
 
 enum ox_http_step api_me(void *ctx, struct ox_http_req *r)
 {
-	(void)ctx;
 	/* A session's CSRF token: a console reloaded by its user reads it here
 	 * (another site's page cannot read this answer). */
 	const struct ox_principal *p = api_who(r);
-	principal_reply(r, p, p->from_session ? p->csrf : NULL);
+	principal_reply(ctx, r, p, p->from_session ? p->csrf : NULL);
 	return OX_HTTP_DONE;
 }
 

@@ -165,6 +165,9 @@ enum ox_http_step api_report(void *ctx, struct ox_http_req *r);
 /* api.c: GET /api/v1/cases/{id} of r->param (the answer of the actions). */
 enum ox_http_step api_case_get(void *ctx, struct ox_http_req *r);
 
+/* The compensation limit of a role (comp.h), fen or OX_COMP_NO_LIMIT. */
+ox_money api_comp_limit(const struct ox_api *a, enum ox_role role);
+
 /* api_actions.c: calls on the merchant's systems, approvals, the kill
  * switch, messages sent (docs/actions.md). */
 enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r);
@@ -172,6 +175,7 @@ enum ox_http_step api_case_message(void *ctx, struct ox_http_req *r);
 void api_case_call_finish(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_call_approve(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_call_reject(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_case_compensate(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_auto_get(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_auto_put(void *ctx, struct ox_http_req *r);
 void api_auto_put_finish(void *ctx, struct ox_http_req *r);

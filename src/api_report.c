@@ -20,6 +20,7 @@ enum ox_http_step api_report(void *ctx, struct ox_http_req *r)
 	struct ox_report_args args = {
 		.from = ox_http_query(r, "from"), .to = ox_http_query(r, "to"),
 		.channel = ox_http_query(r, "channel"), .shop = ox_http_query(r, "shop"),
+		.customer = ox_http_query(r, "customer"),
 		.bucket = ox_http_query(r, "bucket"), .limit = ox_http_query(r, "limit"),
 		.format = ox_http_query(r, "format"),
 	};

@@ -83,7 +83,22 @@ void ox_call_json(const struct ox_call *c, struct ox_buf *out)
 		ox_buf_addf(out, ",\"amount\":\"%s\"", ox_money_format(c->amount, m));
 	else
 		ox_buf_addz(out, ",\"amount\":null");
-	ox_buf_addf(out, ",\"params\":%s,\"outcome\":%s}", c->params, c->outcome ? c->outcome : "null");
+	ox_buf_addf(out, ",\"params\":%s,\"outcome\":%s,\"compensation\":", c->params,
+		    c->outcome ? c->outcome : "null");
+	if (c->comp < 0) {
+		ox_buf_addz(out, "null}");
+		return;
+	}
+	ox_buf_addf(out, "{\"kind\":\"%s\",\"value\":\"%s\"", ox_comp_kind_name((enum ox_comp_kind)c->comp),
+		    ox_money_format(c->value, m));
+	json_field_str(out, "team", c->team);
+	json_field_str(out, "waited", ox_comp_wait_name((enum ox_comp_wait)c->waited));
+	ox_buf_addz(out, ",\"granted_at\":");
+	ox_time_json(out, c->granted_at);
+	if (c->repeat)
+		ox_buf_addf(out, ",\"repeat\":%u}}", (unsigned)c->repeat);
+	else
+		ox_buf_addz(out, ",\"repeat\":null}}");
 }
 
 /* ---- masking -------------------------------------------------------------------------------- */
@@ -161,17 +176,18 @@ int ox_call_json_mask(const char *json, size_t n, struct ox_buf *out)
 
 /* ---- params -------------------------------------------------------------------------------- */
 
-/* What each kind needs in its params (docs/actions.md): a member, or one
- * of two. */
+/* What each kind needs in its params (docs/actions.md): a member (or one
+ * of two), and maybe another. */
 static const struct {
-	const char *need, *or_need;
+	const char *need, *or_need, *also;
 } kind_needs[OX_PB_A__COUNT] = {
-	[OX_PB_A_REFUND] = { "amount", NULL },
-	[OX_PB_A_PARTIAL_REFUND] = { "amount", NULL },
-	[OX_PB_A_ISSUE_COUPON] = { "amount", NULL },
-	[OX_PB_A_ADD_POINTS] = { "points", NULL },
-	[OX_PB_A_UPDATE_ADDRESS] = { "address", "phone" },
-	[OX_PB_A_SEND_MESSAGE] = { "text", NULL },
+	[OX_PB_A_REFUND] = { "amount", NULL, NULL },
+	[OX_PB_A_PARTIAL_REFUND] = { "amount", NULL, NULL },
+	[OX_PB_A_ISSUE_COUPON] = { "amount", NULL, NULL },
+	[OX_PB_A_ADD_POINTS] = { "points", NULL, NULL },
+	[OX_PB_A_UPDATE_ADDRESS] = { "address", "phone", NULL },
+	[OX_PB_A_SEND_MESSAGE] = { "text", NULL, NULL },
+	[OX_PB_A_SEND_GIFT] = { "gift", NULL, "amount" }, /* what it is, and what it is worth */
 };
 
 static const struct ox_json_tok *member(const struct ox_json *p, const char *key)
@@ -223,6 +239,16 @@ int ox_call_params_check(enum ox_pb_action k, const char *json, size_t n, ox_mon
 			snprintf(why + strlen(why), whysz - strlen(why), ")");
 		goto out;
 	}
+	const char *also = kind_needs[k].also;
+	if (also && !member(&p, also)) {
+		snprintf(why, whysz, "params.%s: required for %s", also, ox_pb_action_name(k));
+		goto out;
+	}
+	const struct ox_json_tok *g = member(&p, "gift");
+	if (k == OX_PB_A_SEND_GIFT && (g->type != OX_JSON_STRING || g->len == 0)) {
+		snprintf(why, whysz, "params.gift: expected what the gift is, a non-empty string");
+		goto out;
+	}
 	const struct ox_json_tok *t = member(&p, "text");
 	if (k == OX_PB_A_SEND_MESSAGE && (t->type != OX_JSON_STRING || t->len == 0)) {
 		snprintf(why, whysz, "params.text: expected the message, a non-empty string");
@@ -249,6 +275,8 @@ static struct ox_call_config *config_empty(void)
 	struct ox_call_config *c = ox_xcalloc(1, sizeof *c);
 	c->auto_enabled = true;
 	c->rate_limit = DEFAULT_RATE_LIMIT;
+	ox_comp_config_default(&c->comp);
+	c->survey.send = true;
 	return c;
 }
 
@@ -260,6 +288,7 @@ void ox_call_config_free(struct ox_call_config *c)
 		free(c->endpoints[i].url);
 		free(c->endpoints[i].secret);
 	}
+	free(c->survey.text);
 	free(c);
 }
 
@@ -392,10 +421,53 @@ static int read_endpoint(struct ox_yaml *y, void *ctx, const char *path, yaml_no
 	return read_policy(r, here, v, ep);
 }
 
+static const char *const survey_texts[OX_PB__NLANG] = {
+	"您好,您的订单 {order_id} 的问题已经处理完毕。请回复 1-5 分为本次服务打分(5 分为非常满意),"
+	"也欢迎留下您的建议,我们会认真改进。",
+	"Hello, the problem with your order {order_id} has been resolved. Please rate our service from 1 to 5 "
+	"(5: very satisfied) by replying to this message; your comments help us improve.",
+};
+
+const char *ox_call_survey_text(enum ox_pb_lang l)
+{
+	return l < OX_PB__NLANG ? survey_texts[l] : survey_texts[OX_PB_ZH];
+}
+
+/* actions.survey: {send, lang, text} */
+static int read_survey(struct rd *r, yaml_node_t *v)
+{
+	static const char *const known[] = { "send", "lang", "text", NULL };
+	struct ox_yaml *y = &r->y;
+	yaml_node_t *n;
+	if (v->type != YAML_MAPPING_NODE)
+		return ox_yaml_error(y, v, "'actions.survey' must be a mapping with send, lang and text");
+	if (ox_yaml_only(y, "actions.survey", v, known) < 0)
+		return -1;
+	if ((n = ox_yaml_get(y, v, "send")) && ox_yaml_bool(y, "actions.survey.send", n, &r->c->survey.send) < 0)
+		return -1;
+	if ((n = ox_yaml_get(y, v, "lang"))) {
+		struct ox_str s = ox_yaml_str(n);
+		int l = n->type == YAML_SCALAR_NODE ? ox_pb_lang_parse(s.s, s.len) : -1;
+		if (l < 0)
+			return ox_yaml_error(y, n, "'actions.survey.lang' must be zh or en");
+		r->c->survey.lang = (enum ox_pb_lang)l;
+	}
+	if ((n = ox_yaml_get(y, v, "text"))) {
+		struct ox_str s;
+		char why[200];
+		if (ox_yaml_text(y, "actions.survey.text", n, OX_PB_TEXT_MAX, &s) < 0)
+			return -1;
+		if (ox_pb_template_check(s.s, s.len, NULL, why, sizeof why) < 0)
+			return ox_yaml_error(y, n, "'actions.survey.text': %s", why);
+		r->c->survey.text = ox_xstrndup(s.s, s.len);
+	}
+	return 0;
+}
+
 static int read_actions(struct rd *r, yaml_node_t *v)
 {
 	static const char *const known[] = { "dry_run", "auto", "rate_limit", "progress_reminder", "defaults",
-					     "endpoints", NULL };
+					     "endpoints", "compensation", "survey", NULL };
 	static const char *const policy_keys[] = { "timeout", "retries", "backoff_initial", "backoff_max", NULL };
 	struct ox_yaml *y = &r->y;
 	yaml_node_t *n;
@@ -429,6 +501,11 @@ static int read_actions(struct rd *r, yaml_node_t *v)
 		if (ox_yaml_each(y, "actions.endpoints", n, read_endpoint, r) < 0)
 			return -1;
 	}
+	if ((n = ox_yaml_get(y, v, "compensation")) && !ox_yaml_is_null(n) &&
+	    ox_comp_config_read(y, n, &r->c->comp) < 0)
+		return -1;
+	if ((n = ox_yaml_get(y, v, "survey")) && !ox_yaml_is_null(n) && read_survey(r, n) < 0)
+		return -1;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "comp.h"
 #include "playbook.h"
 #include "timefmt.h"
 #include "util.h"
@@ -74,11 +75,19 @@ struct ox_call {
 	ox_money amount;           /* what it moves, fen; -1: no money (params.amount) */
 	char *params;              /* the params object as JSON, never NULL */
 	char *outcome;             /* the outcome object as JSON (executor), or NULL */
+	/* A compensation (comp.h); comp is -1 for a call that gives nothing. */
+	int8_t comp;               /* enum ox_comp_kind */
+	uint8_t waited;            /* enum ox_comp_wait: why it awaited approval, kept after */
+	uint16_t repeat;           /* flagged: the customer's nth compensation in the window; else 0 */
+	ox_money value;            /* what it gives, fen (points at their price) */
+	char team[OX_NAME_MAX];    /* whose daily budget it counts in */
+	ox_time granted_at;        /* when it went ahead (at once or approved); OX_TIME_NONE before */
 };
 void ox_call_release(struct ox_call *c);
 void ox_call_copy(struct ox_call *dst, const struct ox_call *src);
 /* {"id","kind","state","automatic","requested_by","requested_at",
- * "approved_by","done_at","amount","params","outcome"}. */
+ * "approved_by","done_at","amount","params","outcome","compensation"}, the
+ * last null or {"kind","value","team","waited","granted_at","repeat"}. */
 void ox_call_json(const struct ox_call *c, struct ox_buf *out);
 
 /* The calls of a case as JSON (an array of ox_call_json objects, or any
@@ -119,7 +128,17 @@ struct ox_call_config {
 	int64_t progress_reminder; /* ms: remind the owner of a case waiting or in progress
 				    * that nobody updated for this long; 0: never */
 	struct ox_call_endpoint endpoints[OX_PB_A__COUNT];
+	struct ox_comp_config comp; /* actions.compensation: limits, budgets, repeats */
+	/* actions.survey ("售后回访"): when a person resolves an order's case,
+	 * send the customer the survey by send_message (docs/actions.md) */
+	struct {
+		bool send;             /* true unless turned off (needs a send_message endpoint) */
+		enum ox_pb_lang lang;  /* zh */
+		char *text;            /* a template (playbook.h); NULL: the built-in of lang */
+	} survey;
 };
+/* The built-in survey text of a language. */
+const char *ox_call_survey_text(enum ox_pb_lang l);
 
 /* Read the `actions:` section of the YAML file at path (other sections are
  * left to their readers). path NULL, or no section: nothing configured,

@@ -9,6 +9,7 @@
 
 #include "deadline.h"
 #include "desk_impl.h"
+#include "event.h"
 #include "json.h"
 #include "mask.h"
 #include "snap.h"
@@ -56,6 +57,8 @@ struct ox_desk *ox_desk_new(const struct ox_desk_opts *o)
 	ox_buf_init(&d->scratch, SIZE_MAX);
 	ox_buf_init(&d->last_body, SIZE_MAX);
 	d->auto_on = o->calls ? o->calls->auto_enabled : false;
+	ox_comp_config_default(&d->comp_default);
+	ox_hmap_init(&d->comp_customers);
 	d->pb = o->playbooks;
 	if (!d->pb) {
 		char err[256];
@@ -78,6 +81,7 @@ void ox_desk_free(struct ox_desk *d)
 	ox_buf_release(&d->scratch);
 	ox_buf_release(&d->last_body);
 	ox_desk_clear_calls(d);
+	desk_comp_free(d);
 	free(d->ready);
 	free(d->auto_times);
 	ox_playbooks_free(d->own_pb);
@@ -353,13 +357,14 @@ static bool in_scope(const struct ox_desk_scope *scope, const struct ox_case *c)
 }
 
 /* "售后回访": a case a person resolved is due for the customer's survey,
- * once; the sender of the survey message acts on this entry (docs/cases.md). */
-static void survey_due(struct ox_case *c, ox_time now)
+ * once, and it is sent when the merchant takes messages (docs/cases.md). */
+static void survey_due(struct ox_desk *d, struct ox_case *c, ox_time now)
 {
 	for (size_t i = 0; i < c->n_timeline; i++)
 		if (c->timeline[i].action == OX_ACT_SURVEY_DUE)
 			return;
 	ox_case_add_timeline(c, now, OX_ACT_SURVEY_DUE, NULL, NULL, NULL);
+	desk_survey_send(d, c, now);
 }
 
 /* Leave waiting_customer: the resolve clock moves by the pause. */
@@ -418,7 +423,7 @@ static int set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 	/* a case the automation put right by itself is one the customer never
 	 * saw go wrong: no survey, as for one detection resolved */
 	if (to == OX_CASE_RESOLVED && strcmp(a->actor, DESK_AUTO_ACTOR) != 0)
-		survey_due(c, now);
+		survey_due(d, c, now);
 	changed(d, c);
 	return 0;
 }
@@ -689,6 +694,10 @@ void ox_desk_action_write(const struct ox_desk_action *a, struct ox_buf *out)
 		ox_buf_addf(out, ",\"kind\":\"%s\",\"params\":%s", ox_pb_action_name((enum ox_pb_action)a->kind),
 			    a->params[0] ? a->params : "{}");
 	}
+	if ((a->op == OX_DESK_CALL || a->op == OX_DESK_APPROVE) && a->limited) {
+		char m[OX_MONEY_BUFSZ];
+		ox_buf_addf(out, ",\"limit\":\"%s\"", ox_money_format(a->limit, m));
+	}
 	if (a->call_id[0]) {
 		ox_buf_addz(out, ",\"call\":");
 		ox_buf_add_json_str(out, a->call_id, strlen(a->call_id));
@@ -776,11 +785,11 @@ static int check_code(const char *key, const char *z, char err[256])
 
 enum field { F_OP, F_CASE, F_BY, F_AT, F_TO, F_CASCADE, F_ASSIGNEE, F_TEAM, F_NOTE, F_RESOLUTION,
 	     F_ROOT_CAUSE, F_ITEM, F_DONE, F_SCORE, F_COMMENT, F_KIND, F_CALL, F_PARAMS, F_STATE, F_OUTCOME,
-	     F_ENABLED, F__COUNT };
+	     F_ENABLED, F_LIMIT, F__COUNT };
 static const char *const field_names[F__COUNT] = { "op", "case", "by", "at", "to", "cascade", "assignee",
 						   "team", "note", "resolution", "root_cause", "item", "done",
 						   "score", "comment", "kind", "call", "params", "state", "outcome",
-						   "enabled" };
+						   "enabled", "limit" };
 
 /* A JSON object member kept as its text (a call's params, an outcome). */
 static int take_object(const struct ox_json_tok *v, const char *key, char *dst, size_t size, char err[256])
@@ -881,6 +890,12 @@ static int take_field(struct ox_desk_action *a, enum field f, const struct ox_js
 		return take_object(v, key, a->params, sizeof a->params, err);
 	case F_OUTCOME:
 		return take_object(v, key, a->outcome, sizeof a->outcome, err);
+	case F_LIMIT:
+		if (v->type != OX_JSON_STRING || ox_money_parse(v->s, v->len, &a->limit) < 0 ||
+		    a->limit > OX_COMP_MONEY_MAX)
+			return desk_refuse(err, OX_DESK_EINVAL, "limit: expected an amount in CNY (\"20.00\")");
+		a->limited = true;
+		return 0;
 	case F__COUNT:
 		break;
 	}
@@ -944,6 +959,7 @@ void ox_desk_save(const struct ox_desk *d, struct ox_snap_w *w)
 		ox_snap_u32(w, t->kind);
 		ox_snap_u64(w, ((const struct ox_case *)t->target)->seq);
 	}
+	desk_comp_save(d, w);
 }
 
 int ox_desk_load(struct ox_desk *d, struct ox_snap_r *r)
@@ -981,5 +997,5 @@ int ox_desk_load(struct ox_desk *d, struct ox_snap_r *r)
 		else
 			d->timers.n = i + 1;
 	}
-	return ox_snap_r_ok(r) ? 0 : -1;
+	return ox_snap_r_ok(r) ? desk_comp_load(d, r) : -1;
 }

@@ -108,7 +108,13 @@ struct ox_desk_action {
 	int state;                   /* CALL_UPDATE: enum ox_call_state, -1 unset */
 	char outcome[OX_CALL_OUTCOME_MAX + 1];
 	bool enabled;                /* AUTO */
+	/* CALL, APPROVE: the actor's compensation limit (comp.h), which the
+	 * API sets from the role and the record keeps, so a replay decides
+	 * alike. Not limited (zeroed, or a record without it): no limit. */
+	bool limited;
+	ox_money limit;              /* fen, when limited */
 	bool dry;                    /* CALL: a dry run (not a field of the record) */
+	int would_wait;              /* CALL, dry: set by the writer, enum ox_comp_wait of the answer */
 };
 
 /* What the actor may do, checked against the case as it is when the action
@@ -181,8 +187,9 @@ struct ox_call_ready {
 };
 const struct ox_call_ready *ox_desk_calls(struct ox_desk *d, size_t *n);
 void ox_desk_clear_calls(struct ox_desk *d);
-/* After a CALL applied (or checked, dry): its id, and its request body. */
-const char *ox_desk_last_call(const struct ox_desk *d, const char **body);
+/* After a CALL applied (or checked, dry): its id, and its request body;
+ * *wait (may be NULL) whether a compensation waits (would wait) for approval. */
+const char *ox_desk_last_call(const struct ox_desk *d, const char **body, enum ox_comp_wait *wait);
 /* The kill switch: may automatic calls run? */
 bool ox_desk_auto_enabled(const struct ox_desk *d);
 

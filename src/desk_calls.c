@@ -26,10 +26,12 @@ void ox_desk_clear_calls(struct ox_desk *d)
 	d->n_ready = 0;
 }
 
-const char *ox_desk_last_call(const struct ox_desk *d, const char **body)
+const char *ox_desk_last_call(const struct ox_desk *d, const char **body, enum ox_comp_wait *wait)
 {
 	if (body)
 		*body = d->last_body.data ? d->last_body.data : "";
+	if (wait)
+		*wait = d->last_wait;
 	return d->last_call;
 }
 
@@ -92,7 +94,20 @@ static struct ox_call *add_call(struct ox_case *c, enum ox_pb_action kind, const
 	call->done_at = OX_TIME_NONE;
 	call->amount = amount;
 	call->params = ox_xstrndup(params, strlen(params));
+	call->comp = -1;
+	call->granted_at = OX_TIME_NONE;
 	return call;
+}
+
+/* A compensation that may not go ahead waits for a supervisor (comp.h). */
+static void wait_for_approval(struct ox_case *c, struct ox_call *call, enum ox_comp_wait why, ox_time now,
+			      const char *actor)
+{
+	char what[64];
+	call->state = OX_CALL_AWAITING_APPROVAL;
+	call->waited = (uint8_t)why;
+	snprintf(what, sizeof what, "awaits approval (%s)", ox_comp_wait_name(why));
+	call_timeline(c, call, now, what, actor);
 }
 
 /* ---- auto-remediation ---- */
@@ -208,9 +223,17 @@ static void auto_step(struct ox_desk *d, struct ox_case *c, const struct ox_play
 	d->auto_times[d->n_auto_times++] = now;
 	struct ox_call *call = add_call(c, kind, params->data, amount, DESK_AUTO_ACTOR, true,
 					dec == OX_PB_D_RUN ? OX_CALL_REQUESTED : OX_CALL_AWAITING_APPROVAL, now);
-	call_timeline(c, call, now, dec == OX_PB_D_RUN ? "requested" : "awaits approval", DESK_AUTO_ACTOR);
-	if (dec == OX_PB_D_RUN)
+	/* the playbook's limit stands for a person's; the team's budget still counts */
+	enum ox_comp_wait why = desk_comp_check(d, c, call, OX_COMP_NO_LIMIT, now);
+	if (dec != OX_PB_D_RUN) {
+		call_timeline(c, call, now, "awaits approval", DESK_AUTO_ACTOR);
+	} else if (why) {
+		wait_for_approval(c, call, why, now, DESK_AUTO_ACTOR);
+	} else {
+		call_timeline(c, call, now, "requested", DESK_AUTO_ACTOR);
+		desk_comp_grant(d, c, call, now);
 		make_ready(d, c, call);
+	}
 }
 
 /* Does the merchant take any call at all? Without, the automation is not
@@ -229,6 +252,46 @@ void desk_auto_start(struct ox_desk *d, struct ox_case *c)
 	if (!any_endpoint(d->o.calls) || !pb || pb->mode == OX_PB_M_SUGGEST || !pb->n_sequence)
 		return;
 	auto_step(d, c, pb, 0, c->opened_at);
+}
+
+void desk_survey_send(struct ox_desk *d, struct ox_case *c, ox_time now)
+{
+	const struct ox_call_config *cfg = d->o.calls;
+	if (!cfg || !cfg->survey.send || !ox_call_endpoint(cfg, OX_PB_A_SEND_MESSAGE) ||
+	    ox_rule_info(c->rule)->key != OX_KEY_ORDER)
+		return; /* not set up, or no customer to ask (a SKU's, an incident's case) */
+	if (!d->auto_on) {
+		auto_note(c, now, "自动处理已关闭,回访问卷未发送", "automation is switched off: no survey sent");
+		return;
+	}
+	if (!rate_ok(d, now)) {
+		auto_note(c, now, "自动处理超出频率限制,回访问卷未发送", "rate limit reached: no survey sent");
+		return;
+	}
+	struct ox_pb_vars vars = { 0 };
+	vars.v[OX_PB_V_ORDER_ID] = c->key;
+	vars.v[OX_PB_V_SHOP] = c->dims.shop;
+	struct ox_buf text, *params = &d->scratch;
+	char err[200];
+	ox_buf_init(&text, OX_PB_RENDER_MAX);
+	int rc = ox_pb_render(cfg->survey.text ? cfg->survey.text : ox_call_survey_text(cfg->survey.lang), &vars, &text,
+			      NULL, err, sizeof err);
+	ox_buf_reset(params);
+	ox_buf_addf(params, "{\"step\":\"survey\",\"lang\":\"%s\",\"text\":", ox_pb_lang_name(cfg->survey.lang));
+	ox_buf_add_json_str(params, text.data ? text.data : "", text.len);
+	ox_buf_add(params, "}", 2);
+	ox_buf_release(&text);
+	if (rc < 0) {
+		auto_note(c, now, "回访问卷未发送", "no survey sent: %s", err);
+		return;
+	}
+	OX_GROW(d->auto_times, d->cap_auto_times, d->n_auto_times + 1);
+	d->auto_times[d->n_auto_times++] = now;
+	struct ox_call *call =
+		add_call(c, OX_PB_A_SEND_MESSAGE, params->data, -1, DESK_AUTO_ACTOR, true, OX_CALL_REQUESTED, now);
+	desk_comp_check(d, c, call, OX_COMP_NO_LIMIT, now); /* gives nothing: marks it so */
+	call_timeline(c, call, now, "requested (survey)", DESK_AUTO_ACTOR);
+	make_ready(d, c, call);
 }
 
 /* How an automatic sequence that ends with a kind resolves its case. */
@@ -265,6 +328,12 @@ static void auto_finish(struct ox_desk *d, struct ox_case *c, const struct ox_ca
 static void auto_next(struct ox_desk *d, struct ox_case *c, const struct ox_call *call, ox_time now)
 {
 	const char *name = ox_pb_action_name(call->kind);
+	const struct ox_playbook *pb = ox_playbook_get(d->pb, c->rule);
+	size_t i = 0;
+	while (i < pb->n_sequence && pb->sequence[i] != call->kind)
+		i++;
+	if (i == pb->n_sequence)
+		return; /* not a step of the sequence: the survey */
 	if (call->state != OX_CALL_SUCCEEDED) {
 		auto_note(c, now, "自动处理未成功,交由人工", "%s %s: left to a person", name,
 			  ox_call_state_name(call->state));
@@ -282,10 +351,6 @@ static void auto_next(struct ox_desk *d, struct ox_case *c, const struct ox_call
 			return;
 		}
 	}
-	const struct ox_playbook *pb = ox_playbook_get(d->pb, c->rule);
-	size_t i = 0;
-	while (i < pb->n_sequence && pb->sequence[i] != call->kind)
-		i++;
 	if (pb->mode != OX_PB_M_SUGGEST && i + 1 < pb->n_sequence)
 		auto_step(d, c, pb, i + 1, now);
 	else
@@ -314,17 +379,24 @@ int desk_request_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 		return desk_refuse(err, OX_DESK_EINVAL, "%s", why);
 	struct ox_call *call =
 		add_call(c, (enum ox_pb_action)a->kind, params, amount, a->actor, false, OX_CALL_REQUESTED, now);
+	enum ox_comp_wait wait = desk_comp_check(d, c, call, a->limited ? a->limit : OX_COMP_NO_LIMIT, now);
 	snprintf(d->last_call, sizeof d->last_call, "%s", call->id);
 	call_body(c, call, &d->last_body);
+	d->last_wait = wait;
 	if (a->dry) { /* nothing changes: take the call back */
 		ox_call_release(call);
 		c->n_calls--;
 		return 0;
 	}
-	call_timeline(c, call, now, "requested", a->actor);
+	if (wait) {
+		wait_for_approval(c, call, wait, now, a->actor);
+	} else {
+		call_timeline(c, call, now, "requested", a->actor);
+		desk_comp_grant(d, c, call, now);
+		make_ready(d, c, call);
+	}
 	if (a->note[0])
 		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
-	make_ready(d, c, call);
 	desk_changed(d, c);
 	return 0;
 }
@@ -350,6 +422,8 @@ int desk_update_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_
 	}
 	call->state = (enum ox_call_state)a->state;
 	call->done_at = now;
+	if (call->state == OX_CALL_FAILED)
+		desk_comp_failed(d, call);
 	free(call->outcome);
 	call->outcome = a->outcome[0] ? ox_xstrndup(a->outcome, strlen(a->outcome)) : NULL;
 	call_timeline(c, call, now, ox_call_state_name(call->state), a->actor);
@@ -374,6 +448,9 @@ int desk_decide_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_
 			      ox_call_state_name(call->state), approve ? "approve" : "reject");
 	if (approve && c->status == OX_CASE_CLOSED)
 		return desk_refuse(err, OX_DESK_ECONFLICT, "case %s is closed: no more calls", c->id);
+	int rc;
+	if (approve && scope && (rc = desk_comp_may_approve(call, a, err)))
+		return rc;
 	snprintf(call->approver, sizeof call->approver, "%s", a->actor);
 	call->state = approve ? OX_CALL_REQUESTED : OX_CALL_REJECTED;
 	if (!approve)
@@ -381,8 +458,10 @@ int desk_decide_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_
 	call_timeline(c, call, now, approve ? "approved" : "rejected", a->actor);
 	if (a->note[0])
 		ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, a->note, a->actor);
-	if (approve)
+	if (approve) {
+		desk_comp_grant(d, c, call, now);
 		make_ready(d, c, call);
+	}
 	desk_changed(d, c);
 	return 0;
 }

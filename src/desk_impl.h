@@ -10,6 +10,7 @@
 
 #include "deadline.h"
 #include "desk.h"
+#include "hmap.h"
 
 /* Who acts when the automation does (auto-remediation, docs/actions.md). */
 #define DESK_AUTO_ACTOR "ordex:auto"
@@ -42,6 +43,19 @@ struct ox_desk {
 	size_t n_auto_times, cap_auto_times;
 	char last_call[OX_CALL_ID_MAX];
 	struct ox_buf last_body;
+	enum ox_comp_wait last_wait; /* would the last call wait for approval */
+
+	/* compensation (desk_comp.c, docs/compensation.md) */
+	struct ox_comp_config comp_default; /* when the desk has no calls config */
+	struct comp_spend *spend;           /* what each team gave today */
+	size_t n_spend, cap_spend;
+	struct ox_hmap comp_customers;      /* customer id -> struct comp_customer */
+};
+
+struct comp_spend {
+	char team[OX_NAME_MAX];
+	int64_t day;    /* ox_comp_day() */
+	ox_money spent; /* fen */
 };
 
 /* desk.c */
@@ -55,11 +69,31 @@ int desk_set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk_a
 /* desk_calls.c: the automation of a case that opened, and the call ops
  * (the same contract as ox_desk_apply for one case). */
 void desk_auto_start(struct ox_desk *d, struct ox_case *c);
+/* The survey of a case a person resolved, as an automatic send_message
+ * call, when configured and possible (docs/actions.md). */
+void desk_survey_send(struct ox_desk *d, struct ox_case *c, ox_time now);
 int desk_request_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
 		      const struct ox_desk_scope *scope, ox_time now, char err[256]);
 int desk_update_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
 		     char err[256]);
 int desk_decide_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a,
 		     const struct ox_desk_scope *scope, ox_time now, char err[256]);
+
+/* desk_comp.c: the compensation ledger. */
+/* Make call (just added to c, not yet granted) a compensation if its kind
+ * gives something: its value and team; and say whether it may go ahead.
+ * limit: the requester's (a->limited), OX_COMP_NO_LIMIT for none. */
+enum ox_comp_wait desk_comp_check(struct ox_desk *d, const struct ox_case *c, struct ox_call *call,
+				  ox_money limit, ox_time now);
+/* The compensation goes ahead now: it counts in its team's day and in its
+ * customer's history (a repeat is flagged in call and timeline). */
+void desk_comp_grant(struct ox_desk *d, struct ox_case *c, struct ox_call *call, ox_time now);
+/* It failed: what it counted in its team's day comes back (the same day). */
+void desk_comp_failed(struct ox_desk *d, const struct ox_call *call);
+/* May an approver of this limit let call go ahead? 0 or an error. */
+int desk_comp_may_approve(const struct ox_call *call, const struct ox_desk_action *a, char err[256]);
+void desk_comp_free(struct ox_desk *d);
+void desk_comp_save(const struct ox_desk *d, struct ox_snap_w *w);
+int desk_comp_load(struct ox_desk *d, struct ox_snap_r *r);
 
 #endif

@@ -218,6 +218,12 @@ static void put_case(struct ox_snap_w *w, const struct ox_engine *e, const struc
 		ox_snap_i64(w, k->amount);
 		ox_snap_str(w, k->params);
 		ox_snap_str(w, k->outcome);
+		ox_snap_u8(w, (uint8_t)(k->comp + 1)); /* 0: not a compensation */
+		ox_snap_u8(w, k->waited);
+		ox_snap_u32(w, k->repeat);
+		ox_snap_i64(w, k->value);
+		ox_snap_str(w, k->team);
+		ox_snap_i64(w, k->granted_at);
 	}
 }
 
@@ -595,8 +601,19 @@ static void get_case(struct ox_snap_r *r, struct ox_engine *e)
 			k->outcome = ox_snap_get_str(r, TEXT_MAX, NULL);
 			if (!k->params)
 				k->params = ox_xstrndup("{}", 2);
+			int comp = ox_snap_get_u8(r) - 1;
+			k->waited = ox_snap_get_u8(r);
+			uint32_t repeat = ox_snap_get_u32(r);
+			k->value = ox_snap_get_i64(r);
+			ox_snap_get_strbuf(r, k->team, sizeof k->team);
+			k->granted_at = ox_snap_get_i64(r);
 			if (kind >= OX_PB_A__COUNT || state >= OX_CALL__NSTATES)
 				ox_snap_r_fail(r, "a call of an unknown kind or state");
+			else if (comp != ox_comp_kind_of((enum ox_pb_action)kind) || k->waited >= OX_COMP__NWAITS ||
+				 repeat > UINT16_MAX)
+				ox_snap_r_fail(r, "a compensation that does not fit its call");
+			k->comp = (int8_t)comp;
+			k->repeat = (uint16_t)repeat;
 			k->kind = (enum ox_pb_action)kind;
 			k->state = (enum ox_call_state)state;
 		}

@@ -98,7 +98,8 @@ int ox_pb_category_of(enum ox_rule r);
 	X(SEND_MESSAGE, "send_message", "发送客户消息", "Message the customer")   \
 	X(CARRIER_CLAIM, "carrier_claim", "向快递公司索赔", "Claim from the carrier") \
 	X(QUERY_PAYMENT, "query_payment", "查询支付状态", "Query the payment")    \
-	X(QUERY_TRACKING, "query_tracking", "查询物流轨迹", "Query the tracking")
+	X(QUERY_TRACKING, "query_tracking", "查询物流轨迹", "Query the tracking")     \
+	X(SEND_GIFT, "send_gift", "赠送礼品", "Send a gift")
 
 enum ox_pb_action {
 #define X(e, s, zh, en) OX_PB_A_##e,

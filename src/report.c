@@ -2,7 +2,7 @@
  * statement over cases and counts whose columns are the fields of its rows
  * (a column named "bucket" or ending in "_at" is a time in ms, written as
  * RFC 3339 in Asia/Shanghai time). The SQL is constant text; every value is
- * a bound parameter (:from, :to, :channel, :shop, :bucket, :limit).
+ * a bound parameter (:from, :to, :channel, :shop, :customer, :bucket, :limit).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,9 +167,53 @@ static const char sql_review_carriers[] =
 	" sum(rule = 'LOG_DELIVERY_OVERDUE') AS delivery_overdue FROM cases"
 	" WHERE carrier IS NOT NULL AND " OPENED " GROUP BY carrier ORDER BY cases DESC, carrier";
 
+/* Compensation (docs/compensation.md): the calls that gave something,
+ * asked for in the period; spent = went ahead and did not fail. */
+#define CALLS "requested_at >= :from AND requested_at < :to AND " FILTER
+#define COMP_IN "comp_kind IS NOT NULL AND " CALLS " AND (:customer IS NULL OR customer_id = :customer)"
+#define SPENT "granted_at IS NOT NULL AND state <> 'failed'"
+#define COMP_FIGURES(key, name)                                                                            \
+	"SELECT " key " AS " name ", count(*) AS requested, coalesce(sum(" SPENT "), 0) AS granted,"                    \
+	" round(coalesce(sum(CASE WHEN " SPENT " THEN value END), 0) / 100.0, 2) AS amount,"               \
+	" coalesce(sum(waited IS NOT NULL), 0) AS needed_approval,"                                          \
+	" coalesce(sum(state = 'awaiting_approval'), 0) AS awaiting_approval,"                               \
+	" coalesce(sum(state = 'rejected'), 0) AS rejected, coalesce(sum(state = 'failed'), 0) AS failed,"   \
+	" coalesce(sum(repeat IS NOT NULL), 0) AS repeat_flagged FROM case_calls WHERE " COMP_IN            \
+	" GROUP BY " key " ORDER BY amount DESC, " name
+
+static const char sql_comp_totals[] =
+	"SELECT count(*) AS requested, coalesce(sum(" SPENT "), 0) AS granted,"
+	" round(coalesce(sum(CASE WHEN " SPENT " THEN value END), 0) / 100.0, 2) AS amount,"
+	" coalesce(sum(waited IS NOT NULL), 0) AS needed_approval,"
+	" coalesce(sum(state = 'awaiting_approval'), 0) AS awaiting_approval,"
+	" coalesce(sum(repeat IS NOT NULL), 0) AS repeat_flagged,"
+	" count(DISTINCT customer_id) AS customers FROM case_calls WHERE " COMP_IN;
+
+static const char sql_comp_customers[] =
+	"SELECT customer_id, count(*) AS compensations,"
+	" round(coalesce(sum(CASE WHEN " SPENT " THEN value END), 0) / 100.0, 2) AS amount,"
+	" coalesce(sum(repeat IS NOT NULL), 0) AS repeat_flagged, max(requested_at) AS last_at"
+	" FROM case_calls WHERE customer_id IS NOT NULL AND " COMP_IN
+	" GROUP BY customer_id HAVING count(*) >= 2 ORDER BY compensations DESC, amount DESC, customer_id LIMIT :limit";
+
+static const char sql_comp_rows[] =
+	"SELECT call_id, case_id, comp_kind AS kind, kind AS action, state, round(value / 100.0, 2) AS amount,"
+	" team, customer_id, requested_by, approved_by, waited, repeat, requested_at, granted_at, done_at"
+	" FROM case_calls WHERE " COMP_IN " ORDER BY requested_at DESC, call_id LIMIT :limit";
+
+/* What the automation did (docs/actions.md): its calls asked for in the
+ * period by kind and how they ended. */
+static const char sql_auto_actions[] =
+	"SELECT kind, count(*) AS calls, coalesce(sum(state = 'succeeded'), 0) AS succeeded,"
+	" coalesce(sum(state = 'failed'), 0) AS failed, coalesce(sum(state = 'rejected'), 0) AS rejected,"
+	" coalesce(sum(state = 'awaiting_approval'), 0) AS awaiting_approval,"
+	" coalesce(sum(state IN ('requested', 'running')), 0) AS in_flight,"
+	" " RATE("sum(state = 'succeeded')", "sum(state IN ('succeeded', 'failed'))") " AS success_rate"
+	" FROM case_calls WHERE automatic = 1 AND " CALLS " GROUP BY kind ORDER BY calls DESC, kind";
+
 struct section {
 	const char *name, *zh, *en;
-	const char *sql; /* NULL: a figure another part of ordex will provide (JSON null) */
+	const char *sql;
 	bool one_row;    /* an object, not an array of rows */
 };
 
@@ -191,9 +235,16 @@ static const struct section sections[OX_REPORT__N][12] = {
 		{ "skus", "高发商品", "Top SKUs", sql_skus, false },
 		{ "carriers", "承运商", "Carriers", sql_review_carriers, false },
 		{ "csat", "售后回访满意度", "Customer satisfaction", sql_review_csat, false },
-		/* land with compensation and automatic remediation (docs/reports.md) */
-		{ "compensation", "补偿支出", "Compensation spend", NULL, false },
-		{ "automatic_actions", "自动处置结果", "Automatic action outcomes", NULL, false },
+		{ "compensation", "补偿支出", "Compensation spend", COMP_FIGURES("comp_kind", "kind"), false },
+		{ "automatic_actions", "自动处置结果", "Automatic action outcomes", sql_auto_actions, false },
+		END,
+	},
+	[OX_REPORT_COMPENSATION] = {
+		{ "totals", "总览", "Totals", sql_comp_totals, true },
+		{ "by_kind", "按补偿方式", "By kind", COMP_FIGURES("comp_kind", "kind"), false },
+		{ "by_team", "按团队", "By team", COMP_FIGURES("team", "team"), false },
+		{ "repeat_customers", "重复补偿客户", "Customers compensated repeatedly", sql_comp_customers, false },
+		{ "rows", "补偿明细", "Compensations", sql_comp_rows, false },
 		END,
 	},
 };
@@ -224,10 +275,10 @@ int ox_report_parse(struct ox_report_query *q, const struct ox_report_args *a, o
 		snprintf(err, 256, "from: must be before to");
 		return -1;
 	}
-	const char *const *dims[] = { &a->channel, &a->shop };
-	const char **out[] = { &q->channel, &q->shop };
-	const char *names[] = { "channel", "shop" };
-	for (size_t i = 0; i < 2; i++) {
+	const char *const *dims[] = { &a->channel, &a->shop, &a->customer };
+	const char **out[] = { &q->channel, &q->shop, &q->customer };
+	const char *names[] = { "channel", "shop", "customer" };
+	for (size_t i = 0; i < OX_ARRAY_LEN(dims); i++) {
 		if (absent(*dims[i]))
 			continue;
 		if (strlen(*dims[i]) > 256) {
@@ -372,6 +423,8 @@ static void bind(sqlite3_stmt *st, const char *name, const struct ox_report_quer
 		ox_sqldb_bind_text(st, i, q->channel);
 	else if (strcmp(name, ":shop") == 0)
 		ox_sqldb_bind_text(st, i, q->shop);
+	else if (strcmp(name, ":customer") == 0)
+		ox_sqldb_bind_text(st, i, q->customer);
 }
 
 static void md_heading(struct ox_buf *b, const struct section *s, const struct ox_report_query *q)
@@ -386,21 +439,12 @@ static void md_heading(struct ox_buf *b, const struct section *s, const struct o
 static int run_section(sqlite3 *db, const struct section *s, const struct ox_report_query *q, bool many,
 		       struct ox_buf *b, char err[256])
 {
-	if (!s->sql) {
-		if (q->format == OX_REPORT_JSON) {
-			ox_buf_addf(b, ",\"%s\":null", s->name);
-		} else if (q->format == OX_REPORT_MD) {
-			md_heading(b, s, q);
-			ox_buf_addz(b, q->lang == OX_REPORT_EN ? "Not available yet.\n" : "尚未提供。/ Not available yet.\n");
-		}
-		return 0; /* CSV: no block */
-	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, s->sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, 256, "report %s: %s", s->name, sqlite3_errmsg(db));
 		return -1;
 	}
-	static const char *const params[] = { ":from", ":to", ":bucket", ":limit", ":channel", ":shop" };
+	static const char *const params[] = { ":from", ":to", ":bucket", ":limit", ":channel", ":shop", ":customer" };
 	for (size_t i = 0; i < OX_ARRAY_LEN(params); i++)
 		bind(st, params[i], q);
 	int ncol = sqlite3_column_count(st);
@@ -484,6 +528,13 @@ int ox_report_run(sqlite3 *db, enum ox_report r, const struct ox_report_query *q
 			ox_buf_addz(&b, "null");
 		if (r == OX_REPORT_CASES)
 			ox_buf_addf(&b, ",\"bucket\":\"%s\"", q->by_day ? "day" : "hour");
+		if (r == OX_REPORT_COMPENSATION) {
+			ox_buf_addz(&b, ",\"customer\":");
+			if (q->customer)
+				ox_buf_add_json_str(&b, q->customer, strlen(q->customer));
+			else
+				ox_buf_addz(&b, "null");
+		}
 	} else if (q->format == OX_REPORT_CSV) {
 		ox_buf_addz(&b, "\xEF\xBB\xBF"); /* the BOM: Excel then reads UTF-8 */
 	} else {
@@ -495,6 +546,8 @@ int ox_report_run(sqlite3 *db, enum ox_report r, const struct ox_report_query *q
 			ox_buf_addf(&b, ", channel %s", q->channel);
 		if (q->shop)
 			ox_buf_addf(&b, ", shop %s", q->shop);
+		if (q->customer)
+			ox_buf_addf(&b, ", customer %s", q->customer);
 		ox_buf_addz(&b, "\n");
 	}
 	int rc = 0;

@@ -18,7 +18,8 @@
 /* X(enum suffix, name in the path) */
 #define OX_REPORTS(X)                                                                     \
 	X(SUMMARY, "summary") X(CASES, "cases") X(REGIONS, "regions") X(SKUS, "skus")      \
-	X(HEATMAP, "heatmap") X(CARRIERS, "carriers") X(PAYMENTS, "payments") X(REVIEW, "review")
+	X(HEATMAP, "heatmap") X(CARRIERS, "carriers") X(PAYMENTS, "payments") X(REVIEW, "review")  \
+	X(COMPENSATION, "compensation")
 
 enum ox_report {
 #define X(e, name) OX_REPORT_##e,
@@ -40,6 +41,7 @@ enum ox_report_lang { OX_REPORT_ZH, OX_REPORT_EN }; /* Markdown headings */
 struct ox_report_query {
 	ox_time from, to;           /* [from, to), ms */
 	const char *channel, *shop; /* NULL: every one */
+	const char *customer;       /* the compensation report: one customer's; NULL: all */
 	bool by_day;                /* cases over time: day buckets, else hours */
 	long limit;                 /* rows of ranked lists */
 	enum ox_report_format format;
@@ -47,11 +49,11 @@ struct ox_report_query {
 };
 
 /* The query string (NULL or "" = absent): from, to (RFC 3339 or ms; to
- * defaults to now, from to one day before to), channel, shop (at most 256
- * bytes), bucket (hour|day), limit (1..OX_REPORT_LIMIT_MAX), format
+ * defaults to now, from to one day before to), channel, shop, customer (at
+ * most 256 bytes), bucket (hour|day), limit (1..OX_REPORT_LIMIT_MAX), format
  * (json|csv; md too when md_ok). -1 with "name: why" in err. */
 struct ox_report_args {
-	const char *from, *to, *channel, *shop, *bucket, *limit, *format, *lang;
+	const char *from, *to, *channel, *shop, *customer, *bucket, *limit, *format, *lang;
 };
 int ox_report_parse(struct ox_report_query *q, const struct ox_report_args *a, ox_time now, bool md_ok,
 		    char err[256]);

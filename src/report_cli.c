@@ -11,13 +11,14 @@
 #include "report.h"
 #include "report_cli.h"
 
-#define MIN_SCHEMA 5 /* the store's migration with the dimensions and counts */
+#define MIN_SCHEMA 7 /* the store's migration with the calls as rows (compensation, automation) */
 
 static const char usage_text[] =
 	"usage: ordex report NAME [--data DIR] [--from TS] [--to TS] [--channel C] [--shop S]\n"
-	"                    [--bucket hour|day] [--limit N] [--format md|csv|json] [--lang zh|en]\n"
+	"                    [--customer ID] [--bucket hour|day] [--limit N] [--format md|csv|json]\n"
+	"                    [--lang zh|en]\n"
 	"  Prints a report of the case store DIR/cases.db (default ./data), read-only.\n"
-	"  NAME: summary, cases, regions, skus, heatmap, carriers, payments, review.\n"
+	"  NAME: summary, cases, regions, skus, heatmap, carriers, payments, review, compensation.\n"
 	"  --from, --to: RFC 3339 or ms; the period is [from, to), to defaults to now,\n"
 	"  from to one day before to. Format: md (default), csv (UTF-8 with a BOM) or json.\n"
 	"  docs/reports.md defines every figure. Exit: 0 done, 1 failure, 2 usage error.\n";
@@ -43,9 +44,10 @@ int ox_cmd_report(int argc, char **argv)
 		return usage("unknown report");
 	const char *data = "./data";
 	struct ox_report_args a = { .format = "md" };
-	static const char *const names[] = { "--data", "--from", "--to", "--channel", "--shop",
+	static const char *const names[] = { "--data", "--from", "--to", "--channel", "--shop", "--customer",
 					     "--bucket", "--limit", "--format", "--lang" };
-	const char **slots[] = { &data, &a.from, &a.to, &a.channel, &a.shop, &a.bucket, &a.limit, &a.format, &a.lang };
+	const char **slots[] = { &data,	     &a.from,	&a.to,	  &a.channel, &a.shop,
+				 &a.customer, &a.bucket, &a.limit, &a.format,  &a.lang };
 	for (int i = 2; i < argc; i++) {
 		size_t k = 0;
 		while (k < OX_ARRAY_LEN(names) && strcmp(argv[i], names[k]) != 0)

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OX_SNAP_VERSION 1
+#define OX_SNAP_VERSION 2
 #define OX_SNAP_ERRSZ 256
 
 struct ox_snap_w {

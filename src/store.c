@@ -154,6 +154,20 @@ static const char *const migrations[] = {
 	/* 6: the calls on the merchant's systems made for a case (a JSON array
 	 * of call objects, docs/actions.md); NULL: none. */
 	"ALTER TABLE cases ADD COLUMN calls TEXT;",
+	/* 7: the calls again, one row each, for the reports (compensation
+	 * spend, automatic outcomes: docs/compensation.md), with the case's
+	 * channel, shop and customer. applied_seq is forgotten: the next start
+	 * puts every case again from the log, which fills the table. */
+	"CREATE TABLE case_calls ("
+	" call_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL,"
+	" automatic INTEGER NOT NULL, amount INTEGER," /* fen */
+	" requested_by TEXT, approved_by TEXT, requested_at INTEGER NOT NULL, done_at INTEGER,"
+	" channel TEXT, shop TEXT, customer_id TEXT,"
+	" comp_kind TEXT, value INTEGER, team TEXT, waited TEXT, granted_at INTEGER, repeat INTEGER"
+	") WITHOUT ROWID;"
+	"CREATE INDEX case_calls_requested ON case_calls (requested_at);"
+	"CREATE INDEX case_calls_customer ON case_calls (customer_id, requested_at) WHERE comp_kind IS NOT NULL;"
+	"DELETE FROM meta WHERE key = 'applied_seq';",
 };
 
 /* The desk's times of a case people see: one column each, named as the
@@ -239,6 +253,11 @@ enum { COL_DUE = COL__END }; /* selected after CASE_COLS by the sort=due list */
 		  " WHERE case_id = ?1 ORDER BY n")                                                 \
 	X(COUNT_ADD, "INSERT INTO counts (metric, hour, channel, shop, dim, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" \
 		     " ON CONFLICT (metric, hour, channel, shop, dim) DO UPDATE SET n = n + excluded.n") \
+	X(CALL_PUT,                                                                                \
+	  "INSERT OR REPLACE INTO case_calls (call_id, case_id, kind, state, automatic, amount,"   \
+	  " requested_by, approved_by, requested_at, done_at, channel, shop, customer_id,"          \
+	  " comp_kind, value, team, waited, granted_at, repeat)"                                   \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)") \
 	X(META_GET, "SELECT value FROM meta WHERE key = ?1")                                      \
 	X(META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2)"                               \
 		    " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -448,6 +467,52 @@ static const char *get_id(const struct ox_case *c, size_t i) { return c->event_i
 static const char *get_checked(const struct ox_case *c, size_t i) { return c->checked[i]; }
 static const char *get_sku(const struct ox_case *c, size_t i) { return c->dims.skus[i]; }
 
+static void bind_money(sqlite3_stmt *q, int i, ox_money m)
+{
+	if (m >= 0)
+		sqlite3_bind_int64(q, i, m);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* Each call of the case as a row of case_calls (migration 7). */
+static int put_calls(struct ox_store *s, const struct ox_case *c)
+{
+	for (size_t i = 0; i < c->n_calls; i++) {
+		const struct ox_call *k = &c->calls[i];
+		sqlite3_stmt *q = ox_sqldb_stmt(&s->db, ST_CALL_PUT);
+		if (!q)
+			return OX_STORE_EDB;
+		bool comp = k->comp >= 0;
+		ox_sqldb_bind_text(q, 1, k->id);
+		ox_sqldb_bind_text(q, 2, c->id);
+		ox_sqldb_bind_text(q, 3, ox_pb_action_name(k->kind));
+		ox_sqldb_bind_text(q, 4, ox_call_state_name(k->state));
+		sqlite3_bind_int(q, 5, k->automatic);
+		bind_money(q, 6, k->amount);
+		ox_sqldb_bind_text(q, 7, k->actor[0] ? k->actor : NULL);
+		ox_sqldb_bind_text(q, 8, k->approver[0] ? k->approver : NULL);
+		ox_sqldb_bind_time(q, 9, k->requested_at);
+		ox_sqldb_bind_time(q, 10, k->done_at);
+		ox_sqldb_bind_text(q, 11, c->dims.channel);
+		ox_sqldb_bind_text(q, 12, c->dims.shop);
+		ox_sqldb_bind_text(q, 13, c->dims.customer_id);
+		ox_sqldb_bind_text(q, 14, comp ? ox_comp_kind_name((enum ox_comp_kind)k->comp) : NULL);
+		bind_money(q, 15, comp ? k->value : -1);
+		ox_sqldb_bind_text(q, 16, comp && k->team[0] ? k->team : NULL);
+		ox_sqldb_bind_text(q, 17, k->waited ? ox_comp_wait_name((enum ox_comp_wait)k->waited) : NULL);
+		ox_sqldb_bind_time(q, 18, comp ? k->granted_at : OX_TIME_NONE);
+		if (k->repeat)
+			sqlite3_bind_int(q, 19, k->repeat);
+		else
+			sqlite3_bind_null(q, 19);
+		int rc = ox_sqldb_run(&s->db, q, "put call");
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int put_rows(struct ox_store *s, const struct ox_case *c, const char *team)
 {
 	const struct ox_rule_info *ri = ox_rule_info(c->rule);
@@ -512,6 +577,9 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	if (sqlite3_changes(s->db.conn) == 0)
 		return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
 				     "put case: \"%s\" is stored with another seq than %" PRIu64, c->id, c->seq);
+
+	if ((rc = put_calls(s, c)))
+		return rc;
 
 	/* the timeline: entries the store has are the engine's first ones */
 	if (!(q = ox_sqldb_stmt(&s->db, ST_TL_COUNT)))

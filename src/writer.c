@@ -719,8 +719,11 @@ static void act(struct ox_writer *w, struct ox_job *job)
 		return;
 	if (job->action->op == OX_DESK_CALL) {
 		const char *body;
-		snprintf(job->action->call_id, sizeof job->action->call_id, "%s", ox_desk_last_call(w->desk, &body));
+		enum ox_comp_wait wait;
+		snprintf(job->action->call_id, sizeof job->action->call_id, "%s",
+			 ox_desk_last_call(w->desk, &body, &wait));
 		if (job->action->dry) { /* nothing to log: its body is the answer */
+			job->action->would_wait = (int)wait;
 			ox_buf_init(&job->text, SIZE_MAX);
 			ox_buf_addz(&job->text, body);
 			return;

@@ -603,10 +603,11 @@ describe("--rate-limit 5", () => {
 		assert.ok(limited >= 1, "no request was limited");
 		assert.equal(accepted, ok);
 		for (const path of ["/api/v1/openapi.json", "/api/v1/cases", "/api/v1/cases/C00000001", "/api/v1/orders/RL1", "/api/nope"]) {
-			let r;
-			for (let i = 0; i < 20 && (r = await d.get(path)).status !== 429; i++);
-			assert.equal(r.status, 429, `${path} is limited too`);
-			limited++;
+			// a burst at once: one by one, a slow answer (the spec is large) lets the bucket refill
+			const rs = await Promise.all(Array.from({ length: 20 }, () => d.get(path)));
+			const n = rs.filter((r) => r.status === 429).length;
+			assert.ok(n > 0, `${path} is limited too`);
+			limited += n;
 		}
 		// Monitors are never told "too many requests": only /api/ is limited.
 		for (const path of ["/", "/healthz", "/metrics", "/nope"])

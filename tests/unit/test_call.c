@@ -340,7 +340,7 @@ static int apply_logged(struct world *w, struct ox_desk_action *a, const struct 
 	int rc = ox_desk_apply(w->desk, a, scope, a->at, err);
 	if (!rc && !a->dry) {
 		if (a->op == OX_DESK_CALL)
-			snprintf(a->call_id, sizeof a->call_id, "%s", ox_desk_last_call(w->desk, NULL));
+			snprintf(a->call_id, sizeof a->call_id, "%s", ox_desk_last_call(w->desk, NULL, NULL));
 		ox_desk_action_write(a, log);
 		ox_buf_addz(log, "\n");
 	}
@@ -421,7 +421,7 @@ static void test_auto_and_replay(void **state)
 	/* a dry run changes nothing */
 	p.dry = true;
 	assert_int_equal(apply_logged(&w, &p, &any, &log, err), 0);
-	assert_string_equal(ox_desk_last_call(w.desk, NULL), "C00000001-3");
+	assert_string_equal(ox_desk_last_call(w.desk, NULL, NULL), "C00000001-3");
 	c = ox_engine_case_by_id(w.e, id);
 	assert_int_equal(c->n_calls, 2);
 	/* refused: an unconfigured kind, bad params, approving what never waited */

@@ -269,7 +269,7 @@ static void test_names(void **state)
 	static const char *const actions[] = {
 		"refund",	  "partial_refund",	"reship",	 "cancel_order", "mark_paid",
 		"update_address", "intercept_shipment", "issue_coupon",	 "add_points",	 "send_message",
-		"carrier_claim",  "query_payment",	"query_tracking"
+		"carrier_claim",  "query_payment",	"query_tracking", "send_gift"
 	};
 	assert_int_equal(OX_PB_A__COUNT, OX_ARRAY_LEN(actions));
 	for (int a = 0; a < OX_PB_A__COUNT; a++) {

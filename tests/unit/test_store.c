@@ -317,7 +317,7 @@ static void test_open_creates_schema(void **state)
 	struct fx *f = *state;
 	int v = -1;
 	assert_int_equal(ox_store_schema_version(f->s, &v), 0);
-	assert_int_equal(v, 6);
+	assert_int_equal(v, 7);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	sqlite3_stmt *q;
@@ -872,7 +872,7 @@ static void test_reopen(void **state)
 		assert_int_equal(ox_store_open(&f->s, f->path, err, sizeof err), 0);
 		int v = 0;
 		assert_int_equal(ox_store_schema_version(f->s, &v), 0);
-		assert_int_equal(v, 6);
+		assert_int_equal(v, 7);
 		assert_int_equal(query(f, &all, &after), 0);
 		assert_string_equal(before.data, after.data);
 		for (size_t k = 0; k < ox_engine_case_count(f->e); k++) {
