@@ -423,7 +423,7 @@ int desk_update_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk_
 	call->state = (enum ox_call_state)a->state;
 	call->done_at = now;
 	if (call->state == OX_CALL_FAILED)
-		desk_comp_failed(d, call);
+		desk_comp_failed(d, c, call);
 	free(call->outcome);
 	call->outcome = a->outcome[0] ? ox_xstrndup(a->outcome, strlen(a->outcome)) : NULL;
 	call_timeline(c, call, now, ox_call_state_name(call->state), a->actor);

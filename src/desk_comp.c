@@ -101,7 +101,7 @@ void desk_comp_grant(struct ox_desk *d, struct ox_case *c, struct ox_call *call,
 	ox_case_add_timeline(c, now, OX_ACT_NOTE, NULL, note, "ordex");
 }
 
-void desk_comp_failed(struct ox_desk *d, const struct ox_call *call)
+void desk_comp_failed(struct ox_desk *d, const struct ox_case *c, const struct ox_call *call)
 {
 	if (call->comp < 0 || call->granted_at == OX_TIME_NONE)
 		return;
@@ -109,6 +109,17 @@ void desk_comp_failed(struct ox_desk *d, const struct ox_call *call)
 	for (size_t i = 0; i < d->n_spend; i++)
 		if (strcmp(d->spend[i].team, call->team) == 0 && d->spend[i].day == day)
 			d->spend[i].spent -= call->value < d->spend[i].spent ? call->value : d->spend[i].spent;
+	/* nor did the customer get anything: one entry of its time goes */
+	const char *who = c->dims.customer_id;
+	struct comp_customer *k = who && *who ? ox_hmap_get(&d->comp_customers, ox_hash64(who, strlen(who)),
+							     same_customer, who)
+					      : NULL;
+	for (size_t i = k ? k->n : 0; i-- > 0;)
+		if (k->at[i] == call->granted_at) {
+			memmove(k->at + i, k->at + i + 1, (k->n - i - 1) * sizeof *k->at);
+			k->n--;
+			break;
+		}
 }
 
 int desk_comp_may_approve(const struct ox_call *call, const struct ox_desk_action *a, char err[256])

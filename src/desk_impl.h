@@ -88,8 +88,9 @@ enum ox_comp_wait desk_comp_check(struct ox_desk *d, const struct ox_case *c, st
 /* The compensation goes ahead now: it counts in its team's day and in its
  * customer's history (a repeat is flagged in call and timeline). */
 void desk_comp_grant(struct ox_desk *d, struct ox_case *c, struct ox_call *call, ox_time now);
-/* It failed: what it counted in its team's day comes back (the same day). */
-void desk_comp_failed(struct ox_desk *d, const struct ox_call *call);
+/* It failed: what it counted in its team's day comes back (the same day),
+ * and it no longer counts as one of its customer's compensations. */
+void desk_comp_failed(struct ox_desk *d, const struct ox_case *c, const struct ox_call *call);
 /* May an approver of this limit let call go ahead? 0 or an error. */
 int desk_comp_may_approve(const struct ox_call *call, const struct ox_desk_action *a, char err[256]);
 void desk_comp_free(struct ox_desk *d);

@@ -331,4 +331,17 @@ describe("the team's daily budget, repeats, failures, reports and a crash", () =
 		r = await compensate(d, ids.B1, { kind: "coupon", amount: "30", dry_run: true }, tokens.sup);
 		assert.equal(r.json.approval, null);
 	});
+
+	test("a clean stop's snapshot carries the ledger: a restart that replays nothing decides the same", async () => {
+		const dataDir = d.dataDir;
+		await d.stop({ keepData: true });
+		d = await startDaemon({ check: process.env.NOCHECK ? null : checkHttp, dataDir,
+			args: ["--config", config(m, "    daily_budget: { cs: 50, default: none }\n    repeat_window: 30d\n")] });
+		assert.match(d.stderr, /replayed 0 records/);
+		let r = await compensate(d, ids.B1, { kind: "coupon", amount: "30.01", dry_run: true }, tokens.sup);
+		assert.equal(r.json.approval, "over_budget", "today's spend came back from the snapshot");
+		r = await compensate(d, ids.B2, { kind: "coupon", amount: "5" }, tokens["li.na"]);
+		assert.equal(r.status, 202, r.text);
+		assert.equal(r.json.calls.at(-1).compensation.repeat, 4, "c1's history came back from the snapshot");
+	});
 });
