@@ -643,6 +643,8 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/openapi.json", openapi, NULL, 0, 0 },
 		{ "POST", "/api/v1/validate/order", api_validate_order, NULL, small, OX_PERM_PREVENT },
 		{ "POST", "/api/v1/risk/score", api_risk_score, api_risk_score_finish, small, OX_PERM_PREVENT },
+		{ "GET", "/api/v1/config/rules", api_config_get, NULL, 0, OX_PERM_CONFIG_READ },
+		{ "PUT", "/api/v1/config/rules", api_config_put, api_config_put_finish, 256 << 10, OX_PERM_CONFIG_WRITE },
 		{ "GET", "/api/v1/blacklist", api_blacklist_list, NULL, 0, OX_PERM_BLACKLIST },
 		{ "POST", "/api/v1/blacklist", api_blacklist_add, api_blacklist_finish, 1 << 20, OX_PERM_BLACKLIST },
 		{ "DELETE", "/api/v1/blacklist", api_blacklist_remove, api_blacklist_finish, 0, OX_PERM_BLACKLIST },
