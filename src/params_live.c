@@ -127,7 +127,7 @@ static int take_text(const struct ox_json_tok *t, const char *name, char *dst, s
 		return 0;
 	if (!t || t->type != OX_JSON_STRING || t->len >= size || (t->flags & OX_JSON_F_NUL) ||
 	    !ox_utf8_text_ok(t->s, t->len, true) || (required && t->len == 0))
-		return refuse(err, errsz, "%s: %s text of at most %zu bytes", name, required ? "1.." : "0..", size - 1);
+		return refuse(err, errsz, "%s: %stext of at most %zu bytes", name, required ? "required, " : "", size - 1);
 	memcpy(dst, t->s, t->len);
 	dst[t->len] = '\0';
 	return 0;
