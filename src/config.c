@@ -752,17 +752,17 @@ static int cfg_set(struct cfg_ctx *c, const struct ox_config_set *s)
 	if (cfg_resolve(s->key, &k, err, errsz) < 0)
 		return -1;
 	struct cfg_ctx v = { .p = c->p };
-	if (ox_yaml_load(&v.y, "", s->value, strlen(s->value), err, errsz) < 0)
-		return -1;
-	yaml_node_t *root = ox_yaml_root(&v.y);
-	void *field = root ? cfg_field(c, &k, err, errsz) : NULL;
 	int rc = -1;
-	if (!root)
-		cfg_key_error(err, errsz, "%s: a value is required", s->key);
-	else if (field)
-		rc = cfg_kinds[k.row->kind].set(&v, k.row, s->key, root, field);
-	ox_yaml_free(&v.y);
-	if (rc < 0 && strncmp(err, ":1: ", 4) == 0) /* the setter's "NAME:LINE: " of a one-line value */
+	if (ox_yaml_load(&v.y, "", s->value, strlen(s->value), err, errsz) == 0) {
+		yaml_node_t *root = ox_yaml_root(&v.y);
+		void *field = root ? cfg_field(c, &k, err, errsz) : NULL;
+		if (!root)
+			cfg_key_error(err, errsz, "%s: a value is required", s->key);
+		else if (field)
+			rc = cfg_kinds[k.row->kind].set(&v, k.row, s->key, root, field);
+		ox_yaml_free(&v.y);
+	}
+	if (rc < 0 && strncmp(err, ":1: ", 4) == 0) /* "NAME:LINE: " of the one-line value */
 		memmove(err, err + 4, strlen(err + 4) + 1);
 	return rc;
 }

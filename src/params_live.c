@@ -93,8 +93,8 @@ static int take_set(struct ox_live_change *c, const struct ox_json *p, const str
 		    const struct ox_json_tok *v, char *err, size_t errsz)
 {
 	char key[OX_YAML_PATH_MAX];
-	if (k->type != OX_JSON_STRING || k->len == 0 || k->len >= sizeof key || (k->flags & OX_JSON_F_NUL))
-		return refuse(err, errsz, "a key is 1..%d bytes", OX_YAML_PATH_MAX - 1);
+	if (k->type != OX_JSON_STRING || k->len == 0 || k->len >= sizeof key || !ox_utf8_text_ok(k->s, k->len, true))
+		return refuse(err, errsz, "a key is 1..%d bytes of text", OX_YAML_PATH_MAX - 1);
 	memcpy(key, k->s, k->len);
 	key[k->len] = '\0';
 	if (c->n == OX_LIVE_KEYS_MAX)
@@ -144,9 +144,11 @@ static int parse_members(struct ox_live_change *c, const struct ox_json *p, bool
 		size_t m = 0, n_allowed = request ? 3 : 5;
 		while (m < n_allowed && !ox_str_eqz(tok_str(&p->toks[i]), names[m]))
 			m++;
+		if (m == n_allowed && !ox_utf8_text_ok(p->toks[i].s, p->toks[i].len, true))
+			return refuse(err, errsz, "an unknown member (set, unset, note)");
 		if (m == n_allowed)
-			return refuse(err, errsz, "%.*s: unknown member (set, unset, note)", (int)ox_utf8_clip(p->toks[i].s, p->toks[i].len, 40),
-				      p->toks[i].s);
+			return refuse(err, errsz, "%.*s: unknown member (set, unset, note)",
+				      (int)ox_utf8_clip(p->toks[i].s, p->toks[i].len, 40), p->toks[i].s);
 		*slots[m] = &p->toks[i + 1];
 	}
 	if (take_text(note, "note", c->note, sizeof c->note, false, err, errsz) < 0)

@@ -155,7 +155,7 @@ static void test_parse_limits(void **state)
 	apply_refused(f, "[]", "body: a JSON object");
 	apply_refused(f, "{\"set\":[]}", "set: an object of key: value");
 	apply_refused(f, "{\"unset\":{}}", "unset: a list of keys");
-	apply_refused(f, "{\"set\":{\"\":1}}", "a key is 1..191 bytes");
+	apply_refused(f, "{\"set\":{\"\":1}}", "a key is 1..191 bytes of text");
 	apply_refused(f, "{\"set\":{\"sync.required\":[\"wms\",1]}}", "sync.required: a list holds names (strings)");
 	apply_refused(f, "{\"set\":{\"channels.pdd\":1}}",
 		      "channels.pdd: name a parameter after the channel, e.g. channels.pdd.fraud.threshold");
