@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "api_impl.h"
+#include "params_live.h"
 #include "console.h"
 #include "mask.h"
 #include "order_view.h"
@@ -552,7 +553,12 @@ static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 static enum ox_http_step teams(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	if (ox_policy_list_json(a->o.policy, a->o.params, &r->out) < 0)
+	if (a->o.live) /* the rules' teams may change live */
+		ox_live_rdlock(a->o.live);
+	int rc = ox_policy_list_json(a->o.policy, a->o.params, &r->out);
+	if (a->o.live)
+		ox_live_unlock(a->o.live);
+	if (rc < 0)
 		ox_http_error(r, 500, "internal error", "the team listing is too large");
 	else
 		r->status = 200;
