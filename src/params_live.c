@@ -61,13 +61,14 @@ static int take_value(const struct ox_json *p, const struct ox_json_tok *v, cons
 		ox_buf_addz(out, v->type == OX_JSON_TRUE ? "true" : "false");
 		return 0;
 	case OX_JSON_NUMBER:
-		ox_buf_add(out, v->s, v->len);
-		return 0;
+		return ox_buf_add(out, v->s, v->len) < 0
+			       ? refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX - 1)
+			       : 0;
 	case OX_JSON_STRING:
 		if (v->flags & OX_JSON_F_NUL)
 			return refuse(err, errsz, "%s: a string may not hold U+0000", key);
 		return ox_buf_add_json_str(out, v->s, v->len) < 0
-			       ? refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX)
+			       ? refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX - 1)
 			       : 0;
 	case OX_JSON_ARRAY:
 		ox_buf_addz(out, "[");
@@ -77,10 +78,10 @@ static int take_value(const struct ox_json *p, const struct ox_json_tok *v, cons
 				return refuse(err, errsz, "%s: a list holds names (strings)", key);
 			ox_buf_addz(out, k ? "," : "");
 			if (ox_buf_add_json_str(out, e->s, e->len) < 0)
-				return refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX);
+				return refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX - 1);
 		}
 		return ox_buf_addz(out, "]") < 0
-			       ? refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX)
+			       ? refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX - 1)
 			       : 0;
 	default:
 		return refuse(err, errsz, "%s: the value must be a string, a number, true, false or a list of names",
@@ -106,9 +107,10 @@ static int take_set(struct ox_live_change *c, const struct ox_json *p, const str
 		return -1;
 	struct ox_buf b;
 	ox_buf_init(&b, OX_LIVE_VALUE_MAX);
-	if (v && (take_value(p, v, key, &b, err, errsz) < 0 || ox_buf_add(&b, "", 1) < 0)) {
-		if (!*err || b.len >= OX_LIVE_VALUE_MAX)
-			refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX);
+	int rc = v ? take_value(p, v, key, &b, err, errsz) : 0;
+	if (rc == 0 && v && ox_buf_add(&b, "", 1) < 0)
+		rc = refuse(err, errsz, "%s: a value is at most %d bytes", key, OX_LIVE_VALUE_MAX - 1);
+	if (rc) {
 		ox_buf_release(&b);
 		return -1;
 	}
@@ -356,6 +358,21 @@ static void write_diff(const struct ox_params *old, const struct ox_params *now,
 		ox_buf_addz(diff, "}");
 	}
 	ox_buf_addz(diff, "]}");
+}
+
+void ox_live_audit_detail(const struct ox_live_change *c, struct ox_buf *diff, size_t max)
+{
+	if (diff->len <= max)
+		return;
+	ox_buf_reset(diff);
+	ox_buf_addz(diff, "{\"note\":");
+	ox_buf_add_json_str(diff, c->note, strlen(c->note));
+	ox_buf_addz(diff, ",\"keys\":[");
+	for (size_t i = 0; i < c->n; i++) {
+		ox_buf_addz(diff, i ? "," : "");
+		ox_buf_add_json_str(diff, c->set[i].key, strlen(c->set[i].key));
+	}
+	ox_buf_addz(diff, "],\"values_left_out\":true}");
 }
 
 int ox_live_apply(struct ox_live *l, const struct ox_live_change *c, struct ox_buf *diff, char *err, size_t errsz)

@@ -68,6 +68,11 @@ void ox_live_free(struct ox_live *l);
  * or -1 with "KEY: reason" in err and nothing changed. */
 int ox_live_apply(struct ox_live *l, const struct ox_live_change *c, struct ox_buf *diff, char *err, size_t errsz);
 
+/* Keep an apply's diff within max bytes for the audit log: when longer, the
+ * note and the keys alone, {"note":..,"keys":[..],"values_left_out":true}
+ * (64 list values can take half a megabyte). */
+void ox_live_audit_detail(const struct ox_live_change *c, struct ox_buf *diff, size_t max);
+
 /* For threads other than the writer's, around any read of the parameters. */
 void ox_live_rdlock(struct ox_live *l);
 void ox_live_unlock(struct ox_live *l);

@@ -493,6 +493,7 @@ static void remember_params(struct ox_writer *w, uint64_t seq, const struct ox_l
 	snprintf(lc->action, sizeof lc->action, "config.change");
 	snprintf(lc->actor, sizeof lc->actor, "%s", c->actor);
 	snprintf(lc->target, sizeof lc->target, "config/rules");
+	ox_live_audit_detail(c, diff, OX_AUDIT_DETAIL_MAX - 1024);
 	ox_buf_add(diff, "", 1);
 	lc->detail = diff->data;
 	ox_buf_init(diff, SIZE_MAX);
@@ -522,7 +523,7 @@ static int replay_params(struct ox_writer *w, uint64_t seq, const char *p, size_
 	replay_apply_pending(w);
 	w->store_on = (int64_t)seq > w->applied_seq;
 	struct ox_buf diff;
-	ox_buf_init(&diff, OX_AUDIT_DETAIL_MAX - 1);
+	ox_buf_init(&diff, SIZE_MAX);
 	/* it applied when it was logged; a base file edited since may refuse it */
 	if (apply_params(w, &c, &diff, err, sizeof err))
 		fprintf(stderr, "ordex serve: record %" PRIu64 ": parameter change no longer applies: %s\n", seq, err);
@@ -850,7 +851,7 @@ static void params_change(struct ox_writer *w, struct ox_job *job)
 	ox_time clock = ox_engine_clock(w->engine);
 	c->at = clock == OX_TIME_NONE ? wall_ms() : clock;
 	struct ox_buf diff;
-	ox_buf_init(&diff, OX_AUDIT_DETAIL_MAX - 1);
+	ox_buf_init(&diff, SIZE_MAX);
 	job->params_rc = apply_params(w, c, &diff, job->params_err, sizeof job->params_err);
 	if (job->params_rc == 0) {
 		ox_buf_init(&job->text, SIZE_MAX);

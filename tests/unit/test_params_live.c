@@ -171,13 +171,13 @@ static void test_parse_limits(void **state)
 		ox_buf_addf(&b, "%s\"logistics.carriers.c%d\":\"1h\"", i ? "," : "", i);
 	ox_buf_addz(&b, "}}");
 	apply_refused(f, b.data, "at most 64 keys in one change");
-	/* a value longer than 4096 bytes */
+	/* a value longer than 4095 bytes */
 	ox_buf_reset(&b);
 	ox_buf_addz(&b, "{\"set\":{\"customer.remark_keywords\":[");
 	for (int i = 0; i < 300; i++)
 		ox_buf_addf(&b, "%s\"keyword-%04d\"", i ? "," : "", i);
 	ox_buf_addz(&b, "]}}");
-	apply_refused(f, b.data, "customer.remark_keywords: a value is at most 4096 bytes");
+	apply_refused(f, b.data, "customer.remark_keywords: a value is at most 4095 bytes");
 	ox_buf_release(&b);
 }
 
@@ -251,6 +251,14 @@ static void test_all_or_nothing(void **state)
 	ox_buf_add(&diff, "", 1);
 	assert_string_equal(diff.data, "{\"note\":\"n\",\"changes\":[{\"key\":\"logistics.carriers.sf\",\"old\":null,\"new\":\"36h\"},"
 				       "{\"key\":\"rules.PAY_DUPLICATE.severity\",\"old\":\"P3\",\"new\":\"P1\"}]}");
+	/* too long for an audit entry: the keys alone */
+	diff.len--;
+	ox_live_audit_detail(&c, &diff, diff.len);
+	assert_int_equal(diff.len, strlen(diff.data));
+	ox_live_audit_detail(&c, &diff, diff.len - 1);
+	ox_buf_add(&diff, "", 1);
+	assert_string_equal(diff.data, "{\"note\":\"n\",\"keys\":[\"logistics.carriers.sf\",\"rules.PAY_DUPLICATE.severity\"],"
+				       "\"values_left_out\":true}");
 	ox_buf_release(&diff);
 	ox_live_change_release(&c);
 	assert_int_equal(f->p.n_carriers, 1);
