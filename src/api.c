@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "api_impl.h"
+#include "params_live.h"
 #include "console.h"
 #include "mask.h"
 #include "order_view.h"
@@ -555,7 +556,12 @@ static enum ox_http_step metrics(void *ctx, struct ox_http_req *r)
 static enum ox_http_step teams(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
-	if (ox_policy_list_json(a->o.policy, a->o.params, &r->out) < 0)
+	if (a->o.live) /* the rules' teams may change live */
+		ox_live_rdlock(a->o.live);
+	int rc = ox_policy_list_json(a->o.policy, a->o.params, &r->out);
+	if (a->o.live)
+		ox_live_unlock(a->o.live);
+	if (rc < 0)
 		ox_http_error(r, 500, "internal error", "the team listing is too large");
 	else
 		r->status = 200;
@@ -648,6 +654,8 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/openapi.json", openapi, NULL, 0, 0 },
 		{ "POST", "/api/v1/validate/order", api_validate_order, NULL, small, OX_PERM_PREVENT },
 		{ "POST", "/api/v1/risk/score", api_risk_score, api_risk_score_finish, small, OX_PERM_PREVENT },
+		{ "GET", "/api/v1/config/rules", api_config_get, NULL, 0, OX_PERM_CONFIG_READ },
+		{ "PUT", "/api/v1/config/rules", api_config_put, api_config_put_finish, 256 << 10, OX_PERM_CONFIG_WRITE },
 		{ "GET", "/api/v1/blacklist", api_blacklist_list, NULL, 0, OX_PERM_BLACKLIST },
 		{ "POST", "/api/v1/blacklist", api_blacklist_add, api_blacklist_finish, 1 << 20, OX_PERM_BLACKLIST },
 		{ "DELETE", "/api/v1/blacklist", api_blacklist_remove, api_blacklist_finish, 0, OX_PERM_BLACKLIST },

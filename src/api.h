@@ -30,6 +30,7 @@ struct ox_api_opts {
 	const char *auth_path;  /* users, tokens, sessions (auth.h) */
 	const char *audit_path; /* the audit log (audit.h) */
 	const struct ox_params *params;
+	struct ox_live *live;           /* the parameters' live changes; may be NULL */
 	const struct ox_policy *policy; /* may be NULL */
 	const struct ox_playbooks *playbooks; /* NULL: the built-ins */
 	struct ox_alerts *alerts;       /* may be NULL: no alerting configured */
@@ -42,6 +43,7 @@ struct ox_api_opts {
 	unsigned retry_after_s; /* told to clients when the writer queue is full */
 };
 
+struct ox_live;
 struct ox_api;
 struct ox_api *ox_api_new(const struct ox_api_opts *o);
 void ox_api_free(struct ox_api *a);

@@ -124,6 +124,11 @@ enum ox_http_step api_validate_order(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_risk_score(void *ctx, struct ox_http_req *r);
 void api_risk_score_finish(void *ctx, struct ox_http_req *r);
 
+/* api_config.c: the rule parameters, read and changed live (docs/config.md). */
+enum ox_http_step api_config_get(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_config_put(void *ctx, struct ox_http_req *r);
+void api_config_put_finish(void *ctx, struct ox_http_req *r);
+
 /* api_blacklist.c: blacklist entries, CSV import and export
  * (docs/blacklist.md); one finish for the changes. */
 enum ox_http_step api_blacklist_list(void *ctx, struct ox_http_req *r);

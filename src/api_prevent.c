@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api_impl.h"
+#include "params_live.h"
 #include "intake.h"
 #include "risk.h"
 
@@ -24,7 +25,11 @@ enum ox_http_step api_validate_order(void *ctx, struct ox_http_req *r)
 		struct ox_intake_report *rep = ox_xmalloc(sizeof *rep);
 		struct ox_buf scratch;
 		ox_buf_init(&scratch, SIZE_MAX);
+		if (a->o.live) /* the remark keywords may change live */
+			ox_live_rdlock(a->o.live);
 		ox_intake_check(&o.ev, a->o.params, rep, &scratch);
+		if (a->o.live)
+			ox_live_unlock(a->o.live);
 		ox_intake_report_json(rep, &r->out);
 		r->status = 200;
 		ox_buf_release(&scratch);

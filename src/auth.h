@@ -70,14 +70,16 @@ const char *ox_auth_strerror(int err);
 	X(INVENTORY, 12, "inventory", "reserve, confirm and release stock; set stock levels") \
 	X(BLACKLIST, 13, "blacklist", "read, add, remove, import and export blacklist entries") \
 	X(REPORTS, 14, "reports", "read the reports (GET /api/v1/reports/...)")              \
-	X(ACTIONS_AUTO, 15, "actions:auto", "switch automatic calls on the merchant's systems on or off")
+	X(ACTIONS_AUTO, 15, "actions:auto", "switch automatic calls on the merchant's systems on or off") \
+	X(CONFIG_READ, 16, "config:read", "read the rule parameters (GET /api/v1/config/rules)")              \
+	X(CONFIG_WRITE, 17, "config:write", "change the rule parameters live (PUT /api/v1/config/rules)")
 
 enum ox_perm {
 #define X(e, bit, name, what) OX_PERM_##e = 1u << (bit),
 	OX_PERMS(X)
 #undef X
 };
-#define OX_PERM__COUNT 16
+#define OX_PERM__COUNT 18
 #define OX_PERM_ALL ((1u << OX_PERM__COUNT) - 1)
 
 /* X(enum suffix, name, permissions). The role -> permission-set table. */
@@ -86,7 +88,8 @@ enum ox_perm {
 	X(SUPERVISOR, "supervisor",                                                              \
 	  OX_PERM_CASES_READ | OX_PERM_CASES_WORK | OX_PERM_CASES_ASSIGN | OX_PERM_PII |        \
 		  OX_PERM_SILENCES | OX_PERM_ALERTS_READ | OX_PERM_AUDIT_READ | OX_PERM_METRICS | \
-		  OX_PERM_PREVENT | OX_PERM_INVENTORY | OX_PERM_BLACKLIST | OX_PERM_REPORTS)      \
+		  OX_PERM_PREVENT | OX_PERM_INVENTORY | OX_PERM_BLACKLIST | OX_PERM_REPORTS |     \
+		  OX_PERM_CONFIG_READ)                                                           \
 	X(AGENT, "agent", OX_PERM_CASES_READ | OX_PERM_CASES_WORK)                               \
 	X(VIEWER, "viewer", OX_PERM_CASES_READ | OX_PERM_METRICS | OX_PERM_REPORTS)              \
 	X(INGEST, "ingest", OX_PERM_EVENTS_WRITE | OX_PERM_METRICS | OX_PERM_PREVENT | OX_PERM_INVENTORY)

@@ -132,6 +132,8 @@ struct cfg_ctx {
 	void *base[CFG__NBASE]; /* NULL: rows of that base cannot be set here */
 	yaml_node_t *channels;  /* deferred until the global values are final */
 	size_t channels_cap;    /* of p->channels */
+	const struct ox_config_set *sets; /* live changes on top of the file */
+	size_t n_sets;
 };
 
 /* ox_yaml_each with this file's callbacks, which take the context and an
@@ -465,21 +467,30 @@ static int cfg_channel(struct cfg_ctx *c, const char *path, yaml_node_t *k, yaml
 	return cfg_each(c, full, v, cfg_walk, &cfg_top);
 }
 
+static int cfg_sets(struct cfg_ctx *c, bool channels);
+
+/* The file's globals, the live global changes, the file's channel blocks
+ * (from those final globals), then the live channel changes: live values
+ * stand as if written in the file (docs/config.md, "Live changes"). */
 static int cfg_apply(struct cfg_ctx *c, yaml_node_t *root)
 {
-	if (ox_yaml_is_null(root))
-		return 0;
-	if (root->type != YAML_MAPPING_NODE)
-		return ox_yaml_error(&c->y, root, "the top level must be a mapping");
+	c->channels_cap = c->p->n_channels;
 	c->base[CFG_GLOBAL] = c->p;
 	c->base[CFG_ORDER] = &c->p->order;
-	if (cfg_each(c, "", root, cfg_walk, &cfg_top) < 0)
+	if (root && !ox_yaml_is_null(root)) {
+		if (root->type != YAML_MAPPING_NODE)
+			return ox_yaml_error(&c->y, root, "the top level must be a mapping");
+		if (cfg_each(c, "", root, cfg_walk, &cfg_top) < 0)
+			return -1;
+	}
+	if (cfg_sets(c, false) < 0)
 		return -1;
-	if (!c->channels)
-		return 0;
-	c->channels_cap = c->p->n_channels;
-	c->base[CFG_GLOBAL] = NULL;
-	return cfg_each(c, "channels", c->channels, cfg_channel, NULL);
+	if (c->channels) {
+		c->base[CFG_GLOBAL] = NULL;
+		if (cfg_each(c, "channels", c->channels, cfg_channel, NULL) < 0)
+			return -1;
+	}
+	return cfg_sets(c, true);
 }
 
 /* Apply the loaded document c->y to a copy of p, so that p is untouched on
@@ -489,8 +500,7 @@ static int cfg_load(struct cfg_ctx *c, struct ox_params *p)
 	struct ox_params *tmp = ox_xmalloc(sizeof(*tmp));
 	ox_params_copy(tmp, p);
 	c->p = tmp;
-	yaml_node_t *root = ox_yaml_root(&c->y);
-	int rc = root ? cfg_apply(c, root) : 0;
+	int rc = cfg_apply(c, ox_yaml_root(&c->y));
 	ox_yaml_free(&c->y);
 	if (rc == 0) {
 		free(p->channels);
@@ -505,7 +515,13 @@ static int cfg_load(struct cfg_ctx *c, struct ox_params *p)
 int ox_config_load_string(const char *name, const char *yaml, size_t len, struct ox_params *p,
 			  char *err, size_t errsz)
 {
-	struct cfg_ctx c = { 0 };
+	return ox_config_load_with(name, yaml, len, NULL, 0, p, err, errsz);
+}
+
+int ox_config_load_with(const char *name, const char *yaml, size_t len, const struct ox_config_set *sets,
+			size_t n, struct ox_params *p, char *err, size_t errsz)
+{
+	struct cfg_ctx c = { .sets = sets, .n_sets = n };
 	if (ox_yaml_load(&c.y, name, yaml, len, err, errsz) < 0)
 		return -1;
 	return cfg_load(&c, p);
@@ -517,4 +533,399 @@ int ox_config_load(const char *path, struct ox_params *p, char *err, size_t errs
 	if (ox_yaml_load_file(&c.y, path, err, errsz) < 0)
 		return -1;
 	return cfg_load(&c, p);
+}
+
+/* ---- live changes: one dotted key at a time (docs/config.md) ---------------- */
+
+/* Rows a running daemon does not change: their deadlines are engine-wide
+ * and re-derive the due time from the current value, so a pending one
+ * would be lost (inventory, incidents); the service levels are the desk's,
+ * not detection's. A restart with an edited file changes them. */
+static const char *const cfg_file_only[] = {
+	"inventory.drift_window", "incident.burst_quiet", "incident.rate_window", "sla.", "escalation.",
+};
+
+static bool cfg_is_file_only(const char *key)
+{
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_file_only); i++) {
+		size_t n = strlen(cfg_file_only[i]);
+		if (cfg_file_only[i][n - 1] == '.' ? strncmp(key, cfg_file_only[i], n) == 0
+						    : strcmp(key, cfg_file_only[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A row that holds one value (not a section). */
+static bool cfg_is_value(const struct cfg_directive *d)
+{
+	return d->kind <= CFG_TEAM;
+}
+
+enum cfg_where { AT_TOP, AT_CHANNEL, AT_RULE, AT_CARRIER };
+
+struct cfg_key {
+	const struct cfg_directive *row;
+	enum cfg_where where;
+	int rule;
+	struct ox_str name; /* the channel or carrier, inside the key */
+};
+
+static const struct cfg_directive cfg_carrier_window = G_DUR("logistics.carriers.*", carriers);
+
+__attribute__((format(printf, 3, 4))) static int cfg_key_error(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int cfg_unknown(const char *key, const char *what, const struct ox_yaml_near *near, const char *pre,
+		       char *err, size_t errsz)
+{
+	if (!near->best)
+		return cfg_key_error(err, errsz, "%s: unknown %s", key, what);
+	return cfg_key_error(err, errsz, "%s: unknown %s (did you mean %s%.*s?)", key, what, pre, (int)near->len,
+			     near->best);
+}
+
+static int cfg_key_name(const char *key, struct ox_str name, char *err, size_t errsz)
+{
+	if (name.len == 0 || name.len > OX_NAME_MAX - 1)
+		return cfg_key_error(err, errsz, "%s: a name is 1..%d bytes", key, OX_NAME_MAX - 1);
+	for (size_t i = 0; i < name.len; i++)
+		if ((unsigned char)name.s[i] < 0x20 || name.s[i] == 0x7f)
+			return cfg_key_error(err, errsz, "%s: a name contains a control character", key);
+	return 0;
+}
+
+/* "channels.NAME.KEY": KEY is the longest per-channel row the key ends with,
+ * so that a channel name may hold dots as in the file. */
+static int cfg_resolve_channel(const char *key, const char *rest, struct cfg_key *k, char *err, size_t errsz)
+{
+	size_t len = strlen(rest);
+	struct ox_yaml_near near = { 0 };
+	const char *dot = strchr(rest, '.');
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_directives); i++) {
+		const struct cfg_directive *d = &cfg_directives[i];
+		size_t kl = strlen(d->key);
+		if (!cfg_is_value(d) || kl + 1 >= len || rest[len - kl - 1] != '.' ||
+		    strcmp(rest + len - kl, d->key) != 0)
+			continue;
+		if (d->base != CFG_ORDER)
+			return cfg_key_error(err, errsz, "%s: cannot be set per channel", key);
+		if (!k->row || kl > strlen(k->row->key)) {
+			k->row = d;
+			k->name = (struct ox_str){ rest, len - kl - 1 };
+		}
+	}
+	if (k->row) {
+		k->where = AT_CHANNEL;
+		return cfg_key_name(key, k->name, err, errsz);
+	}
+	if (!dot)
+		return cfg_key_error(err, errsz, "%s: name a parameter after the channel, e.g. channels.pdd.fraud.threshold",
+				     key);
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_directives); i++)
+		if (cfg_directives[i].base == CFG_ORDER)
+			ox_yaml_near_try(&near, ox_str_z(dot + 1), cfg_directives[i].key, strlen(cfg_directives[i].key));
+	char pre[OX_YAML_PATH_MAX];
+	snprintf(pre, sizeof pre, "channels.%.*s.", (int)(dot - rest), rest);
+	return cfg_unknown(key, "key", &near, pre, err, errsz);
+}
+
+static int cfg_resolve_rule(const char *key, const char *rest, struct cfg_key *k, char *err, size_t errsz)
+{
+	const char *dot = strchr(rest, '.');
+	struct ox_str code = { rest, dot ? (size_t)(dot - rest) : strlen(rest) };
+	struct ox_yaml_near near = { 0 };
+	k->rule = ox_rule_by_code(code.s, code.len);
+	if (k->rule < 0) {
+		for (int r = 0; r < OX_R__COUNT; r++) {
+			const char *c = ox_rule_info((enum ox_rule)r)->code;
+			ox_yaml_near_try(&near, code, c, strlen(c));
+		}
+		return cfg_unknown(key, "rule", &near, "rules.", err, errsz);
+	}
+	const char *field = dot ? dot + 1 : "";
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_rule_directives); i++) {
+		if (strcmp(field, cfg_rule_directives[i].key) == 0) {
+			k->row = &cfg_rule_directives[i];
+			k->where = AT_RULE;
+			return 0;
+		}
+		ox_yaml_near_try(&near, ox_str_z(field), cfg_rule_directives[i].key,
+				 strlen(cfg_rule_directives[i].key));
+	}
+	char pre[OX_YAML_PATH_MAX];
+	snprintf(pre, sizeof pre, "rules.%.*s.", (int)code.len, code.s);
+	return cfg_unknown(key, "key", &near, pre, err, errsz);
+}
+
+/* What a dotted key names; -1 with "KEY: reason" when nothing. */
+static int cfg_resolve(const char *key, struct cfg_key *k, char *err, size_t errsz)
+{
+	static const char ch[] = "channels.", ru[] = "rules.", ca[] = "logistics.carriers.";
+	struct ox_yaml_near near = { 0 };
+	*k = (struct cfg_key){ .where = AT_TOP };
+	if (strlen(key) >= OX_YAML_PATH_MAX)
+		return cfg_key_error(err, errsz, "%.40s...: a key is at most %d bytes", key, OX_YAML_PATH_MAX - 1);
+	if (strncmp(key, ch, sizeof ch - 1) == 0)
+		return cfg_resolve_channel(key, key + sizeof ch - 1, k, err, errsz);
+	if (strncmp(key, ru, sizeof ru - 1) == 0)
+		return cfg_resolve_rule(key, key + sizeof ru - 1, k, err, errsz);
+	if (strncmp(key, ca, sizeof ca - 1) == 0) {
+		k->row = &cfg_carrier_window;
+		k->where = AT_CARRIER;
+		k->name = ox_str_z(key + sizeof ca - 1);
+		return cfg_key_name(key, k->name, err, errsz);
+	}
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_directives); i++) {
+		const struct cfg_directive *d = &cfg_directives[i];
+		if (!cfg_is_value(d))
+			continue;
+		if (strcmp(key, d->key) == 0) {
+			k->row = d;
+			if (cfg_is_file_only(key))
+				return cfg_key_error(err, errsz, "%s: can only be changed in the config file (and a restart)",
+						     key);
+			return 0;
+		}
+		ox_yaml_near_try(&near, ox_str_z(key), d->key, strlen(d->key));
+	}
+	return cfg_unknown(key, "key", &near, "", err, errsz);
+}
+
+int ox_config_check_key(const char *key, char *err, size_t errsz)
+{
+	struct cfg_key k;
+	return cfg_resolve(key, &k, err, errsz);
+}
+
+/* Where k's value lives in c->p, making the channel block (from the
+ * globals) or the carrier; NULL with err when the table is full. */
+static void *cfg_field(struct cfg_ctx *c, const struct cfg_key *k, char *err, size_t errsz)
+{
+	struct ox_params *p = c->p;
+	size_t i = 0;
+	switch (k->where) {
+	case AT_TOP:
+		return (char *)(k->row->base == CFG_ORDER ? (void *)&p->order : (void *)p) + k->row->off;
+	case AT_RULE:
+		return (char *)&p->rules[k->rule] + k->row->off;
+	case AT_CARRIER:
+		while (i < p->n_carriers && !ox_str_eqz(k->name, p->carriers[i].carrier))
+			i++;
+		if (i < p->n_carriers)
+			return &p->carriers[i].stall_window;
+		if (i == OX_LIST_MAX)
+			return cfg_key_error(err, errsz, "logistics.carriers: more than %d entries", OX_LIST_MAX), NULL;
+		cfg_copy_name(p->carriers[i].carrier, k->name);
+		p->n_carriers++;
+		return &p->carriers[i].stall_window;
+	case AT_CHANNEL:
+		while (i < p->n_channels && !ox_str_eqz(k->name, p->channels[i].channel))
+			i++;
+		if (i < p->n_channels)
+			return (char *)&p->channels[i].p + k->row->off;
+		if (i == OX_LIST_MAX)
+			return cfg_key_error(err, errsz, "channels: more than %d entries", OX_LIST_MAX), NULL;
+		OX_GROW(p->channels, c->channels_cap, i + 1);
+		memset(&p->channels[i], 0, sizeof(p->channels[i]));
+		cfg_copy_name(p->channels[i].channel, k->name);
+		p->channels[i].p = p->order;
+		p->n_channels++;
+		return (char *)&p->channels[i].p + k->row->off;
+	}
+	return NULL;
+}
+
+/* One change: its value (JSON text, read by libyaml as the flow YAML it
+ * is) through the row's setter, as if the file held it. */
+static int cfg_set(struct cfg_ctx *c, const struct ox_config_set *s)
+{
+	char *err = c->y.err;
+	size_t errsz = c->y.errsz;
+	struct cfg_key k;
+	if (cfg_resolve(s->key, &k, err, errsz) < 0)
+		return -1;
+	struct cfg_ctx v = { .p = c->p };
+	int rc = -1;
+	if (ox_yaml_load(&v.y, "", s->value, strlen(s->value), err, errsz) == 0) {
+		yaml_node_t *root = ox_yaml_root(&v.y);
+		void *field = root ? cfg_field(c, &k, err, errsz) : NULL;
+		if (!root)
+			cfg_key_error(err, errsz, "%s: a value is required", s->key);
+		else if (field)
+			rc = cfg_kinds[k.row->kind].set(&v, k.row, s->key, root, field);
+		ox_yaml_free(&v.y);
+	}
+	if (rc < 0 && strncmp(err, ":1: ", 4) == 0) /* "NAME:LINE: " of the one-line value */
+		memmove(err, err + 4, strlen(err + 4) + 1);
+	return rc;
+}
+
+static int cfg_sets(struct cfg_ctx *c, bool channels)
+{
+	for (size_t i = 0; i < c->n_sets; i++)
+		if ((strncmp(c->sets[i].key, "channels.", 9) == 0) == channels && cfg_set(c, &c->sets[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- values as JSON (the admin API) ---------------------------------------- */
+
+static const char *const cfg_type_names[] = {
+	[CFG_DURATION] = "duration", [CFG_INT] = "integer", [CFG_INT64] = "integer", [CFG_PERCENT] = "percent",
+	[CFG_NAMES] = "names",       [CFG_SEVERITY] = "severity", [CFG_BOOL] = "bool", [CFG_TEAM] = "team",
+	[CFG_CARRIERS] = "carriers",
+};
+
+static void cfg_value_json(const struct cfg_directive *d, const void *field, struct ox_buf *out)
+{
+	char b[OX_DUR_BUFSZ];
+	const struct ox_name_list *l = field;
+	const struct ox_carrier_window *cw = field;
+	switch (d->kind) {
+	case CFG_DURATION:
+		ox_buf_addf(out, "\"%s\"", ox_duration_format(*(const int64_t *)field, b));
+		break;
+	case CFG_INT:
+	case CFG_PERCENT:
+		ox_buf_addf(out, "%d", *(const int *)field);
+		break;
+	case CFG_INT64:
+		ox_buf_addf(out, "%lld", (long long)*(const int64_t *)field);
+		break;
+	case CFG_NAMES:
+		ox_buf_addz(out, "[");
+		for (size_t i = 0; i < l->n; i++) {
+			ox_buf_addz(out, i ? "," : "");
+			ox_buf_add_json_str(out, l->names[i], strlen(l->names[i]));
+		}
+		ox_buf_addz(out, "]");
+		break;
+	case CFG_SEVERITY:
+		ox_buf_addf(out, "\"P%d\"", *(const int *)field);
+		break;
+	case CFG_BOOL:
+		ox_buf_addz(out, *(const bool *)field ? "true" : "false");
+		break;
+	case CFG_TEAM:
+		ox_buf_add_json_str(out, field, strlen(field));
+		break;
+	case CFG_CARRIERS: /* field is the table; the count follows it in ox_params */
+		ox_buf_addz(out, "{");
+		for (size_t i = 0; i < ((const struct ox_params *)((const char *)field - d->off))->n_carriers; i++) {
+			ox_buf_addz(out, i ? "," : "");
+			ox_buf_add_json_str(out, cw[i].carrier, strlen(cw[i].carrier));
+			ox_buf_addf(out, ":\"%s\"", ox_duration_format(cw[i].stall_window, b));
+		}
+		ox_buf_addz(out, "}");
+		break;
+	default:
+		ox_buf_addz(out, "null");
+	}
+}
+
+int ox_config_value_json(const struct ox_params *p, const char *key, struct ox_buf *out)
+{
+	struct cfg_key k;
+	char err[OX_YAML_PATH_MAX + 128];
+	if (cfg_resolve(key, &k, err, sizeof err) < 0 && !k.row)
+		return -1;
+	const void *field = NULL;
+	size_t i = 0;
+	switch (k.where) {
+	case AT_TOP:
+		field = (const char *)(k.row->base == CFG_ORDER ? (const void *)&p->order : (const void *)p) + k.row->off;
+		break;
+	case AT_RULE:
+		field = (const char *)&p->rules[k.rule] + k.row->off;
+		break;
+	case AT_CARRIER:
+		while (i < p->n_carriers && !ox_str_eqz(k.name, p->carriers[i].carrier))
+			i++;
+		field = i < p->n_carriers ? &p->carriers[i].stall_window : NULL;
+		break;
+	case AT_CHANNEL: /* no block: the channel has the globals */
+		while (i < p->n_channels && !ox_str_eqz(k.name, p->channels[i].channel))
+			i++;
+		field = (const char *)(i < p->n_channels ? &p->channels[i].p : &p->order) + k.row->off;
+		break;
+	}
+	if (field)
+		cfg_value_json(k.row, field, out);
+	else
+		ox_buf_addz(out, "null");
+	return 0;
+}
+
+/* A bound as its value; null for none (the type's own limit). */
+static void cfg_bound_json(const struct cfg_directive *d, int64_t v, struct ox_buf *out)
+{
+	char b[OX_DUR_BUFSZ];
+	if (d->kind == CFG_DURATION)
+		ox_buf_addf(out, "\"%s\"", ox_duration_format(v, b));
+	else if ((d->kind == CFG_INT || d->kind == CFG_INT64 || d->kind == CFG_PERCENT) && v < INT_MAX)
+		ox_buf_addf(out, "%lld", (long long)v);
+	else
+		ox_buf_addz(out, "null");
+}
+
+void ox_config_describe(const struct ox_params *p, struct ox_buf *out)
+{
+	struct ox_params *def = ox_xmalloc(sizeof(*def));
+	ox_params_init(def);
+	ox_buf_addz(out, "[");
+	bool first = true;
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_directives); i++) {
+		const struct cfg_directive *d = &cfg_directives[i];
+		if (!cfg_is_value(d) && d->kind != CFG_CARRIERS)
+			continue;
+		const void *base = d->base == CFG_ORDER ? (const void *)&p->order : (const void *)p;
+		const void *dbase = d->base == CFG_ORDER ? (const void *)&def->order : (const void *)def;
+		ox_buf_addf(out, "%s{\"key\":\"%s\",\"type\":\"%s\",\"value\":", first ? "" : ",", d->key,
+			    cfg_type_names[d->kind]);
+		cfg_value_json(d, (const char *)base + d->off, out);
+		ox_buf_addz(out, ",\"default\":");
+		cfg_value_json(d, (const char *)dbase + d->off, out);
+		ox_buf_addz(out, ",\"min\":");
+		cfg_bound_json(d, d->min, out);
+		ox_buf_addz(out, ",\"max\":");
+		cfg_bound_json(d, d->max, out);
+		ox_buf_addf(out, ",\"channel\":%s,\"live\":%s}", d->base == CFG_ORDER ? "true" : "false",
+			    cfg_is_file_only(d->key) ? "false" : "true");
+		first = false;
+	}
+	ox_buf_addz(out, "]");
+	free(def);
+}
+
+void ox_config_channel_json(const struct ox_order_params *op, struct ox_buf *out)
+{
+	ox_buf_addz(out, "{");
+	bool first = true;
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_directives); i++) {
+		const struct cfg_directive *d = &cfg_directives[i];
+		if (d->base != CFG_ORDER)
+			continue;
+		ox_buf_addf(out, "%s\"%s\":", first ? "" : ",", d->key);
+		cfg_value_json(d, (const char *)op + d->off, out);
+		first = false;
+	}
+	ox_buf_addz(out, "}");
+}
+
+void ox_config_rule_json(const struct ox_rule_setting *s, struct ox_buf *out)
+{
+	ox_buf_addz(out, "{");
+	for (size_t i = 0; i < OX_ARRAY_LEN(cfg_rule_directives); i++) {
+		const struct cfg_directive *d = &cfg_rule_directives[i];
+		ox_buf_addf(out, "%s\"%s\":", i ? "," : "", d->key);
+		cfg_value_json(d, (const char *)s + d->off, out);
+	}
+	ox_buf_addz(out, "}");
 }

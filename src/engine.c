@@ -217,6 +217,35 @@ void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st)
 	st->id_set_bytes = ox_idset_bytes(&e->ids);
 }
 
+/* ---- live parameter changes ------------------------------------------------- */
+
+_Static_assert(OXI_DL_PAY_FAILED == 0 && OXI_DL_SYNC + 1 == OXI_DL_DRIFT,
+	       "the order deadline kinds come first, up to OXI_DL_SYNC");
+
+void ox_engine_params_changed(struct ox_engine *e)
+{
+	OX_HMAP_FOREACH(&e->orders, i) {
+		struct oxi_order *o = e->orders.slots[i].val;
+		const char *ch = (o->flags & OXI_O_CREATED) ? oxi_name(e, o->channel) : "";
+		o->p = ox_params_for_channel(e->p, ch, strlen(ch));
+	}
+	/* the orders with a pending deadline, in the heap's order: a replay or
+	 * a restart from a snapshot has the same heap and pushes alike */
+	size_t k = 0;
+	struct oxi_order **due = ox_xmalloc((e->deadlines.n + 1) * sizeof(*due));
+	for (size_t i = 0; i < e->deadlines.n; i++)
+		if (e->deadlines.heap[i].kind <= OXI_DL_SYNC)
+			due[k++] = e->deadlines.heap[i].target;
+	for (size_t i = 0; i < k; i++) {
+		struct oxi_facts f;
+		oxi_facts_of(due[i], &f);
+		for (size_t j = 0; j < OX_ARRAY_LEN(families); j++)
+			if (families[j]->on_change)
+				families[j]->on_change(e, due[i], &f, &f, NULL);
+	}
+	free(due);
+}
+
 /* ---- applying events ------------------------------------------------------ */
 
 /* o is NULL for events of no order (inventory.level, inventory.low_stock). */

@@ -82,6 +82,11 @@ struct ox_engine_stats {
 };
 void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st);
 
+/* The parameters were rebuilt in place (params_live.h): every order takes
+ * its channel's block again, and the order deadlines still pending move to
+ * their time under the new values (at once when that is past). */
+void ox_engine_params_changed(struct ox_engine *e);
+
 /* Snapshots (snap.h, engine_snap.c): the whole state of detection. Load
  * into a new engine (same params and blacklist object) that has seen
  * nothing; -1 when the reader went bad (the engine is then unusable: free

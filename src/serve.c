@@ -22,6 +22,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "params.h"
+#include "params_live.h"
 #include "playbook.h"
 #include "policy.h"
 #include "writer.h"
@@ -160,6 +161,7 @@ static int bootstrap(const char *data, const char *secret, char *err, size_t err
  * writer starts; each NULL when not (yet) made. */
 struct parts {
 	struct ox_params params;
+	struct ox_live *live; /* the file as the base of params, and the live changes on top */
 	struct ox_blacklist *bl;
 	struct ox_policy *policy;
 	struct ox_playbooks *playbooks;
@@ -219,7 +221,7 @@ static int load_parts(const struct serve_opts *o, struct parts *p, char *err, si
 	char path[4096];
 	ox_params_init(&p->params);
 	p->bl = ox_blacklist_new();
-	if ((o->config && ox_config_load(o->config, &p->params, err, errsz) < 0) ||
+	if (!(p->live = ox_live_new(o->config, &p->params, err, errsz)) ||
 	    (o->blacklist && ox_blacklist_load(p->bl, o->blacklist, err, errsz) < 0) ||
 	    ox_policy_load(o->config, &p->params, &p->policy, err, errsz) < 0 ||
 	    ox_playbooks_load(o->config, &p->playbooks, err, errsz) < 0 ||
@@ -253,6 +255,7 @@ static void free_parts(struct parts *p)
 	ox_playbooks_free(p->playbooks);
 	ox_policy_free(p->policy);
 	ox_blacklist_free(p->bl);
+	ox_live_free(p->live);
 	ox_params_release(&p->params);
 }
 
@@ -281,7 +284,7 @@ int ox_cmd_serve(int argc, char **argv)
 	rc = 1;
 
 	static struct ox_metrics metrics;
-	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .blacklist = parts.bl,
+	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .live = parts.live, .blacklist = parts.bl,
 				     .policy = parts.policy, .playbooks = parts.playbooks, .alerts = parts.alerts,
 				     .calls = parts.call_cfg, .executor = parts.executor,
 				     .notify = parts.alert_cfg->n_channels > 0,
@@ -307,7 +310,7 @@ int ox_cmd_serve(int argc, char **argv)
 	struct ox_limits limits = ox_limits_default();
 	struct ox_api *api = ox_api_new(&(struct ox_api_opts){
 		.writer = w, .db_path = db_path, .auth_path = auth_path, .audit_path = audit_path,
-		.params = &parts.params, .policy = parts.policy, .playbooks = parts.playbooks,
+		.params = &parts.params, .live = parts.live, .policy = parts.policy, .playbooks = parts.playbooks,
 		.alerts = parts.alerts, .calls = parts.call_cfg, .executor = parts.executor, .metrics = &metrics,
 		.max_body = o.max_body, .max_line = limits.max_line });
 	struct ox_http_opts ho = { .listen = o.listen, .threads = o.threads, .rate_limit = o.rate_limit,

@@ -40,6 +40,9 @@
 #define MADE_MARK 'D'
 /* A blacklist change: BLACKLIST_MARK followed by ox_bl_op_write()'s JSON. */
 #define BLACKLIST_MARK 'B'
+/* A live change of the rule parameters: PARAMS_MARK followed by
+ * ox_live_change_write()'s JSON. */
+#define PARAMS_MARK 'P'
 #define APPLIED_SEQ "applied_seq"
 
 /* A person's action, with the seq of its log record (the audit's key). */
@@ -48,10 +51,11 @@ struct logged_action {
 	struct ox_desk_action a;
 };
 
-/* A blacklist change as the audit log gets it, with the seq of its record. */
+/* A blacklist or parameter change as the audit log gets it, with the seq
+ * of its record. */
 struct logged_change {
 	uint64_t seq;
-	enum ox_bl_op_kind op;
+	char action[32]; /* "blacklist.add", "config.change" */
 	char actor[OX_BL_ACTOR_MAX];
 	char target[128];
 	char *detail; /* the change as JSON, cut to fit an audit entry */
@@ -438,7 +442,7 @@ static void remember_change(struct ox_writer *w, uint64_t seq, const struct ox_b
 	OX_GROW(w->changes, w->cap_changes, w->n_changes + 1);
 	struct logged_change *c = &w->changes[w->n_changes++];
 	c->seq = seq;
-	c->op = op->op;
+	snprintf(c->action, sizeof c->action, "blacklist.%s", ox_bl_op_name(op->op));
 	snprintf(c->actor, sizeof c->actor, "%s", op->actor);
 	if (op->n == 1)
 		snprintf(c->target, sizeof c->target, "%s:%.*s", ox_bl_kind_name(op->items[0].kind),
@@ -479,6 +483,57 @@ static int replay_blacklist(struct ox_writer *w, uint64_t seq, const char *p, si
 	return 0;
 }
 
+/* A parameter change logged at seq, for the audit log once durable: its
+ * detail says what changed, old and new. */
+static void remember_params(struct ox_writer *w, uint64_t seq, const struct ox_live_change *c, struct ox_buf *diff)
+{
+	OX_GROW(w->changes, w->cap_changes, w->n_changes + 1);
+	struct logged_change *lc = &w->changes[w->n_changes++];
+	lc->seq = seq;
+	snprintf(lc->action, sizeof lc->action, "config.change");
+	snprintf(lc->actor, sizeof lc->actor, "%s", c->actor);
+	snprintf(lc->target, sizeof lc->target, "config/rules");
+	ox_live_audit_detail(c, diff, OX_AUDIT_DETAIL_MAX - 1024);
+	ox_buf_add(diff, "", 1);
+	lc->detail = diff->data;
+	ox_buf_init(diff, SIZE_MAX);
+}
+
+/* Apply a parameter change to the parameters and the engine: 0, or -1 with
+ * why in err. diff: what changed, for the audit. */
+static int apply_params(struct ox_writer *w, const struct ox_live_change *c, struct ox_buf *diff, char *err,
+			size_t errsz)
+{
+	if (!w->o.live)
+		return snprintf(err, errsz, "live parameter changes are off"), -1;
+	if (ox_live_apply(w->o.live, c, diff, err, errsz) < 0)
+		return -1;
+	ox_engine_params_changed(w->engine);
+	return 0;
+}
+
+static int replay_params(struct ox_writer *w, uint64_t seq, const char *p, size_t len)
+{
+	struct ox_live_change c;
+	char err[256];
+	if (ox_live_change_parse(&c, p + 1, len - 1, false, err, sizeof err)) {
+		snprintf(w->msg, sizeof w->msg, "record %" PRIu64 ": bad parameter record: %s", seq, err);
+		return -1;
+	}
+	replay_apply_pending(w);
+	w->store_on = (int64_t)seq > w->applied_seq;
+	struct ox_buf diff;
+	ox_buf_init(&diff, SIZE_MAX);
+	/* it applied when it was logged; a base file edited since may refuse it */
+	if (apply_params(w, &c, &diff, err, sizeof err))
+		fprintf(stderr, "ordex serve: record %" PRIu64 ": parameter change no longer applies: %s\n", seq, err);
+	else if (w->store_on)
+		remember_params(w, seq, &c, &diff);
+	ox_buf_release(&diff);
+	ox_live_change_release(&c);
+	return 0;
+}
+
 /* The records that are not events, by their first byte. */
 static const struct {
 	char mark;
@@ -489,6 +544,7 @@ static const struct {
 	{ STOCK_MARK, replay_stock },
 	{ MADE_MARK, replay_made },
 	{ BLACKLIST_MARK, replay_blacklist },
+	{ PARAMS_MARK, replay_params },
 };
 
 static int replay_record(void *ctx, uint64_t seq, const char *p, size_t len)
@@ -790,6 +846,29 @@ static void blacklist_change(struct ox_writer *w, struct ox_job *job)
 		remember_change(w, seq, op);
 }
 
+/* A parameter change at the clock's time, as a blacklist change is:
+ * applied (all or nothing), then logged. */
+static void params_change(struct ox_writer *w, struct ox_job *job)
+{
+	struct ox_live_change *c = job->params;
+	ox_time clock = ox_engine_clock(w->engine);
+	c->at = clock == OX_TIME_NONE ? wall_ms() : clock;
+	struct ox_buf diff;
+	ox_buf_init(&diff, SIZE_MAX);
+	job->params_rc = apply_params(w, c, &diff, job->params_err, sizeof job->params_err);
+	if (job->params_rc == 0) {
+		ox_buf_init(&job->text, SIZE_MAX);
+		ox_buf_add(&job->text, diff.data, diff.len);
+		ox_buf_reset(&w->record);
+		ox_buf_addf(&w->record, "%c", PARAMS_MARK);
+		ox_live_change_write(c, &w->record);
+		uint64_t seq;
+		if (append(w, w->record.data, w->record.len, &seq) == 0)
+			remember_params(w, seq, c, &diff);
+	}
+	ox_buf_release(&diff);
+}
+
 /* What the writer does with a job of each kind in its group (risk scores
  * leave the group before). */
 static void (*const run_job[])(struct ox_writer *w, struct ox_job *job) = {
@@ -798,6 +877,7 @@ static void (*const run_job[])(struct ox_writer *w, struct ox_job *job) = {
 	[OX_JOB_ACTION] = act,
 	[OX_JOB_INVENTORY] = stock,
 	[OX_JOB_BLACKLIST] = blacklist_change,
+	[OX_JOB_PARAMS] = params_change,
 };
 
 /* ---- snapshots ---------------------------------------------------------------- */
@@ -808,6 +888,7 @@ static void snapshot_write(const struct ox_writer *w, struct ox_snap_w *sw)
 {
 	ox_snap_tag(sw, "WRT1");
 	ox_snap_i64(sw, w->last_tick);
+	ox_live_save(w->o.live, sw); /* before the engine: its orders take these parameters */
 	ox_engine_save(w->engine, sw);
 	ox_desk_save(w->desk, sw);
 	ox_inventory_save(w->inventory, sw);
@@ -826,7 +907,7 @@ static int snapshot_load(struct ox_writer *w, uint64_t seq, char *err, size_t er
 		return 1;
 	ox_snap_expect(&r, "WRT1");
 	w->last_tick = ox_snap_get_i64(&r);
-	if (ox_engine_load(w->engine, &r) == 0 && ox_desk_load(w->desk, &r) == 0 &&
+	if (ox_live_load(w->o.live, &r) == 0 && ox_engine_load(w->engine, &r) == 0 && ox_desk_load(w->desk, &r) == 0 &&
 	    ox_inventory_load(w->inventory, &r) == 0 && ox_blacklist_load_snapshot(w->bl, &r) == 0)
 		ox_orderidx_load(w->orders, &r);
 	int rc = 0;
@@ -1006,9 +1087,15 @@ static int store_cases(struct ox_writer *w, struct batch *b)
 	struct ox_store *s = w->store;
 	if (ox_store_begin(s))
 		return -1;
-	for (size_t i = 0; i < b->n_cases; i++)
-		if (ox_store_put_case(s, &b->cases[i], w->o.params->rules[b->cases[i].rule].team))
-			goto fail;
+	if (w->o.live) /* the writer may change the rules' teams meanwhile */
+		ox_live_rdlock(w->o.live);
+	size_t put = 0;
+	while (put < b->n_cases && ox_store_put_case(s, &b->cases[put], w->o.params->rules[b->cases[put].rule].team) == 0)
+		put++;
+	if (w->o.live)
+		ox_live_unlock(w->o.live);
+	if (put < b->n_cases)
+		goto fail;
 	if (ox_store_add_counts(s, b->counts, b->n_counts))
 		goto fail;
 	if (ox_store_meta_set(s, APPLIED_SEQ, (int64_t)ox_evlog_durable_seq(w->log)) || ox_store_commit(s))
@@ -1053,10 +1140,9 @@ static int audit_changes(struct ox_writer *w, const struct logged_change *c, siz
 {
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
-		char action[32], idem[32];
-		snprintf(action, sizeof action, "blacklist.%s", ox_bl_op_name(c[i].op));
+		char idem[32];
 		snprintf(idem, sizeof idem, "log:%" PRIu64, c[i].seq);
-		struct ox_audit_entry e = { .actor = c[i].actor, .action = action, .target = c[i].target,
+		struct ox_audit_entry e = { .actor = c[i].actor, .action = c[i].action, .target = c[i].target,
 					    .detail = c[i].detail, .idem = idem };
 		rc = ox_audit_append(w->audit, &e, NULL);
 	}

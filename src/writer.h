@@ -55,6 +55,7 @@
 #include "inventory.h"
 #include "metrics.h"
 #include "params.h"
+#include "params_live.h"
 #include "risk.h"
 #include "util.h"
 
@@ -65,6 +66,7 @@ enum ox_job_kind {
 	OX_JOB_RISK,   /* score an order against the fraud windows (risk.h): read only */
 	OX_JOB_INVENTORY, /* a stock operation (inventory.h) */
 	OX_JOB_BLACKLIST, /* a change of the blacklist (blacklist.h) */
+	OX_JOB_PARAMS,    /* a live change of the rule parameters (params_live.h) */
 };
 
 struct ox_job {
@@ -95,6 +97,12 @@ struct ox_job {
 	struct ox_bl_counts bl_counts;
 	int bl_rc;
 	char bl_err[256];
+	/* OX_JOB_PARAMS: the change (the writer sets at and applies it), done
+	 * once durable: params_rc 0 with the audit detail in text, or -1 with
+	 * why in params_err (nothing changed). */
+	struct ox_live_change *params;
+	int params_rc;
+	char params_err[512];
 
 	/* Results, valid in done(). status is 0, or the HTTP status to answer
 	 * (503: the writer failed or is stopping; nothing of the job is durable). */
@@ -119,6 +127,7 @@ void ox_job_release(struct ox_job *job);
 struct ox_writer_opts {
 	const char *data_dir;       /* holds events/ (the log) and cases.db */
 	const struct ox_params *params;
+	struct ox_live *live; /* changes params live (OX_JOB_PARAMS); NULL: they stay as loaded */
 	struct ox_blacklist *blacklist; /* changed by the writer thread only (blacklist.h);
 					 * NULL: an empty one of its own */
 	const struct ox_policy *policy; /* teams and routing; may be NULL */

@@ -156,6 +156,8 @@ static void test_role_perm_matrix(void **state)
 		{ OX_PERM_BLACKLIST, "blacklist", { 1, 1, 0, 0, 0 } },
 		{ OX_PERM_REPORTS, "reports", { 1, 1, 0, 1, 0 } },
 		{ OX_PERM_ACTIONS_AUTO, "actions:auto", { 1, 0, 0, 0, 0 } },
+		{ OX_PERM_CONFIG_READ, "config:read", { 1, 1, 0, 0, 0 } },
+		{ OX_PERM_CONFIG_WRITE, "config:write", { 1, 0, 0, 0, 0 } },
 	};
 	static const char *const role_names[] = { "admin", "supervisor", "agent", "viewer", "ingest" };
 	assert_int_equal(OX_ARRAY_LEN(m), OX_PERM__COUNT);

@@ -13,6 +13,7 @@ import { blacklistPage } from "./views/blacklist.js";
 import { usersPage } from "./views/users.js";
 import { alertsPage } from "./views/alerts.js";
 import { auditPage } from "./views/audit.js";
+import { rulesPage } from "./views/rules.js";
 
 /* The pages: hash pattern, page, permission needed, nav text (null: not in the nav). */
 const ROUTES = [
@@ -23,6 +24,7 @@ const ROUTES = [
 	{ re: /^#\/admin\/users$/, page: usersPage, perm: ["users", "tokens"], nav: "nav_users", href: "#/admin/users" },
 	{ re: /^#\/admin\/alerts$/, page: alertsPage, perm: "alerts:read", nav: "nav_alerts", href: "#/admin/alerts" },
 	{ re: /^#\/admin\/audit$/, page: auditPage, perm: "audit:read", nav: "nav_audit", href: "#/admin/audit" },
+	{ re: /^#\/admin\/rules$/, page: rulesPage, perm: "config:read", nav: "nav_rules", href: "#/admin/rules" },
 ];
 
 const allowed = (route) => (Array.isArray(route.perm) ? route.perm.some(may) : may(route.perm));
