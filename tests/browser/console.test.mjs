@@ -221,6 +221,33 @@ describe("pages", () => {
 	});
 });
 
+describe("channel and shop", () => {
+	test("the queue filters by the order's channel and shop; the counts follow", async () => {
+		const page = await newPage(browser);
+		await login(page, d.base, "wang.lei");
+		await page.locator("table.queue tbody tr[data-id]").first().waitFor();
+		const jd = (await d.get("/api/v1/cases?channel=jd&limit=1000")).json.cases;
+		assert.equal(jd.length, 3, "the scenario's jd cases");
+		await page.getByLabel("渠道").fill("jd");
+		await page.getByRole("button", { name: "筛选", exact: true }).click();
+		await page.waitForURL(/channel=jd/);
+		await page.waitForFunction(() => document.querySelectorAll("table.queue tbody tr[data-id]").length === 3);
+		assert.deepEqual((await page.locator("table.queue .case-link").allTextContents()).sort(), jd.map((c) => c.case_id).sort());
+		assert.match(await page.locator('.tabs [data-status=""]').textContent(), /全部状态\s*3/);
+		// the shop too: 旗舰店 is tmall's, so nothing is both
+		await page.getByLabel("店铺").fill("旗舰店");
+		await page.getByLabel("店铺").press("Enter");
+		await page.waitForURL(/shop=/);
+		await page.locator("td.empty", { hasText: "没有符合条件的工单" }).waitFor();
+		await page.goto(`${d.base}/#/queue?shop=${encodeURIComponent("旗舰店")}`);
+		const shop = (await d.get(`/api/v1/cases?shop=${encodeURIComponent("旗舰店")}&limit=1000`)).json.cases;
+		assert.ok(shop.length > 0);
+		await page.waitForFunction((n) => document.querySelectorAll("table.queue tbody tr[data-id]").length === n, shop.length);
+		assert.equal(await page.getByLabel("店铺").inputValue(), "旗舰店", "the form shows the URL's filter");
+		await page.context().close();
+	});
+});
+
 describe("keyboard", () => {
 	test("Tab walks the case page in reading order: moves, assignment, note, checklist, resolution form, composer", async () => {
 		const page = await newPage(browser);
