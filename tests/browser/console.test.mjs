@@ -133,10 +133,14 @@ describe("an agent works a case", () => {
 		await page.waitForFunction(() => document.querySelector("#chk-review_phone")?.checked === true && document.activeElement?.id === "chk-review_phone");
 		await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/cases/${id}`)).json()).checked.includes("review_phone"), id);
 		await page.locator("ol.timeline", { hasText: "勾选" }).waitFor();
+		// the timeline names the item ticked, not its id; and the routing's team
+		const ticked = await page.locator('ol.timeline li[data-action="checked"]').textContent();
+		assert.ok(ticked.includes("查看号码的问题") && !ticked.includes("review_phone"), ticked);
+		assert.match(await page.locator('ol.timeline li[data-action="routed"]').textContent(), /分配团队\s*客服组/);
 
 		// preview a message
 		await page.getByLabel("customer_name").fill("王女士");
-		await page.getByRole("button", { name: "预览" }).click();
+		await page.getByRole("button", { name: "预览", exact: true }).click();
 		const msg = page.locator(".preview .msg");
 		await msg.waitFor();
 		assert.match(await msg.textContent(), /王女士/);
