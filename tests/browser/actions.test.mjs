@@ -44,7 +44,7 @@ before(async () => {
 	const config = join(TMP, "ordex.yaml");
 	writeFileSync(config, "teams:\n  cs: { lead: wang.lei, members: [li.na] }\nactions:\n  defaults:\n    timeout: 2s\n    retries: 1\n" +
 		"    backoff_initial: 50ms\n    backoff_max: 100ms\n  endpoints:\n" +
-		KINDS.map((k) => `    ${k}: { url: "${m.url}/${k}", secret_env: ORDEX_TEST_MERCHANT_SECRET }`).join("\n") + "\n");
+		KINDS.map((k) => `    ${k}: { url: "${m.url}/${k}", secret_env: ORDEX_TEST_MERCHANT_SECRET${k === "send_message" ? ", timeout: 10s" : ""} }`).join("\n") + "\n");
 	[d, browser] = await Promise.all([startDaemon({ args: ["--config", config] }), launch()]);
 	for (const [name, role, teams] of [["wang.lei", "supervisor", []], ["li.na", "agent", ["cs"]], ["vic", "viewer", []]]) {
 		const r = await d.request("POST", "/api/v1/users", { body: { name, role, teams, password: "correct horse 1", display: name } });
@@ -114,6 +114,22 @@ describe("merchant actions", () => {
 		await assertContrast(page, "actions panel (en)");
 		await shot(page, "13-actions-en");
 		await page.getByRole("button", { name: "中文" }).click();
+
+		// a slow merchant: the page redraws while the call runs, and what the
+		// user is typing keeps its text, its focus and its caret
+		m.set("send_message", { delayMs: 4500 });
+		await panel(page).getByLabel("动作", { exact: true }).selectOption("send_message");
+		await panel(page).getByLabel(/消息内容/).fill("您好，新的号码已更新");
+		await panel(page).getByRole("button", { name: "发起", exact: true }).click();
+		const second = `${c.case_id}-2`;
+		await panel(page).locator(`[data-call="${second}"]`, { hasText: /已发起|执行中/ }).waitFor();
+		const note = page.getByLabel("备注", { exact: true });
+		await note.click();
+		await page.keyboard.type("客户说晚上再联系");
+		await page.keyboard.press("ArrowLeft");
+		await panel(page).locator(`[data-call="${second}"]`, { hasText: "成功" }).waitFor({ timeout: 20000 });
+		assert.equal(await note.inputValue(), "客户说晚上再联系");
+		assert.deepEqual(await page.evaluate(() => [document.activeElement.name, document.activeElement.selectionStart]), ["note", 7]);
 		assert.deepEqual(page.errors, []);
 		await page.context().close();
 	});

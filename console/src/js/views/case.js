@@ -22,8 +22,10 @@ export function casePage(main, id) {
 			const c = await get(`/api/v1/cases/${encodeURIComponent(id)}`);
 			const o = c.order_id ? await get(`/api/v1/orders/${encodeURIComponent(c.order_id)}`).catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))) : null;
 			if (stopped) return;
-			// what the user was typing (a message, a resolution) survives the redraw
+			// what the user was typing (a message, a resolution) survives the
+			// redraw, and so does the focus (a redraw while a call runs)
 			const drafts = [...main.querySelectorAll("input[name], select[name], textarea[name]")].map((el) => [el.name, el.value]);
+			const was = main.contains(document.activeElement) && document.activeElement.name ? document.activeElement : null;
 			clear(main).append(page(c, o, load));
 			for (const [name, value] of drafts) {
 				const el = main.querySelector(`[name="${CSS.escape(name)}"]`);
@@ -33,6 +35,7 @@ export function casePage(main, id) {
 				}
 			}
 			if (focusSel) main.querySelector(focusSel)?.focus();
+			else if (was) refocus(main, was);
 			if (callsPending(c)) timer = setTimeout(() => load(), CALL_POLL_MS);
 		} catch (e) {
 			if (!stopped) clear(main).append(h("p.error", { role: "alert" }, problem(e)), h("a", { href: "#/queue" }, t("back_queue")));
@@ -44,6 +47,14 @@ export function casePage(main, id) {
 		stopped = true;
 		clearTimeout(timer);
 	};
+}
+
+/* Focus the redrawn control of the same name, the caret where it was. */
+function refocus(main, was) {
+	const el = main.querySelector(`[name="${CSS.escape(was.name)}"]`);
+	if (!el) return;
+	el.focus();
+	if (typeof was.selectionStart === "number" && typeof el.selectionStart === "number") el.setSelectionRange(was.selectionStart, was.selectionEnd);
 }
 
 /* Run an action on the case, then show the case again. */

@@ -32,15 +32,14 @@ function loadEcharts() {
 	return echartsLoad;
 }
 
-/* The period, channel and shop of the URL, or the defaults. */
+/* The period, channel and shop of the URL, or the defaults: the last 7
+ * days, to today (Beijing); at most MAX_DAYS. */
 function readFilter(query) {
 	const p = new URLSearchParams(query);
-	const today = ymd(Date.now());
-	let to = DATE.test(p.get("to") ?? "") ? p.get("to") : today;
-	let from = DATE.test(p.get("from") ?? "") ? p.get("from") : ymd(startOf(to) - 6 * DAY);
-	if (Number.isNaN(startOf(to))) to = today;
-	if (Number.isNaN(startOf(from)) || startOf(from) > startOf(to) || startOf(to) - startOf(from) >= MAX_DAYS * DAY)
-		from = ymd(startOf(to) - 6 * DAY);
+	const date = (v) => (DATE.test(v ?? "") && !Number.isNaN(startOf(v)) ? v : null);
+	const to = date(p.get("to")) ?? ymd(Date.now());
+	let from = date(p.get("from")) ?? ymd(startOf(to) - 6 * DAY);
+	if (startOf(from) > startOf(to) || startOf(to) - startOf(from) >= MAX_DAYS * DAY) from = ymd(startOf(to) - 6 * DAY);
 	return { from, to, channel: p.get("channel") ?? "", shop: p.get("shop") ?? "" };
 }
 
@@ -223,6 +222,6 @@ function compensation(c) {
 		!c ? h("p.muted", t("dash_no_data")) : [
 			table([[t("comp_kind"), (x) => en("call_kind", x.kind)], [t("comp_count"), (x) => num(x.count)], [t("amount"), (x) => num(x.amount)]],
 				rows, { "aria-label": t("dash_comp") }),
-			c.total !== undefined && c.total !== null ? h("p", t("comp_total"), ": ", typeof c.total === "object" ? JSON.stringify(c.total) : String(c.total)) : null,
+			c.total !== undefined && c.total !== null ? h("p", t("comp_total"), ": ", String(c.total)) : null,
 		]);
 }
