@@ -441,7 +441,7 @@ describe("dashboards", () => {
 		assert.equal(await first.locator("meter").count(), 1);
 		// tables have headers; the compensation block says there is nothing yet
 		assert.equal(await page.locator("main table:not(:has(thead th))").count(), 0, "every table has headers");
-		assert.match(await page.locator('[data-block="compensation"]').textContent(), /暂无数据/);
+		await page.locator('[data-block="compensation"]', { hasText: "暂无数据" }).waitFor();
 		// CSV exports of the same period
 		const links = await page.locator("a.csv").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
 		assert.ok(links.some((h) => h.startsWith("/api/v1/reports/regions?") && h.includes("format=csv") && h.includes("from=2026-11-11T00%3A00%3A00%2B08%3A00")), links.join(" "));
@@ -469,6 +469,20 @@ describe("dashboards", () => {
 		await page.waitForURL(/channel=no-such-channel/);
 		await page.waitForFunction(() => document.querySelector('[data-kpi="opened"] dd')?.textContent === "0");
 		assert.match(await page.locator("figure figcaption").first().textContent(), /期间没有工单/);
+
+		// once the review carries compensation (its feature is built apart),
+		// the block shows its rows and total: here the answer is rewritten
+		await page.route(/\/api\/v1\/reports\/review\?/, async (route) => {
+			const real = await (await route.fetch()).json();
+			assert.equal(real.compensation, null, "compensation landed: test the real thing");
+			await route.fulfill({ json: { ...real, compensation: { by_kind: [{ kind: "issue_coupon", count: 2, amount: "40.00" }], total: "40.00" } } });
+		});
+		await page.goto(`${d.base}/#/dashboards?${DAY}&shop=x`);
+		const comp = page.locator('[data-block="compensation"]');
+		await comp.locator("tbody tr").first().waitFor();
+		assert.match(await comp.locator("tbody tr").first().textContent(), /发放优惠券\s*2\s*40\.00/);
+		assert.match(await comp.textContent(), /合计: 40\.00/);
+		await page.unroute(/\/api\/v1\/reports\/review\?/);
 
 		// English
 		await page.getByRole("button", { name: "English" }).click();

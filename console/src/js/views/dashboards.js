@@ -5,7 +5,7 @@
 // only) drawn on canvas; each has a caption saying what it shows and its
 // data as a table, and every figure has its CSV export.
 import { get, withQuery } from "../api.js";
-import { clear, field, h } from "../dom.js";
+import { append, clear, field, h } from "../dom.js";
 import { duration, en, enumValues, t, time } from "../i18n.js";
 import { problem } from "../app.js";
 import { section, table } from "./common.js";
@@ -82,7 +82,10 @@ export function dashboardsPage(main, query) {
 		dispose();
 		body.setAttribute("aria-busy", "true");
 		try {
-			const names = ["summary", "cases", "regions", "skus", "heatmap", "carriers", "payments", "review"];
+			// the review reads the period nine times (seconds on a big store):
+			// only its compensation block waits for it
+			const review = get(url("review")).then((rv) => ({ c: rv.compensation }), (e) => ({ e }));
+			const names = ["summary", "cases", "regions", "skus", "heatmap", "carriers", "payments"];
 			const extra = { cases: { bucket: byDay ? "day" : "hour" }, skus: { limit: 10 } };
 			const [r, echarts] = await Promise.all([
 				Promise.all(names.map((n) => get(url(n, extra[n])))).then((all) => Object.fromEntries(names.map((n, i) => [n, all[i]]))),
@@ -90,6 +93,7 @@ export function dashboardsPage(main, query) {
 			]);
 			if (stopped || run !== runs) return;
 			const trend = chartBox(), heat = chartBox(true);
+			const comp = h("div", { "aria-live": "polite" }, h("p.loading", t("loading")));
 			clear(body).append(
 				kpis(r.summary.figures, csv("summary")),
 				section(t("dash_trend"), trendFigure(r.cases.rows, trend, fromMs, toMs, byDay), csv("cases", extra.cases)),
@@ -108,8 +112,12 @@ export function dashboardsPage(main, query) {
 						[t("pay_attempts"), (x) => num(x.attempts)], [t("pay_succeeded"), (x) => num(x.succeeded)],
 						[t("success_rate"), (x) => [h("meter", { min: 0, max: 1, value: x.success_rate ?? 0, "aria-hidden": "true" }), " ", pct(x.success_rate)]],
 						[t("cases"), (x) => num(x.cases)]], r.payments.rows, { "aria-label": t("dash_payments") }), csv("payments"))),
-				compensation(r.review.compensation));
+				h("section.panel", { dataset: { block: "compensation" } }, h("h2", t("dash_comp")), comp, csv("review")));
 			body.removeAttribute("aria-busy");
+			review.then(({ c, e }) => {
+				if (stopped || run !== runs) return;
+				append(clear(comp), [e ? h("p.error", problem(e)) : compensation(c)]);
+			});
 			draw(echarts, trend, trendOption(r.cases.rows, fromMs, toMs, byDay));
 			draw(echarts, heat, heatOption(r.heatmap.rows));
 		} catch (e) {
@@ -119,7 +127,8 @@ export function dashboardsPage(main, query) {
 
 	function draw(echarts, box, option) {
 		const c = echarts.init(box, null, { renderer: "canvas" });
-		c.setOption({ aria: { enabled: true }, animation: false, tooltip: { renderMode: "richText" }, ...option });
+		// the box's own aria-label describes it (echarts' aria would replace it)
+		c.setOption({ animation: false, tooltip: { renderMode: "richText" }, ...option });
 		charts.push(c);
 	}
 	const resize = () => charts.forEach((c) => c.resize());
@@ -217,11 +226,10 @@ function heatOption(rows) {
 
 /* The review's compensation section: null until compensation records exist. */
 function compensation(c) {
-	const rows = c?.by_kind ?? [];
-	return h("section.panel", { dataset: { block: "compensation" } }, h("h2", t("dash_comp")),
-		!c ? h("p.muted", t("dash_no_data")) : [
-			table([[t("comp_kind"), (x) => en("call_kind", x.kind)], [t("comp_count"), (x) => num(x.count)], [t("amount"), (x) => num(x.amount)]],
-				rows, { "aria-label": t("dash_comp") }),
-			c.total !== undefined && c.total !== null ? h("p", t("comp_total"), ": ", String(c.total)) : null,
-		]);
+	if (!c) return h("p.muted", t("dash_no_data"));
+	return [
+		table([[t("comp_kind"), (x) => en("call_kind", x.kind)], [t("comp_count"), (x) => num(x.count)], [t("amount"), (x) => num(x.amount)]],
+			c.by_kind ?? [], { "aria-label": t("dash_comp") }),
+		c.total !== undefined && c.total !== null ? h("p", t("comp_total"), ": ", String(c.total)) : null,
+	];
 }
