@@ -42,8 +42,13 @@ $(BUILD)/gen/openapi_data.c: docs/openapi.json tools/embed.mjs
 	@mkdir -p $(dir $@)
 	node tools/embed.mjs ox_openapi_json < $< > $@.tmp && mv $@.tmp $@
 
-# The web console (console/src), served from the binary (docs/console.md).
-$(BUILD)/gen/console_assets.c: console/build.mjs $(shell find console/src -type f)
+# The web console (console/src), served from the binary (docs/console.md),
+# with echarts' prebuilt file from the npm package pinned in
+# console/package-lock.json (no install scripts, no browser download).
+console/node_modules/echarts/dist/echarts.min.js: console/package.json console/package-lock.json
+	cd console && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --silent
+	@touch $@
+$(BUILD)/gen/console_assets.c: console/build.mjs $(shell find console/src -type f) console/node_modules/echarts/dist/echarts.min.js
 	@mkdir -p $(dir $@)
 	node console/build.mjs $@.tmp && mv $@.tmp $@
 

@@ -4,6 +4,11 @@
 // space, a gzip copy made here, so the daemon never compresses anything.
 // A file whose type is not in TYPES stops the build: nothing is served
 // with a guessed type.
+//
+// Besides console/src, VENDOR names prebuilt files of the pinned npm
+// packages (console/package-lock.json, installed by `npm ci` in console/,
+// which the Makefile runs) served under /assets/vendor/: echarts for the
+// dashboards. A missing one stops the build.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -19,6 +24,8 @@ const TYPES = {
 	".json": "application/json",
 };
 const MAX_FILES = 256;
+const MODULES = resolve(SRC, "../node_modules");
+const VENDOR = [["vendor/echarts.min.js", "echarts/dist/echarts.min.js"]];
 
 function* files(dir) {
 	for (const name of readdirSync(dir).sort()) {
@@ -40,8 +47,12 @@ if (!out) {
 	process.exit(2);
 }
 const rows = [], arrays = [];
-for (const file of files(SRC)) {
-	const rel = relative(SRC, file).split("\\").join("/");
+const sources = [...files(SRC)].map((file) => [relative(SRC, file).split("\\").join("/"), file]);
+for (const [rel, from] of VENDOR) {
+	if (sources.some(([r]) => r === rel)) throw new Error(`console/src/${rel}: the place of a vendor file`);
+	sources.push([rel, join(MODULES, from)]);
+}
+for (const [rel, file] of sources) {
 	const ext = rel.slice(rel.lastIndexOf("."));
 	const type = TYPES[ext];
 	if (!type) throw new Error(`console/src/${rel}: no Content-Type for ${ext}`);

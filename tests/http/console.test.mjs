@@ -1,6 +1,6 @@
 // console.test.mjs - the web console's files as `ordex serve` serves them
 // (src/console.c): every file of console/src at its path with its type,
-// ETag and 304, gzip on request, the Content-Security-Policy, nothing
+// and echarts from console/node_modules under /assets/vendor/, ETag and 304, gzip on request, the Content-Security-Policy, nothing
 // else under /assets/; and GET /api/v1/cases/counts, which its queue uses.
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -69,6 +69,22 @@ describe("the console's files", () => {
 		assert.notEqual(gz.headers.etag, (await fetch(d.base + "/assets/js/i18n.js", { headers: { "accept-encoding": "identity" } })).headers.get("etag"));
 		const refused = await fetch(d.base + "/assets/js/i18n.js", { headers: { "accept-encoding": "gzip;q=0" } });
 		assert.equal(refused.headers.get("content-encoding"), null);
+	});
+
+	test("echarts' prebuilt file from console/node_modules, byte for byte, gzipped on request", async () => {
+		const file = join(ROOT, "console/node_modules/echarts/dist/echarts.min.js");
+		const r = await fetch(d.base + "/assets/vendor/echarts.min.js", { headers: { "accept-encoding": "identity" } });
+		assert.equal(r.status, 200);
+		assert.equal(r.headers.get("content-type"), TYPES.js);
+		assert.deepEqual(Buffer.from(await r.arrayBuffer()), readFileSync(file), "the binary embeds another echarts: rebuild (make)");
+		const raw = await import("node:http");
+		const gz = await new Promise((res, rej) => raw.get(d.base + "/assets/vendor/echarts.min.js", { headers: { "accept-encoding": "gzip" } }, (g) => {
+			const parts = [];
+			g.on("data", (c) => parts.push(c)).on("end", () => res({ headers: g.headers, body: Buffer.concat(parts) })).on("error", rej);
+		}).on("error", rej));
+		assert.equal(gz.headers["content-encoding"], "gzip");
+		assert.ok(gz.body.length < readFileSync(file).length / 2, `gzip: ${gz.body.length} bytes`);
+		assert.deepEqual(gunzipSync(gz.body), readFileSync(file));
 	});
 
 	test("anything else under /assets/ is 404; the API keeps no-store", async () => {

@@ -19,7 +19,7 @@ import { rulesPage } from "./views/rules.js";
 const ROUTES = [
 	{ re: /^#\/queue(?:\?(.*))?$/, page: queuePage, perm: "cases:read", nav: "nav_queue", href: "#/queue" },
 	{ re: /^#\/cases\/([^/?]+)$/, page: casePage, perm: "cases:read" },
-	{ re: /^#\/dashboards$/, page: dashboardsPage, perm: "cases:read", nav: "nav_dash", href: "#/dashboards" },
+	{ re: /^#\/dashboards(?:\?(.*))?$/, page: dashboardsPage, perm: "reports", nav: "nav_dash", href: "#/dashboards" },
 	{ re: /^#\/admin\/blacklist$/, page: blacklistPage, perm: "blacklist", nav: "nav_blacklist", href: "#/admin/blacklist" },
 	{ re: /^#\/admin\/users$/, page: usersPage, perm: ["users", "tokens"], nav: "nav_users", href: "#/admin/users" },
 	{ re: /^#\/admin\/alerts$/, page: alertsPage, perm: "alerts:read", nav: "nav_alerts", href: "#/admin/alerts" },

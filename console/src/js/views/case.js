@@ -1,23 +1,31 @@
 // case.js - one case: reasons, SLA timers and escalation, status moves and
 // assignment, the playbook checklist, the customer message composer with
-// previews, the resolution form, the whole order and the timeline.
+// previews, the resolution form, the merchant actions (actions.js), the
+// whole order and the timeline. While a call is on its way the page reads
+// the case again every few seconds.
 import { ApiError, get, post } from "../api.js";
 import { clear, field, h, select } from "../dom.js";
 import { en, getLang, pick, t, time } from "../i18n.js";
 import { may, mayWork, state } from "../state.js";
 import { problem, toast } from "../app.js";
 import { orderPanel } from "./order.js";
+import { actionsPanel, callsPending, kindName } from "./actions.js";
 import { DONE, MOVES, dueCell, ruleTitle, section, sevBadge, statusBadge } from "./common.js";
 
+const CALL_POLL_MS = 2000;
+
 export function casePage(main, id) {
-	let stopped = false;
+	let stopped = false, timer = null;
 	const load = async (focusSel) => {
+		clearTimeout(timer);
 		try {
 			const c = await get(`/api/v1/cases/${encodeURIComponent(id)}`);
 			const o = c.order_id ? await get(`/api/v1/orders/${encodeURIComponent(c.order_id)}`).catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))) : null;
 			if (stopped) return;
-			// what the user was typing (a message, a resolution) survives the redraw
+			// what the user was typing (a message, a resolution) survives the
+			// redraw, and so does the focus (a redraw while a call runs)
 			const drafts = [...main.querySelectorAll("input[name], select[name], textarea[name]")].map((el) => [el.name, el.value]);
+			const was = main.contains(document.activeElement) && document.activeElement.name ? document.activeElement : null;
 			clear(main).append(page(c, o, load));
 			for (const [name, value] of drafts) {
 				const el = main.querySelector(`[name="${CSS.escape(name)}"]`);
@@ -27,13 +35,26 @@ export function casePage(main, id) {
 				}
 			}
 			if (focusSel) main.querySelector(focusSel)?.focus();
+			else if (was) refocus(main, was);
+			if (callsPending(c)) timer = setTimeout(() => load(), CALL_POLL_MS);
 		} catch (e) {
 			if (!stopped) clear(main).append(h("p.error", { role: "alert" }, problem(e)), h("a", { href: "#/queue" }, t("back_queue")));
 		}
 	};
 	main.append(h("p.loading", t("loading")));
 	load();
-	return () => (stopped = true);
+	return () => {
+		stopped = true;
+		clearTimeout(timer);
+	};
+}
+
+/* Focus the redrawn control of the same name, the caret where it was. */
+function refocus(main, was) {
+	const el = main.querySelector(`[name="${CSS.escape(was.name)}"]`);
+	if (!el) return;
+	el.focus();
+	if (typeof was.selectionStart === "number" && typeof el.selectionStart === "number") el.setSelectionRange(was.selectionStart, was.selectionEnd);
 }
 
 /* Run an action on the case, then show the case again. */
@@ -66,8 +87,8 @@ function page(c, o, reload) {
 				checklistPanel(c, work, reload),
 				work && MOVES[c.status].includes("resolved") ? resolvePanel(c, reload) : null,
 				composerPanel(c),
-				actionsPanel(c),
-				section(t("timeline"), timeline(c.timeline))),
+				actionsPanel(c, reload),
+				section(t("timeline"), timeline(c))),
 			h("div.col", o ? orderPanel(o) : section(t("order"), h("p.muted", c.order_id ? t("not_found") : t("order_none"))))));
 }
 
@@ -175,21 +196,36 @@ function composerPanel(c) {
 	}, h("div.row", field(t("template"), step), field(t("msg_lang"), lang)), vars, h("button", { type: "submit" }, t("preview")), out));
 }
 
-/* The merchant actions of the playbook (refund, reship, queries) are called
- * through POST /api/v1/cases/{id}/actions, which is being built on its own:
- * this panel is where they go. Until then it lists them and says so. */
-function actionsPanel(c) {
-	const acts = c.playbook?.actions ?? [];
-	return h("section.panel.actions-panel", { dataset: { slot: "merchant-actions" } },
-		h("h2", t("actions_panel")),
-		h("p.muted", t("actions_pending")),
-		acts.length ? [h("h3", t("playbook_actions")), h("ul.plain", acts.map((a) => h("li", pick(a), " ", h("span.code", a.kind))))] : null);
+/* A timeline note as a reader wants it: names instead of codes, the
+ * automation's "zh / en" notes in the page's language. People's notes
+ * (status changes, notes) are shown as they wrote them. */
+const NOTES = {
+	routed: (n) => en("team", n),
+	sla_breached: (n) => en("sla_kind", n),
+	escalated: (n) => n.replace(/^level (\d+)/, (_, l) => t("level", { n: l })),
+	checked: (n, c) => checkItem(n, c),
+	unchecked: (n, c) => checkItem(n, c),
+	call: (n, c) => {
+		const m = /^([a-z_]+) (\S+) (.+)$/.exec(n); // "refund C00000042-1 requested"
+		return m ? `${kindName(c, m[1])} ${m[2]} ${en("call_step", m[3])}` : n;
+	},
+	csat: (n) => n.replace(/^([1-5])\b ?/, "$1/5 "), // "score comment"
+	auto: (n) => bilingual(n),
+	reminded: (n) => bilingual(n),
+};
+function checkItem(id, c) {
+	const it = (c.playbook?.checklist ?? []).find((x) => x.id === id);
+	return it ? pick(it) : id;
+}
+function bilingual(n) {
+	const at = n.indexOf(" / ");
+	return at < 0 ? n : getLang() === "en" ? n.slice(at + 3) : n.slice(0, at);
 }
 
-function timeline(entries) {
-	return h("ol.timeline", (entries ?? []).slice().reverse().map((e) => h("li",
+function timeline(c) {
+	return h("ol.timeline", (c.timeline ?? []).slice().reverse().map((e) => h("li", { dataset: { action: e.action } },
 		h("time", time(e.at)), " ",
 		h("strong", en("action", e.action)), e.from || e.to ? ` ${e.from ? en("status", e.from) : ""} → ${e.to ? en("status", e.to) : ""}` : "",
 		e.actor ? h("span.muted", ` · ${e.actor}`) : null,
-		e.note ? h("div.note", e.note) : null)));
+		e.note ? h("div.note", NOTES[e.action] ? NOTES[e.action](e.note, c) : e.note) : null)));
 }

@@ -11,7 +11,7 @@ import { DONE, dueCell, ruleTitle, sevBadge, statusBadge } from "./common.js";
 
 const PAGE = 200; // cases per page; #/queue?limit=N says otherwise (1..1000)
 const POLL_MS = 5000;
-const FILTERS = ["category", "rule", "severity", "status", "team", "assignee", "sla", "order_id"];
+const FILTERS = ["category", "rule", "severity", "status", "team", "assignee", "sla", "order_id", "channel", "shop"];
 const STATUSES = enumValues("status");
 
 export function queuePage(main, query) {
@@ -47,6 +47,8 @@ export function queuePage(main, query) {
 		assignee: h("input", { name: "assignee", value: filter.assignee, maxlength: 63, size: 10 }),
 		sla: select([["", t("any")], ["breached", t("sla_breached")], ["due_soon", t("sla_due_soon")]], filter.sla, { name: "sla" }),
 		order_id: h("input", { name: "order_id", value: filter.order_id, maxlength: 256, size: 16 }),
+		channel: h("input", { name: "channel", value: filter.channel, maxlength: 256, size: 8 }), // the order's channel and shop (exact)
+		shop: h("input", { name: "shop", value: filter.shop, maxlength: 256, size: 10 }),
 	};
 	const sortSel = select([["due", t("sort_due")], ["new", t("sort_new")]], sort, { name: "sort" });
 	const readForm = () => Object.fromEntries(FILTERS.map((k) => [k, controls[k].value.trim()]));
@@ -55,7 +57,8 @@ export function queuePage(main, query) {
 	const form = h("form.filters", { role: "search", on: { submit: (e) => { e.preventDefault(); go(readForm(), sortSel.value); } } },
 		field(t("f_category"), controls.category), field(t("f_rule"), controls.rule), field(t("f_severity"), controls.severity),
 		field(t("f_status"), controls.status), field(t("f_team"), controls.team), field(t("f_assignee"), controls.assignee),
-		field(t("f_sla"), controls.sla), field(t("f_order"), controls.order_id), field(t("f_sort"), sortSel),
+		field(t("f_sla"), controls.sla), field(t("f_order"), controls.order_id),
+		field(t("f_channel"), controls.channel), field(t("f_shop"), controls.shop), field(t("f_sort"), sortSel),
 		h("div.field.buttons", h("button.primary", { type: "submit" }, t("apply")),
 			h("button", { type: "button", on: { click: () => go({}) } }, t("reset"))));
 

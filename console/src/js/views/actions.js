@@ -1,0 +1,143 @@
+// actions.js - the case page's merchant actions panel (docs/actions.md):
+// the case's calls with their states and outcomes, approve / reject for a
+// supervisor (cases:assign) on calls awaiting approval, and the form that
+// asks for a call of one of the playbook's kinds, with a dry run that shows
+// the request without sending it. The compensation form goes in its own
+// slot (data-slot="compensation"), built separately.
+import { post } from "../api.js";
+import { clear, field, h, select } from "../dom.js";
+import { en, pick, t, time } from "../i18n.js";
+import { may, mayWork } from "../state.js";
+import { problem, toast } from "../app.js";
+import { table } from "./common.js";
+
+/* The params the form asks for per kind (docs/actions.md's table): those
+ * ordex checks first (required), then the ones people usually send. */
+const PARAMS = {
+	refund: { required: ["amount"], more: ["payment_id", "reason"] },
+	partial_refund: { required: ["amount"], more: ["payment_id", "reason"] },
+	reship: { required: [], more: ["address", "note"] },
+	cancel_order: { required: [], more: ["reason"] },
+	mark_paid: { required: [], more: ["payment_id", "amount"] },
+	update_address: { required: [], more: ["address", "phone", "name"] }, // address or phone
+	intercept_shipment: { required: [], more: ["tracking_no", "reason"] },
+	issue_coupon: { required: ["amount"], more: ["coupon_type", "expires_at"] },
+	add_points: { required: ["points"], more: ["reason"] },
+	send_message: { required: ["text"], more: [] },
+	carrier_claim: { required: [], more: ["tracking_no", "amount", "reason"] },
+	query_payment: { required: [], more: ["payment_id"] },
+	query_tracking: { required: [], more: ["tracking_no"] },
+};
+const DONE_STATES = new Set(["succeeded", "failed", "rejected"]);
+
+/* Are some of the case's calls still on their way (worth reloading for)? */
+export const callsPending = (c) => (c.calls ?? []).some((x) => x.state === "requested" || x.state === "running");
+
+/* A kind's name: the playbook's words for it, else the generic one. */
+export const kindName = (c, k) => pick((c.playbook?.actions ?? []).find((a) => a.kind === k)) || en("call_kind", k);
+
+export function actionsPanel(c, reload) {
+	const calls = c.calls ?? [];
+	const kinds = c.playbook?.actions ?? [];
+	const canRequest = mayWork(c) && c.status !== "closed" && kinds.length > 0;
+	return h("section.panel.actions-panel", { dataset: { slot: "merchant-actions" } },
+		h("h2", t("actions_panel")),
+		kinds.length ? [h("h3", t("playbook_actions")), h("ul.plain", kinds.map((a) => h("li", pick(a), " ", h("span.code", a.kind))))] : null,
+		h("h3", t("calls")),
+		calls.length ? callsTable(calls, (k) => kindName(c, k), reload) : h("p.muted", t("calls_none")),
+		canRequest ? requestForm(c, kinds, reload) : null,
+		mayWork(c) && c.status === "closed" ? h("p.muted", t("call_closed")) : null,
+		h("div.compensation", { dataset: { slot: "compensation" } }));
+}
+
+function outcome(x) {
+	const o = x.outcome;
+	if (!o) return "";
+	const parts = [o.http_status ? `HTTP ${o.http_status}` : null, t("call_attempts", { n: o.attempts }), o.error];
+	const result = o.result && Object.keys(o.result).length ? JSON.stringify(o.result) : null;
+	return [parts.filter(Boolean).join(" · "), result ? h("span.code", result) : null];
+}
+
+function callsTable(calls, kindName, reload) {
+	const approver = may("cases:assign");
+	const decide = async (x, verb) => {
+		try {
+			await post(`/api/v1/actions/${encodeURIComponent(x.id)}/${verb}`, {});
+			toast(t(verb === "approve" ? "call_approved" : "call_rejected", { id: x.id }));
+			await reload();
+		} catch (e) {
+			toast(problem(e), true);
+		}
+	};
+	const cols = [
+		[t("call_id"), (x) => h("span.code", x.id)],
+		[t("call_kind"), (x) => [kindName(x.kind), x.automatic ? h("span.muted", ` (${t("call_auto")})`) : null]],
+		[t("call_state"), (x) => h(`span.status.call-${x.state}`, { dataset: { call: x.id } }, en("call_state", x.state))],
+		[t("call_by"), (x) => [x.requested_by ?? "", h("br"), h("span.muted.small", time(x.requested_at, true))]],
+		[t("call_approver"), (x) => x.approved_by ?? ""],
+		[t("amount"), (x) => x.amount ?? ""],
+		[t("call_outcome"), (x) => [outcome(x), x.done_at && DONE_STATES.has(x.state) ? h("span.muted.small", ` ${time(x.done_at, true)}`) : null]],
+	];
+	if (approver && calls.some((x) => x.state === "awaiting_approval"))
+		cols.push(["", (x) => (x.state === "awaiting_approval" ? [
+			h("button", { type: "button", "aria-label": `${t("approve")} ${x.id}`, on: { click: () => decide(x, "approve") } }, t("approve")), " ",
+			h("button.danger", { type: "button", "aria-label": `${t("reject")} ${x.id}`, on: { click: () => decide(x, "reject") } }, t("reject"))] : null)]);
+	return h("div.scroll", table(cols, calls, { class: "grid calls", "aria-label": t("calls") }));
+}
+
+function requestForm(c, kinds, reload) {
+	const kind = select(kinds.map((a) => [a.kind, `${kindName(c, a.kind)} (${a.kind})`]), kinds[0].kind, { name: "call_kind" });
+	const params = h("div.params");
+	const inputs = {}; // kept across kinds, so a typed amount survives a change of kind
+	const note = h("input", { name: "call_note", maxlength: 500, size: 30 });
+	const out = h("div.call-out", { "aria-live": "polite" });
+	const drawParams = () => {
+		clear(params);
+		const spec = PARAMS[kind.value] ?? { required: [], more: [] };
+		for (const p of [...spec.required, ...spec.more]) {
+			inputs[p] ??= h("input", { name: `param_${p}`, maxlength: 500, size: p === "text" || p === "address" ? 30 : 12,
+				inputmode: p === "amount" || p === "points" ? "decimal" : null });
+			inputs[p].required = spec.required.includes(p);
+			params.append(field(`${en("param", p)} (${p})${inputs[p].required ? " *" : ""}`, inputs[p]));
+		}
+	};
+	kind.addEventListener("change", () => { drawParams(); clear(out); });
+	drawParams();
+	const body = (dry) => {
+		const spec = PARAMS[kind.value] ?? { required: [], more: [] };
+		const p = {};
+		for (const k of [...spec.required, ...spec.more]) {
+			const v = inputs[k].value.trim();
+			if (v) p[k] = k === "points" && /^\d+$/.test(v) ? Number(v) : v;
+		}
+		return { kind: kind.value, params: p, note: note.value.trim() || undefined, dry_run: dry };
+	};
+	const send = async (dry) => {
+		const url = `/api/v1/cases/${encodeURIComponent(c.case_id)}/actions`;
+		try {
+			const r = await post(url, body(dry));
+			if (dry) {
+				const q = r.request;
+				clear(out).append(h("p", t("call_would_send")), h("pre.request", `${q.method} ${q.url}\n` +
+					Object.entries(q.headers).map(([k, v]) => `${k}: ${v}`).join("\n") + `\n\n${q.body}`));
+				return;
+			}
+			const made = r.calls?.[r.calls.length - 1];
+			toast(t("call_requested", { id: made?.id ?? "" }));
+			for (const el of Object.values(inputs)) el.value = ""; // not kept as a draft once sent
+			note.value = "";
+			await reload();
+		} catch (e) {
+			clear(out).append(h("p.error", { role: "alert" }, problem(e)));
+		}
+	};
+	const form = h("form.call-form", { on: { submit: (e) => { e.preventDefault(); send(false); } } },
+		h("h3", t("call_request")),
+		h("div.row", field(t("call_kind"), kind), field(t("call_note"), note)),
+		params,
+		h("div.field.buttons",
+			h("button", { type: "button", on: { click: () => (form.reportValidity() ? send(true) : null) } }, t("call_dry_run")),
+			h("button.primary", { type: "submit" }, t("call_submit"))),
+		out);
+	return form;
+}
