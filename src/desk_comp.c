@@ -86,8 +86,10 @@ void desk_comp_grant(struct ox_desk *d, struct ox_case *c, struct ox_call *call,
 	size_t old = 0;
 	while (old < k->n && k->at[old] <= now - cfg->repeat_window)
 		old++;
-	memmove(k->at, k->at + old, (k->n - old) * sizeof *k->at);
-	k->n -= old;
+	if (old) {
+		memmove(k->at, k->at + old, (k->n - old) * sizeof *k->at);
+		k->n -= old;
+	}
 	OX_GROW(k->at, k->cap, k->n + 1);
 	k->at[k->n++] = now;
 	if (k->n < (size_t)cfg->repeat_after)
