@@ -163,6 +163,55 @@ describe("merchant actions", () => {
 		await page.context().close();
 	});
 
+	test("an agent compensates within its limit at once and above it for approval; the dashboards count the spend", async () => {
+		const c = await caseOf("A1", "CUS_PHONE_INVALID");
+		const page = await newPage(browser);
+		await login(page, d.base, "li.na");
+		await page.goto(`${d.base}/#/cases/${c.case_id}`);
+		const form = panel(page).locator('[data-slot="compensation"] form');
+		await form.getByText("您每次可直接补偿 20.00 元").waitFor();
+		await form.getByLabel(/金额/).fill("15");
+		await form.getByRole("button", { name: "预览补偿" }).click();
+		await form.getByText("在额度与预算之内，将立即执行").waitFor();
+		await form.getByRole("button", { name: "补偿", exact: true }).click();
+		const calls = async () => (await fullCase(c.case_id)).calls.filter((x) => x.compensation);
+		await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/cases/${id}`)).json()).calls.some((x) => x.compensation), c.case_id);
+		const first = (await calls())[0];
+		assert.deepEqual([first.kind, first.compensation.value, first.compensation.waited], ["issue_coupon", "15.00", null]);
+		await panel(page).locator(`[data-call="${first.id}"]`, { hasText: "成功" }).waitFor();
+		// above the limit: said before, and it waits
+		await form.getByLabel(/金额/).fill("50");
+		await form.getByRole("button", { name: "预览补偿" }).click();
+		await form.getByText("将提交审批：超出发起人额度").waitFor();
+		await form.getByRole("button", { name: "补偿", exact: true }).click();
+		await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/cases/${id}`)).json()).calls.filter((x) => x.compensation).length === 2, c.case_id);
+		const second = (await calls())[1];
+		assert.deepEqual([second.state, second.compensation.waited], ["awaiting_approval", "above_limit"]);
+		const row = panel(page).locator("table.calls tbody tr", { has: page.locator(`[data-call="${second.id}"]`) });
+		await row.getByText("待审批").waitFor();
+		assert.match(await row.textContent(), /优惠券 50\.00 \(超出发起人额度\)/);
+		assert.equal(m.requests.filter((q) => q.key === second.id).length, 0, "nothing sent before approval");
+		await assertLabelled(page, "compensation form");
+		await shot(page, "16-compensation-agent");
+		await page.context().close();
+
+		const sup = await newPage(browser);
+		await login(sup, d.base, "wang.lei");
+		await sup.goto(`${d.base}/#/cases/${c.case_id}`);
+		await panel(sup).locator('[data-slot="compensation"]').getByText("您每次可直接补偿 200.00 元").waitFor();
+		await panel(sup).getByRole("button", { name: `批准 ${second.id}` }).click();
+		await panel(sup).locator(`[data-call="${second.id}"]`, { hasText: "成功" }).waitFor();
+		assert.equal(m.effects.get(second.id), 1);
+		// the dashboards' compensation block: both coupons, 65.00
+		await sup.goto(`${d.base}/#/dashboards?from=2026-11-11&to=2026-11-11`);
+		const block = sup.locator('[data-block="compensation"]');
+		await block.locator("tbody tr").first().waitFor();
+		assert.match(await block.locator("tbody tr").first().textContent(), /优惠券\s*2\s*65\.00/);
+		assert.match(await block.textContent(), /合计: 65\.00/);
+		assert.deepEqual(sup.errors, []);
+		await sup.context().close();
+	});
+
 	test("a viewer sees the calls and no button", async () => {
 		const a1 = await caseOf("A1", "CUS_PHONE_INVALID");
 		const page = await newPage(browser);

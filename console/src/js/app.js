@@ -92,6 +92,7 @@ function signedOut(message) {
 export async function signedIn(me, csrf) {
 	loginNote = null;
 	state.me = me.principal;
+	state.compLimit = me.compensation_limit; // "20.00", or null: no limit
 	setCsrf(csrf ?? me.csrf_token);
 	await loadReference();
 	const after = sessionStorage.getItem("ordex.after");

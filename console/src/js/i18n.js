@@ -31,6 +31,10 @@ const MSG = {
 		call_request: "发起调用", call_params: "参数", call_note: "说明（可选）", call_dry_run: "预览 / 试运行", call_submit: "发起",
 		call_requested: "已发起 {id}", call_would_send: "将发送的请求（未发送）", approve: "批准", reject: "驳回",
 		call_approved: "已批准 {id}", call_rejected: "已驳回 {id}", call_attempts: "{n} 次尝试", call_closed: "工单已关闭，不能再发起调用",
+		comp_title: "补偿客户", comp_limit: "您每次可直接补偿 {limit} 元，超出需主管审批", comp_no_limit: "您的补偿额度不限",
+		comp_none_allowed: "您的角色不能直接补偿，每次补偿都需主管审批", comp_value: "补偿", comp_repeat: "重复补偿（第 {n} 次）",
+		comp_gift: "赠品（是什么）", comp_reason: "原因（发给商家）", comp_submit: "补偿", comp_would_wait: "将提交审批：{why}",
+		comp_goes_now: "在额度与预算之内，将立即执行", comp_waits: "已提交审批 {id}：{why}", comp_check: "预览补偿",
 		order: "订单", order_none: "此工单不涉及单个订单", items: "商品", sku: "SKU",
 		qty: "数量", price: "单价", total: "合计", customer: "客户", name: "姓名", phone: "电话", address: "地址",
 		payments: "支付", refunds: "退款", amount: "金额", method: "方式", time: "时间", shipments: "物流",
@@ -107,6 +111,11 @@ const MSG = {
 		call_request: "Call the merchant", call_params: "Params", call_note: "Note (optional)", call_dry_run: "Preview / dry run", call_submit: "Call",
 		call_requested: "{id} requested", call_would_send: "The request that would be sent (not sent)", approve: "Approve", reject: "Reject",
 		call_approved: "{id} approved", call_rejected: "{id} rejected", call_attempts: "{n} attempts", call_closed: "The case is closed: no more calls",
+		comp_title: "Compensate the customer", comp_limit: "You may give up to CNY {limit} at once; above, a supervisor approves",
+		comp_no_limit: "Your compensation has no limit", comp_none_allowed: "Your role gives nothing at once: every compensation waits for a supervisor",
+		comp_value: "Compensation", comp_repeat: "repeat (no. {n})", comp_gift: "Gift (what it is)", comp_reason: "Reason (sent to the merchant)",
+		comp_submit: "Compensate", comp_would_wait: "Would wait for approval: {why}", comp_goes_now: "Within the limit and the budget: it runs at once",
+		comp_waits: "{id} waits for approval: {why}", comp_check: "Check first",
 		order: "Order", order_none: "This case is not about one order", items: "Items", sku: "SKU",
 		qty: "Qty", price: "Price", total: "Total", customer: "Customer", name: "Name", phone: "Phone", address: "Address",
 		payments: "Payments", refunds: "Refunds", amount: "Amount", method: "Method", time: "Time", shipments: "Shipments",
@@ -190,7 +199,15 @@ const ENUMS = {
 	call_step: {
 		requested: ["已发起", "requested"], "awaits approval": ["待审批", "awaits approval"], approved: ["已批准", "approved"],
 		rejected: ["已驳回", "rejected"], running: ["执行中", "running"], succeeded: ["成功", "succeeded"], failed: ["失败", "failed"],
+		"awaits approval (above_limit)": ["待审批（超出发起人额度）", "awaits approval (above the requester's limit)"],
+		"awaits approval (over_budget)": ["待审批（超出团队当日预算）", "awaits approval (over the team's budget for the day)"],
+		"requested (survey)": ["已发起（回访问卷）", "requested (the survey)"],
 	},
+	/* compensation (docs/compensation.md) */
+	comp_kind: {
+		coupon: ["优惠券", "Coupon"], points: ["积分", "Points"], partial_refund: ["部分退款", "Partial refund"], gift: ["赠品", "Gift"],
+	},
+	comp_wait: { above_limit: ["超出发起人额度", "above the requester's limit"], over_budget: ["超出团队当日预算", "over the team's budget for the day"] },
 	/* merchant calls (docs/actions.md) */
 	call_kind: { /* the names of src/playbook.h */
 		refund: ["退款", "Refund"], partial_refund: ["部分退款", "Partial refund"], reship: ["补发", "Reship"],
@@ -198,7 +215,7 @@ const ENUMS = {
 		update_address: ["修改收货信息", "Update the delivery details"], intercept_shipment: ["拦截包裹", "Intercept the parcel"],
 		issue_coupon: ["发放优惠券", "Issue a coupon"], add_points: ["赠送积分", "Add points"], send_message: ["发送客户消息", "Message the customer"],
 		carrier_claim: ["向快递公司索赔", "Claim from the carrier"], query_payment: ["查询支付状态", "Query the payment"],
-		query_tracking: ["查询物流轨迹", "Query the tracking"],
+		query_tracking: ["查询物流轨迹", "Query the tracking"], send_gift: ["赠送礼品", "Send a gift"],
 	},
 	call_state: {
 		awaiting_approval: ["待审批", "awaiting approval"], requested: ["已发起", "requested"], running: ["执行中", "running"],
@@ -208,6 +225,7 @@ const ENUMS = {
 		amount: ["金额（元）", "amount (CNY)"], payment_id: ["支付单号", "payment id"], reason: ["原因", "reason"], address: ["地址", "address"],
 		phone: ["电话", "phone"], name: ["收件人", "name"], note: ["备注", "note"], tracking_no: ["运单号", "tracking number"],
 		coupon_type: ["券类型", "coupon type"], expires_at: ["过期时间", "expires at"], points: ["积分", "points"], text: ["消息内容", "text"],
+		gift: ["赠品", "gift"],
 	},
 	order_status: {
 		pending_payment: ["待付款", "pending payment"], paid: ["已付款", "paid"], shipped: ["已发货", "shipped"],

@@ -5,6 +5,7 @@ import { get } from "./api.js";
 
 export const state = {
 	me: null,        // the principal of GET /api/v1/me
+	compLimit: null, // its compensation_limit: "20.00", or null for none (docs/compensation.md)
 	rules: {},       // rule code -> {title: {zh,en}, category}
 	taxonomy: null,  // GET /api/v1/resolutions
 	teams: [],       // GET /api/v1/teams

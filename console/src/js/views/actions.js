@@ -2,12 +2,13 @@
 // the case's calls with their states and outcomes, approve / reject for a
 // supervisor (cases:assign) on calls awaiting approval, and the form that
 // asks for a call of one of the playbook's kinds, with a dry run that shows
-// the request without sending it. The compensation form goes in its own
-// slot (data-slot="compensation"), built separately.
+// the request without sending it; and the compensation form
+// (docs/compensation.md): a coupon, points, a partial refund or a gift
+// within the user's limit, above which a supervisor approves.
 import { post } from "../api.js";
 import { clear, field, h, select } from "../dom.js";
-import { en, pick, t, time } from "../i18n.js";
-import { may, mayWork } from "../state.js";
+import { en, enumValues, pick, t, time } from "../i18n.js";
+import { may, mayWork, state } from "../state.js";
 import { problem, toast } from "../app.js";
 import { table } from "./common.js";
 
@@ -27,6 +28,7 @@ const PARAMS = {
 	carrier_claim: { required: [], more: ["tracking_no", "amount", "reason"] },
 	query_payment: { required: [], more: ["payment_id"] },
 	query_tracking: { required: [], more: ["tracking_no"] },
+	send_gift: { required: ["gift", "amount"], more: ["reason"] },
 };
 const DONE_STATES = new Set(["succeeded", "failed", "rejected"]);
 
@@ -47,7 +49,8 @@ export function actionsPanel(c, reload) {
 		calls.length ? callsTable(calls, (k) => kindName(c, k), reload) : h("p.muted", t("calls_none")),
 		canRequest ? requestForm(c, kinds, reload) : null,
 		mayWork(c) && c.status === "closed" ? h("p.muted", t("call_closed")) : null,
-		h("div.compensation", { dataset: { slot: "compensation" } }));
+		h("div.compensation", { dataset: { slot: "compensation" } },
+			mayWork(c) && c.status !== "closed" ? compensationForm(c, reload) : null));
 }
 
 function outcome(x) {
@@ -76,6 +79,7 @@ function callsTable(calls, kindName, reload) {
 		[t("call_by"), (x) => [x.requested_by ?? "", h("br"), h("span.muted.small", time(x.requested_at, true))]],
 		[t("call_approver"), (x) => x.approved_by ?? ""],
 		[t("amount"), (x) => x.amount ?? ""],
+		[t("comp_value"), (x) => compensationCell(x.compensation)],
 		[t("call_outcome"), (x) => [outcome(x), x.done_at && DONE_STATES.has(x.state) ? h("span.muted.small", ` ${time(x.done_at, true)}`) : null]],
 	];
 	if (approver && calls.some((x) => x.state === "awaiting_approval"))
@@ -138,6 +142,77 @@ function requestForm(c, kinds, reload) {
 		h("div.field.buttons",
 			h("button", { type: "button", on: { click: () => (form.reportValidity() ? send(true) : null) } }, t("call_dry_run")),
 			h("button.primary", { type: "submit" }, t("call_submit"))),
+		out);
+	return form;
+}
+
+/* A call's compensation: kind and value, why it waited, a repeat flag. */
+function compensationCell(k) {
+	if (!k) return "";
+	return [en("comp_kind", k.kind), " ", k.value,
+		k.waited ? h("span.muted.small", ` (${en("comp_wait", k.waited)})`) : null,
+		k.repeat ? [" ", h("span.repeat", t("comp_repeat", { n: k.repeat }))] : null];
+}
+
+/* What the user may give at once (GET /api/v1/me's compensation_limit). */
+function limitText() {
+	if (state.compLimit === null || state.compLimit === undefined) return t("comp_no_limit");
+	return Number(state.compLimit) === 0 ? t("comp_none_allowed") : t("comp_limit", { limit: state.compLimit });
+}
+
+function compensationForm(c, reload) {
+	const kind = select(enumValues("comp_kind").map((k) => [k, en("comp_kind", k)]), "coupon", { name: "comp_kind" });
+	const inputs = {
+		amount: h("input", { name: "comp_amount", inputmode: "decimal", size: 10, maxlength: 12 }),
+		points: h("input", { name: "comp_points", inputmode: "numeric", size: 10, maxlength: 9, pattern: "[0-9]+" }),
+		gift: h("input", { name: "comp_gift", size: 20, maxlength: 200 }),
+		reason: h("input", { name: "comp_reason", size: 24, maxlength: 200 }),
+	};
+	const labels = { amount: en("param", "amount"), points: en("param", "points"), gift: t("comp_gift"), reason: t("comp_reason") };
+	const fields = h("div.row");
+	const out = h("div.comp-out", { "aria-live": "polite" });
+	const shown = () => [kind.value === "points" ? "points" : "amount", ...(kind.value === "gift" ? ["gift"] : []), "reason"];
+	const draw = () => {
+		clear(fields);
+		for (const k of shown()) {
+			inputs[k].required = k !== "reason";
+			fields.append(field(`${labels[k]}${inputs[k].required ? " *" : ""}`, inputs[k]));
+		}
+	};
+	kind.addEventListener("change", () => { draw(); clear(out); });
+	draw();
+	const body = (dry) => {
+		const b = { kind: kind.value, dry_run: dry };
+		for (const k of shown()) {
+			const v = inputs[k].value.trim();
+			if (v) b[k] = k === "points" ? Number(v) : v;
+		}
+		return b;
+	};
+	const send = async (dry) => {
+		try {
+			const r = await post(`/api/v1/cases/${encodeURIComponent(c.case_id)}/compensations`, body(dry));
+			if (dry) {
+				clear(out).append(h("p", r.approval ? t("comp_would_wait", { why: en("comp_wait", r.approval) }) : t("comp_goes_now")));
+				return;
+			}
+			const made = r.calls?.[r.calls.length - 1];
+			const waited = made?.compensation?.waited;
+			toast(waited ? t("comp_waits", { id: made.id, why: en("comp_wait", waited) }) : t("call_requested", { id: made?.id ?? "" }));
+			for (const el of Object.values(inputs)) el.value = "";
+			await reload();
+		} catch (e) {
+			clear(out).append(h("p.error", { role: "alert" }, problem(e)));
+		}
+	};
+	const form = h("form.comp-form", { on: { submit: (e) => { e.preventDefault(); send(false); } } },
+		h("h3", t("comp_title")),
+		h("p.muted", limitText()),
+		h("div.row", field(t("comp_kind"), kind)),
+		fields,
+		h("div.field.buttons",
+			h("button", { type: "button", on: { click: () => (form.reportValidity() ? send(true) : null) } }, t("comp_check")),
+			h("button.primary", { type: "submit" }, t("comp_submit"))),
 		out);
 	return form;
 }

@@ -224,12 +224,15 @@ function heatOption(rows) {
 	};
 }
 
-/* The review's compensation section: null until compensation records exist. */
-function compensation(c) {
-	if (!c) return h("p.muted", t("dash_no_data"));
+/* The review's compensation section: spend by kind (docs/compensation.md). */
+function compensation(rows) {
+	if (!rows?.length) return h("p.muted", t("dash_no_data"));
+	const total = rows.reduce((s, x) => s + Number(x.amount), 0);
 	return [
-		table([[t("comp_kind"), (x) => en("call_kind", x.kind)], [t("comp_count"), (x) => num(x.count)], [t("amount"), (x) => num(x.amount)]],
-			c.by_kind ?? [], { "aria-label": t("dash_comp") }),
-		c.total !== undefined && c.total !== null ? h("p", t("comp_total"), ": ", String(c.total)) : null,
+		table([[t("comp_kind"), (x) => en("comp_kind", x.kind)], [t("comp_count"), (x) => num(x.granted)],
+			[t("amount"), (x) => Number(x.amount).toFixed(2)], [en("call_state", "awaiting_approval"), (x) => num(x.awaiting_approval)],
+			[t("comp_repeat", { n: "≥2" }), (x) => num(x.repeat_flagged)]],
+		rows, { "aria-label": t("dash_comp") }),
+		h("p", t("comp_total"), ": ", total.toFixed(2)),
 	];
 }
