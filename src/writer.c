@@ -126,6 +126,7 @@ struct ox_writer {
 	struct ox_job *applied, **applied_tail;
 	size_t queued_events, queued_jobs;
 	bool stopping;
+	bool held; /* waiting for the flusher with jobs applied: new jobs need not wake it */
 	atomic_bool failed;
 	atomic_bool auto_on; /* the desk's kill switch, for readers */
 
@@ -1189,6 +1190,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->head && !w->stopping && !(unsent(w) && !flusher_busy(w))) {
+			w->held = unsent(w);
 			if (!w->o.wall_clock) {
 				pthread_cond_wait(&w->cv, &w->mu);
 				continue;
@@ -1201,6 +1203,7 @@ static void *writer_main(void *arg)
 			if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT)
 				break;
 		}
+		w->held = false;
 		struct ox_job *jobs = w->head;
 		bool stop = w->stopping && !jobs;
 		w->head = w->tail = NULL;
@@ -1243,7 +1246,8 @@ int ox_writer_submit(struct ox_writer *w, struct ox_job *job)
 		OX_METRIC_SET(w->o.metrics, queue_events, w->queued_events);
 		OX_METRIC_SET(w->o.metrics, queue_requests, w->queued_jobs);
 	}
-	pthread_cond_signal(&w->cv);
+	if (!w->held)
+		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
