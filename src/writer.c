@@ -41,6 +41,8 @@
 /* A blacklist change: BLACKLIST_MARK followed by ox_bl_op_write()'s JSON. */
 #define BLACKLIST_MARK 'B'
 #define APPLIED_SEQ "applied_seq"
+/* Events queued that wake a writer waiting for the busy flusher. */
+#define WAKE_HELD_EVENTS 256
 
 /* A person's action, with the seq of its log record (the audit's key). */
 struct logged_action {
@@ -126,7 +128,7 @@ struct ox_writer {
 	struct ox_job *applied, **applied_tail;
 	size_t queued_events, queued_jobs;
 	bool stopping;
-	bool held; /* waiting for the flusher with jobs applied: new jobs need not wake it */
+	bool held; /* waiting for the flusher with jobs applied (ox_writer_submit) */
 	atomic_bool failed;
 	atomic_bool auto_on; /* the desk's kill switch, for readers */
 
@@ -1246,7 +1248,11 @@ int ox_writer_submit(struct ox_writer *w, struct ox_job *job)
 		OX_METRIC_SET(w->o.metrics, queue_events, w->queued_events);
 		OX_METRIC_SET(w->o.metrics, queue_requests, w->queued_jobs);
 	}
-	if (!w->held)
+	/* While the writer holds jobs for the busy flusher, the flusher wakes
+	 * it when done; a job wakes it only when it cannot wait: a score is
+	 * answered at once, and many events are better applied during the
+	 * flush than after it. */
+	if (!w->held || job->kind == OX_JOB_RISK || w->queued_events >= WAKE_HELD_EVENTS)
 		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
