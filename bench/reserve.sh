@@ -11,7 +11,9 @@
 # sell out with zero oversell. Target (issue): >= 1.5x Redis's throughput at
 # equal durability, zero oversell in both.
 #   RESERVE_REQUESTS (30000 a run), RESERVE_CONNECTIONS ("16 64"), RESERVE_RUNS (3),
-#   RESERVE_TARGETS ("ordex redis-always redis-everysec")
+#   RESERVE_TARGETS ("ordex redis-always redis-everysec"), ORDEX_BEFORE (another
+#   ordex binary, run as the target ordex-before: a change measured before and
+#   after in the same run)
 set -euo pipefail
 ordex=$1
 dir=${BENCH_DIR:-build/bench}
@@ -20,6 +22,8 @@ requests=${RESERVE_REQUESTS:-30000}
 connections=${RESERVE_CONNECTIONS:-16 64}
 runs=${RESERVE_RUNS:-3}
 targets=${RESERVE_TARGETS:-ordex redis-always redis-everysec}
+before=${ORDEX_BEFORE:-}
+[ -z "$before" ] || targets="ordex-before $targets"
 mkdir -p "$dir"
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -o "$dir/reserveload" bench/reserveload.c -lpthread
 
@@ -48,10 +52,10 @@ stop() {
 	pid=""
 }
 
-# start_ordex: a fresh `ordex serve` on a port of its own; sets pid and url.
+# start_ordex BINARY: a fresh `ordex serve` on a port of its own; sets pid and url.
 start_ordex() {
 	rm -rf "$dir/reserve-data"
-	"$ordex" serve --data "$dir/reserve-data" --listen 127.0.0.1:0 \
+	"$1" serve --data "$dir/reserve-data" --listen 127.0.0.1:0 \
 		--bootstrap-token "$token" > /dev/null 2> "$dir/reserve-serve.log" &
 	pid=$!
 	url=""
@@ -98,8 +102,8 @@ run() {
 	local target=$1 skus=$2 stock=$3 reqs=$4 conns=$5
 	local args=(--skus "$skus" --stock "$stock" --requests "$reqs" --connections "$conns" --json)
 	case $target in
-	ordex)
-		start_ordex
+	ordex | ordex-before)
+		if [ "$target" = ordex ]; then start_ordex "$ordex"; else start_ordex "$before"; fi
 		"$dir/reserveload" --target ordex --url "$url" --header "Authorization: Bearer $token" \
 			--server-pid "$pid" "${args[@]}" 2>> "$dir/reserveload.log" | tail -1 || true
 		;;
@@ -154,7 +158,7 @@ status=0
 node - "$dir/reserve.ndjson" <<'EOF' || status=1
 const fs = require("fs");
 const runs = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map(JSON.parse);
-const label = { ordex: "ordex", "redis-always": "Redis always", "redis-everysec": "Redis everysec" };
+const label = { "ordex-before": "ordex before", ordex: "ordex", "redis-always": "Redis always", "redis-everysec": "Redis everysec" };
 const shapes = { hot: "hot SKU", "10k": "10,000 SKUs", soldout: "hot SKU sold out" };
 const num = (v, d = 0) => v === undefined || v < 0 ? "-" : Number(v).toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d });
 const ms = v => v === undefined ? "-" : v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : v.toFixed(0);
@@ -184,12 +188,12 @@ for (const [, g] of groups) {
 			`${num(m.held).padStart(7)}  ${num(m.refused).padStart(7)}  ${num(m.server_cpu_us).padStart(17)}  ${check}` +
 			(rs.length > 1 ? ` (all ${rs.length} runs)` : ""));
 	}
-	const o = med.get("ordex"), a = med.get("redis-always"), e = med.get("redis-everysec");
+	const o = med.get("ordex"), a = med.get("redis-always"), e = med.get("redis-everysec"), b = med.get("ordex-before");
 	const ratio = (x, y) => x && y && x.reservations_per_s && y.reservations_per_s ? (x.reservations_per_s / y.reservations_per_s).toFixed(2) + "x" : "-";
 	if (o && (a || e))
 		console.log(`       ratio ordex / Redis always ${ratio(o, a)}` +
 			(o.shape === "soldout" ? "" : " (equal durability; target >= 1.5x)") +
-			`, ordex / Redis everysec ${ratio(o, e)}`);
+			`, ordex / Redis everysec ${ratio(o, e)}` + (b ? `; ordex before / Redis always ${ratio(b, a)}, ordex / ordex before ${ratio(o, b)}` : ""));
 }
 console.log("stock check: units answered held == stock - remaining on the server, for every SKU, never below zero" +
 	" (ordex: on_hand, reserved, available read back; Redis: the counters, and the holds in the expiry index)");

@@ -111,6 +111,7 @@ enum { UC_ID, UC_NAME, UC_DISPLAY, UC_ROLE, UC_TEAMS, UC_HASPW, UC_DISABLED, UC_
 	  " u.role, u.teams, u.disabled FROM tokens t LEFT JOIN users u ON u.id = t.user_id"        \
 	  " WHERE t.hash = ?1")                                                                     \
 	X(TOKEN_TOUCH, "UPDATE tokens SET last_used = ?2 WHERE id = ?1")                            \
+	X(DATA_VERSION, "PRAGMA data_version")                                                      \
 	X(TOKEN_REVOKE, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")  \
 	X(TOKEN_EXISTS, "SELECT 1 FROM tokens WHERE id = ?1")                                       \
 	X(TOKEN_BY_HASH, "SELECT id FROM tokens WHERE hash = ?1")                                   \
@@ -179,6 +180,16 @@ struct ox_auth {
 	size_t dummy_mem;
 	const char *deny;      /* reason of the last EDENIED */
 	unsigned long deny_at; /* db.failures when it was written: a later failure hides it */
+	/* Tokens verified on this connection, trusted again while the file is
+	 * as it was then (see token_cache_fresh). */
+	struct token_hit {
+		unsigned char hash[HASH_BYTES];
+		bool used;
+		int64_t expires, last_used;
+		struct ox_principal p;
+	} hits[8];
+	size_t next_hit;
+	int64_t hits_version, hits_changes; /* data_version, total changes when filled */
 };
 
 /* ---- principal helpers -------------------------------------------------------------- */
@@ -986,6 +997,57 @@ static void principal_init(struct ox_principal *p, enum ox_principal_kind kind)
 	p->kind = kind;
 }
 
+/* Is the file as it was when the token cache was filled? PRAGMA
+ * data_version moves when another connection commits (this process's other
+ * connections, the command line's), the connection's total changes when it
+ * writes itself (a revoke, a role...): either empties the cache. */
+static bool token_cache_fresh(struct ox_auth *a)
+{
+	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_DATA_VERSION);
+	int64_t version = -1, changes = sqlite3_total_changes64(a->db.conn);
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int64(q, 0);
+	if (q)
+		ox_sqldb_done(q);
+	if (version >= 0 && version == a->hits_version && changes == a->hits_changes)
+		return true;
+	memset(a->hits, 0, sizeof a->hits);
+	a->hits_version = version;
+	a->hits_changes = changes;
+	return false;
+}
+
+/* A token verified before and still good: no expiry since, and no last_used
+ * to write yet (that goes through the lookup). */
+static const struct token_hit *token_cached(struct ox_auth *a, const unsigned char hash[HASH_BYTES], int64_t now)
+{
+	if (!token_cache_fresh(a))
+		return NULL;
+	for (size_t i = 0; i < OX_ARRAY_LEN(a->hits); i++) {
+		const struct token_hit *h = &a->hits[i];
+		if (!h->used || sodium_memcmp(h->hash, hash, HASH_BYTES) != 0)
+			continue;
+		bool expired = h->expires != OX_TIME_NONE && now >= h->expires;
+		bool touch = now - h->last_used >= OX_AUTH_LAST_USED_MS || now < h->last_used;
+		return expired || touch ? NULL : h;
+	}
+	return NULL;
+}
+
+static void token_remember(struct ox_auth *a, const unsigned char hash[HASH_BYTES], int64_t expires,
+			   int64_t last_used, const struct ox_principal *p)
+{
+	if (a->hits_version < 0)
+		return; /* no version: never trusted */
+	struct token_hit *h = &a->hits[a->next_hit++ % OX_ARRAY_LEN(a->hits)];
+	memcpy(h->hash, hash, HASH_BYTES);
+	h->used = true;
+	h->expires = expires;
+	h->last_used = last_used;
+	h->p = *p;
+	a->hits_changes = sqlite3_total_changes64(a->db.conn); /* its own last_used write */
+}
+
 int ox_auth_bearer(struct ox_auth *a, const char *secret, struct ox_principal *out)
 {
 	a->deny = NULL;
@@ -993,6 +1055,11 @@ int ox_auth_bearer(struct ox_auth *a, const char *secret, struct ox_principal *o
 		return deny(a, "format", token_denied);
 	unsigned char hash[HASH_BYTES];
 	hash_secret(token_key, secret, hash);
+	const struct token_hit *hit = token_cached(a, hash, now_ms(a));
+	if (hit) {
+		*out = hit->p;
+		return 0;
+	}
 	sqlite3_stmt *q = ox_sqldb_stmt(&a->db, ST_TOKEN_AUTH);
 	if (!q)
 		return OX_AUTH_EDB;
@@ -1038,10 +1105,13 @@ int ox_auth_bearer(struct ox_auth *a, const char *secret, struct ox_principal *o
 		if ((q = ox_sqldb_stmt(&a->db, ST_TOKEN_TOUCH))) {
 			sqlite3_bind_int64(q, 1, id);
 			sqlite3_bind_int64(q, 2, now);
-			sqlite3_step(q);
+			if (sqlite3_step(q) == SQLITE_DONE)
+				last_used = now;
 			ox_sqldb_done(q);
 		}
 	}
+	if (last_used != OX_TIME_NONE)
+		token_remember(a, hash, expires, last_used, out);
 	return 0;
 }
 

@@ -44,6 +44,8 @@
  * ox_live_change_write()'s JSON. */
 #define PARAMS_MARK 'P'
 #define APPLIED_SEQ "applied_seq"
+/* Events queued that wake a writer waiting for the busy flusher. */
+#define WAKE_HELD_EVENTS 256
 
 /* A person's action, with the seq of its log record (the audit's key). */
 struct logged_action {
@@ -124,8 +126,13 @@ struct ox_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct ox_job *head, *tail; /* the queue, under mu */
+	/* Jobs applied while the flusher was busy (writer only): they go with
+	 * the next hand-over, so that all that arrived during one flush is in
+	 * the next one, not split over two more. */
+	struct ox_job *applied, **applied_tail;
 	size_t queued_events, queued_jobs;
 	bool stopping;
+	bool held; /* waiting for the flusher with jobs applied (ox_writer_submit) */
 	atomic_bool failed;
 	atomic_bool auto_on; /* the desk's kill switch, for readers */
 
@@ -1028,10 +1035,38 @@ static void final_snapshot(struct ox_writer *w)
 	fprintf(stderr, "ordex serve: no snapshot at the stop: %s\n", err);
 }
 
+static bool flusher_busy(struct ox_writer *w)
+{
+	pthread_mutex_lock(&w->fmu);
+	bool busy = w->busy;
+	pthread_mutex_unlock(&w->fmu);
+	return busy;
+}
+
+/* Hand what was applied to the flusher, unless it is busy (force: wait for
+ * it). Returns whether it was handed. */
+static bool hand_over_applied(struct ox_writer *w, bool force)
+{
+	if (!force && flusher_busy(w))
+		return false;
+	struct ox_job *jobs = w->applied;
+	w->applied = NULL;
+	w->applied_tail = &w->applied;
+	hand_over(w, jobs);
+	return true;
+}
+
+/* Is there anything to hand over? */
+static bool unsent(const struct ox_writer *w)
+{
+	return w->applied || w->appended || w->n_dirty;
+}
+
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
 {
 	if (ox_writer_failed(w)) {
 		fail_jobs(jobs);
+		hand_over_applied(w, true); /* the flusher fails them */
 		return;
 	}
 	/* Risk scores leave the group: they have nothing to commit. */
@@ -1050,8 +1085,14 @@ static void run_group(struct ox_writer *w, struct ox_job *jobs)
 	if (!ox_writer_failed(w))
 		maybe_tick(w);
 	publish(w);
-	hand_over(w, jobs);
-	maybe_snapshot(w);
+	if (jobs) {
+		*w->applied_tail = jobs;
+		while (jobs->next)
+			jobs = jobs->next;
+		w->applied_tail = &jobs->next;
+	}
+	if (hand_over_applied(w, false))
+		maybe_snapshot(w);
 }
 
 /* ---- the flusher ------------------------------------------------------------ */
@@ -1224,6 +1265,11 @@ static void *flusher_main(void *arg)
 		pthread_mutex_lock(&w->fmu);
 		w->busy = false;
 		pthread_cond_signal(&w->fcv);
+		pthread_mutex_unlock(&w->fmu);
+		pthread_mutex_lock(&w->mu); /* the writer may wait to hand over */
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_mutex_lock(&w->fmu);
 	}
 	pthread_mutex_unlock(&w->fmu);
 	return NULL;
@@ -1234,7 +1280,8 @@ static void *writer_main(void *arg)
 	struct ox_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->head && !w->stopping) {
+		while (!w->head && !w->stopping && !(unsent(w) && !flusher_busy(w))) {
+			w->held = unsent(w);
 			if (!w->o.wall_clock) {
 				pthread_cond_wait(&w->cv, &w->mu);
 				continue;
@@ -1247,6 +1294,7 @@ static void *writer_main(void *arg)
 			if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT)
 				break;
 		}
+		w->held = false;
 		struct ox_job *jobs = w->head;
 		bool stop = w->stopping && !jobs;
 		w->head = w->tail = NULL;
@@ -1256,8 +1304,10 @@ static void *writer_main(void *arg)
 			OX_METRIC_SET(w->o.metrics, queue_requests, 0);
 		}
 		pthread_mutex_unlock(&w->mu);
-		if (stop)
+		if (stop) {
+			hand_over_applied(w, true);
 			return NULL;
+		}
 		run_group(w, jobs);
 		pthread_mutex_lock(&w->mu);
 	}
@@ -1287,7 +1337,12 @@ int ox_writer_submit(struct ox_writer *w, struct ox_job *job)
 		OX_METRIC_SET(w->o.metrics, queue_events, w->queued_events);
 		OX_METRIC_SET(w->o.metrics, queue_requests, w->queued_jobs);
 	}
-	pthread_cond_signal(&w->cv);
+	/* While the writer holds jobs for the busy flusher, the flusher wakes
+	 * it when done; a job wakes it only when it cannot wait: a score is
+	 * answered at once, and many events are better applied during the
+	 * flush than after it. */
+	if (!w->held || job->kind == OX_JOB_RISK || w->queued_events >= WAKE_HELD_EVENTS)
+		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -1509,6 +1564,7 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	w->snap_buf = ox_xmalloc(OX_SNAP_BUFSZ);
 	w->last_tick = INT64_MIN / 2;
 	ox_hmap_init(&w->dirty);
+	w->applied_tail = &w->applied;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_mutex_init(&w->fmu, NULL);

@@ -664,6 +664,46 @@ static void test_token_of_user(void **state)
 	assert_string_equal(ox_auth_deny_reason(f->a), "role");
 }
 
+/* A token verified once is trusted again without the lookup only while
+ * nothing in the file changed: a change by another connection (the command
+ * line, another HTTP thread's handle) or by this one is seen at once. */
+static void test_token_cache_follows_changes(void **state)
+{
+	struct fx *f = *state;
+	OK(ox_auth_user_add(f->a, "lihua", "李华", OX_ROLE_SUPERVISOR, pay_wh, 2, "correct horse"));
+	char secret[OX_AUTH_SECRET_BUFSZ], secret2[OX_AUTH_SECRET_BUFSZ];
+	int64_t id, id2;
+	struct ox_principal p;
+	OK(ox_auth_token_create(f->a, "t", OX_ROLE_AGENT, "lihua", 0, secret, &id));
+	OK(ox_auth_token_create(f->a, "u", OX_ROLE_VIEWER, NULL, 0, secret2, &id2));
+	for (int i = 0; i < 3; i++) {
+		OK(ox_auth_bearer(f->a, secret, &p));
+		OK(ox_auth_bearer(f->a, secret2, &p));
+	}
+	/* another process changes the user's teams: the next request sees them */
+	sql_exec(f, "UPDATE users SET teams = 'risk' WHERE name = 'lihua'");
+	OK(ox_auth_bearer(f->a, secret, &p));
+	assert_int_equal(p.teams.n, 1);
+	assert_true(ox_principal_in_team(&p, "risk"));
+	/* another process revokes it */
+	OK(ox_auth_bearer(f->a, secret, &p));
+	sql_exec(f, "UPDATE tokens SET revoked_at = 1 WHERE name = 't'");
+	expect(f, ox_auth_bearer(f->a, secret, &p), OX_AUTH_EDENIED, "token: not valid");
+	assert_string_equal(ox_auth_deny_reason(f->a), "revoked");
+	/* another handle of this process (another HTTP thread) revokes the other */
+	OK(ox_auth_bearer(f->a, secret2, &p));
+	struct ox_auth *b;
+	char err[256];
+	assert_int_equal(ox_auth_open(&b, f->path, err, sizeof err), 0);
+	ox_auth_set_clock(b, fixed_clock, f);
+	OK(ox_auth_bearer(b, secret2, &p));
+	OK(ox_auth_token_revoke(b, id2));
+	expect(f, ox_auth_bearer(f->a, secret2, &p), OX_AUTH_EDENIED, "token: not valid");
+	assert_string_equal(ox_auth_deny_reason(f->a), "revoked");
+	expect(f, ox_auth_bearer(b, secret2, &p), OX_AUTH_EDENIED, "token: not valid");
+	ox_auth_close(b);
+}
+
 /* ---- bootstrap ------------------------------------------------------------------------------------ */
 
 static void test_bootstrap(void **state)
@@ -1018,6 +1058,7 @@ int main(void)
 		T(test_token_create_and_bearer),
 		T(test_token_last_used_throttled),
 		T(test_token_expiry_and_revoke),
+		T(test_token_cache_follows_changes),
 		T(test_token_of_user),
 		T(test_bootstrap),
 		T(test_bootstrap_recovery),
