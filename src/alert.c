@@ -1523,6 +1523,11 @@ static void alerts_free(struct ox_alerts *a)
 	free(a);
 }
 
+const struct ox_alert_config *ox_alerts_config(const struct ox_alerts *a)
+{
+	return a->cfg;
+}
+
 struct ox_alerts *ox_alerts_start(const struct ox_alerts_opts *o, char *err, size_t errsz)
 {
 	if (!o || !o->db_path || !o->config) {

@@ -77,6 +77,8 @@ struct ox_alerts_opts {
  * Pending messages of a previous run are delivered; those for a receiver no
  * longer in the config become dead letters. NULL with err on failure. */
 struct ox_alerts *ox_alerts_start(const struct ox_alerts_opts *o, char *err, size_t errsz);
+/* The config it was started with. */
+const struct ox_alert_config *ox_alerts_config(const struct ox_alerts *a);
 
 /* Stop the delivery thread and free everything. New attempts stop at once;
  * one already in flight ends within delivery.timeout and is recorded (a

@@ -256,6 +256,92 @@ const struct ox_alert_channel *ox_alert_channel_find(const struct ox_alert_confi
 	return NULL;
 }
 
+/* ---- as JSON ------------------------------------------------------------------------------ */
+
+/* "https://oapi.dingtalk.com": a webhook URL's path and query often carry
+ * its key (access_token=, key=), so only the scheme and the host are shown. */
+static void endpoint_json(struct ox_buf *out, const char *url)
+{
+	const char *host = strstr(url, "://");
+	host = host ? host + 3 : url;
+	size_t n = strcspn(host, "/?#");
+	const char *at = memchr(host, '@', n);
+	if (at) { /* user:password@ is a secret too */
+		n -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	struct ox_buf b;
+	ox_buf_init(&b, OX_ALERT_URL_MAX + 8);
+	ox_buf_add(&b, url, (size_t)(strstr(url, "://") ? strstr(url, "://") + 3 - url : 0));
+	ox_buf_add(&b, host, n);
+	ox_buf_add_json_str(out, b.data ? b.data : "", b.len);
+	ox_buf_release(&b);
+}
+
+static void route_json(const struct ox_alert_config *c, const struct ox_alert_route *r, struct ox_buf *out)
+{
+	char d[OX_DUR_BUFSZ];
+	ox_buf_addf(out, "{\"id\":%d,\"receiver\":", r->id);
+	ox_buf_add_json_str(out, c->channels[r->receiver].name, strlen(c->channels[r->receiver].name));
+	ox_buf_addz(out, ",\"match\":{");
+	for (size_t i = 0; i < r->n_match; i++) {
+		ox_buf_addf(out, "%s\"%s\":[", i ? "," : "", label_names[r->match[i].label]);
+		for (size_t v = 0; v < r->match[i].n; v++) {
+			ox_buf_addz(out, v ? "," : "");
+			ox_buf_add_json_str(out, r->match[i].values[v], strlen(r->match[i].values[v]));
+		}
+		ox_buf_addz(out, "]");
+	}
+	ox_buf_addz(out, "},\"group_by\":[");
+	const char *sep = "";
+	for (int l = 0; l < OX_AL__COUNT; l++)
+		if (r->group_by & (1u << l)) {
+			ox_buf_addf(out, "%s\"%s\"", sep, label_names[l]);
+			sep = ",";
+		}
+	ox_buf_addf(out, "],\"group_wait\":\"%s\"", ox_duration_format(r->group_wait, d));
+	ox_buf_addf(out, ",\"group_interval\":\"%s\"", ox_duration_format(r->group_interval, d));
+	ox_buf_addf(out, ",\"repeat_interval\":\"%s\",\"continue\":%s,\"routes\":[",
+		    ox_duration_format(r->repeat_interval, d), r->cont ? "true" : "false");
+	for (size_t i = 0; i < r->n_routes; i++) {
+		ox_buf_addz(out, i ? "," : "");
+		route_json(c, &r->routes[i], out);
+	}
+	ox_buf_addz(out, "]}");
+}
+
+void ox_alert_config_json(const struct ox_alert_config *c, struct ox_buf *out)
+{
+	char d[OX_DUR_BUFSZ];
+	ox_buf_addz(out, "{\"channels\":[");
+	for (size_t i = 0; i < c->n_channels; i++) {
+		const struct ox_alert_channel *ch = &c->channels[i];
+		ox_buf_addz(out, i ? ",{\"name\":" : "{\"name\":");
+		ox_buf_add_json_str(out, ch->name, strlen(ch->name));
+		ox_buf_addf(out, ",\"type\":\"%s\",\"endpoint\":", ox_wh_type_name(ch->type));
+		endpoint_json(out, ch->url);
+		ox_buf_addf(out, ",\"signed\":%s,\"format\":\"%s\"}", ch->secret ? "true" : "false",
+			    ch->type != OX_WH_FEISHU ? "default" : ch->feishu_text ? "text" : "card");
+	}
+	ox_buf_addz(out, "],\"route\":");
+	if (c->n_channels)
+		route_json(c, &c->route, out);
+	else
+		ox_buf_addz(out, "null");
+	const struct ox_alert_delivery *v = &c->delivery;
+	ox_buf_addf(out, ",\"delivery\":{\"timeout\":\"%s\"", ox_duration_format(v->timeout, d));
+	ox_buf_addf(out, ",\"backoff_initial\":\"%s\"", ox_duration_format(v->backoff_initial, d));
+	ox_buf_addf(out, ",\"backoff_max\":\"%s\"", ox_duration_format(v->backoff_max, d));
+	ox_buf_addf(out, ",\"give_up_after\":\"%s\"", ox_duration_format(v->give_up_after, d));
+	ox_buf_addf(out, ",\"retention\":\"%s\",\"language\":\"%s\"},\"console_url\":",
+		    ox_duration_format(v->retention, d), v->lang == OX_WH_EN ? "en" : "zh");
+	if (c->console_url)
+		ox_buf_add_json_str(out, c->console_url, strlen(c->console_url));
+	else
+		ox_buf_addz(out, "null");
+	ox_buf_addz(out, "}");
+}
+
 /* ---- freeing ----------------------------------------------------------------------------- */
 
 static void route_release(struct ox_alert_route *r)

@@ -124,6 +124,12 @@ int ox_alert_config_parse(const char *name, const char *text, size_t len, struct
 			  char *err, size_t errsz);
 void ox_alert_config_free(struct ox_alert_config *c); /* NULL is fine */
 
+/* The config as the console's alerts page shows it (GET
+ * /api/v1/alerts/channels): each channel's name, type, endpoint (scheme and
+ * host only: a webhook's path and query carry its key), whether it signs,
+ * its format; the routing tree; the delivery policy. No secret. */
+void ox_alert_config_json(const struct ox_alert_config *c, struct ox_buf *out);
+
 /* The channel called name, or NULL. */
 const struct ox_alert_channel *ox_alert_channel_find(const struct ox_alert_config *c, const char *name);
 

@@ -648,6 +648,7 @@ struct ox_api *ox_api_new(const struct ox_api_opts *o)
 		{ "GET", "/api/v1/silences", api_silences_list, NULL, 0, OX_PERM_ALERTS_READ },
 		{ "POST", "/api/v1/silences", api_silences_add, NULL, small, OX_PERM_SILENCES },
 		{ "DELETE", "/api/v1/silences/{id}", api_silence_expire, NULL, 0, OX_PERM_SILENCES },
+		{ "GET", "/api/v1/alerts/channels", api_alert_channels, NULL, 0, OX_PERM_ALERTS_READ },
 		{ "GET", "/api/v1/alerts/outbox", api_outbox_list, NULL, 0, OX_PERM_ALERTS_READ },
 		{ "GET", "/api/v1/alerts/dead", api_dead_list, NULL, 0, OX_PERM_ALERTS_READ },
 		{ "POST", "/api/v1/alerts/dead/{id}/retry", api_dead_retry, NULL, 0, OX_PERM_SILENCES },

@@ -1,4 +1,4 @@
-/* api_alerts.c - silences and the alert outbox over HTTP (see api.h). */
+/* api_alerts.c - the alert channels, silences and the alert outbox over HTTP (see api.h). */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -44,6 +44,18 @@ static bool parse_id(struct ox_http_req *r, int64_t *id)
 	}
 	*id = v;
 	return true;
+}
+
+/* The channels, the routing tree and the delivery policy: what the config
+ * file's alerts: section says, without a secret (alert_config.h). */
+enum ox_http_step api_alert_channels(void *ctx, struct ox_http_req *r)
+{
+	struct ox_api *a = ctx;
+	if (!configured(a, r, "{\"channels\":[],\"route\":null,\"delivery\":null,\"console_url\":null}"))
+		return OX_HTTP_DONE;
+	ox_alert_config_json(ox_alerts_config(a->o.alerts), &r->out);
+	r->status = 200;
+	return OX_HTTP_DONE;
 }
 
 enum ox_http_step api_silences_list(void *ctx, struct ox_http_req *r)

@@ -112,6 +112,7 @@ enum ox_http_step api_tokens_list(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_tokens_add(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_token_revoke(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_audit_list(void *ctx, struct ox_http_req *r);
+enum ox_http_step api_alert_channels(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_silences_list(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_silences_add(void *ctx, struct ox_http_req *r);
 enum ox_http_step api_silence_expire(void *ctx, struct ox_http_req *r);

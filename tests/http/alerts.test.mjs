@@ -72,6 +72,59 @@ async function caseOf(d, orderId) {
 	return r.json.cases[0].case_id;
 }
 
+describe("the alert channels as the console shows them", () => {
+	test("channels without their secrets, the routing tree, the delivery policy; nothing without alerts", async () => {
+		const file = join(TMP, `config-${nextId++}.yaml`);
+		writeFileSync(file, `alerts:
+  channels:
+    ops: { type: dingtalk, url: "https://oapi.dingtalk.com/robot/send?access_token=tok-123", secret: "SECsecret" }
+    cs: { type: webhook, url: "https://user:pw@hooks.example.com/ordex/abc?key=k9" }
+    fs: { type: feishu, url: "https://open.feishu.cn/open-apis/bot/v2/hook/xyz", format: text }
+  route:
+    receiver: ops
+    routes:
+      - match: { severity: [P1, P2], team: [cs] }
+        receiver: cs
+        continue: true
+      - match: { kind: [reminder] }
+        receiver: fs
+        group_by: [case]
+        repeat_interval: 2h
+  delivery:
+    timeout: 3s
+    language: en
+`);
+		const d = await startDaemon({ check: checkHttp, args: ["--config", file] });
+		let d2;
+		try {
+			const r = await d.get("/api/v1/alerts/channels");
+			assert.equal(r.status, 200, r.text);
+			assert.deepEqual(r.json.channels, [
+				{ name: "ops", type: "dingtalk", endpoint: "https://oapi.dingtalk.com", signed: true, format: "default" },
+				{ name: "cs", type: "webhook", endpoint: "https://hooks.example.com", signed: false, format: "default" },
+				{ name: "fs", type: "feishu", endpoint: "https://open.feishu.cn", signed: false, format: "text" },
+			]);
+			for (const secret of ["tok-123", "SECsecret", "pw", "k9", "xyz"]) assert.ok(!r.text.includes(secret), secret);
+			assert.equal(r.json.route.receiver, "ops");
+			assert.deepEqual(r.json.route.routes.map((x) => [x.receiver, x.match, x.continue]),
+				[["cs", { severity: ["P1", "P2"], team: ["cs"] }, true], ["fs", { kind: ["reminder"] }, false]]);
+			assert.deepEqual(r.json.route.routes[1].group_by, ["case"]);
+			assert.equal(r.json.route.routes[1].repeat_interval, "2h");
+			assert.equal(r.json.delivery.timeout, "3s");
+			assert.equal(r.json.delivery.language, "en");
+			const t = await d.request("POST", "/api/v1/tokens", { body: { name: "ag", role: "agent" } });
+			assert.equal((await d.get("/api/v1/alerts/channels", { token: t.json.secret })).status, 403);
+			d2 = await startDaemon({ check: checkHttp });
+			const off = await d2.get("/api/v1/alerts/channels");
+			assert.equal(off.status, 200, off.text);
+			assert.deepEqual([off.json.channels, off.json.route], [[], null]);
+		} finally {
+			await d.stop();
+			await d2?.stop();
+		}
+	});
+});
+
 describe("alert delivery", () => {
 	test("a P1 case reaches the webhook, signed, after two 500s, with one idempotency key", async () => {
 		const rx = await startReceiver({ failFirst: 2, secret: SECRET });

@@ -1,6 +1,7 @@
-// alerts.js - silences (list, create, end) and the alert outbox with its
-// dead letters (retry), for roles with alerts:read; changing silences and
-// retrying needs the silences permission.
+// alerts.js - the channels and routes of the config file (read only: they
+// change with the file), silences (list, create, end) and the alert outbox
+// with its dead letters (retry), for roles with alerts:read; changing
+// silences and retrying needs the silences permission.
 import { del, get, post } from "../api.js";
 import { clear, field, h, select } from "../dom.js";
 import { en, t, time } from "../i18n.js";
@@ -11,11 +12,13 @@ import { section, table } from "./common.js";
 const matchers = (m) => Object.entries(m ?? {}).map(([k, v]) => `${k}=${[].concat(v).join("|")}`).join(" ");
 
 export function alertsPage(main) {
-	const sil = h("div"), outbox = h("div"), dead = h("div");
+	const chans = h("div"), sil = h("div"), outbox = h("div"), dead = h("div");
 	const write = may("silences");
 	const show = async () => {
 		try {
-			const [s, o, d] = await Promise.all([get("/api/v1/silences"), get("/api/v1/alerts/outbox?limit=100"), get("/api/v1/alerts/dead?limit=100")]);
+			const [s, o, d, c] = await Promise.all([get("/api/v1/silences"), get("/api/v1/alerts/outbox?limit=100"),
+				get("/api/v1/alerts/dead?limit=100"), get("/api/v1/alerts/channels")]);
+			channels(chans, c);
 			clear(sil).append(table([
 				["ID", (x) => String(x.id)], [t("filter"), (x) => h("span.code", matchers(x.matchers))], [t("starts_at"), (x) => time(x.starts_at, true)],
 				[t("ends_at"), (x) => time(x.ends_at, true)], [t("state"), (x) => en("state", x.state)], [t("actor"), (x) => x.created_by], [t("silence_comment"), (x) => x.comment],
@@ -63,6 +66,32 @@ export function alertsPage(main) {
 		}, field(t("silence_rule"), rule), field(t("silence_sev"), sev), field(t("silence_team"), team), field(t("silence_duration"), dur),
 		field(t("silence_comment"), comment), h("button.primary", { type: "submit" }, t("create_silence")));
 	}
-	main.append(h("div.page", h("h1", t("alerts_title")), section(t("silences"), form, sil), section(t("outbox"), outbox), section(t("dead"), dead)));
+	main.append(h("div.page", h("h1", t("alerts_title")), section(t("channels"), chans), section(t("silences"), form, sil),
+		section(t("outbox"), outbox), section(t("dead"), dead)));
 	show();
+}
+
+/* The routing tree, flattened in its order, each route indented by depth. */
+function flatRoutes(r, depth = 0, out = []) {
+	if (!r) return out;
+	out.push({ ...r, depth });
+	for (const x of r.routes) flatRoutes(x, depth + 1, out);
+	return out;
+}
+
+function channels(el, c) {
+	clear(el);
+	if (!c.channels.length) {
+		el.append(h("p.muted", t("channels_none")));
+		return;
+	}
+	el.append(table([
+		[t("receiver"), (x) => x.name], [t("channel_type"), (x) => x.type], [t("endpoint"), (x) => h("span.code", x.endpoint)],
+		[t("signed"), (x) => t(x.signed ? "yes" : "no")],
+	], c.channels, { "aria-label": t("channels") }));
+	el.append(h("h3", t("routes")), table([
+		["#", (x) => `${"· ".repeat(x.depth)}${x.id}`], [t("receiver"), (x) => x.receiver],
+		[t("route_match"), (x) => h("span.code", matchers(x.match) || t("any"))], [t("route_group"), (x) => x.group_by.join(", ")],
+		[t("route_repeat"), (x) => x.repeat_interval], [t("route_continue"), (x) => t(x.continue ? "yes" : "no")],
+	], flatRoutes(c.route), { "aria-label": t("routes") }));
 }
