@@ -186,7 +186,7 @@ int ox_archive_parse(struct ox_archive *a, const unsigned char *d, size_t size, 
 	uint64_t n = 0, index_off = 0;
 	if (size < HDR + TRAILER || memcmp(d, magic, 8) != 0)
 		why = "not an archive";
-	else if (get32(d + 24) != ox_evlog_crc32c(0, d, 24))
+	else if (get32(d + 24) != ox_evlog_crc32c(0, d, 24) || get32(d + 28) != 0)
 		why = "bad header crc";
 	else if (memcmp(d + size - 8, end_magic, 8) != 0)
 		why = "no trailer (cut short?)";
@@ -194,7 +194,7 @@ int ox_archive_parse(struct ox_archive *a, const unsigned char *d, size_t size, 
 		const unsigned char *t = d + size - TRAILER;
 		n = get64(t);
 		index_off = get64(t + 8);
-		if (index_off < HDR || index_off > size - TRAILER || n != (size - TRAILER - index_off) / 16 ||
+		if (index_off < HDR || index_off > size - TRAILER || get32(t + 20) != 0 || n != (size - TRAILER - index_off) / 16 ||
 		    (size - TRAILER - index_off) % 16)
 			why = "bad trailer";
 		else if (get32(t + 16) != ox_evlog_crc32c(0, d + index_off, n * 16))
