@@ -332,12 +332,16 @@ static uint64_t name_seq(const char *name, const char *ext)
 	return v;
 }
 
-size_t ox_archive_list(const char *dir, uint64_t *seqs, size_t max)
+/* The seqs of the archives in dir, ascending; removes temporary files. */
+static int list_dir(const char *dir, uint64_t **out, size_t *count)
 {
+	*out = NULL;
+	*count = 0;
 	DIR *d = opendir(dir);
 	if (!d)
-		return 0;
-	size_t n = 0;
+		return errno == ENOENT ? 0 : -1;
+	size_t n = 0, cap = 0;
+	uint64_t *v = NULL;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (name_seq(e->d_name, ".arch.tmp")) {
@@ -347,30 +351,91 @@ size_t ox_archive_list(const char *dir, uint64_t *seqs, size_t max)
 		uint64_t s = name_seq(e->d_name, ".arch");
 		if (!s)
 			continue;
-		/* keep the max newest, newest first: an insertion into a short list */
-		size_t k = n < max ? n++ : max;
-		while (k > 0 && seqs[k - 1] < s) {
-			if (k < max)
-				seqs[k] = seqs[k - 1];
-			k--;
-		}
-		if (k < max)
-			seqs[k] = s;
+		OX_GROW(v, cap, n + 1);
+		size_t k = n++; /* few files: an insertion keeps them sorted */
+		for (; k > 0 && v[k - 1] > s; k--)
+			v[k] = v[k - 1];
+		v[k] = s;
 	}
 	closedir(d);
-	return n;
+	*out = v;
+	*count = n;
+	return 0;
 }
 
-void ox_archive_prune(const char *dir, uint64_t keep)
+int ox_archives_open(struct ox_archives *s, const char *dir, uint64_t max_seq, char *err, size_t errsz)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		uint64_t s = name_seq(e->d_name, ".arch");
-		if (s && s != keep)
-			unlinkat(dirfd(d), e->d_name, 0);
+	memset(s, 0, sizeof *s);
+	uint64_t *seqs;
+	size_t n;
+	if (list_dir(dir, &seqs, &n) < 0) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+		return -1;
 	}
-	closedir(d);
+	int rc = 0;
+	for (size_t i = 0; i < n && seqs[i] <= max_seq && !rc; i++)
+		rc = ox_archives_add(s, dir, seqs[i], err, errsz);
+	free(seqs);
+	if (rc)
+		ox_archives_close(s);
+	return rc;
+}
+
+int ox_archives_add(struct ox_archives *s, const char *dir, uint64_t seq, char *err, size_t errsz)
+{
+	struct ox_archive a;
+	if (ox_archive_open(&a, dir, seq, err, errsz) < 0)
+		return -1;
+	OX_GROW(s->v, s->cap, s->n + 1);
+	s->v[s->n++] = a;
+	return 0;
+}
+
+int ox_archives_get(const struct ox_archives *s, uint64_t seq, const char **payload, size_t *len)
+{
+	size_t lo = 0, hi = s->n; /* the first archive whose upto reaches seq */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid].upto < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == s->n ? 1 : ox_archive_get(&s->v[lo], seq, payload, len);
+}
+
+uint64_t ox_archives_upto(const struct ox_archives *s)
+{
+	return s->n ? s->v[s->n - 1].upto : 0;
+}
+
+uint64_t ox_archives_bytes(const struct ox_archives *s)
+{
+	uint64_t b = 0;
+	for (size_t i = 0; i < s->n; i++)
+		b += s->v[i].size;
+	return b;
+}
+
+void ox_archives_close(struct ox_archives *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		ox_archive_close(&s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+void ox_archives_remove_after(const char *dir, uint64_t max_seq)
+{
+	uint64_t *seqs;
+	size_t n;
+	if (list_dir(dir, &seqs, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (seqs[i] > max_seq) {
+			char path[4200];
+			snprintf(path, sizeof path, "%s/%020llu.arch", dir, (unsigned long long)seqs[i]);
+			unlink(path);
+		}
+	free(seqs);
 }

@@ -78,10 +78,28 @@ int ox_archive_get(const struct ox_archive *a, uint64_t seq, const char **payloa
 typedef int ox_archive_each_fn(void *ctx, uint64_t seq, const char *payload, size_t len);
 int ox_archive_each(const struct ox_archive *a, ox_archive_each_fn *fn, void *ctx);
 
-/* The seqs of the archives in dir, newest first, at most max (temporary
- * files of an interrupted write are removed). */
-size_t ox_archive_list(const char *dir, uint64_t *seqs, size_t max);
-/* Remove every archive in dir but DIR/keep.arch. */
-void ox_archive_prune(const char *dir, uint64_t keep);
+/* The archives in use, one per compaction, oldest first: each holds the
+ * records of the segments that compaction removed, so their ranges follow
+ * one another (a record is looked up in the first whose upto reaches it). */
+struct ox_archives {
+	struct ox_archive *v;
+	size_t n, cap;
+};
+
+/* Open every DIR/S.arch with S <= max_seq, oldest first (temporary files
+ * of an interrupted write are removed). 0, or -1 with the reason in err
+ * (none stays open). */
+int ox_archives_open(struct ox_archives *s, const char *dir, uint64_t max_seq, char *err, size_t errsz);
+/* Open DIR/seq.arch (newer than every one in s) and add it. */
+int ox_archives_add(struct ox_archives *s, const char *dir, uint64_t seq, char *err, size_t errsz);
+/* As ox_archive_get, in the archive whose range holds seq. */
+int ox_archives_get(const struct ox_archives *s, uint64_t seq, const char **payload, size_t *len);
+/* The last seq the archives cover (0: none), and their bytes. */
+uint64_t ox_archives_upto(const struct ox_archives *s);
+uint64_t ox_archives_bytes(const struct ox_archives *s);
+void ox_archives_close(struct ox_archives *s);
+/* Remove every DIR/S.arch with S > max_seq: archives of a snapshot that
+ * did not load, whose records the log still holds. */
+void ox_archives_remove_after(const char *dir, uint64_t max_seq);
 
 #endif

@@ -40,7 +40,7 @@ void ox_compact_sort(uint64_t *v, size_t n)
 }
 
 struct gather {
-	uint64_t below; /* keep_from */
+	uint64_t from, below; /* the log's first seq, keep_from */
 	uint64_t *v;    /* NULL: count only */
 	size_t n;
 };
@@ -51,19 +51,18 @@ static void gather_order(void *ctx, const char *id, size_t len, const uint64_t *
 	(void)len;
 	struct gather *g = ctx;
 	for (size_t i = 0; i < n && seqs[i] < g->below; i++) { /* seqs grow */
+		if (seqs[i] < g->from)
+			continue; /* in an archive written before */
 		if (g->v)
 			g->v[g->n] = seqs[i];
 		g->n++;
 	}
 }
 
-/* The records come in seq order from the old archive, then the log: each
- * one wanted is written once (a segment a crash left behind after the
- * archive that holds it repeats seqs, and is skipped). */
+/* The records come in seq order from the log: each one wanted is written. */
 struct merge {
 	const uint64_t *want;
 	size_t n, at;
-	uint64_t last;
 	struct ox_archive_w *w;
 	uint64_t written;
 };
@@ -71,24 +70,21 @@ struct merge {
 static int take(void *ctx, uint64_t seq, const char *p, size_t len)
 {
 	struct merge *m = ctx;
-	if (seq <= m->last)
-		return 0;
 	while (m->at < m->n && m->want[m->at] < seq)
 		m->at++;
 	if (m->at < m->n && m->want[m->at] == seq) {
 		ox_archive_w_add(m->w, seq, p, len);
-		m->last = seq;
 		m->written++;
 	}
 	return 0;
 }
 
-int ox_compact_archive(const struct ox_orderidx *orders, const struct ox_archive *prev, struct ox_evlog *log,
+int ox_compact_archive(const struct ox_orderidx *orders, struct ox_evlog *log,
 		       uint64_t keep_from, const char *dir, uint64_t seq, unsigned char *buf, size_t cap,
 		       struct ox_compact_stats *st, char *err, size_t errsz)
 {
 	memset(st, 0, sizeof *st);
-	struct gather g = { .below = keep_from };
+	struct gather g = { .from = ox_evlog_first_seq(log), .below = keep_from };
 	ox_orderidx_each(orders, gather_order, &g);
 	/* the wanted seqs, then the archive's index (two per record) */
 	size_t n = g.n, bytes = (3 * (n ? n : 1)) * sizeof(uint64_t);
@@ -107,10 +103,7 @@ int ox_compact_archive(const struct ox_orderidx *orders, const struct ox_archive
 	int rc = ox_archive_w_open(&w, dir, seq, keep_from - 1, buf, cap, mem + n, n, err, errsz);
 	if (rc == 0) {
 		struct merge m = { .want = mem, .n = n, .w = &w };
-		if (prev && ox_archive_each(prev, take, &m) < 0) {
-			snprintf(err, errsz, "archive %llu: a damaged record", (unsigned long long)prev->seq);
-			rc = -1;
-		} else if (ox_evlog_scan_before(log, keep_from, take, &m)) {
+		if (ox_evlog_scan_before(log, keep_from, take, &m)) {
 			snprintf(err, errsz, "event log: %s", ox_evlog_errmsg(log));
 			rc = -1;
 		}

@@ -1,7 +1,6 @@
 /* compact.h - building the order archive that lets compaction remove log
- * segments (docs/retention.md): the records before the first segment that
- * stays, of every order the state at a snapshot keeps, from the archive
- * before it and the log.
+ * segments (docs/retention.md): the records of the segments that go, of
+ * every order the state at a snapshot keeps.
  *
  * Allocates nothing from the heap (the daemon runs it in the child process
  * that wrote the snapshot): the list of seqs to keep lives in an anonymous
@@ -14,7 +13,6 @@
 #include <stdint.h>
 
 struct ox_orderidx;
-struct ox_archive;
 struct ox_evlog;
 
 struct ox_compact_stats {
@@ -24,11 +22,11 @@ struct ox_compact_stats {
 };
 
 /* Write DIR/SEQ.arch (seq: the snapshot's) holding every record of the
- * orders in orders whose seq is below keep_from, read from prev (the
- * archive in use, NULL: none) and from the log's segments before keep_from
- * (ox_evlog_keep_from). buf[cap] buffers the writes. 0, or -1 with the
- * reason in err (no archive is left then). */
-int ox_compact_archive(const struct ox_orderidx *orders, const struct ox_archive *prev, struct ox_evlog *log,
+ * orders in orders that is in the log's segments before keep_from
+ * (ox_evlog_keep_from): the archives written before hold the older ones.
+ * buf[cap] buffers the writes. 0, or -1 with the reason in err (no
+ * archive is left then). */
+int ox_compact_archive(const struct ox_orderidx *orders, struct ox_evlog *log,
 		       uint64_t keep_from, const char *dir, uint64_t seq, unsigned char *buf, size_t cap,
 		       struct ox_compact_stats *st, char *err, size_t errsz);
 

@@ -144,10 +144,10 @@ struct ox_writer {
 	uint64_t snap_child_seq;
 	uint64_t snap_started; /* mono_us() when the last one was started, 0: never */
 	unsigned char *snap_buf; /* the child's write buffer, allocated here */
-	/* Compaction: the order archive in use (read by the flusher, swapped
-	 * by the writer while the flusher is idle), and the first log seq that
+	/* Compaction: the order archives (read by the flusher, added to by
+	 * the writer while the flusher is idle), and the first log seq that
 	 * stays once the child's snapshot and archive are written. */
-	struct ox_archive arch;
+	struct ox_archives arch;
 	uint64_t snap_child_keep; /* 0: the child writes no archive */
 
 	/* The checkpointer: copies the store's WAL back into cases.db once a
@@ -699,7 +699,7 @@ static void publish(struct ox_writer *w)
 	OX_METRIC_SET(m, durable_seq, ox_evlog_durable_seq(w->log));
 	OX_METRIC_SET(m, snapshot_seq, w->snap_seq);
 	OX_METRIC_SET(m, log_bytes, ox_evlog_disk_bytes(w->log));
-	OX_METRIC_SET(m, archive_bytes, w->arch.size);
+	OX_METRIC_SET(m, archive_bytes, ox_archives_bytes(&w->arch));
 	OX_METRIC_SET(m, orders, st.orders);
 	OX_METRIC_SET(m, cases_open, st.cases_open);
 	OX_METRIC_SET(m, deadlines_pending, st.deadlines_pending);
@@ -847,25 +847,15 @@ static int snapshot_load(struct ox_writer *w, uint64_t seq, char *err, size_t er
 	return rc;
 }
 
-/* The order archive of the snapshot loaded, or of an older one when a
- * crash came before its own was written (the log still holds what the
- * newer one would have). One newer than the snapshot belongs to a snapshot
- * that did not load; it is left alone. */
-static int open_archive(struct ox_writer *w, char *err, size_t errsz)
+/* The order archives up to the snapshot loaded (the log holds what a newer
+ * one, of a snapshot that did not load, would). One that does not open is
+ * damage: compaction removed segments only once their archive was durable. */
+static int open_archives(struct ox_writer *w, char *err, size_t errsz)
 {
-	uint64_t seqs[8];
-	size_t n = ox_archive_list(w->snap_dir, seqs, OX_ARRAY_LEN(seqs));
-	for (size_t i = 0; i < n; i++) {
-		if (seqs[i] > w->snap_seq)
-			continue;
-		if (ox_archive_open(&w->arch, w->snap_dir, seqs[i], err, errsz) == 0)
-			return 0;
-		/* compaction removed segments only once it was durable: damage */
-		snprintf(err + strlen(err), errsz - strlen(err), " (move it away to start without the history "
-								 "it holds)");
-		return -1;
-	}
-	return 0;
+	if (ox_archives_open(&w->arch, w->snap_dir, w->snap_seq, err, errsz) == 0)
+		return 0;
+	snprintf(err + strlen(err), errsz - strlen(err), " (move it away to start without the history it holds)");
+	return -1;
 }
 
 /* The newest snapshot that opens, if any. */
@@ -886,33 +876,27 @@ static int load_newest_snapshot(struct ox_writer *w, char *err, size_t errsz)
 enum { CHILD_DONE = 0, CHILD_FAILED = 1, CHILD_NO_ARCHIVE = 3 };
 
 /* The order archive of snapshot seq is durable: the log segments before
- * keep go, and the archive before it (docs/retention.md). The flusher reads
- * both, so it must be idle. */
+ * keep go (docs/retention.md). The flusher reads both, so it must be
+ * idle. */
 static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
 {
-	struct ox_archive a;
 	char err[OX_ARCHIVE_ERRSZ];
-	if (ox_archive_open(&a, w->snap_dir, seq, err, sizeof err) < 0) {
-		fprintf(stderr, "ordex serve: no compaction: %s\n", err);
-		return;
-	}
 	uint64_t t0 = mono_us(), segments = 0;
 	pthread_mutex_lock(&w->fmu);
 	while (w->busy)
 		pthread_cond_wait(&w->fcv, &w->fmu);
-	ox_archive_close(&w->arch);
-	w->arch = a;
-	int rc = ox_evlog_drop_before(w->log, keep, &segments);
+	int rc = ox_archives_add(&w->arch, w->snap_dir, seq, err, sizeof err);
+	if (rc == 0 && (rc = ox_evlog_drop_before(w->log, keep, &segments)) != 0)
+		snprintf(err, sizeof err, "%s", ox_evlog_errmsg(w->log));
 	pthread_mutex_unlock(&w->fmu);
-	ox_archive_prune(w->snap_dir, seq);
 	ox_snap_prune(w->snap_dir, seq); /* an older snapshot's records after it are gone */
 	if (rc)
-		fprintf(stderr, "ordex serve: compaction: %s\n", ox_evlog_errmsg(w->log));
+		fprintf(stderr, "ordex serve: compaction: %s\n", err);
 	if (w->o.metrics)
 		OX_METRIC_ADD(w->o.metrics, segments_removed, segments);
 	fprintf(stderr, "ordex serve: compaction at record %" PRIu64 ": removed %" PRIu64
-			" log segments in %.3f s; the archive holds %" PRIu64 " records (%zu bytes)\n",
-		seq, segments, (double)(mono_us() - t0) / 1e6, a.n, a.size);
+			" log segments in %.3f s; %zu archives, %" PRIu64 " bytes\n",
+		seq, segments, (double)(mono_us() - t0) / 1e6, w->arch.n, ox_archives_bytes(&w->arch));
 }
 
 /* The child's end: a snapshot written, or why not. */
@@ -989,7 +973,7 @@ static void maybe_snapshot(struct ox_writer *w)
 			_exit(CHILD_DONE);
 		struct ox_compact_stats cs;
 		uint64_t t0 = mono_us();
-		if (ox_compact_archive(w->orders, w->arch.data ? &w->arch : NULL, w->log, w->snap_child_keep,
+		if (ox_compact_archive(w->orders, w->log, w->snap_child_keep,
 				       w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, &cs, err, sizeof err)) {
 			fprintf(stderr, "ordex serve: no order archive, no compaction: %s\n", err);
 			_exit(CHILD_NO_ARCHIVE);
@@ -1073,7 +1057,7 @@ static void read_order(struct ox_writer *w, struct ox_job *job)
 		if (rc == OX_EVLOG_ENOTFOUND) { /* its segment was compacted: the archive holds it */
 			const char *p;
 			size_t len;
-			int ar = w->arch.data ? ox_archive_get(&w->arch, job->seqs[i], &p, &len) : 1;
+			int ar = ox_archives_get(&w->arch, job->seqs[i], &p, &len);
 			if (ar > 0)
 				continue;
 			rc = ar < 0 ? -1 : ox_buf_add(&job->text, p, len);
@@ -1322,7 +1306,7 @@ static void close_parts(struct ox_writer *w)
 	ox_hmap_release(&w->dirty);
 	free(w->dirty_list);
 	free(w->snap_buf);
-	ox_archive_close(&w->arch);
+	ox_archives_close(&w->arch);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->fmu);
@@ -1364,7 +1348,7 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		return -1;
 	double snap_secs = (double)(mono_us() - t0) / 1e6;
 	snprintf(path, sizeof path, "%s/events", w->o.data_dir);
-	if (open_archive(w, err, errsz) < 0)
+	if (open_archives(w, err, errsz) < 0)
 		return -1;
 	struct ox_evlog_opts lo = { .sync = w->o.sync, .segment_max = w->o.segment_max };
 	w->msg[0] = '\0';
@@ -1388,9 +1372,10 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 			 path, ox_evlog_first_seq(w->log), w->snap_seq);
 		return -1;
 	}
-	/* segments a crash left between writing the archive and removing them */
+	/* segments a crash left between writing an archive and removing them */
 	uint64_t leftover = 0;
-	if (w->arch.data && ox_evlog_drop_before(w->log, w->arch.upto + 1, &leftover)) {
+	ox_archives_remove_after(w->snap_dir, w->snap_seq);
+	if (w->arch.n && ox_evlog_drop_before(w->log, ox_archives_upto(&w->arch) + 1, &leftover)) {
 		snprintf(err, errsz, "%s: %s", path, ox_evlog_errmsg(w->log));
 		return -1;
 	}

@@ -1,7 +1,8 @@
 /* test_compact.c - compaction's pieces: the order archive round trips and
- * refuses damage; the log tells which segments may go, scans them and
- * removes them (its byte count following); an archive built from the one
- * before and the log holds exactly the kept orders' records; the sort. */
+ * refuses damage; the set of archives finds a record in the right one; the
+ * log tells which segments may go, scans them and removes them (its byte
+ * count following); archives built by two compactions hold exactly the
+ * kept orders' records of the segments removed; the sort. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,7 +96,6 @@ static void test_archive_round_trip(void **state)
 	assert_int_equal(a.n, 0);
 	assert_int_equal(ox_archive_get(&a, 3, &p, &len), 1);
 	ox_archive_close(&a);
-	ox_archive_prune(dir, 0);
 }
 
 static uint64_t le64(const unsigned char *p)
@@ -163,30 +163,43 @@ static void test_archive_damage(void **state)
 	assert_int_equal(rename(path, other), 0);
 	assert_int_equal(ox_archive_open(&a, dir, 8, err, sizeof err), -1);
 	assert_non_null(strstr(err, "differs from its name"));
-	ox_archive_prune(dir, 0);
 }
 
-static void test_archive_list_and_prune(void **state)
+/* The set opens the archives up to a seq, oldest first, and looks a
+ * record up in the one whose range holds it; a temporary file goes. */
+static void test_archive_set(void **state)
 {
 	(void)state;
 	write_archive(5, 1);
 	write_archive(9, 1);
 	write_archive(7, 1);
-	char tmp[512];
+	char tmp[512], err[OX_ARCHIVE_ERRSZ];
 	snprintf(tmp, sizeof tmp, "%s/%020d.arch.tmp", dir, 11);
 	FILE *f = fopen(tmp, "w");
 	assert_non_null(f);
 	fclose(f);
-	uint64_t seqs[2];
-	assert_int_equal(ox_archive_list(dir, seqs, 2), 2);
-	assert_int_equal(seqs[0], 9);
-	assert_int_equal(seqs[1], 7);
+	struct ox_archives s;
+	assert_int_equal(ox_archives_open(&s, dir, 8, err, sizeof err), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].seq, 5);
+	assert_int_equal(s.v[1].seq, 7);
 	assert_int_equal(access(tmp, F_OK), -1); /* an unfinished write is removed */
-	ox_archive_prune(dir, 7);
-	uint64_t all[4];
-	assert_int_equal(ox_archive_list(dir, all, 4), 1);
-	assert_int_equal(all[0], 7);
-	ox_archive_prune(dir, 0);
+	assert_int_equal(ox_archives_upto(&s), 1000);
+	assert_int_equal(ox_archives_bytes(&s), s.v[0].size + s.v[1].size);
+	ox_archives_close(&s);
+	ox_archives_remove_after(dir, 7);
+	assert_int_equal(ox_archives_open(&s, dir, UINT64_MAX, err, sizeof err), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[1].seq, 7);
+	ox_archives_close(&s);
+	/* a damaged one fails the whole set */
+	snprintf(tmp, sizeof tmp, "%s/%020d.arch", dir, 6);
+	f = fopen(tmp, "w");
+	fputs("not an archive, long enough to be read as one ........................", f);
+	fclose(f);
+	assert_int_equal(ox_archives_open(&s, dir, UINT64_MAX, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not an archive"));
+	assert_int_equal(s.n, 0);
 }
 
 static void test_sort(void **state)
@@ -300,10 +313,9 @@ static int count_each(void *ctx, uint64_t seq, const char *p, size_t len)
 }
 
 /* Orders O0..O6 own the records seq % 7; O3 is left out of the index (as
- * an order the state no longer keeps). The first archive takes the kept
- * records of the segments before keep1; the second merges it with the next
- * segments; then the segments go and every kept record before keep2 is in
- * the archive, none of O3's. */
+ * an order the state no longer keeps). Two compactions: each archives the
+ * kept records of the segments it removes; then every kept record before
+ * the second's keep_from is found in the set, none of O3's. */
 static void test_archive_from_log(void **state)
 {
 	(void)state;
@@ -322,24 +334,25 @@ static void test_archive_from_log(void **state)
 	}
 	assert_int_equal(ox_evlog_commit(log), 0);
 	unsigned char buf[256];
-	struct ox_compact_stats st;
+	struct ox_compact_stats st1, st2;
 	uint64_t keep1 = ox_evlog_keep_from(log, 400), keep2 = ox_evlog_keep_from(log, 800), removed;
-	assert_int_equal(ox_compact_archive(x, NULL, log, keep1, dir, 400, buf, sizeof buf, &st, err, sizeof err), 0);
-	assert_int_equal(st.written, st.wanted);
+	assert_int_equal(ox_compact_archive(x, log, keep1, dir, 400, buf, sizeof buf, &st1, err, sizeof err), 0);
+	assert_int_equal(st1.written, st1.wanted);
 	assert_int_equal(ox_evlog_drop_before(log, keep1, &removed), 0);
-	struct ox_archive a1, a2;
-	assert_int_equal(ox_archive_open(&a1, dir, 400, err, sizeof err), 0);
-	assert_int_equal(a1.upto, keep1 - 1);
-	assert_int_equal(ox_compact_archive(x, &a1, log, keep2, dir, 800, buf, sizeof buf, &st, err, sizeof err), 0);
-	ox_archive_close(&a1);
+	assert_int_equal(ox_compact_archive(x, log, keep2, dir, 800, buf, sizeof buf, &st2, err, sizeof err), 0);
+	assert_int_equal(st2.written, st2.wanted);
 	assert_int_equal(ox_evlog_drop_before(log, keep2, &removed), 0);
-	assert_int_equal(ox_archive_open(&a2, dir, 800, err, sizeof err), 0);
+	struct ox_archives set;
+	assert_int_equal(ox_archives_open(&set, dir, UINT64_MAX, err, sizeof err), 0);
+	assert_int_equal(set.n, 2);
+	assert_int_equal(set.v[0].upto, keep1 - 1);
+	assert_int_equal(ox_archives_upto(&set), keep2 - 1);
 	uint64_t kept = 0;
-	for (uint64_t s = 1; s < keep2; s++) {
+	for (uint64_t s = 1; s <= 1000; s++) {
 		const char *q;
 		size_t len;
-		int rc = ox_archive_get(&a2, s, &q, &len);
-		if (s % 7 == 3) {
+		int rc = ox_archives_get(&set, s, &q, &len);
+		if (s % 7 == 3 || s >= keep2) {
 			assert_int_equal(rc, 1);
 			continue;
 		}
@@ -350,14 +363,12 @@ static void test_archive_from_log(void **state)
 		kept++;
 	}
 	uint64_t n = 0;
-	assert_int_equal(ox_archive_each(&a2, count_each, &n), 0);
-	assert_int_equal(n, kept);
-	assert_int_equal(a2.n, kept);
-	assert_int_equal(st.wanted, kept);
-	ox_archive_close(&a2);
+	assert_int_equal(ox_archive_each(&set.v[1], count_each, &n), 0);
+	assert_int_equal(n, st2.written);
+	assert_int_equal(st1.wanted + st2.wanted, kept);
+	ox_archives_close(&set);
 	ox_orderidx_free(x);
 	ox_evlog_close(log);
-	ox_archive_prune(dir, 0);
 }
 
 int main(void)
@@ -365,7 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_archive_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_archive_damage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_archive_list_and_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_archive_set, setup, teardown),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test_setup_teardown(test_log_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_archive_from_log, setup, teardown),
