@@ -363,7 +363,7 @@ static int list_dir(const char *dir, uint64_t **out, size_t *count)
 	return 0;
 }
 
-int ox_archives_open(struct ox_archives *s, const char *dir, uint64_t max_seq, char *err, size_t errsz)
+int ox_archives_open(struct ox_archives *s, const char *dir, char *err, size_t errsz)
 {
 	memset(s, 0, sizeof *s);
 	uint64_t *seqs;
@@ -373,7 +373,7 @@ int ox_archives_open(struct ox_archives *s, const char *dir, uint64_t max_seq, c
 		return -1;
 	}
 	int rc = 0;
-	for (size_t i = 0; i < n && seqs[i] <= max_seq && !rc; i++)
+	for (size_t i = 0; i < n && !rc; i++)
 		rc = ox_archives_add(s, dir, seqs[i], err, errsz);
 	free(seqs);
 	if (rc)
@@ -423,19 +423,4 @@ void ox_archives_close(struct ox_archives *s)
 		ox_archive_close(&s->v[i]);
 	free(s->v);
 	memset(s, 0, sizeof *s);
-}
-
-void ox_archives_remove_after(const char *dir, uint64_t max_seq)
-{
-	uint64_t *seqs;
-	size_t n;
-	if (list_dir(dir, &seqs, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (seqs[i] > max_seq) {
-			char path[4200];
-			snprintf(path, sizeof path, "%s/%020llu.arch", dir, (unsigned long long)seqs[i]);
-			unlink(path);
-		}
-	free(seqs);
 }

@@ -86,10 +86,9 @@ struct ox_archives {
 	size_t n, cap;
 };
 
-/* Open every DIR/S.arch with S <= max_seq, oldest first (temporary files
- * of an interrupted write are removed). 0, or -1 with the reason in err
- * (none stays open). */
-int ox_archives_open(struct ox_archives *s, const char *dir, uint64_t max_seq, char *err, size_t errsz);
+/* Open every DIR/S.arch, oldest first (temporary files of an interrupted
+ * write are removed). 0, or -1 with the reason in err (none stays open). */
+int ox_archives_open(struct ox_archives *s, const char *dir, char *err, size_t errsz);
 /* Open DIR/seq.arch (newer than every one in s) and add it. */
 int ox_archives_add(struct ox_archives *s, const char *dir, uint64_t seq, char *err, size_t errsz);
 /* As ox_archive_get, in the archive whose range holds seq. */
@@ -98,8 +97,5 @@ int ox_archives_get(const struct ox_archives *s, uint64_t seq, const char **payl
 uint64_t ox_archives_upto(const struct ox_archives *s);
 uint64_t ox_archives_bytes(const struct ox_archives *s);
 void ox_archives_close(struct ox_archives *s);
-/* Remove every DIR/S.arch with S > max_seq: archives of a snapshot that
- * did not load, whose records the log still holds. */
-void ox_archives_remove_after(const char *dir, uint64_t max_seq);
 
 #endif

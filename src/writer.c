@@ -847,12 +847,11 @@ static int snapshot_load(struct ox_writer *w, uint64_t seq, char *err, size_t er
 	return rc;
 }
 
-/* The order archives up to the snapshot loaded (the log holds what a newer
- * one, of a snapshot that did not load, would). One that does not open is
- * damage: compaction removed segments only once their archive was durable. */
+/* The order archives. One that does not open is damage: compaction
+ * removed segments only once their archive was durable. */
 static int open_archives(struct ox_writer *w, char *err, size_t errsz)
 {
-	if (ox_archives_open(&w->arch, w->snap_dir, w->snap_seq, err, errsz) == 0)
+	if (ox_archives_open(&w->arch, w->snap_dir, err, errsz) == 0)
 		return 0;
 	snprintf(err + strlen(err), errsz - strlen(err), " (move it away to start without the history it holds)");
 	return -1;
@@ -1372,10 +1371,13 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 			 path, ox_evlog_first_seq(w->log), w->snap_seq);
 		return -1;
 	}
-	/* segments a crash left between writing an archive and removing them */
-	uint64_t leftover = 0;
-	ox_archives_remove_after(w->snap_dir, w->snap_seq);
-	if (w->arch.n && ox_evlog_drop_before(w->log, ox_archives_upto(&w->arch) + 1, &leftover)) {
+	/* segments a crash left between writing an archive and removing them;
+	 * never one the snapshot loaded still needs (an archive may belong to
+	 * a newer snapshot that did not load) */
+	uint64_t leftover = 0, keep = ox_evlog_keep_from(w->log, w->snap_seq);
+	if (w->arch.n && ox_archives_upto(&w->arch) + 1 < keep)
+		keep = ox_archives_upto(&w->arch) + 1;
+	if (w->arch.n && ox_evlog_drop_before(w->log, keep, &leftover)) {
 		snprintf(err, errsz, "%s: %s", path, ox_evlog_errmsg(w->log));
 		return -1;
 	}
