@@ -49,6 +49,10 @@ static void arch_name(char *out, size_t size, uint64_t seq, const char *ext)
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* Synced in steps as it goes, as snapshots are (snap.c says why): tens of
+ * MiB synced at the end would join the log's next fdatasync. */
+#define SYNC_STEP (4u << 20)
+
 static void w_flush(struct ox_archive_w *w)
 {
 	size_t done = 0;
@@ -62,6 +66,12 @@ static void w_flush(struct ox_archive_w *w)
 			done += (size_t)r;
 	}
 	w->len = 0;
+	w->written += done;
+	if (!w->err && w->written - w->synced >= SYNC_STEP) {
+		if (fdatasync(w->fd) < 0)
+			w->err = errno;
+		w->synced = w->written;
+	}
 }
 
 static void w_bytes(struct ox_archive_w *w, const void *p, size_t n)

@@ -37,7 +37,8 @@ struct ox_archive_w {
 	size_t len, cap;
 	uint64_t *idx; /* seq, offset pairs: the caller's memory for idx_cap records */
 	uint64_t n, idx_cap;
-	uint64_t off;  /* bytes in the file */
+	uint64_t off;  /* bytes in the file, buffered ones included */
+	uint64_t written, synced; /* bytes written out, and of those synced */
 	int err;       /* the first errno; EOVERFLOW when idx was full */
 	char name[32], tmp[40];
 };
