@@ -79,6 +79,7 @@ test: deps
 	@ORDEX_SCREENSHOTS=$(BUILD)/screenshots tests/run-browser.sh $(BUILD)/ordex
 	@tests/admin-cli.sh $(BUILD)/ordex
 	@tests/serve-crash.sh $(BUILD)/ordex
+	@tests/compact.sh $(BUILD)/ordex
 
 # A simulated shop day (with the Double 11 midnight peak) through detection.
 demo: deps

@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -36,6 +38,7 @@
 #define READ_CHUNK (1u << 20)
 #define SEGMENTS_MAX (1u << 20)
 #define INDEX_EVERY 64 /* records per sparse-index entry: a read hops over at most 63 */
+#define LOCK_WAIT_MS 2000 /* for the lock a dying process still holds */
 #define READ_FDS 8     /* older segments kept open for reading */
 /* ox_evlog_read's pread size: 64 records of a typical event (~380 bytes with
  * framing) in one system call. */
@@ -73,6 +76,7 @@ struct ox_evlog {
 	size_t sealed_len, sealed_cap;
 	uint64_t sealed_last; /* seq of the last sealed record */
 	atomic_bool broken;
+	_Atomic uint64_t disk_bytes; /* of every segment file, headers included */
 	struct seg *segs; /* oldest first; the last one is the active segment */
 	size_t nsegs, segs_cap;
 	/* Older segments opened by ox_evlog_read, reused round-robin: bounded, so
@@ -383,7 +387,15 @@ static int open_dir(struct ox_evlog *log, const char *dir)
 	log->lockfd = openat(log->dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (log->lockfd < 0)
 		return fail_sys(log, "open", "LOCK");
-	if (flock(log->lockfd, LOCK_EX | LOCK_NB) != 0) {
+	/* A daemon killed with -9 may leave, for a few milliseconds, the child
+	 * writing its snapshot (which shares the lock and dies with it): wait
+	 * for that, not for a daemon that runs. */
+	int tries = LOCK_WAIT_MS / 10;
+	while (flock(log->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK && tries-- > 0) {
+			nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
+			continue;
+		}
 		if (errno == EWOULDBLOCK)
 			return fail(log, OX_EVLOG_ELOCKED, "LOCK is held by another process");
 		return fail_sys(log, "flock", "LOCK");
@@ -622,6 +634,7 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 	 * before its fdatasync, or one without sync): make it durable before the
 	 * caller acts on it. */
 	rc = sync_file(log, fd, name);
+	log->disk_bytes += last ? pos : size;
 	if (!last)
 		seg_done(sg);
 	if (!rc && last) {
@@ -669,6 +682,7 @@ static int roll(struct ox_evlog *log, uint64_t base)
 	memcpy(log->seg_name, name, NAME_SIZE);
 	/* An empty last segment replaced under its own name keeps its entry. */
 	if (!log->nsegs || log->segs[log->nsegs - 1].base != base) {
+		log->disk_bytes += HDR_SIZE;
 		if (log->nsegs)
 			seg_done(&log->segs[log->nsegs - 1]);
 		seg_add(log, base);
@@ -830,6 +844,7 @@ int ox_evlog_flush(struct ox_evlog *log)
 			for (size_t q = p; q < p + n; q += REC_HDR + get32(log->sealed + q + 4))
 				index_record(sg, get64(log->sealed + q + 8), log->seg_size + (q - p));
 			log->seg_size += n;
+			log->disk_bytes += n;
 			p += n;
 			/* Before a rollover too: only the last segment may have
 			 * a torn tail. */
@@ -990,4 +1005,112 @@ void ox_evlog_close(struct ox_evlog *log)
 {
 	if (log)
 		evlog_free(log);
+}
+
+/* ---- compaction ----------------------------------------------------------- */
+
+size_t ox_evlog_segment_count(const struct ox_evlog *log)
+{
+	return log->nsegs;
+}
+
+uint64_t ox_evlog_first_seq(const struct ox_evlog *log)
+{
+	return log->segs[0].base;
+}
+
+uint64_t ox_evlog_disk_bytes(const struct ox_evlog *log)
+{
+	return log->disk_bytes;
+}
+
+uint64_t ox_evlog_keep_from(const struct ox_evlog *log, uint64_t seq)
+{
+	size_t k = 0; /* the last segment whose first seq is at or below seq + 1 */
+	while (k + 1 < log->nsegs && log->segs[k + 1].base <= seq + 1)
+		k++;
+	return log->segs[k].base;
+}
+
+/* One segment file mapped read-only: these are whole and never change (only
+ * the last segment is written or cut, and it is never scanned here). */
+static int scan_mapped(struct ox_evlog *log, uint64_t base, ox_evlog_replay_fn *fn, void *ctx)
+{
+	char name[NAME_SIZE];
+	seg_name(name, base, false);
+	int fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_sys(log, "open", name);
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return fail_sys(log, "stat", name);
+	}
+	size_t size = (size_t)st.st_size;
+	if (size < HDR_SIZE) {
+		close(fd);
+		return fail(log, OX_EVLOG_ECORRUPT, "%s: shorter than a segment header", name);
+	}
+	unsigned char *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return fail_sys(log, "mmap", name);
+	madvise(m, size, MADV_SEQUENTIAL);
+	int rc = 0;
+	uint64_t seq = base;
+	for (size_t off = HDR_SIZE; off < size && !rc; seq++) {
+		uint32_t len = size - off >= REC_HDR ? get32(m + off + 4) : 0;
+		if (len == 0 || len > size - off - REC_HDR || get64(m + off + 8) != seq ||
+		    get32(m + off) != ox_evlog_crc32c(0, m + off + 4, REC_HDR - 4 + len)) {
+			rc = fail(log, OX_EVLOG_ECORRUPT, "%s: no record %llu at offset %zu", name,
+				  (unsigned long long)seq, off);
+			break;
+		}
+		if (fn(ctx, seq, (const char *)m + off + REC_HDR, len))
+			rc = fail(log, OX_EVLOG_EREPLAY, "scan callback failed at seq %llu", (unsigned long long)seq);
+		off += REC_HDR + len;
+	}
+	munmap(m, size);
+	return rc;
+}
+
+int ox_evlog_scan_before(struct ox_evlog *log, uint64_t keep_from, ox_evlog_replay_fn *fn, void *ctx)
+{
+	int rc = 0;
+	for (size_t i = 0; i + 1 < log->nsegs && log->segs[i + 1].base <= keep_from && !rc; i++)
+		rc = scan_mapped(log, log->segs[i].base, fn, ctx);
+	return rc;
+}
+
+int ox_evlog_drop_before(struct ox_evlog *log, uint64_t keep_from, uint64_t *segments)
+{
+	size_t k = 0;
+	int rc = 0;
+	*segments = 0;
+	/* oldest first, so that a crash in the middle leaves a log without a gap */
+	for (; k + 1 < log->nsegs && log->segs[k + 1].base <= keep_from; k++) {
+		char name[NAME_SIZE];
+		seg_name(name, log->segs[k].base, false);
+		struct stat st;
+		uint64_t size = fstatat(log->dirfd, name, &st, 0) == 0 ? (uint64_t)st.st_size : 0;
+		if (unlinkat(log->dirfd, name, 0) != 0 && errno != ENOENT) {
+			rc = fail_sys(log, "unlink", name);
+			break;
+		}
+		log->disk_bytes -= size < log->disk_bytes ? size : log->disk_bytes;
+		for (size_t i = 0; i < READ_FDS; i++)
+			if (log->rfd[i].fd >= 0 && log->rfd[i].base == log->segs[k].base) {
+				close(log->rfd[i].fd);
+				log->rfd[i].fd = -1;
+			}
+		free(log->segs[k].idx);
+	}
+	if (k) {
+		memmove(log->segs, log->segs + k, (log->nsegs - k) * sizeof *log->segs);
+		log->nsegs -= k;
+		*segments = k;
+		if (!rc)
+			rc = sync_dir(log);
+	}
+	return rc;
 }

@@ -143,6 +143,32 @@ const char *ox_evlog_errmsg(const struct ox_evlog *log);
 
 const struct ox_evlog_recovery *ox_evlog_recovery(const struct ox_evlog *log);
 
+/* ---- compaction (docs/retention.md) ----
+ * Segments wholly at or before a snapshot's seq can go once what must stay
+ * of them is archived. Same thread as append, and only while no flush or
+ * read runs (the daemon's writer, with its flusher idle). */
+
+/* Segment files, the first seq of the oldest (1 for a log never compacted),
+ * and the bytes of all segment files (for /metrics; readable from any
+ * thread). */
+size_t ox_evlog_segment_count(const struct ox_evlog *log);
+uint64_t ox_evlog_first_seq(const struct ox_evlog *log);
+uint64_t ox_evlog_disk_bytes(const struct ox_evlog *log);
+/* The first seq of the segment that holds record seq + 1 (the active
+ * segment when that is past the end): every segment before it holds only
+ * records at or below seq, and the active segment is never before it. */
+uint64_t ox_evlog_keep_from(const struct ox_evlog *log, uint64_t seq);
+/* Call fn for every record of the segments before keep_from, in order,
+ * reading them through read-only mappings: nothing is allocated, so a
+ * forked child can call it. A record that is not whole is OX_EVLOG_ECORRUPT
+ * (those segments were complete when they were left behind); a non-zero
+ * return of fn stops it with OX_EVLOG_EREPLAY. */
+int ox_evlog_scan_before(struct ox_evlog *log, uint64_t keep_from, ox_evlog_replay_fn *fn, void *ctx);
+/* Remove the segment files before keep_from, oldest first (a crash leaves
+ * a log without a gap), then sync the directory; *segments says how many
+ * went. Reads of their records answer OX_EVLOG_ENOTFOUND afterwards. */
+int ox_evlog_drop_before(struct ox_evlog *log, uint64_t keep_from, uint64_t *segments);
+
 /* Free the log (NULL is fine). Records not committed are dropped: nobody was
  * told they were durable, and close cannot report a failure. */
 void ox_evlog_close(struct ox_evlog *log);

@@ -26,7 +26,9 @@
 	X(requests_too_large, "ordex_requests_too_large_total", "Requests refused with 413.")          \
 	X(commits, "ordex_commits_total", "Group commits of the event log.")                          \
 	X(ticks, "ordex_wall_ticks_total", "Wall-clock ticks logged to advance event time.")         \
-	X(cases_updated, "ordex_case_changes_total", "Case changes written to the case store.")
+	X(cases_updated, "ordex_case_changes_total", "Case changes written to the case store.")        \
+	X(segments_removed, "ordex_log_segments_removed_total",                                       \
+	  "Log segments removed by compaction (their kept orders' records archived).")
 
 /* X(field, metric name, help) */
 #define OX_METRICS_GAUGES(X)                                                                         \
@@ -37,7 +39,9 @@
 	X(cases_open, "ordex_cases_open", "Cases open in the engine.")                                 \
 	X(deadlines_pending, "ordex_deadlines_pending", "Deadlines waiting in the engine's queue.")   \
 	X(event_clock_ms, "ordex_event_clock_ms", "The engine's clock (event time), ms since the epoch.") \
-	X(snapshot_seq, "ordex_snapshot_seq", "Log record of the newest snapshot (0: none).")
+	X(snapshot_seq, "ordex_snapshot_seq", "Log record of the newest snapshot (0: none).")          \
+	X(log_bytes, "ordex_log_bytes", "Bytes of event log segments on disk.")                        \
+	X(archive_bytes, "ordex_archive_bytes", "Bytes of the order archive in use (compacted history).")
 
 /* Commit latency buckets, upper bounds in microseconds. */
 #define OX_METRICS_COMMIT_BUCKETS 12

@@ -161,6 +161,14 @@ size_t ox_orderidx_bytes(const struct ox_orderidx *x)
 	return sizeof *x + table + x->rec_bytes;
 }
 
+void ox_orderidx_each(const struct ox_orderidx *x, ox_orderidx_each_fn *fn, void *ctx)
+{
+	OX_HMAP_FOREACH(&x->map, i) {
+		struct rec *r = x->map.slots[i].val;
+		fn(ctx, r->id, r->idlen, seqs_of(r), r->n);
+	}
+}
+
 /* ---- snapshots ----------------------------------------------------------------- */
 
 void ox_orderidx_save(const struct ox_orderidx *x, struct ox_snap_w *w)

@@ -38,6 +38,11 @@ void ox_orderidx_prefetch(const struct ox_orderidx *x, const char *id, size_t le
  * valid until the next ox_orderidx_add() or ox_orderidx_free(). */
 const uint64_t *ox_orderidx_get(const struct ox_orderidx *x, const char *id, size_t len, size_t *n);
 
+/* Call fn for every order with its seqs (oldest first), in no particular
+ * order. Allocates nothing (the compaction's forked child walks it). */
+typedef void ox_orderidx_each_fn(void *ctx, const char *id, size_t len, const uint64_t *seqs, size_t n);
+void ox_orderidx_each(const struct ox_orderidx *x, ox_orderidx_each_fn *fn, void *ctx);
+
 /* Orders known. */
 size_t ox_orderidx_orders(const struct ox_orderidx *x);
 /* Memory held, for /metrics: the table plus every order's allocation as

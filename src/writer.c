@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "audit.h"
+#include "compact.h"
 #include "engine.h"
 #include "event.h"
 #include "hmap.h"
@@ -153,6 +155,11 @@ struct ox_writer {
 	uint64_t snap_child_seq;
 	uint64_t snap_started; /* mono_us() when the last one was started, 0: never */
 	unsigned char *snap_buf; /* the child's write buffer, allocated here */
+	/* Compaction: the order archives (read by the flusher, added to by
+	 * the writer while the flusher is idle), and the first log seq that
+	 * stays once the child's snapshot and archive are written. */
+	struct ox_archives arch;
+	uint64_t snap_child_keep; /* 0: the child writes no archive */
 
 	/* The checkpointer: copies the store's WAL back into cases.db once a
 	 * second on a connection of its own, so that no commit of the flusher
@@ -754,6 +761,8 @@ static void publish(struct ox_writer *w)
 	ox_engine_stats(w->engine, &st);
 	OX_METRIC_SET(m, durable_seq, ox_evlog_durable_seq(w->log));
 	OX_METRIC_SET(m, snapshot_seq, w->snap_seq);
+	OX_METRIC_SET(m, log_bytes, ox_evlog_disk_bytes(w->log));
+	OX_METRIC_SET(m, archive_bytes, ox_archives_bytes(&w->arch));
 	OX_METRIC_SET(m, orders, st.orders);
 	OX_METRIC_SET(m, cases_open, st.cases_open);
 	OX_METRIC_SET(m, deadlines_pending, st.deadlines_pending);
@@ -929,6 +938,16 @@ static int snapshot_load(struct ox_writer *w, uint64_t seq, char *err, size_t er
 	return rc;
 }
 
+/* The order archives. One that does not open is damage: compaction
+ * removed segments only once their archive was durable. */
+static int open_archives(struct ox_writer *w, char *err, size_t errsz)
+{
+	if (ox_archives_open(&w->arch, w->snap_dir, err, errsz) == 0)
+		return 0;
+	snprintf(err + strlen(err), errsz - strlen(err), " (move it away to start without the history it holds)");
+	return -1;
+}
+
 /* The newest snapshot that opens, if any. */
 static int load_newest_snapshot(struct ox_writer *w, char *err, size_t errsz)
 {
@@ -943,6 +962,33 @@ static int load_newest_snapshot(struct ox_writer *w, char *err, size_t errsz)
 	return 0;
 }
 
+/* How the snapshot's child ends. */
+enum { CHILD_DONE = 0, CHILD_FAILED = 1, CHILD_NO_ARCHIVE = 3 };
+
+/* The order archive of snapshot seq is durable: the log segments before
+ * keep go (docs/retention.md). The flusher reads both, so it must be
+ * idle. */
+static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
+{
+	char err[OX_ARCHIVE_ERRSZ];
+	uint64_t t0 = mono_us(), segments = 0;
+	pthread_mutex_lock(&w->fmu);
+	while (w->busy)
+		pthread_cond_wait(&w->fcv, &w->fmu);
+	int rc = ox_archives_add(&w->arch, w->snap_dir, seq, err, sizeof err);
+	if (rc == 0 && (rc = ox_evlog_drop_before(w->log, keep, &segments)) != 0)
+		snprintf(err, sizeof err, "%s", ox_evlog_errmsg(w->log));
+	pthread_mutex_unlock(&w->fmu);
+	ox_snap_prune(w->snap_dir, seq); /* an older snapshot's records after it are gone */
+	if (rc)
+		fprintf(stderr, "ordex serve: compaction: %s\n", err);
+	if (w->o.metrics)
+		OX_METRIC_ADD(w->o.metrics, segments_removed, segments);
+	fprintf(stderr, "ordex serve: compaction at record %" PRIu64 ": removed %" PRIu64
+			" log segments in %.3f s; %zu archives, %" PRIu64 " bytes\n",
+		seq, segments, (double)(mono_us() - t0) / 1e6, w->arch.n, ox_archives_bytes(&w->arch));
+}
+
 /* The child's end: a snapshot written, or why not. */
 static void reap_snapshot(struct ox_writer *w, bool wait)
 {
@@ -953,12 +999,16 @@ static void reap_snapshot(struct ox_writer *w, bool wait)
 	if (p == 0 || (p < 0 && errno == EINTR))
 		return;
 	w->snap_pid = 0;
-	if (p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+	int code = p > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : CHILD_FAILED;
+	if (code == CHILD_DONE || code == CHILD_NO_ARCHIVE) {
 		uint64_t prev = w->snap_seq;
 		w->snap_seq = w->snap_child_seq;
-		ox_snap_prune(w->snap_dir, prev ? prev : w->snap_seq); /* the one before stays, just in case */
 		fprintf(stderr, "ordex serve: snapshot at record %" PRIu64 " written in %.2f s\n", w->snap_seq,
 			(double)(mono_us() - w->snap_started) / 1e6);
+		if (code == CHILD_DONE && w->snap_child_keep)
+			compact_log(w, w->snap_seq, w->snap_child_keep);
+		else
+			ox_snap_prune(w->snap_dir, prev ? prev : w->snap_seq); /* the one before stays, just in case */
 	} else {
 		fprintf(stderr, "ordex serve: the snapshot at record %" PRIu64 " failed; the next is tried %" PRIu64
 				" records later\n", w->snap_child_seq, w->o.snapshot_every);
@@ -983,6 +1033,10 @@ static void maybe_snapshot(struct ox_writer *w)
 	if (ox_writer_failed(w) || seq != w->last_seq)
 		return;
 	w->snap_tried = seq;
+	/* segments wholly at or before the snapshot can go once the records
+	 * of the orders kept are archived */
+	uint64_t keep = ox_evlog_keep_from(w->log, seq);
+	w->snap_child_keep = keep > ox_evlog_first_seq(w->log) ? keep : 0;
 	char err[OX_SNAP_ERRSZ];
 	struct ox_snap_w sw;
 	if (ox_snap_w_open(&sw, w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, err, sizeof err) < 0) {
@@ -990,17 +1044,34 @@ static void maybe_snapshot(struct ox_writer *w)
 		return;
 	}
 	w->snap_started = mono_us();
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* the child: only this thread exists here, and nothing in this
-		 * memory changes under it; it dies with the daemon */
+		 * memory changes under it; it dies with the daemon (also when
+		 * that came before the prctl) */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(CHILD_FAILED);
 		setpriority(PRIO_PROCESS, 0, 19); /* the writer and the HTTP threads first */
 		snapshot_write(w, &sw);
-		int rc = ox_snap_w_commit(&sw, err, sizeof err);
-		if (rc)
+		if (ox_snap_w_commit(&sw, err, sizeof err)) {
 			fprintf(stderr, "ordex serve: %s\n", err);
-		_exit(rc ? 1 : 0);
+			_exit(CHILD_FAILED);
+		}
+		if (!w->snap_child_keep)
+			_exit(CHILD_DONE);
+		struct ox_compact_stats cs;
+		uint64_t t0 = mono_us();
+		if (ox_compact_archive(w->orders, w->log, w->snap_child_keep,
+				       w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, &cs, err, sizeof err)) {
+			fprintf(stderr, "ordex serve: no order archive, no compaction: %s\n", err);
+			_exit(CHILD_NO_ARCHIVE);
+		}
+		fprintf(stderr, "ordex serve: order archive at record %" PRIu64 ": %" PRIu64 " of %" PRIu64
+				" records of kept orders, %" PRIu64 " bytes, in %.2f s\n",
+			seq, cs.written, cs.wanted, cs.bytes, (double)(mono_us() - t0) / 1e6);
+		_exit(CHILD_DONE);
 	}
 	if (pid < 0) {
 		fprintf(stderr, "ordex serve: no snapshot: fork: %s\n", strerror(errno));
@@ -1107,8 +1178,14 @@ static void read_order(struct ox_writer *w, struct ox_job *job)
 	for (size_t i = 0; i < n; i++) {
 		size_t from = job->text.len;
 		int rc = ox_evlog_read(w->log, job->seqs[i], &job->text);
-		if (rc == OX_EVLOG_ENOTFOUND)
-			continue; /* compacted away */
+		if (rc == OX_EVLOG_ENOTFOUND) { /* its segment was compacted: the archive holds it */
+			const char *p;
+			size_t len;
+			int ar = ox_archives_get(&w->arch, job->seqs[i], &p, &len);
+			if (ar > 0)
+				continue;
+			rc = ar < 0 ? -1 : ox_buf_add(&job->text, p, len);
+		}
 		if (rc) {
 			job->status = 500;
 			return;
@@ -1372,6 +1449,7 @@ static void close_parts(struct ox_writer *w)
 	ox_hmap_release(&w->dirty);
 	free(w->dirty_list);
 	free(w->snap_buf);
+	ox_archives_close(&w->arch);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->fmu);
@@ -1413,7 +1491,9 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		return -1;
 	double snap_secs = (double)(mono_us() - t0) / 1e6;
 	snprintf(path, sizeof path, "%s/events", w->o.data_dir);
-	struct ox_evlog_opts lo = { .sync = w->o.sync };
+	if (open_archives(w, err, errsz) < 0)
+		return -1;
+	struct ox_evlog_opts lo = { .sync = w->o.sync, .segment_max = w->o.segment_max };
 	w->msg[0] = '\0';
 	w->pending = -1;
 	int rc = ox_evlog_open(&w->log, path, &lo, replay_record, w, err, errsz);
@@ -1429,6 +1509,25 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 				     ": records acknowledged are missing", path, durable, w->snap_seq);
 		return -1;
 	}
+	if (ox_evlog_first_seq(w->log) > w->snap_seq + 1) {
+		snprintf(err, errsz, "%s: the log starts at record %" PRIu64 ", after snapshot %" PRIu64
+				     ": compacted records are missing (the snapshot it was compacted at does not load)",
+			 path, ox_evlog_first_seq(w->log), w->snap_seq);
+		return -1;
+	}
+	/* segments a crash left between writing an archive and removing them;
+	 * never one the snapshot loaded still needs (an archive may belong to
+	 * a newer snapshot that did not load) */
+	uint64_t leftover = 0, keep = ox_evlog_keep_from(w->log, w->snap_seq);
+	if (w->arch.n && ox_archives_upto(&w->arch) + 1 < keep)
+		keep = ox_archives_upto(&w->arch) + 1;
+	if (w->arch.n && ox_evlog_drop_before(w->log, keep, &leftover)) {
+		snprintf(err, errsz, "%s: %s", path, ox_evlog_errmsg(w->log));
+		return -1;
+	}
+	if (leftover)
+		fprintf(stderr, "ordex serve: removed %" PRIu64 " log segments an interrupted compaction left\n",
+			leftover);
 	/* A store behind the snapshot (its commits are not synced: a power cut)
 	 * lacks changes the replay no longer makes: put every case again. */
 	if (w->applied_seq < (int64_t)w->snap_seq)

@@ -142,6 +142,7 @@ struct ox_writer_opts {
 	enum ox_evlog_sync sync;
 	uint64_t snapshot_every;    /* records between snapshots (docs/retention.md); 0: none */
 	unsigned snapshot_min_interval_s; /* and at least this long between two */
+	uint64_t segment_max;       /* log segment size; 0: the log's default */
 	struct ox_metrics *metrics; /* may be NULL */
 };
 

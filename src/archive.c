@@ -1,0 +1,436 @@
+/* archive.c - see archive.h. */
+#include "archive.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evlog.h"
+#include "util.h"
+
+#define HDR 32u
+#define TRAILER 32u
+#define REC_HDR OX_EVLOG_RECORD_OVERHEAD
+static const char magic[8] = { 'O', 'X', 'A', 'R', 'C', 'H', '1', '\n' };
+static const char end_magic[8] = { 'O', 'X', 'A', 'E', 'N', 'D', '1', '\n' };
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void arch_name(char *out, size_t size, uint64_t seq, const char *ext)
+{
+	snprintf(out, size, "%020llu%s", (unsigned long long)seq, ext);
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+/* Synced in steps as it goes, as snapshots are (snap.c says why): tens of
+ * MiB synced at the end would join the log's next fdatasync. */
+#define SYNC_STEP (4u << 20)
+
+static void w_flush(struct ox_archive_w *w)
+{
+	size_t done = 0;
+	while (!w->err && done < w->len) {
+		ssize_t r = write(w->fd, w->buf + done, w->len - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			w->err = errno;
+		else
+			done += (size_t)r;
+	}
+	w->len = 0;
+	w->written += done;
+	if (!w->err && w->written - w->synced >= SYNC_STEP) {
+		if (fdatasync(w->fd) < 0)
+			w->err = errno;
+		w->synced = w->written;
+	}
+}
+
+static void w_bytes(struct ox_archive_w *w, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	w->off += n;
+	while (n && !w->err) {
+		if (w->len == w->cap)
+			w_flush(w);
+		size_t k = w->cap - w->len < n ? w->cap - w->len : n;
+		memcpy(w->buf + w->len, s, k);
+		w->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+int ox_archive_w_open(struct ox_archive_w *w, const char *dir, uint64_t seq, uint64_t upto, unsigned char *buf,
+		      size_t cap, uint64_t *idx, uint64_t idx_cap, char *err, size_t errsz)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = w->dirfd = -1;
+	arch_name(w->name, sizeof w->name, seq, ".arch");
+	arch_name(w->tmp, sizeof w->tmp, seq, ".arch.tmp");
+	w->buf = buf;
+	w->cap = cap;
+	w->idx = idx;
+	w->idx_cap = idx_cap;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dirfd < 0 || (w->fd = openat(w->dirfd, w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
+		snprintf(err, errsz, "%s/%s: %s", dir, w->tmp, strerror(errno));
+		if (w->dirfd >= 0)
+			close(w->dirfd);
+		return -1;
+	}
+	unsigned char h[HDR] = { 0 };
+	memcpy(h, magic, 8);
+	put64(h + 8, seq);
+	put64(h + 16, upto);
+	put32(h + 24, ox_evlog_crc32c(0, h, 24));
+	w_bytes(w, h, HDR);
+	return 0;
+}
+
+void ox_archive_w_add(struct ox_archive_w *w, uint64_t seq, const char *payload, size_t len)
+{
+	if (w->err)
+		return;
+	if (w->n == w->idx_cap || len == 0 || len > OX_EVLOG_RECORD_LIMIT || (w->n && seq <= w->idx[2 * w->n - 2])) {
+		w->err = EOVERFLOW;
+		return;
+	}
+	w->idx[2 * w->n] = seq;
+	w->idx[2 * w->n + 1] = w->off;
+	w->n++;
+	unsigned char h[REC_HDR];
+	put32(h + 4, (uint32_t)len);
+	put64(h + 8, seq);
+	put32(h, ox_evlog_crc32c(ox_evlog_crc32c(0, h + 4, REC_HDR - 4), payload, len));
+	w_bytes(w, h, REC_HDR);
+	w_bytes(w, payload, len);
+}
+
+int ox_archive_w_commit(struct ox_archive_w *w, char *err, size_t errsz)
+{
+	uint64_t index_off = w->off;
+	uint32_t crc = 0;
+	for (uint64_t i = 0; i < w->n; i++) {
+		unsigned char e[16];
+		put64(e, w->idx[2 * i]);
+		put64(e + 8, w->idx[2 * i + 1]);
+		crc = ox_evlog_crc32c(crc, e, 16);
+		w_bytes(w, e, 16);
+	}
+	unsigned char t[TRAILER] = { 0 };
+	put64(t, w->n);
+	put64(t + 8, index_off);
+	put32(t + 16, crc);
+	memcpy(t + 24, end_magic, 8);
+	w_bytes(w, t, TRAILER);
+	w_flush(w);
+	if (!w->err && fsync(w->fd) != 0)
+		w->err = errno;
+	if (close(w->fd) != 0 && !w->err)
+		w->err = errno;
+	w->fd = -1;
+	if (!w->err && renameat(w->dirfd, w->tmp, w->dirfd, w->name) != 0)
+		w->err = errno;
+	if (!w->err && fsync(w->dirfd) != 0)
+		w->err = errno;
+	if (w->err) {
+		snprintf(err, errsz, "%s: %s", w->tmp,
+			 w->err == EOVERFLOW ? "records out of order or more than expected" : strerror(w->err));
+		unlinkat(w->dirfd, w->tmp, 0);
+	}
+	close(w->dirfd);
+	w->dirfd = -1;
+	return w->err ? -1 : 0;
+}
+
+void ox_archive_w_abort(struct ox_archive_w *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->dirfd >= 0) {
+		unlinkat(w->dirfd, w->tmp, 0);
+		close(w->dirfd);
+	}
+	w->fd = w->dirfd = -1;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+int ox_archive_parse(struct ox_archive *a, const unsigned char *d, size_t size, char *err, size_t errsz)
+{
+	memset(a, 0, sizeof *a);
+	const char *why = NULL;
+	uint64_t n = 0, index_off = 0;
+	if (size < HDR + TRAILER || memcmp(d, magic, 8) != 0)
+		why = "not an archive";
+	else if (get32(d + 24) != ox_evlog_crc32c(0, d, 24) || get32(d + 28) != 0)
+		why = "bad header crc";
+	else if (memcmp(d + size - 8, end_magic, 8) != 0)
+		why = "no trailer (cut short?)";
+	if (!why) {
+		const unsigned char *t = d + size - TRAILER;
+		n = get64(t);
+		index_off = get64(t + 8);
+		if (index_off < HDR || index_off > size - TRAILER || get32(t + 20) != 0 || n != (size - TRAILER - index_off) / 16 ||
+		    (size - TRAILER - index_off) % 16)
+			why = "bad trailer";
+		else if (get32(t + 16) != ox_evlog_crc32c(0, d + index_off, n * 16))
+			why = "bad index crc";
+	}
+	/* every record lies between the header and the index, in order */
+	for (uint64_t i = 0, prev_seq = 0, prev_end = HDR; !why && i < n; i++) {
+		const unsigned char *e = d + index_off + 16 * i;
+		uint64_t seq = get64(e), off = get64(e + 8);
+		if ((i && seq <= prev_seq) || off != prev_end || off > index_off - REC_HDR)
+			why = "bad index entry";
+		else {
+			uint64_t len = get32(d + off + 4);
+			if (len == 0 || len > index_off - off - REC_HDR)
+				why = "bad record length";
+			prev_end = off + REC_HDR + len;
+		}
+		prev_seq = seq;
+		if (!why && i + 1 == n && prev_end != index_off)
+			why = "bytes between the records and the index";
+	}
+	if (!why && n == 0 && index_off != HDR)
+		why = "bytes between the header and the index";
+	if (why) {
+		snprintf(err, errsz, "%s", why);
+		return -1;
+	}
+	a->data = d;
+	a->size = size;
+	a->seq = get64(d + 8);
+	a->upto = get64(d + 16);
+	a->n = n;
+	a->idx = d + index_off;
+	return 0;
+}
+
+int ox_archive_open(struct ox_archive *a, const char *dir, uint64_t seq, char *err, size_t errsz)
+{
+	char name[40], why[160];
+	arch_name(name, sizeof name, seq, ".arch");
+	memset(a, 0, sizeof *a);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = dfd < 0 ? -1 : openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	if (dfd >= 0)
+		close(dfd);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errsz, "%s/%s: %s", dir, name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	size_t size = (size_t)st.st_size;
+	void *m = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (m == MAP_FAILED) {
+		snprintf(err, errsz, "%s/%s: %s", dir, name, size ? strerror(errno) : "empty");
+		return -1;
+	}
+	if (ox_archive_parse(a, m, size, why, sizeof why) < 0 || a->seq != seq) {
+		snprintf(err, errsz, "%s/%s: %s", dir, name, a->data ? "its seq differs from its name" : why);
+		munmap(m, size);
+		memset(a, 0, sizeof *a);
+		return -1;
+	}
+	a->map = m;
+	return 0;
+}
+
+void ox_archive_close(struct ox_archive *a)
+{
+	if (a->map)
+		munmap(a->map, a->size);
+	memset(a, 0, sizeof *a);
+}
+
+/* Record i, checked: 0 or -1. */
+static int record(const struct ox_archive *a, uint64_t i, const char **payload, size_t *len)
+{
+	const unsigned char *e = a->idx + 16 * i;
+	const unsigned char *r = a->data + get64(e + 8);
+	uint32_t n = get32(r + 4);
+	if (get64(r + 8) != get64(e) || get32(r) != ox_evlog_crc32c(0, r + 4, REC_HDR - 4 + (size_t)n))
+		return -1;
+	*payload = (const char *)r + REC_HDR;
+	*len = n;
+	return 0;
+}
+
+int ox_archive_get(const struct ox_archive *a, uint64_t seq, const char **payload, size_t *len)
+{
+	uint64_t lo = 0, hi = a->n; /* the first entry with a seq >= seq */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (get64(a->idx + 16 * mid) < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == a->n || get64(a->idx + 16 * lo) != seq)
+		return 1;
+	return record(a, lo, payload, len);
+}
+
+int ox_archive_each(const struct ox_archive *a, ox_archive_each_fn *fn, void *ctx)
+{
+	for (uint64_t i = 0; i < a->n; i++) {
+		const char *p;
+		size_t len;
+		if (record(a, i, &p, &len) < 0)
+			return -1;
+		int rc = fn(ctx, get64(a->idx + 16 * i), p, len);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- the directory ----------------------------------------------------------- */
+
+/* NNNNNNNNNNNNNNNNNNNN.arch (or .arch.tmp): its seq, else 0. */
+static uint64_t name_seq(const char *name, const char *ext)
+{
+	if (strlen(name) != 20 + strlen(ext) || strcmp(name + 20, ext) != 0)
+		return 0;
+	uint64_t v = 0;
+	for (int i = 0; i < 20; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		unsigned d = (unsigned)(name[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
+/* The seqs of the archives in dir, ascending; removes temporary files. */
+static int list_dir(const char *dir, uint64_t **out, size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	size_t n = 0, cap = 0;
+	uint64_t *v = NULL;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (name_seq(e->d_name, ".arch.tmp")) {
+			unlinkat(dirfd(d), e->d_name, 0); /* a write that never finished */
+			continue;
+		}
+		uint64_t s = name_seq(e->d_name, ".arch");
+		if (!s)
+			continue;
+		OX_GROW(v, cap, n + 1);
+		size_t k = n++; /* few files: an insertion keeps them sorted */
+		for (; k > 0 && v[k - 1] > s; k--)
+			v[k] = v[k - 1];
+		v[k] = s;
+	}
+	closedir(d);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+int ox_archives_open(struct ox_archives *s, const char *dir, char *err, size_t errsz)
+{
+	memset(s, 0, sizeof *s);
+	uint64_t *seqs;
+	size_t n;
+	if (list_dir(dir, &seqs, &n) < 0) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = ox_archives_add(s, dir, seqs[i], err, errsz);
+	free(seqs);
+	if (rc)
+		ox_archives_close(s);
+	return rc;
+}
+
+int ox_archives_add(struct ox_archives *s, const char *dir, uint64_t seq, char *err, size_t errsz)
+{
+	struct ox_archive a;
+	if (ox_archive_open(&a, dir, seq, err, errsz) < 0)
+		return -1;
+	OX_GROW(s->v, s->cap, s->n + 1);
+	s->v[s->n++] = a;
+	return 0;
+}
+
+int ox_archives_get(const struct ox_archives *s, uint64_t seq, const char **payload, size_t *len)
+{
+	size_t lo = 0, hi = s->n; /* the first archive whose upto reaches seq */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid].upto < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == s->n ? 1 : ox_archive_get(&s->v[lo], seq, payload, len);
+}
+
+uint64_t ox_archives_upto(const struct ox_archives *s)
+{
+	return s->n ? s->v[s->n - 1].upto : 0;
+}
+
+uint64_t ox_archives_bytes(const struct ox_archives *s)
+{
+	uint64_t b = 0;
+	for (size_t i = 0; i < s->n; i++)
+		b += s->v[i].size;
+	return b;
+}
+
+void ox_archives_close(struct ox_archives *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		ox_archive_close(&s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
