@@ -73,18 +73,26 @@ static bool read_call(struct ox_api *a, struct kit *k, struct ox_http_req *r, st
 	return read_dry(a, k, r, &act->dry);
 }
 
-enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r)
+typedef bool call_reader(struct ox_api *a, struct kit *k, struct ox_http_req *r, struct ox_desk_action *act);
+
+/* A call on case r->param, made of the body by read (a 400 written when it
+ * cannot), handed to the writer. */
+static enum ox_http_step submit_call(struct ox_api *a, struct ox_http_req *r, call_reader *read)
 {
-	struct ox_api *a = ctx;
 	struct api_action_state *st = call_state_new(r);
 	struct kit *k = api_kit_take(a);
-	bool ok = read_call(a, k, r, &st->action);
+	bool ok = read(a, k, r, &st->action);
 	api_kit_give(a, k);
 	if (!ok)
 		return OX_HTTP_DONE;
 	st->action.op = OX_DESK_CALL;
 	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
 	return api_submit_action(a, r, st);
+}
+
+enum ox_http_step api_case_call(void *ctx, struct ox_http_req *r)
+{
+	return submit_call(ctx, r, read_call);
 }
 
 static int64_t wall_ms(void)
@@ -275,16 +283,7 @@ static bool read_compensation(struct ox_api *a, struct kit *k, struct ox_http_re
 
 enum ox_http_step api_case_compensate(void *ctx, struct ox_http_req *r)
 {
-	struct ox_api *a = ctx;
-	struct api_action_state *st = call_state_new(r);
-	struct kit *k = api_kit_take(a);
-	bool ok = read_compensation(a, k, r, &st->action);
-	api_kit_give(a, k);
-	if (!ok)
-		return OX_HTTP_DONE;
-	st->action.op = OX_DESK_CALL;
-	snprintf(st->action.case_id, sizeof st->action.case_id, "%.23s", r->param);
-	return api_submit_action(a, r, st);
+	return submit_call(ctx, r, read_compensation);
 }
 
 /* ---- POST /api/v1/actions/{call}/approve, reject -------------------------------------- */

@@ -20,27 +20,6 @@
 static const char magic[8] = { 'O', 'X', 'A', 'R', 'C', 'H', '1', '\n' };
 static const char end_magic[8] = { 'O', 'X', 'A', 'E', 'N', 'D', '1', '\n' };
 
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static void arch_name(char *out, size_t size, uint64_t seq, const char *ext)
 {
@@ -113,9 +92,9 @@ int ox_archive_w_open(struct ox_archive_w *w, const char *dir, uint64_t seq, uin
 	}
 	unsigned char h[HDR] = { 0 };
 	memcpy(h, magic, 8);
-	put64(h + 8, seq);
-	put64(h + 16, upto);
-	put32(h + 24, ox_evlog_crc32c(0, h, 24));
+	ox_put_le(h + 8, seq, 8);
+	ox_put_le(h + 16, upto, 8);
+	ox_put_le(h + 24, ox_evlog_crc32c(0, h, 24), 4);
 	w_bytes(w, h, HDR);
 	return 0;
 }
@@ -132,9 +111,9 @@ void ox_archive_w_add(struct ox_archive_w *w, uint64_t seq, const char *payload,
 	w->idx[2 * w->n + 1] = w->off;
 	w->n++;
 	unsigned char h[REC_HDR];
-	put32(h + 4, (uint32_t)len);
-	put64(h + 8, seq);
-	put32(h, ox_evlog_crc32c(ox_evlog_crc32c(0, h + 4, REC_HDR - 4), payload, len));
+	ox_put_le(h + 4, (uint32_t)len, 4);
+	ox_put_le(h + 8, seq, 8);
+	ox_put_le(h, ox_evlog_crc32c(ox_evlog_crc32c(0, h + 4, REC_HDR - 4), payload, len), 4);
 	w_bytes(w, h, REC_HDR);
 	w_bytes(w, payload, len);
 }
@@ -145,15 +124,15 @@ int ox_archive_w_commit(struct ox_archive_w *w, char *err, size_t errsz)
 	uint32_t crc = 0;
 	for (uint64_t i = 0; i < w->n; i++) {
 		unsigned char e[16];
-		put64(e, w->idx[2 * i]);
-		put64(e + 8, w->idx[2 * i + 1]);
+		ox_put_le(e, w->idx[2 * i], 8);
+		ox_put_le(e + 8, w->idx[2 * i + 1], 8);
 		crc = ox_evlog_crc32c(crc, e, 16);
 		w_bytes(w, e, 16);
 	}
 	unsigned char t[TRAILER] = { 0 };
-	put64(t, w->n);
-	put64(t + 8, index_off);
-	put32(t + 16, crc);
+	ox_put_le(t, w->n, 8);
+	ox_put_le(t + 8, index_off, 8);
+	ox_put_le(t + 16, crc, 4);
 	memcpy(t + 24, end_magic, 8);
 	w_bytes(w, t, TRAILER);
 	w_flush(w);
@@ -196,28 +175,28 @@ int ox_archive_parse(struct ox_archive *a, const unsigned char *d, size_t size, 
 	uint64_t n = 0, index_off = 0;
 	if (size < HDR + TRAILER || memcmp(d, magic, 8) != 0)
 		why = "not an archive";
-	else if (get32(d + 24) != ox_evlog_crc32c(0, d, 24) || get32(d + 28) != 0)
+	else if ((uint32_t)ox_get_le(d + 24, 4) != ox_evlog_crc32c(0, d, 24) || (uint32_t)ox_get_le(d + 28, 4) != 0)
 		why = "bad header crc";
 	else if (memcmp(d + size - 8, end_magic, 8) != 0)
 		why = "no trailer (cut short?)";
 	if (!why) {
 		const unsigned char *t = d + size - TRAILER;
-		n = get64(t);
-		index_off = get64(t + 8);
-		if (index_off < HDR || index_off > size - TRAILER || get32(t + 20) != 0 || n != (size - TRAILER - index_off) / 16 ||
+		n = ox_get_le(t, 8);
+		index_off = ox_get_le(t + 8, 8);
+		if (index_off < HDR || index_off > size - TRAILER || (uint32_t)ox_get_le(t + 20, 4) != 0 || n != (size - TRAILER - index_off) / 16 ||
 		    (size - TRAILER - index_off) % 16)
 			why = "bad trailer";
-		else if (get32(t + 16) != ox_evlog_crc32c(0, d + index_off, n * 16))
+		else if ((uint32_t)ox_get_le(t + 16, 4) != ox_evlog_crc32c(0, d + index_off, n * 16))
 			why = "bad index crc";
 	}
 	/* every record lies between the header and the index, in order */
 	for (uint64_t i = 0, prev_seq = 0, prev_end = HDR; !why && i < n; i++) {
 		const unsigned char *e = d + index_off + 16 * i;
-		uint64_t seq = get64(e), off = get64(e + 8);
+		uint64_t seq = ox_get_le(e, 8), off = ox_get_le(e + 8, 8);
 		if ((i && seq <= prev_seq) || off != prev_end || off > index_off - REC_HDR)
 			why = "bad index entry";
 		else {
-			uint64_t len = get32(d + off + 4);
+			uint64_t len = (uint32_t)ox_get_le(d + off + 4, 4);
 			if (len == 0 || len > index_off - off - REC_HDR)
 				why = "bad record length";
 			prev_end = off + REC_HDR + len;
@@ -234,8 +213,8 @@ int ox_archive_parse(struct ox_archive *a, const unsigned char *d, size_t size, 
 	}
 	a->data = d;
 	a->size = size;
-	a->seq = get64(d + 8);
-	a->upto = get64(d + 16);
+	a->seq = ox_get_le(d + 8, 8);
+	a->upto = ox_get_le(d + 16, 8);
 	a->n = n;
 	a->idx = d + index_off;
 	return 0;
@@ -285,9 +264,9 @@ void ox_archive_close(struct ox_archive *a)
 static int record(const struct ox_archive *a, uint64_t i, const char **payload, size_t *len)
 {
 	const unsigned char *e = a->idx + 16 * i;
-	const unsigned char *r = a->data + get64(e + 8);
-	uint32_t n = get32(r + 4);
-	if (get64(r + 8) != get64(e) || get32(r) != ox_evlog_crc32c(0, r + 4, REC_HDR - 4 + (size_t)n))
+	const unsigned char *r = a->data + ox_get_le(e + 8, 8);
+	uint32_t n = (uint32_t)ox_get_le(r + 4, 4);
+	if (ox_get_le(r + 8, 8) != ox_get_le(e, 8) || (uint32_t)ox_get_le(r, 4) != ox_evlog_crc32c(0, r + 4, REC_HDR - 4 + (size_t)n))
 		return -1;
 	*payload = (const char *)r + REC_HDR;
 	*len = n;
@@ -299,12 +278,12 @@ int ox_archive_get(const struct ox_archive *a, uint64_t seq, const char **payloa
 	uint64_t lo = 0, hi = a->n; /* the first entry with a seq >= seq */
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (get64(a->idx + 16 * mid) < seq)
+		if (ox_get_le(a->idx + 16 * mid, 8) < seq)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == a->n || get64(a->idx + 16 * lo) != seq)
+	if (lo == a->n || ox_get_le(a->idx + 16 * lo, 8) != seq)
 		return 1;
 	return record(a, lo, payload, len);
 }
@@ -316,7 +295,7 @@ int ox_archive_each(const struct ox_archive *a, ox_archive_each_fn *fn, void *ct
 		size_t len;
 		if (record(a, i, &p, &len) < 0)
 			return -1;
-		int rc = fn(ctx, get64(a->idx + 16 * i), p, len);
+		int rc = fn(ctx, ox_get_le(a->idx + 16 * i, 8), p, len);
 		if (rc)
 			return rc;
 	}
@@ -325,22 +304,6 @@ int ox_archive_each(const struct ox_archive *a, ox_archive_each_fn *fn, void *ct
 
 /* ---- the directory ----------------------------------------------------------- */
 
-/* NNNNNNNNNNNNNNNNNNNN.arch (or .arch.tmp): its seq, else 0. */
-static uint64_t name_seq(const char *name, const char *ext)
-{
-	if (strlen(name) != 20 + strlen(ext) || strcmp(name + 20, ext) != 0)
-		return 0;
-	uint64_t v = 0;
-	for (int i = 0; i < 20; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return 0;
-		unsigned d = (unsigned)(name[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	return v;
-}
 
 /* The seqs of the archives in dir, ascending; removes temporary files. */
 static int list_dir(const char *dir, uint64_t **out, size_t *count)
@@ -354,11 +317,11 @@ static int list_dir(const char *dir, uint64_t **out, size_t *count)
 	uint64_t *v = NULL;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (name_seq(e->d_name, ".arch.tmp")) {
+		if (ox_seq_name_parse(e->d_name, ".arch.tmp")) {
 			unlinkat(dirfd(d), e->d_name, 0); /* a write that never finished */
 			continue;
 		}
-		uint64_t s = name_seq(e->d_name, ".arch");
+		uint64_t s = ox_seq_name_parse(e->d_name, ".arch");
 		if (!s)
 			continue;
 		OX_GROW(v, cap, n + 1);

@@ -173,27 +173,6 @@ uint32_t ox_evlog_crc32c_sw(uint32_t crc, const void *p, size_t n)
 
 /* ---- encoding --------------------------------------------------------- */
 
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 struct seg_hdr {
 	uint64_t base;
@@ -204,10 +183,10 @@ static void hdr_encode(unsigned char h[HDR_SIZE], const struct seg_hdr *s)
 {
 	memcpy(h, magic, sizeof magic);
 	h[7] = 1;
-	put64(h + 8, s->base);
-	put32(h + 16, s->record_max);
-	put32(h + 20, s->tail_max);
-	put32(h + 24, ox_evlog_crc32c(0, h, 24));
+	ox_put_le(h + 8, s->base, 8);
+	ox_put_le(h + 16, s->record_max, 4);
+	ox_put_le(h + 20, s->tail_max, 4);
+	ox_put_le(h + 24, ox_evlog_crc32c(0, h, 24), 4);
 }
 
 /* NULL when h is a valid header, else what is wrong with it. */
@@ -215,13 +194,13 @@ static const char *hdr_decode(const unsigned char h[HDR_SIZE], struct seg_hdr *s
 {
 	if (memcmp(h, magic, sizeof magic) != 0)
 		return "not a segment (bad magic)";
-	if (get32(h + 24) != ox_evlog_crc32c(0, h, 24))
+	if ((uint32_t)ox_get_le(h + 24, 4) != ox_evlog_crc32c(0, h, 24))
 		return "bad header crc";
 	if (h[7] != 1)
 		return "unsupported segment version";
-	s->base = get64(h + 8);
-	s->record_max = get32(h + 16);
-	s->tail_max = get32(h + 20);
+	s->base = ox_get_le(h + 8, 8);
+	s->record_max = (uint32_t)ox_get_le(h + 16, 4);
+	s->tail_max = (uint32_t)ox_get_le(h + 20, 4);
 	if (s->record_max == 0 || s->record_max > OX_EVLOG_RECORD_LIMIT ||
 	    s->tail_max > OX_EVLOG_BUFFER_LIMIT)
 		return "bad limits in header";
@@ -550,7 +529,7 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 		size_t avail = end - start, need = REC_HDR;
 		uint32_t len = 0;
 		if (avail >= REC_HDR) {
-			len = get32(r + 4);
+			len = (uint32_t)ox_get_le(r + 4, 4);
 			if (len == 0 || len > hdr->record_max) {
 				why = "bad length";
 				break;
@@ -577,11 +556,11 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 			rd += want;
 			continue;
 		}
-		if (get32(r) != ox_evlog_crc32c(0, r + 4, need - 4)) {
+		if ((uint32_t)ox_get_le(r, 4) != ox_evlog_crc32c(0, r + 4, need - 4)) {
 			why = "bad crc";
 			break;
 		}
-		uint64_t seq = get64(r + 8);
+		uint64_t seq = ox_get_le(r + 8, 8);
 		if (seq != log->next_seq) {
 			why = "seq not contiguous";
 			break;
@@ -775,10 +754,10 @@ int ox_evlog_append(struct ox_evlog *log, const char *payload, size_t len, uint6
 		return OX_EVLOG_EFULL; /* normal flow: no message, a flush may be writing one */
 	OX_GROW(log->buf, log->buf_cap, log->buf_len + need);
 	unsigned char *r = log->buf + log->buf_len;
-	put32(r + 4, (uint32_t)len);
-	put64(r + 8, log->next_seq);
+	ox_put_le(r + 4, (uint32_t)len, 4);
+	ox_put_le(r + 8, log->next_seq, 8);
 	memcpy(r + REC_HDR, payload, len);
-	put32(r, ox_evlog_crc32c(0, r + 4, need - 4));
+	ox_put_le(r, ox_evlog_crc32c(0, r + 4, need - 4), 4);
 	log->buf_len += need;
 	if (seq_out)
 		*seq_out = log->next_seq;
@@ -795,13 +774,13 @@ static size_t fit(const struct ox_evlog *log, size_t p)
 		return log->sealed_len - p;
 	size_t q = p;
 	while (q < log->sealed_len) {
-		size_t r = REC_HDR + get32(log->sealed + q + 4);
+		size_t r = REC_HDR + (uint32_t)ox_get_le(log->sealed + q + 4, 4);
 		if (q - p + r > room)
 			break;
 		q += r;
 	}
 	if (q == p && log->seg_size == HDR_SIZE)
-		q += REC_HDR + get32(log->sealed + q + 4);
+		q += REC_HDR + (uint32_t)ox_get_le(log->sealed + q + 4, 4);
 	return q - p;
 }
 
@@ -841,8 +820,8 @@ int ox_evlog_flush(struct ox_evlog *log)
 			/* Index the records just written, before a rollover
 			 * moves on to the next segment's entry. */
 			struct seg *sg = &log->segs[log->nsegs - 1];
-			for (size_t q = p; q < p + n; q += REC_HDR + get32(log->sealed + q + 4))
-				index_record(sg, get64(log->sealed + q + 8), log->seg_size + (q - p));
+			for (size_t q = p; q < p + n; q += REC_HDR + (uint32_t)ox_get_le(log->sealed + q + 4, 4))
+				index_record(sg, ox_get_le(log->sealed + q + 8, 8), log->seg_size + (q - p));
 			log->seg_size += n;
 			log->disk_bytes += n;
 			p += n;
@@ -851,7 +830,7 @@ int ox_evlog_flush(struct ox_evlog *log)
 			if ((rc = sync_file(log, log->fd, log->seg_name)))
 				break;
 		}
-		if (p == log->sealed_len || (rc = roll(log, get64(log->sealed + p + 8))))
+		if (p == log->sealed_len || (rc = roll(log, ox_get_le(log->sealed + p + 8, 8))))
 			break;
 	}
 	if (rc) {
@@ -969,12 +948,12 @@ int ox_evlog_read(struct ox_evlog *log, uint64_t seq, struct ox_buf *out)
 		if (!r)
 			return fail_sys(log, "read", name);
 		memcpy(h, r, REC_HDR); /* the payload's read may move the window */
-		len = get32(h + 4);
-		if (get64(h + 8) != at || len == 0 || len > OX_EVLOG_RECORD_LIMIT)
+		len = (uint32_t)ox_get_le(h + 4, 4);
+		if (ox_get_le(h + 8, 8) != at || len == 0 || len > OX_EVLOG_RECORD_LIMIT)
 			return fail(log, OX_EVLOG_ECORRUPT,
 				    "%s: no record %llu at offset %llu (seq %llu, length %u)", name,
 				    (unsigned long long)at, (unsigned long long)off,
-				    (unsigned long long)get64(h + 8), len);
+				    (unsigned long long)ox_get_le(h + 8, 8), len);
 		if (at == seq)
 			break;
 		off += REC_HDR + len;
@@ -982,7 +961,7 @@ int ox_evlog_read(struct ox_evlog *log, uint64_t seq, struct ox_buf *out)
 	const unsigned char *p = window_at(log, &w, off + REC_HDR, len);
 	if (!p)
 		return fail_sys(log, "read", name);
-	if (get32(h) != ox_evlog_crc32c(ox_evlog_crc32c(0, h + 4, REC_HDR - 4), p, len))
+	if ((uint32_t)ox_get_le(h, 4) != ox_evlog_crc32c(ox_evlog_crc32c(0, h + 4, REC_HDR - 4), p, len))
 		return fail(log, OX_EVLOG_ECORRUPT, "%s: bad crc at offset %llu (seq %llu)", name,
 			    (unsigned long long)off, (unsigned long long)seq);
 	if (ox_buf_add(out, p, len) != 0)
@@ -1059,9 +1038,9 @@ static int scan_mapped(struct ox_evlog *log, uint64_t base, ox_evlog_replay_fn *
 	int rc = 0;
 	uint64_t seq = base;
 	for (size_t off = HDR_SIZE; off < size && !rc; seq++) {
-		uint32_t len = size - off >= REC_HDR ? get32(m + off + 4) : 0;
-		if (len == 0 || len > size - off - REC_HDR || get64(m + off + 8) != seq ||
-		    get32(m + off) != ox_evlog_crc32c(0, m + off + 4, REC_HDR - 4 + len)) {
+		uint32_t len = size - off >= REC_HDR ? (uint32_t)ox_get_le(m + off + 4, 4) : 0;
+		if (len == 0 || len > size - off - REC_HDR || ox_get_le(m + off + 8, 8) != seq ||
+		    (uint32_t)ox_get_le(m + off, 4) != ox_evlog_crc32c(0, m + off + 4, REC_HDR - 4 + len)) {
 			rc = fail(log, OX_EVLOG_ECORRUPT, "%s: no record %llu at offset %zu", name,
 				  (unsigned long long)seq, off);
 			break;

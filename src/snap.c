@@ -19,20 +19,6 @@
 #define TRAILER 12 /* u64 body length, u32 crc of all bytes before it */
 #define NO_STR UINT32_MAX
 
-static void put_le(unsigned char *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 /* ---- writing ------------------------------------------------------------------ */
 
 /* Dirty bytes a snapshot may leave to the kernel at a time. A daemon's
@@ -83,7 +69,7 @@ static void put(struct ox_snap_w *w, const void *p, size_t n)
 static void put_int(struct ox_snap_w *w, uint64_t v, int n)
 {
 	unsigned char b[8];
-	put_le(b, v, n);
+	ox_put_le(b, v, n);
 	put(w, b, (size_t)n);
 	w->body += (uint64_t)n;
 }
@@ -148,8 +134,8 @@ int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, unsigned 
 	w->cap = buf ? cap : OX_SNAP_BUFSZ;
 	unsigned char h[HEADER];
 	memcpy(h, MAGIC, 8);
-	put_le(h + 8, OX_SNAP_VERSION, 4);
-	put_le(h + 12, seq, 8);
+	ox_put_le(h + 8, OX_SNAP_VERSION, 4);
+	ox_put_le(h + 12, seq, 8);
 	put(w, h, sizeof h);
 	return 0;
 }
@@ -181,9 +167,9 @@ void ox_snap_w_abort(struct ox_snap_w *w)
 int ox_snap_w_commit(struct ox_snap_w *w, char *err, size_t errsz)
 {
 	unsigned char t[TRAILER];
-	put_le(t, w->body, 8);
+	ox_put_le(t, w->body, 8);
 	w->crc = ox_evlog_crc32c(w->crc, t, 8);
-	put_le(t + 8, w->crc, 4);
+	ox_put_le(t + 8, w->crc, 4);
 	put(w, t, sizeof t);
 	drain(w);
 	if (!w->err && fsync(w->fd) < 0)
@@ -227,7 +213,7 @@ static const unsigned char *take(struct ox_snap_r *r, size_t n)
 static uint64_t get_int(struct ox_snap_r *r, int n)
 {
 	const unsigned char *p = take(r, (size_t)n);
-	return p ? get_le(p, n) : 0;
+	return p ? ox_get_le(p, n) : 0;
 }
 
 uint8_t ox_snap_get_u8(struct ox_snap_r *r) { return (uint8_t)get_int(r, 1); }
@@ -354,13 +340,13 @@ int ox_snap_r_open(struct ox_snap_r *r, const char *dir, uint64_t seq, char *err
 	const char *why = NULL;
 	if (n < HEADER + TRAILER || memcmp(r->data, MAGIC, 8) != 0)
 		why = "not a snapshot";
-	else if (get_le(r->data + 8, 4) != OX_SNAP_VERSION)
+	else if (ox_get_le(r->data + 8, 4) != OX_SNAP_VERSION)
 		why = "written by another version of ordex";
-	else if (get_le(r->data + 12, 8) != seq)
+	else if (ox_get_le(r->data + 12, 8) != seq)
 		why = "its seq is not its name";
-	else if (get_le(r->data + n - TRAILER, 8) != n - HEADER - TRAILER)
+	else if (ox_get_le(r->data + n - TRAILER, 8) != n - HEADER - TRAILER)
 		why = "truncated";
-	else if (get_le(r->data + n - 4, 4) != ox_evlog_crc32c(0, r->data, n - 4))
+	else if (ox_get_le(r->data + n - 4, 4) != ox_evlog_crc32c(0, r->data, n - 4))
 		why = "bad crc";
 	if (why) {
 		snprintf(err, errsz, "%s: %s", path, why);
@@ -382,25 +368,6 @@ void ox_snap_r_close(struct ox_snap_r *r)
 
 /* ---- the directory -------------------------------------------------------------- */
 
-/* NNNNNNNNNNNNNNNNNNNN.snap (or .snap.tmp with tmp): its seq, else 0. */
-static uint64_t name_seq(const char *name, bool tmp)
-{
-	size_t n = strlen(name);
-	size_t want = 20 + (tmp ? sizeof ".snap.tmp" : sizeof ".snap") - 1;
-	if (n != want || strcmp(name + 20, tmp ? ".snap.tmp" : ".snap") != 0)
-		return 0;
-	uint64_t v = 0;
-	for (int i = 0; i < 20; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return 0;
-		unsigned d = (unsigned)(name[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	return v;
-}
-
 static int newest_first(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -416,11 +383,11 @@ size_t ox_snap_list(const char *dir, uint64_t *seqs, size_t max)
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (name_seq(e->d_name, true)) {
+		if (ox_seq_name_parse(e->d_name, ".snap.tmp")) {
 			unlinkat(dirfd(d), e->d_name, 0); /* a write that never finished */
 			continue;
 		}
-		uint64_t s = name_seq(e->d_name, false);
+		uint64_t s = ox_seq_name_parse(e->d_name, ".snap");
 		if (!s)
 			continue;
 		OX_GROW(all, cap, n + 1);
@@ -443,7 +410,7 @@ void ox_snap_prune(const char *dir, uint64_t keep_from)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		uint64_t s = name_seq(e->d_name, false);
+		uint64_t s = ox_seq_name_parse(e->d_name, ".snap");
 		if (s && s < keep_from)
 			unlinkat(dirfd(d), e->d_name, 0);
 	}

@@ -334,3 +334,19 @@ bool ox_utf8_text_ok(const char *z, size_t n, bool no_c1)
 	}
 	return true;
 }
+
+uint64_t ox_seq_name_parse(const char *name, const char *ext)
+{
+	if (strlen(name) != 20 + strlen(ext) || strcmp(name + 20, ext) != 0)
+		return 0;
+	uint64_t v = 0;
+	for (int i = 0; i < 20; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		unsigned d = (unsigned)(name[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	return v;
+}

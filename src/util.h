@@ -79,6 +79,27 @@ struct ox_hash128 {
 struct ox_hash128 ox_hash128(const void *p, size_t n);
 
 /* Money is integer fen (1/100 CNY). */
+/* Little-endian fields of the on-disk formats (the event log, snapshots,
+ * archives): written byte by byte, never as a struct's memory, so neither
+ * the compiler nor the platform changes a format. */
+static inline void ox_put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint64_t ox_get_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* A file named by a log seq: exactly 20 digits, then ext (".snap",
+ * ".arch.tmp"). The seq, or 0 for any other name. */
+uint64_t ox_seq_name_parse(const char *name, const char *ext);
+
 typedef int64_t ox_money;
 
 /* Writes "119.80" (or "-0.50") into buf; returns buf. */
