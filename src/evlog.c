@@ -980,6 +980,13 @@ const struct ox_evlog_recovery *ox_evlog_recovery(const struct ox_evlog *log)
 	return &log->rec;
 }
 
+void ox_evlog_forget_lock(struct ox_evlog *log)
+{
+	if (log->lockfd >= 0)
+		close(log->lockfd); /* the lock is the open file's: the parent's copy holds it */
+	log->lockfd = -1;
+}
+
 void ox_evlog_close(struct ox_evlog *log)
 {
 	if (log)

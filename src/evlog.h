@@ -169,6 +169,11 @@ int ox_evlog_scan_before(struct ox_evlog *log, uint64_t keep_from, ox_evlog_repl
  * went. Reads of their records answer OX_EVLOG_ENOTFOUND afterwards. */
 int ox_evlog_drop_before(struct ox_evlog *log, uint64_t keep_from, uint64_t *segments);
 
+/* In a child forked while the log is open: close the child's copy of the
+ * lock's descriptor. The parent keeps the lock, and it goes with the parent
+ * alone: a restart after the parent died need not wait for the child. */
+void ox_evlog_forget_lock(struct ox_evlog *log);
+
 /* Free the log (NULL is fine). Records not committed are dropped: nobody was
  * told they were durable, and close cannot report a failure. */
 void ox_evlog_close(struct ox_evlog *log);

@@ -1053,6 +1053,7 @@ static void maybe_snapshot(struct ox_writer *w)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(CHILD_FAILED);
+		ox_evlog_forget_lock(w->log);
 		setpriority(PRIO_PROCESS, 0, 19); /* the writer and the HTTP threads first */
 		snapshot_write(w, &sw);
 		if (ox_snap_w_commit(&sw, err, sizeof err)) {
