@@ -68,7 +68,11 @@ static bool is_name_char(char c)
 	       c == '-' || c == '.';
 }
 
-static const char *const kind_names[] = { "opened", "escalated", "sla_breached", "resolved", "reminder" };
+static const char *const kind_names[] = {
+#define X(e, s) [OX_NOTICE_##e] = s,
+	OX_NOTICE_KINDS(X)
+#undef X
+};
 
 /* "unknown WHAT 'v' (did you mean 'x'?)" over the candidates. */
 static int unknown_value(const char *what, const char *s, size_t n, const char *const *cand, size_t nc,

@@ -55,7 +55,7 @@ void ox_alert_matchers_free(struct ox_alert_matcher *m, size_t n);
 
 /* Check a value for label l (s, n bytes) and write its normal form into out:
  * rule a rule code, category a rule category, severity P1..P4, team a name
- * of [A-Za-z0-9_.-], kind opened|escalated|sla_breached|resolved|reminder, level
+ * of [A-Za-z0-9_.-], kind opened|escalated|sla_breached|resolved|reminder|approval, level
  * 1..3, case a case id. -1 with a reason in why ("unknown rule 'X' (did you
  * mean 'Y'?)"); the reason quotes the value cut short, never a path. */
 int ox_alert_value_check(enum ox_alert_label l, const char *s, size_t n, char out[OX_ALERT_VALUE_MAX],

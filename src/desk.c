@@ -109,7 +109,7 @@ static void copy_text(char *dst, size_t size, const char *s, size_t n)
 	dst[k] = '\0';
 }
 
-static void notice(struct ox_desk *d, const struct ox_case *c, enum ox_notice_kind kind, ox_time at)
+void desk_notice(struct ox_desk *d, const struct ox_case *c, enum ox_notice_kind kind, ox_time at)
 {
 	if (!d->o.notify)
 		return;
@@ -208,12 +208,12 @@ void ox_desk_case_changed(struct ox_desk *d, const struct ox_case *seen, enum ox
 		route(d, c);
 		start_sla(d, c, c->opened_at);
 		if (c->severity <= 2) /* P3 and P4 wait in their queue; the urgent page someone */
-			notice(d, c, OX_NOTICE_OPENED, c->opened_at);
+			desk_notice(d, c, OX_NOTICE_OPENED, c->opened_at);
 		desk_auto_start(d, c);
 	} else if (what == OX_CHANGE_RESOLVED) {
 		c->paused_at = OX_TIME_NONE;
 		if (c->esc_level >= 2) /* whoever was paged hears that it is over */
-			notice(d, c, OX_NOTICE_RESOLVED, c->resolved_at);
+			desk_notice(d, c, OX_NOTICE_RESOLVED, c->resolved_at);
 	}
 }
 
@@ -233,7 +233,7 @@ static void escalate(struct ox_desk *d, struct ox_case *c, int level, ox_time at
 		c->notices = 0;
 		ox_case_add_timeline(c, at, OX_ACT_ESCALATED, NULL, note, NULL);
 	}
-	notice(d, c, OX_NOTICE_ESCALATED, at);
+	desk_notice(d, c, OX_NOTICE_ESCALATED, at);
 	c->next_notice = at + d->o.params->escalation_repeat;
 	schedule(d, c, T_REPEAT, c->next_notice);
 	changed(d, c);
@@ -292,7 +292,7 @@ static void fire(struct ox_desk *d, const struct ox_deadline *t)
 		if (c->progress_due == t->due && waits(c)) {
 			ox_case_add_timeline(c, t->due, OX_ACT_REMINDED, NULL,
 					     "请向客户更新进展 / update the customer on progress", NULL);
-			notice(d, c, OX_NOTICE_REMINDER, t->due);
+			desk_notice(d, c, OX_NOTICE_REMINDER, t->due);
 			c->progress_due = t->due + d->o.calls->progress_reminder;
 			schedule(d, c, T_REMIND, c->progress_due);
 			changed(d, c);
@@ -302,7 +302,7 @@ static void fire(struct ox_desk *d, const struct ox_deadline *t)
 		/* nothing of the case people see changes: no store write */
 		if (c->next_notice == t->due && unmet(c)) {
 			c->notices++;
-			notice(d, c, OX_NOTICE_ESCALATED, t->due);
+			desk_notice(d, c, OX_NOTICE_ESCALATED, t->due);
 			c->next_notice = t->due + d->o.params->escalation_repeat;
 			schedule(d, c, T_REPEAT, c->next_notice);
 		}

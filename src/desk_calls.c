@@ -99,15 +99,17 @@ static struct ox_call *add_call(struct ox_case *c, enum ox_pb_action kind, const
 	return call;
 }
 
-/* A compensation that may not go ahead waits for a supervisor (comp.h). */
-static void wait_for_approval(struct ox_case *c, struct ox_call *call, enum ox_comp_wait why, ox_time now,
-			      const char *actor)
+/* A compensation that may not go ahead waits for a supervisor (comp.h),
+ * whom the alerting tells. */
+static void wait_for_approval(struct ox_desk *d, struct ox_case *c, struct ox_call *call, enum ox_comp_wait why,
+			      ox_time now, const char *actor)
 {
 	char what[64];
 	call->state = OX_CALL_AWAITING_APPROVAL;
 	call->waited = (uint8_t)why;
 	snprintf(what, sizeof what, "awaits approval (%s)", ox_comp_wait_name(why));
 	call_timeline(c, call, now, what, actor);
+	desk_notice(d, c, OX_NOTICE_APPROVAL, now);
 }
 
 /* ---- auto-remediation ---- */
@@ -227,8 +229,9 @@ static void auto_step(struct ox_desk *d, struct ox_case *c, const struct ox_play
 	enum ox_comp_wait why = desk_comp_check(d, c, call, OX_COMP_NO_LIMIT, now);
 	if (dec != OX_PB_D_RUN) {
 		call_timeline(c, call, now, "awaits approval", DESK_AUTO_ACTOR);
+		desk_notice(d, c, OX_NOTICE_APPROVAL, now);
 	} else if (why) {
-		wait_for_approval(c, call, why, now, DESK_AUTO_ACTOR);
+		wait_for_approval(d, c, call, why, now, DESK_AUTO_ACTOR);
 	} else {
 		call_timeline(c, call, now, "requested", DESK_AUTO_ACTOR);
 		desk_comp_grant(d, c, call, now);
@@ -389,7 +392,7 @@ int desk_request_call(struct ox_desk *d, struct ox_case *c, const struct ox_desk
 		return 0;
 	}
 	if (wait) {
-		wait_for_approval(c, call, wait, now, a->actor);
+		wait_for_approval(d, c, call, wait, now, a->actor);
 	} else {
 		call_timeline(c, call, now, "requested", a->actor);
 		desk_comp_grant(d, c, call, now);

@@ -62,6 +62,8 @@ struct comp_spend {
 /* Write why an action is refused into err; returns code (enum ox_desk_err). */
 __attribute__((format(printf, 3, 4))) int desk_refuse(char err[256], int code, const char *fmt, ...);
 void desk_changed(struct ox_desk *d, const struct ox_case *c);
+/* Tell the alerting (when the desk notifies): kind of case c at at. */
+void desk_notice(struct ox_desk *d, const struct ox_case *c, enum ox_notice_kind kind, ox_time at);
 bool desk_may_become(enum ox_case_status from, enum ox_case_status to);
 int desk_set_status(struct ox_desk *d, struct ox_case *c, const struct ox_desk_action *a, ox_time now,
 		    char err[256]);

@@ -1,6 +1,7 @@
 /* notice.h - what the case desk tells the alerting: a case opened, was
  * escalated, breached its service level, or was resolved; or its owner
- * should update the customer (a progress reminder, docs/actions.md).
+ * should update the customer (a progress reminder, docs/actions.md); or a
+ * call of it waits for a supervisor's approval (docs/compensation.md).
  *
  * A notice is a plain value (fixed-size strings, no pointers), so it can be
  * queued, copied to another thread and stored without ownership questions.
@@ -19,7 +20,8 @@
 	X(ESCALATED, "escalated")           \
 	X(SLA_BREACHED, "sla_breached")     \
 	X(RESOLVED, "resolved")             \
-	X(REMINDER, "reminder")
+	X(REMINDER, "reminder")             \
+	X(APPROVAL, "approval")
 
 enum ox_notice_kind {
 #define X(e, s) OX_NOTICE_##e,

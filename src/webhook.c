@@ -326,6 +326,9 @@ static void put_kind(struct out *o, const struct ox_notice *n, enum ox_wh_lang l
 	case OX_NOTICE_REMINDER:
 		o_z(o, zh ? "请向客户更新进展" : "update the customer on progress");
 		break;
+	case OX_NOTICE_APPROVAL:
+		o_z(o, zh ? "有调用等待审批" : "a call awaits approval");
+		break;
 	default:
 		o_z(o, "?");
 	}

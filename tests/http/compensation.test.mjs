@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startMerchant } from "./merchant.mjs";
+import { startReceiver } from "./receiver.mjs";
 import { startDaemon } from "./lib.mjs";
 import { checkHttp } from "./openapi.mjs";
 
@@ -31,18 +32,19 @@ const badPhone = (orderId, min, customer = "c1") => JSON.stringify({
 });
 const tick = (min) => JSON.stringify({ id: `p${nextId++}`, type: "tick", ts: ts(min) });
 
-function config(m, compensation) {
+/* extra: more YAML (an alerts: section). */
+function config(m, compensation, extra = "") {
 	const file = join(TMP, `config-${nextId++}.yaml`);
 	const eps = KINDS.map((k) => `    ${k}: { url: "${m.url}/${k}", secret_env: ORDEX_TEST_MERCHANT_SECRET }`).join("\n");
 	writeFileSync(file, `teams:\n  cs: { lead: wang.lei, members: [li.na] }\n` +
-		`actions:\n  defaults:\n    timeout: 2s\n    retries: 0\n  endpoints:\n${eps}\n  compensation:\n${compensation}\n`);
+		`actions:\n  defaults:\n    timeout: 2s\n    retries: 0\n  endpoints:\n${eps}\n  compensation:\n${compensation}\n${extra}`);
 	return file;
 }
 
-async function daemon(m, compensation, opts = {}) {
+async function daemon(m, compensation, opts = {}, extra = "") {
 	process.env.ORDEX_TEST_MERCHANT_SECRET = SECRET;
 	return startDaemon({ check: process.env.NOCHECK ? null : checkHttp,
-		args: ["--config", config(m, compensation)], ...opts });
+		args: ["--config", config(m, compensation, extra)], ...opts });
 }
 
 async function post(d, lines) {
@@ -87,10 +89,14 @@ async function waitCall(d, callId, pred, timeoutMs = 15000) {
 }
 
 describe("limits per role and approvals", () => {
-	let m, d, tokens, caseId;
+	let m, rx, d, tokens, caseId;
 	before(async () => {
 		m = await startMerchant({ secret: SECRET });
-		d = await daemon(m, "    repeat_after: 3\n");
+		rx = await startReceiver();
+		// approvals reach the supervisors' channel; nothing else goes there
+		d = await daemon(m, "    repeat_after: 3\n", {}, `alerts:\n  channels:\n    sup: { type: webhook, url: "${rx.url}/sup" }\n` +
+			"  route:\n    receiver: sup\n    group_by: [case, kind]\n    group_wait: 1ms\n    group_interval: 1ms\n" +
+			"    routes:\n      - match: { kind: [approval] }\n        receiver: sup\n      - match: { kind: [opened, escalated, sla_breached, resolved, reminder] }\n        receiver: sup\n");
 		tokens = await people(d);
 		await post(d, [badPhone("L1", 0)]);
 		caseId = await caseOf(d, "L1");
@@ -98,6 +104,7 @@ describe("limits per role and approvals", () => {
 	after(async () => {
 		await d?.stop();
 		await m?.close();
+		await rx?.close();
 	});
 
 	test("/me tells each role its limit: agent 20, supervisor 200, admin none", async () => {
@@ -138,6 +145,13 @@ describe("limits per role and approvals", () => {
 		assert.ok(r.json.timeline.some((t) => t.action === "call" && t.note === `issue_coupon ${k.id} awaits approval (above_limit)`),
 			JSON.stringify(r.json.timeline.at(-1)));
 		assert.equal(m.requests.filter((q) => q.key === k.id).length, 0, "nothing sent before approval");
+		// the supervisors are told
+		const told = () => rx.requests.filter((q) => JSON.stringify(q.json).includes('"kind":"approval"') &&
+			JSON.stringify(q.json).includes(caseId));
+		for (let i = 0; i < 300 && told().length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+		assert.equal(told().length, 1, JSON.stringify(rx.requests.map((q) => q.json)));
+		assert.equal(rx.requests.filter((q) => JSON.stringify(q.json).includes('"kind":"approval"')).length, 1,
+			"one approval asked so far: the coupon within the limit asked nobody");
 		r = await approve(d, k.id, tokens["li.na"]);
 		assert.equal(r.status, 403, r.text);
 		r = await approve(d, k.id, tokens.sup);
