@@ -239,7 +239,8 @@ static struct ox_case_filter case_filter(struct ox_api *a, struct ox_http_req *r
 		.cursor = ox_http_query(r, "cursor"), .team = ox_http_query(r, "team"),
 		.assignee = ox_http_query(r, "assignee"), .sla = ox_http_query(r, "sla"), .sort = ox_http_query(r, "sort"),
 		.channel = ox_http_query(r, "channel"), .shop = ox_http_query(r, "shop"),
-		.province = ox_http_query(r, "province"), .now = api_event_clock(a),
+		.province = ox_http_query(r, "province"), .call_state = ox_http_query(r, "call_state"),
+		.now = api_event_clock(a),
 		.due_soon_pct = a->o.params->sla_due_soon_pct,
 	};
 }

@@ -167,6 +167,7 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;"
 	"CREATE INDEX case_calls_requested ON case_calls (requested_at);"
 	"CREATE INDEX case_calls_customer ON case_calls (customer_id, requested_at) WHERE comp_kind IS NOT NULL;"
+	"CREATE INDEX case_calls_state ON case_calls (state, case_id);"
 	"DELETE FROM meta WHERE key = 'applied_seq';",
 };
 
@@ -288,9 +289,11 @@ static const char *const filter_sql[] = {
 	" AND ((responded_at IS NULL AND (respond_due - :now) * 100 < (respond_due - opened_at) * :pct)"
 	" OR (resolve_due - :now) * 100 < (resolve_due - opened_at) * :pct)",
 	"channel = :channel", "shop = :shop", "province = :province",
+	/* a call of the case in that state (waiting for approval, failed) */
+	"case_id IN (SELECT case_id FROM case_calls WHERE state = :call_state)",
 };
 enum { F_RULE, F_STATUS, F_CATEGORY, F_SEVERITY, F_ORDER, F_SKU, F_SINCE, F_CURSOR, F_TEAM,
-       F_ASSIGNEE, F_BREACHED, F_DUE_SOON, F_CHANNEL, F_SHOP, F_PROVINCE, F__COUNT };
+       F_ASSIGNEE, F_BREACHED, F_DUE_SOON, F_CHANNEL, F_SHOP, F_PROVINCE, F_CALL_STATE, F__COUNT };
 
 static const struct ox_sqldb_list case_list = {
 	.select = "SELECT " CASE_COLS " FROM cases",
@@ -1028,6 +1031,13 @@ static int parse_filter(struct ox_store *s, const struct ox_case_filter *f, stru
 					     OX_STORE_TEXT_MAX);
 		p->mask |= 1u << dims[i].bit;
 	}
+	if (!ox_sqldb_absent(f->call_state)) {
+		if (ox_call_state_parse(f->call_state, strlen(f->call_state)) < 0)
+			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
+					     "call_state: expected awaiting_approval, requested, running, succeeded, failed"
+					     " or rejected, got \"%.64s\"", f->call_state);
+		p->mask |= 1u << F_CALL_STATE;
+	}
 	if (!ox_sqldb_absent(f->since)) {
 		if (!ox_sqldb_parse_time(f->since, &p->since))
 			return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
@@ -1087,6 +1097,7 @@ static void bind_filter(sqlite3_stmt *q, const struct ox_case_filter *f, const s
 	ox_sqldb_bind_named_text(q, ":channel", f->channel);
 	ox_sqldb_bind_named_text(q, ":shop", f->shop);
 	ox_sqldb_bind_named_text(q, ":province", f->province);
+	ox_sqldb_bind_named_text(q, ":call_state", f->call_state);
 	ox_sqldb_bind_named_int(q, ":now", f->now);
 	ox_sqldb_bind_named_int(q, ":pct", f->due_soon_pct);
 }

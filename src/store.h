@@ -125,6 +125,7 @@ struct ox_case_filter {
 	const char *rule, *status, *category, *severity, *order_id, *sku, *since, *limit, *cursor;
 	const char *team, *assignee; /* exact match */
 	const char *channel, *shop, *province; /* exact match (the case's dimensions) */
+	const char *call_state;      /* a call of the case in this state (call.h): awaiting_approval, ... */
 	const char *sla;             /* breached | due_soon */
 	const char *sort;            /* new (newest first, the default) | due (the SLA deadline that matters now) */
 	/* due_soon is judged at now (the event clock) with this share left */

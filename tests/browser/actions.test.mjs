@@ -197,6 +197,11 @@ describe("merchant actions", () => {
 
 		const sup = await newPage(browser);
 		await login(sup, d.base, "wang.lei");
+		// the approvals' queue: the cases with a call waiting
+		await sup.goto(`${d.base}/#/queue?call_state=awaiting_approval`);
+		await sup.locator(`table.queue tbody tr[data-id="${c.case_id}"]`).waitFor();
+		assert.deepEqual(await sup.locator("table.queue tbody tr[data-id]").evaluateAll((rs) => rs.map((r) => r.dataset.id)), [c.case_id]);
+		assert.equal(await sup.getByLabel("商家调用").inputValue(), "awaiting_approval");
 		await sup.goto(`${d.base}/#/cases/${c.case_id}`);
 		await panel(sup).locator('[data-slot="compensation"]').getByText("您每次可直接补偿 200.00 元").waitFor();
 		await panel(sup).getByRole("button", { name: `批准 ${second.id}` }).click();

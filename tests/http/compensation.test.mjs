@@ -152,10 +152,20 @@ describe("limits per role and approvals", () => {
 		assert.equal(told().length, 1, JSON.stringify(rx.requests.map((q) => q.json)));
 		assert.equal(rx.requests.filter((q) => JSON.stringify(q.json).includes('"kind":"approval"')).length, 1,
 			"one approval asked so far: the coupon within the limit asked nobody");
+		// the supervisors' queue of cases with a call waiting for them
+		let q = await d.get("/api/v1/cases?call_state=awaiting_approval");
+		assert.deepEqual(q.json.cases.map((c) => c.case_id), [caseId]);
+		q = await d.get("/api/v1/cases/counts?call_state=awaiting_approval");
+		assert.equal(q.json.total, 1, q.text);
+		q = await d.get("/api/v1/cases?call_state=waiting");
+		assert.equal(q.status, 400, q.text);
+		assert.match(q.json.detail, /^call_state: expected awaiting_approval/);
 		r = await approve(d, k.id, tokens["li.na"]);
 		assert.equal(r.status, 403, r.text);
 		r = await approve(d, k.id, tokens.sup);
 		assert.equal(r.status, 200, r.text);
+		q = await d.get("/api/v1/cases?call_state=awaiting_approval");
+		assert.deepEqual(q.json.cases, [], "approved: nothing waits");
 		const done = await waitCall(d, k.id, (x) => x.state === "succeeded");
 		assert.equal(done.call.approved_by, "token:t-sup");
 		assert.equal(done.call.compensation.waited, "above_limit", "why it waited stays");

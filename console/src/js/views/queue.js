@@ -11,7 +11,7 @@ import { DONE, dueCell, ruleTitle, sevBadge, statusBadge } from "./common.js";
 
 const PAGE = 200; // cases per page; #/queue?limit=N says otherwise (1..1000)
 const POLL_MS = 5000;
-const FILTERS = ["category", "rule", "severity", "status", "team", "assignee", "sla", "order_id", "channel", "shop"];
+const FILTERS = ["category", "rule", "severity", "status", "team", "assignee", "sla", "order_id", "channel", "shop", "call_state"];
 const STATUSES = enumValues("status");
 
 export function queuePage(main, query) {
@@ -49,6 +49,9 @@ export function queuePage(main, query) {
 		order_id: h("input", { name: "order_id", value: filter.order_id, maxlength: 256, size: 16 }),
 		channel: h("input", { name: "channel", value: filter.channel, maxlength: 256, size: 8 }), // the order's channel and shop (exact)
 		shop: h("input", { name: "shop", value: filter.shop, maxlength: 256, size: 10 }),
+		// a call waiting for a supervisor's approval (or failed): the approvals' queue
+		call_state: select([["", t("any")], ...enumValues("call_state").map((v) => [v, en("call_state", v)])], filter.call_state,
+			{ name: "call_state" }),
 	};
 	const sortSel = select([["due", t("sort_due")], ["new", t("sort_new")]], sort, { name: "sort" });
 	const readForm = () => Object.fromEntries(FILTERS.map((k) => [k, controls[k].value.trim()]));
@@ -58,7 +61,8 @@ export function queuePage(main, query) {
 		field(t("f_category"), controls.category), field(t("f_rule"), controls.rule), field(t("f_severity"), controls.severity),
 		field(t("f_status"), controls.status), field(t("f_team"), controls.team), field(t("f_assignee"), controls.assignee),
 		field(t("f_sla"), controls.sla), field(t("f_order"), controls.order_id),
-		field(t("f_channel"), controls.channel), field(t("f_shop"), controls.shop), field(t("f_sort"), sortSel),
+		field(t("f_channel"), controls.channel), field(t("f_shop"), controls.shop), field(t("f_call_state"), controls.call_state),
+		field(t("f_sort"), sortSel),
 		h("div.field.buttons", h("button.primary", { type: "submit" }, t("apply")),
 			h("button", { type: "button", on: { click: () => go({}) } }, t("reset"))));
 
