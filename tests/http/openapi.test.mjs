@@ -101,7 +101,7 @@ describe("docs/openapi.json and src/api.c", () => {
 		assert.ok(spec.paths["/api/v1/cases/{id}"].get.responses["404"]);
 		assert.ok(spec.paths["/api/v1/orders/{order_id}"].get.responses["404"]);
 		const params = spec.paths["/api/v1/cases"].get.parameters.map((p) => p.name).sort();
-		assert.deepEqual(params, ["assignee", "category", "channel", "cursor", "limit", "order_id", "province", "rule", "severity", "shop", "since", "sku", "sla", "sort", "status", "team"]);
+		assert.deepEqual(params, ["assignee", "call_state", "category", "channel", "cursor", "limit", "order_id", "province", "rule", "severity", "shop", "since", "sku", "sla", "sort", "status", "team"]);
 	});
 
 	test("every $ref resolves, and every schema uses only what the validator checks", () => {
