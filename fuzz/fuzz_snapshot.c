@@ -1,7 +1,8 @@
 /* fuzz_snapshot.c - libFuzzer harness for reading snapshots (src/snap.h):
  * one input is the body of a snapshot as the daemon writes it (without the
  * header and the trailer, whose CRC would turn nearly every input away
- * before the body is read): the writer's section, then the engine, the
+ * before the body is read): the writer's section, the live parameter
+ * changes (rebuilding a fresh copy of the parameters), then the engine, the
  * desk, the inventory, the blacklist and the order index, each read into a
  * fresh part by its load function.
  *
@@ -26,6 +27,7 @@
 #include "inventory.h"
 #include "orderidx.h"
 #include "params.h"
+#include "params_live.h"
 #include "snap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,8 +42,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = true;
 	}
 	struct ox_snap_r r = { .p = data, .end = data + size };
+	/* live parameter changes rebuild the parameters: a fresh copy each time */
+	struct ox_params p = params;
+	char err[256];
+	struct ox_live *live = ox_live_new(NULL, &p, err, sizeof err);
+	assert(live);
 	struct ox_blacklist *bl = ox_blacklist_new();
-	struct ox_engine *e = ox_engine_new(&params, bl);
+	struct ox_engine *e = ox_engine_new(&p, bl);
 	struct ox_desk *desk = ox_desk_new(&(struct ox_desk_opts){ .engine = e, .params = &params });
 	ox_engine_set_listener(e, ox_desk_listener(desk));
 	struct ox_inventory *inv = ox_inventory_new();
@@ -49,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	ox_snap_expect(&r, "WRT1");
 	(void)ox_snap_get_i64(&r);
-	if (ox_engine_load(e, &r) == 0 && ox_desk_load(desk, &r) == 0 && ox_inventory_load(inv, &r) == 0 &&
+	if (ox_live_load(live, &r) == 0 && ox_engine_load(e, &r) == 0 && ox_desk_load(desk, &r) == 0 && ox_inventory_load(inv, &r) == 0 &&
 	    ox_blacklist_load_snapshot(bl, &r) == 0)
 		ox_orderidx_load(idx, &r);
 	if (!ox_snap_r_ok(&r))
@@ -68,5 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ox_desk_free(desk);
 	ox_engine_free(e);
 	ox_blacklist_free(bl);
+	ox_live_free(live);
+	ox_params_release(&p); /* the channel table the changes built */
 	return 0;
 }

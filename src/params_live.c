@@ -467,8 +467,10 @@ int ox_live_load(struct ox_live *l, struct ox_snap_r *r)
 			ox_snap_r_fail(r, "live parameter changes, and no way to apply them");
 		return ox_snap_r_ok(r) ? 0 : -1;
 	}
-	if (n > OX_LIVE_OVERRIDES_MAX)
+	if (n > OX_LIVE_OVERRIDES_MAX) {
 		ox_snap_r_fail(r, "too many live parameter changes");
+		return -1; /* never allocate by a count the file says */
+	}
 	struct override *ov = ox_xcalloc(n + 1, sizeof(*ov));
 	size_t k = 0, len;
 	for (; k < n && ox_snap_r_ok(r); k++) {
