@@ -28,66 +28,29 @@ static void arch_name(char *out, size_t size, uint64_t seq, const char *ext)
 
 /* ---- writing ---------------------------------------------------------------- */
 
-/* Synced in steps as it goes, as snapshots are (snap.c says why): tens of
- * MiB synced at the end would join the log's next fdatasync. */
-#define SYNC_STEP (4u << 20)
-
-static void w_flush(struct ox_archive_w *w)
-{
-	size_t done = 0;
-	while (!w->err && done < w->len) {
-		ssize_t r = write(w->fd, w->buf + done, w->len - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			w->err = errno;
-		else
-			done += (size_t)r;
-	}
-	w->len = 0;
-	w->written += done;
-	if (!w->err && w->written - w->synced >= SYNC_STEP) {
-		if (fdatasync(w->fd) < 0)
-			w->err = errno;
-		w->synced = w->written;
-	}
-}
-
+/* Every byte of the file goes through here: it counts the offsets the index
+ * keeps. Synced in steps as snapshots are (syncfile.h says why). */
 static void w_bytes(struct ox_archive_w *w, const void *p, size_t n)
 {
-	const unsigned char *s = p;
 	w->off += n;
-	while (n && !w->err) {
-		if (w->len == w->cap)
-			w_flush(w);
-		size_t k = w->cap - w->len < n ? w->cap - w->len : n;
-		memcpy(w->buf + w->len, s, k);
-		w->len += k;
-		s += k;
-		n -= k;
-	}
+	ox_syncfile_write(&w->f, p, n);
 }
 
 int ox_archive_w_open(struct ox_archive_w *w, const char *dir, uint64_t seq, uint64_t upto, unsigned char *buf,
 		      size_t cap, uint64_t *idx, uint64_t idx_cap, char *err, size_t errsz)
 {
 	memset(w, 0, sizeof *w);
-	w->fd = w->dirfd = -1;
-	arch_name(w->name, sizeof w->name, seq, ".arch");
-	arch_name(w->tmp, sizeof w->tmp, seq, ".arch.tmp");
-	w->buf = buf;
-	w->cap = cap;
+	char name[32];
+	arch_name(name, sizeof name, seq, ".arch");
 	w->idx = idx;
 	w->idx_cap = idx_cap;
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->dirfd < 0 || (w->fd = openat(w->dirfd, w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
-		snprintf(err, errsz, "%s/%s: %s", dir, w->tmp, strerror(errno));
-		if (w->dirfd >= 0)
-			close(w->dirfd);
+	const char *stage;
+	int e = ox_syncfile_open(&w->f, dir, 0750, name, 0640, buf, cap, &stage);
+	if (e) {
+		if (strcmp(stage, "create") == 0)
+			snprintf(err, errsz, "%s/%s: %s", dir, w->f.tmp, strerror(e));
+		else
+			snprintf(err, errsz, "%s: %s", dir, strerror(e));
 		return -1;
 	}
 	unsigned char h[HDR] = { 0 };
@@ -101,10 +64,10 @@ int ox_archive_w_open(struct ox_archive_w *w, const char *dir, uint64_t seq, uin
 
 void ox_archive_w_add(struct ox_archive_w *w, uint64_t seq, const char *payload, size_t len)
 {
-	if (w->err)
+	if (w->overflow || w->f.err)
 		return;
 	if (w->n == w->idx_cap || len == 0 || len > OX_EVLOG_RECORD_LIMIT || (w->n && seq <= w->idx[2 * w->n - 2])) {
-		w->err = EOVERFLOW;
+		w->overflow = true;
 		return;
 	}
 	w->idx[2 * w->n] = seq;
@@ -135,35 +98,20 @@ int ox_archive_w_commit(struct ox_archive_w *w, char *err, size_t errsz)
 	ox_put_le(t + 16, crc, 4);
 	memcpy(t + 24, end_magic, 8);
 	w_bytes(w, t, TRAILER);
-	w_flush(w);
-	if (!w->err && fsync(w->fd) != 0)
-		w->err = errno;
-	if (close(w->fd) != 0 && !w->err)
-		w->err = errno;
-	w->fd = -1;
-	if (!w->err && renameat(w->dirfd, w->tmp, w->dirfd, w->name) != 0)
-		w->err = errno;
-	if (!w->err && fsync(w->dirfd) != 0)
-		w->err = errno;
-	if (w->err) {
-		snprintf(err, errsz, "%s: %s", w->tmp,
-			 w->err == EOVERFLOW ? "records out of order or more than expected" : strerror(w->err));
-		unlinkat(w->dirfd, w->tmp, 0);
+	if (w->overflow) {
+		snprintf(err, errsz, "%s: records out of order or more than expected", w->f.tmp);
+		ox_syncfile_abort(&w->f);
+		return -1;
 	}
-	close(w->dirfd);
-	w->dirfd = -1;
-	return w->err ? -1 : 0;
+	int e = ox_syncfile_commit(&w->f);
+	if (e)
+		snprintf(err, errsz, "%s: %s", w->f.tmp, strerror(e));
+	return e ? -1 : 0;
 }
 
 void ox_archive_w_abort(struct ox_archive_w *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
-	if (w->dirfd >= 0) {
-		unlinkat(w->dirfd, w->tmp, 0);
-		close(w->dirfd);
-	}
-	w->fd = w->dirfd = -1;
+	ox_syncfile_abort(&w->f);
 }
 
 /* ---- reading ---------------------------------------------------------------- */

@@ -29,18 +29,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syncfile.h"
+
 #define OX_ARCHIVE_ERRSZ 256
 
 struct ox_archive_w {
-	int fd, dirfd;
-	unsigned char *buf;
-	size_t len, cap;
+	struct ox_syncfile f; /* DIR/SEQ.arch, synced in steps */
 	uint64_t *idx; /* seq, offset pairs: the caller's memory for idx_cap records */
 	uint64_t n, idx_cap;
 	uint64_t off;  /* bytes in the file, buffered ones included */
-	uint64_t written, synced; /* bytes written out, and of those synced */
-	int err;       /* the first errno; EOVERFLOW when idx was full */
-	char name[32], tmp[40];
+	bool overflow; /* idx was full, or records out of order */
 };
 
 /* Create DIR/SEQ.arch.tmp and write the header. buf[cap] (at least 64

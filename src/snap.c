@@ -21,49 +21,12 @@
 
 /* ---- writing ------------------------------------------------------------------ */
 
-/* Dirty bytes a snapshot may leave to the kernel at a time. A daemon's
- * snapshot is hundreds of MiB; written at once and synced at the end, it
- * would sit in the same journal commit as the event log's next fdatasync
- * (ext4's ordered mode flushes every file's data with it), and every
- * acknowledgement would wait for it. Synced as it goes, in steps, the log
- * never waits for more than a step (as Redis's rdb-save-incremental-fsync
- * and RocksDB's bytes_per_sync do). */
-#define SYNC_STEP (4u << 20)
-
-static void drain(struct ox_snap_w *w)
-{
-	size_t off = 0;
-	while (off < w->len && !w->err) {
-		ssize_t n = write(w->fd, w->buf + off, w->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			w->err = errno;
-		else
-			off += (size_t)n;
-	}
-	w->written += off;
-	w->len = 0;
-	if (!w->err && w->written - w->synced >= SYNC_STEP) {
-		if (fdatasync(w->fd) < 0)
-			w->err = errno;
-		w->synced = w->written;
-	}
-}
-
+/* Every byte of the file goes through put: the trailer's CRC covers them
+ * all. The file is synced in steps as it goes (syncfile.h says why). */
 static void put(struct ox_snap_w *w, const void *p, size_t n)
 {
-	const unsigned char *s = p;
-	w->crc = ox_evlog_crc32c(w->crc, s, n);
-	while (n) {
-		if (w->len == w->cap)
-			drain(w);
-		size_t k = w->cap - w->len < n ? w->cap - w->len : n;
-		memcpy(w->buf + w->len, s, k);
-		w->len += k;
-		s += k;
-		n -= k;
-	}
+	w->crc = ox_evlog_crc32c(w->crc, p, n);
+	ox_syncfile_write(&w->f, p, n);
 }
 
 static void put_int(struct ox_snap_w *w, uint64_t v, int n)
@@ -114,24 +77,18 @@ int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, unsigned 
 		   size_t errsz)
 {
 	memset(w, 0, sizeof *w);
-	w->fd = w->dirfd = -1;
 	w->seq = seq;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return sys_err(err, errsz, "mkdir", dir, errno);
-	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->dirfd < 0)
-		return sys_err(err, errsz, "open", dir, errno);
-	snprintf(w->name, sizeof w->name, "%020" PRIu64 ".snap", seq);
-	snprintf(w->tmp, sizeof w->tmp, "%s.tmp", w->name);
-	w->fd = openat(w->dirfd, w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		int e = errno;
-		close(w->dirfd);
-		return sys_err(err, errsz, "create", w->tmp, e);
-	}
+	char name[32];
+	snprintf(name, sizeof name, "%020" PRIu64 ".snap", seq);
 	w->own_buf = !buf;
-	w->buf = buf ? buf : ox_xmalloc(OX_SNAP_BUFSZ);
-	w->cap = buf ? cap : OX_SNAP_BUFSZ;
+	unsigned char *b = buf ? buf : ox_xmalloc(OX_SNAP_BUFSZ);
+	const char *stage;
+	int e = ox_syncfile_open(&w->f, dir, 0700, name, 0600, b, buf ? cap : OX_SNAP_BUFSZ, &stage);
+	if (e) {
+		if (w->own_buf)
+			free(b);
+		return sys_err(err, errsz, stage, strcmp(stage, "create") == 0 ? w->f.tmp : dir, e);
+	}
 	unsigned char h[HEADER];
 	memcpy(h, MAGIC, 8);
 	ox_put_le(h + 8, OX_SNAP_VERSION, 4);
@@ -140,28 +97,23 @@ int ox_snap_w_open(struct ox_snap_w *w, const char *dir, uint64_t seq, unsigned 
 	return 0;
 }
 
-static void w_free(struct ox_snap_w *w)
+static void free_buf(struct ox_snap_w *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
-	if (w->dirfd >= 0)
-		close(w->dirfd);
 	if (w->own_buf)
-		free(w->buf);
-	w->buf = NULL;
-	w->fd = w->dirfd = -1;
+		free(w->f.buf);
+	w->f.buf = NULL;
 }
 
 void ox_snap_w_forget(struct ox_snap_w *w)
 {
-	w_free(w);
+	ox_syncfile_forget(&w->f);
+	free_buf(w);
 }
 
 void ox_snap_w_abort(struct ox_snap_w *w)
 {
-	if (w->dirfd >= 0)
-		unlinkat(w->dirfd, w->tmp, 0);
-	w_free(w);
+	ox_syncfile_abort(&w->f);
+	free_buf(w);
 }
 
 int ox_snap_w_commit(struct ox_snap_w *w, char *err, size_t errsz)
@@ -171,20 +123,9 @@ int ox_snap_w_commit(struct ox_snap_w *w, char *err, size_t errsz)
 	w->crc = ox_evlog_crc32c(w->crc, t, 8);
 	ox_put_le(t + 8, w->crc, 4);
 	put(w, t, sizeof t);
-	drain(w);
-	if (!w->err && fsync(w->fd) < 0)
-		w->err = errno;
-	if (!w->err && renameat(w->dirfd, w->tmp, w->dirfd, w->name) < 0)
-		w->err = errno;
-	if (!w->err && fsync(w->dirfd) < 0)
-		w->err = errno;
-	if (w->err) {
-		sys_err(err, errsz, "write snapshot", w->tmp, w->err);
-		ox_snap_w_abort(w);
-		return -1;
-	}
-	w_free(w);
-	return 0;
+	int e = ox_syncfile_commit(&w->f);
+	free_buf(w);
+	return e ? sys_err(err, errsz, "write snapshot", w->f.tmp, e) : 0;
 }
 
 /* ---- reading ------------------------------------------------------------------ */

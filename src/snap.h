@@ -27,20 +27,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syncfile.h"
+
 #define OX_SNAP_VERSION 2
 #define OX_SNAP_ERRSZ 256
 
 struct ox_snap_w {
-	int fd, dirfd;
+	struct ox_syncfile f; /* DIR/SEQ.snap, 20 digits */
 	uint64_t seq;
 	uint32_t crc;
 	uint64_t body;   /* bytes after the header */
-	uint64_t written, synced; /* bytes in the file, and of those synced */
-	unsigned char *buf;
-	size_t len, cap;
 	bool own_buf;
-	int err;         /* the first errno, 0 when all went well */
-	char name[32], tmp[40]; /* 20 digits + ".snap" (+ ".tmp") */
 };
 
 /* Create DIR/SEQ.snap.tmp (DIR is created when missing) and write the
