@@ -146,13 +146,16 @@ static void append(struct ox_uses_slot *s, struct ox_use use)
 	s->u.many[s->n++] = use;
 }
 
-/* key's slot in the old table, if it is there and not moved yet. */
+/* key's slot in the old table, if it is there and neither moved nor passed
+ * by the copy yet. A slot the copy passed is the new table's business even
+ * when it kept none of its uses (then the key is in neither table, and the
+ * copy has counted it already). */
 static struct ox_uses_slot *in_old(const struct ox_uses *m, uint64_t key)
 {
 	if (!m->old)
 		return NULL;
 	struct ox_uses_slot *o = probe(m->old, m->old_mask, key);
-	return o->key && o->n != MOVED ? o : NULL;
+	return o->key && o->n != MOVED && (size_t)(o - m->old) >= m->migrated ? o : NULL;
 }
 
 const struct ox_use *ox_uses_add(struct ox_uses *m, uint64_t key, struct ox_use use, ox_time horizon, size_t *n)
