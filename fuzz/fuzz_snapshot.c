@@ -4,7 +4,8 @@
  * before the body is read): the writer's section, the live parameter
  * changes (rebuilding a fresh copy of the parameters), then the engine, the
  * desk, the inventory, the blacklist and the order index, each read into a
- * fresh part by its load function.
+ * fresh part by its load function. An input that starts with '2' is the
+ * body of a snapshot of format 2, which a start after an upgrade reads.
  *
  * Besides what ASan and UBSan catch (a count or a length believed, a
  * pointer left dangling), it checks the reader's promises: a load either
@@ -12,7 +13,8 @@
  * and never allocates by a count larger than the rest of the input could
  * hold. A body that loads whole is then run: the engine's clock is moved
  * far ahead, so every restored deadline fires against its restored order,
- * SKU or case, and the inventory's and the desk's timers too.
+ * SKU or case, retention lets go of the orders, and the inventory's and
+ * the desk's timers fire too.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -41,7 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ox_params_init(&params);
 		ready = true;
 	}
-	struct ox_snap_r r = { .p = data, .end = data + size };
+	/* a leading '2' reads the rest as a body of format 2 (an upgrade) */
+	uint32_t version = OX_SNAP_VERSION;
+	if (size && data[0] == '2') {
+		version = 2;
+		data++;
+		size--;
+	}
+	struct ox_snap_r r = { .p = data, .end = data + size, .version = version };
 	/* live parameter changes rebuild the parameters: a fresh copy each time */
 	struct ox_params p = params;
 	char err[256];

@@ -62,6 +62,9 @@ struct cfg_directive {
 	CFG_ROW(key, kind, CFG_ORDER, struct ox_order_params, field, min, max)
 #define G_DUR(key, field) G(key, CFG_DURATION, field, 1, CFG_DURATION_MAX)
 #define O_DUR(key, field) O(key, CFG_DURATION, field, 1, CFG_DURATION_MAX)
+/* Retention is counted in days: a shorter one would forget an order while
+ * the rules' windows (hours) still look at it. */
+#define G_RETAIN(key, field) G(key, CFG_DURATION, field, OX_MS_DAY, CFG_DURATION_MAX)
 #define G_COUNT(key, field) G(key, CFG_INT, field, 1, INT_MAX)
 #define G_FRAUD_COUNT(key, field) G(key, CFG_INT, field, 1, OX_FRAUD_COUNT_MAX)
 #define G_WEIGHT(key, field) G(key, CFG_INT, field, 0, CFG_SCORE_MAX)
@@ -109,6 +112,9 @@ static const struct cfg_directive cfg_directives[] = {
 	G_SLA("P1", 0), G_SLA("P2", 1), G_SLA("P3", 2), G_SLA("P4", 3),
 	G_PCT("sla.due_soon_pct", sla_due_soon_pct),
 	G_DUR("escalation.repeat_interval", escalation_repeat),
+	G_RETAIN("retention.finished", retention_finished),
+	G_RETAIN("retention.idle", retention_idle),
+	G_RETAIN("retention.event_ids", retention_event_ids),
 	G("rules", CFG_RULES, rules, 0, 0),
 	/* sections that other modules read from the same file */
 	G("teams", CFG_ELSEWHERE, order, 0, 0),

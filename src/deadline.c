@@ -47,11 +47,9 @@ const struct ox_deadline *ox_deadlines_peek(const struct ox_deadlines *q)
 	return q->n ? &q->heap[0] : NULL;
 }
 
-void ox_deadlines_pop(struct ox_deadlines *q, struct ox_deadline *out)
+/* Move d down from slot i to its place among the first q->n entries. */
+static void sift_down(struct ox_deadlines *q, size_t i, struct ox_deadline d)
 {
-	*out = q->heap[0];
-	struct ox_deadline last = q->heap[--q->n];
-	size_t i = 0;
 	for (;;) {
 		size_t first = ARITY * i + 1, c = first;
 		if (first >= q->n)
@@ -59,11 +57,34 @@ void ox_deadlines_pop(struct ox_deadlines *q, struct ox_deadline *out)
 		for (size_t k = first + 1; k < first + ARITY && k < q->n; k++)
 			if (before(&q->heap[k], &q->heap[c]))
 				c = k;
-		if (!before(&q->heap[c], &last))
+		if (!before(&q->heap[c], &d))
 			break;
 		q->heap[i] = q->heap[c];
 		i = c;
 	}
+	q->heap[i] = d;
+}
+
+void ox_deadlines_pop(struct ox_deadlines *q, struct ox_deadline *out)
+{
+	*out = q->heap[0];
+	struct ox_deadline last = q->heap[--q->n];
 	if (q->n)
-		q->heap[i] = last;
+		sift_down(q, 0, last);
+}
+
+void ox_deadlines_filter(struct ox_deadlines *q, bool (*keep)(void *ctx, const struct ox_deadline *d), void *ctx)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < q->n; i++)
+		if (keep(ctx, &q->heap[i]))
+			q->heap[n++] = q->heap[i];
+	if (n == q->n)
+		return;
+	q->n = n;
+	/* Floyd's heap construction: every parent, last first. (due, seq) is
+	 * a total order, so the pops that follow do not depend on the layout. */
+	for (size_t i = n / ARITY + 1; i-- > 0;)
+		if (i < n)
+			sift_down(q, i, q->heap[i]);
 }

@@ -8,6 +8,7 @@
 #ifndef OX_DEADLINE_H
 #define OX_DEADLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,9 @@ void ox_deadlines_push(struct ox_deadlines *q, ox_time due, uint32_t kind, void 
 const struct ox_deadline *ox_deadlines_peek(const struct ox_deadlines *q);
 /* Remove the earliest deadline into *out. */
 void ox_deadlines_pop(struct ox_deadlines *q, struct ox_deadline *out);
+/* Remove every deadline keep() refuses, at once: for targets that go away
+ * (retention), where lazy deletion would leave an entry to a freed order.
+ * O(n); the rest fire in the same (due, seq) order as before. */
+void ox_deadlines_filter(struct ox_deadlines *q, bool (*keep)(void *ctx, const struct ox_deadline *d), void *ctx);
 
 #endif

@@ -139,6 +139,7 @@ struct ox_engine *ox_engine_new(const struct ox_params *p, const struct ox_black
 	e->bl = bl;
 	e->clock = OX_TIME_NONE;
 	ox_idset_init(&e->ids);
+	ox_idset_init(&e->retired);
 	ox_hmap_init(&e->orders);
 	ox_hmap_init(&e->skus);
 	ox_hmap_init(&e->names);
@@ -177,6 +178,7 @@ void ox_engine_free(struct ox_engine *e)
 	oxi_fraud_free(e->fraud);
 	oxi_counts_free(e->counts);
 	ox_idset_release(&e->ids);
+	ox_idset_release(&e->retired);
 	ox_hmap_release(&e->orders);
 	ox_hmap_release(&e->skus);
 	ox_hmap_release(&e->names);
@@ -214,6 +216,8 @@ void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st)
 	st->skus = e->n_skus;
 	st->cases_open = e->n_open;
 	st->deadlines_pending = e->deadlines.n;
+	st->orders_retired = e->n_retired;
+	st->retired_events = e->n_retired_events;
 	st->id_set_bytes = ox_idset_bytes(&e->ids);
 }
 
@@ -271,8 +275,15 @@ static void apply_order_event(struct ox_engine *e, const struct ox_event *ev)
 {
 	struct oxi_order *o = NULL;
 	/* SKU events: an order_id they may carry makes no order */
-	if (ev->type != OX_EV_INVENTORY_LEVEL && ev->type != OX_EV_INVENTORY_LOW_STOCK)
-		o = oxi_order_get(e, ev->order_id, true);
+	if (ev->type != OX_EV_INVENTORY_LEVEL && ev->type != OX_EV_INVENTORY_LOW_STOCK) {
+		o = oxi_order_get(e, ev->order_id, false);
+		if (!o && oxi_retired_event(e, ev))
+			return;
+		if (!o)
+			o = oxi_order_get(e, ev->order_id, true);
+	}
+	if (o && ev->ts > o->last_event)
+		o->last_event = ev->ts;
 	/* An update before its order exists waits for the order.created. */
 	if (ev->type == OX_EV_ORDER_UPDATED && !(o->flags & OXI_O_CREATED)) {
 		oxi_order_stash_update(o, ev);
@@ -298,8 +309,9 @@ void oxi_case_opened_hooks(struct ox_engine *e, struct ox_case *c)
 			families[i]->on_case_opened(e, c);
 }
 
-static void clock_moved(struct ox_engine *e)
+static void clock_moved(struct ox_engine *e, ox_time before)
 {
+	oxi_retention_tick(e, before);
 	for (size_t i = 0; i < OX_ARRAY_LEN(families); i++)
 		if (families[i]->on_clock)
 			families[i]->on_clock(e);
@@ -321,11 +333,13 @@ bool ox_engine_seen(const struct ox_engine *e, struct ox_str id)
 
 enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev)
 {
+	oxi_retention_day(e, e->clock == OX_TIME_NONE || ev->ts > e->clock ? ev->ts : e->clock);
 	if (!ox_idset_add(&e->ids, ev->id.s, ev->id.len)) {
 		e->n_duplicates++;
 		return OX_DUPLICATE;
 	}
 	e->n_events++;
+	ox_time before = e->clock;
 	if (e->clock == OX_TIME_NONE || ev->ts > e->clock)
 		fire_deadlines(e, ev->ts, false);
 	if (ev->type != OX_EV_TICK)
@@ -333,7 +347,7 @@ enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev)
 	if (e->clock == OX_TIME_NONE || ev->ts > e->clock)
 		e->clock = ev->ts;
 	fire_deadlines(e, e->clock, true);
-	clock_moved(e);
+	clock_moved(e, before);
 	return OX_APPLIED;
 }
 
@@ -341,10 +355,11 @@ void ox_engine_advance(struct ox_engine *e, ox_time t)
 {
 	if (e->clock != OX_TIME_NONE && t <= e->clock)
 		return;
+	ox_time before = e->clock;
 	fire_deadlines(e, t, false);
 	e->clock = t;
 	fire_deadlines(e, t, true);
-	clock_moved(e);
+	clock_moved(e, before);
 }
 
 const char *oxi_fmt_time(ox_time t, char buf[OX_TIME_BUFSZ])

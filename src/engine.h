@@ -25,6 +25,9 @@ struct ox_case_listener {
 	void (*changed)(void *ctx, const struct ox_case *c, enum ox_case_change what);
 	void *ctx;
 	void (*clock)(void *ctx, ox_time now);
+	/* retention let go of this order, or an event came for an order it let
+	 * go of (docs/retention.md): its history is no longer kept */
+	void (*order_retired)(void *ctx, const char *order_id, size_t len);
 };
 
 struct ox_engine *ox_engine_new(const struct ox_params *p, const struct ox_blacklist *bl);
@@ -78,6 +81,8 @@ bool ox_engine_order_money(struct ox_engine *e, const char *order_id, struct ox_
 
 struct ox_engine_stats {
 	size_t events, duplicates, orders, skus, cases_open, deadlines_pending;
+	size_t orders_retired; /* by retention, since the start of the history */
+	size_t retired_events; /* events of retired orders, left out of detection */
 	size_t id_set_bytes; /* the accepted event ids: grows with events, not orders */
 };
 void ox_engine_stats(const struct ox_engine *e, struct ox_engine_stats *st);

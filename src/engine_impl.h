@@ -86,6 +86,7 @@ enum {
 	OXI_O_CREATED = 1u << 0,
 	OXI_O_DUP_FIRED = 1u << 1,      /* PAY_DUPLICATE ever fired */
 	OXI_O_PHONE_VALID = 1u << 2,
+	OXI_O_RETIRING = 1u << 3,       /* retention is letting go of it (retention.c) */
 };
 
 struct oxi_order {
@@ -97,6 +98,7 @@ struct oxi_order {
 
 	ox_time first_failure, first_success, first_paid_status, first_shipped;
 	ox_time became_paid; /* NONE until paid */
+	ox_time last_event;  /* the greatest ts of its events: retention counts from it */
 	/* Cached "now" answers, so most events never walk the lists. */
 	ox_money net_paid;        /* oxi_net_paid(o, OXI_NOW) */
 	ox_time latest_status_ts; /* the latest order.status by ts (ties: last applied) */
@@ -185,6 +187,7 @@ struct ox_engine {
 	ox_time clock;
 
 	struct ox_idset ids;
+	struct ox_idset retired; /* the ids of orders retention let go of (retention.c) */
 	struct ox_hmap orders, skus, names, open_cases;
 	size_t n_orders, n_skus;
 	OXI_VEC(const char *) name_list; /* interned names by id; [0] = "" */
@@ -202,6 +205,8 @@ struct ox_engine {
 	ox_time rate_last_held, rate_dl;
 
 	size_t n_events, n_duplicates;
+	size_t n_retired;       /* orders retention let go of */
+	size_t n_retired_events; /* events of those orders since, detection left out */
 	struct ox_buf scratch;
 };
 
@@ -214,6 +219,19 @@ void oxi_schedule(struct ox_engine *e, ox_time due, enum oxi_deadline_kind kind,
 void oxi_schedule_once(struct ox_engine *e, ox_time *slot, ox_time due, enum oxi_deadline_kind kind,
 		       void *target, uint32_t aux);
 const char *oxi_fmt_time(ox_time t, char buf[OX_TIME_BUFSZ]);
+
+/* retention.c: called whenever the clock may have moved from before; on
+ * each new hour of event time it lets go of the orders retention no longer
+ * keeps, and tells the id set the day. */
+void oxi_retention_tick(struct ox_engine *e, ox_time before);
+/* Before an event's id is added: the day it is accepted on (now: the
+ * clock the event brings) and how long ids are remembered. */
+void oxi_retention_day(struct ox_engine *e, ox_time now);
+/* Days since 1970 of an event time (0 for NONE). */
+uint32_t oxi_day(ox_time t);
+/* An event for an order retention let go of: true when it was, and the
+ * event is then left out of detection (its history is gone). */
+bool oxi_retired_event(struct ox_engine *e, const struct ox_event *ev);
 
 /* order.c: queries on an order's state. */
 struct oxi_order *oxi_order_get(struct ox_engine *e, struct ox_str id, bool create);

@@ -66,7 +66,7 @@ static void put_order(struct ox_snap_w *w, const struct oxi_order *o)
 	const ox_time times[] = { o->ship_by,     o->deliver_by,      o->first_failure, o->first_success,
 				  o->first_paid_status, o->first_shipped, o->became_paid,   o->net_paid,
 				  o->latest_status_ts, o->dl_failed,     o->dl_settle,     o->dl_reconcile,
-				  o->dl_ship,     o->dl_deliver,      o->dl_sync };
+				  o->dl_ship,     o->dl_deliver,      o->dl_sync,       o->last_event };
 	for (size_t i = 0; i < OX_ARRAY_LEN(times); i++)
 		ox_snap_i64(w, times[i]);
 	ox_snap_u8(w, o->latest_status);
@@ -253,10 +253,13 @@ void ox_engine_save(const struct ox_engine *e, struct ox_snap_w *w)
 	ox_snap_i64(w, e->clock);
 	ox_snap_u64(w, e->n_events);
 	ox_snap_u64(w, e->n_duplicates);
+	ox_snap_u64(w, e->n_retired);
 	ox_snap_u64(w, e->name_list.n);
 	for (uint32_t i = 1; i < e->name_list.n; i++)
 		ox_snap_str(w, e->name_list.v[i]);
 	ox_idset_save(&e->ids, w);
+	ox_idset_save(&e->retired, w);
+	ox_snap_u64(w, e->n_retired_events);
 
 	ox_snap_tag(w, "ORDS");
 	ox_snap_u64(w, e->n_orders);
@@ -383,9 +386,13 @@ static void get_order(struct ox_snap_r *r, struct ox_engine *e, struct ox_decode
 	ox_time *times[] = { &o->ship_by,     &o->deliver_by,      &o->first_failure, &o->first_success,
 			     &o->first_paid_status, &o->first_shipped, &o->became_paid,   &o->net_paid,
 			     &o->latest_status_ts, &o->dl_failed,     &o->dl_settle,     &o->dl_reconcile,
-			     &o->dl_ship,     &o->dl_deliver,      &o->dl_sync };
-	for (size_t i = 0; i < OX_ARRAY_LEN(times); i++)
+			     &o->dl_ship,     &o->dl_deliver,      &o->dl_sync,       &o->last_event };
+	/* format 2 had no last_event: the snapshot's clock stands for it */
+	size_t n_times = OX_ARRAY_LEN(times) - (r->version < 3);
+	for (size_t i = 0; i < n_times; i++)
 		*times[i] = ox_snap_get_i64(r);
+	if (r->version < 3)
+		o->last_event = e->clock;
 	o->latest_status = ox_snap_get_u8(r);
 	uint32_t *names[] = { &o->channel, &o->shop, &o->province, &o->city, &o->customer, &o->pay_method };
 	for (size_t i = 0; i < OX_ARRAY_LEN(names); i++)
@@ -668,6 +675,8 @@ int ox_engine_load(struct ox_engine *e, struct ox_snap_r *r)
 	e->clock = ox_snap_get_i64(r);
 	e->n_events = ox_snap_get_u64(r);
 	e->n_duplicates = ox_snap_get_u64(r);
+	if (r->version >= 3)
+		e->n_retired = ox_snap_get_u64(r);
 	uint64_t n_names = ox_snap_get_count(r, 4);
 	for (uint64_t i = 1; i < n_names && ox_snap_r_ok(r); i++) {
 		size_t len;
@@ -677,7 +686,11 @@ int ox_engine_load(struct ox_engine *e, struct ox_snap_r *r)
 		free(s);
 	}
 	if (ox_snap_r_ok(r))
-		ox_idset_load(&e->ids, r);
+		ox_idset_load(&e->ids, r, oxi_day(e->clock));
+	if (ox_snap_r_ok(r) && r->version >= 3) { /* format 2 retired nothing */
+		ox_idset_load(&e->retired, r, 0);
+		e->n_retired_events = ox_snap_get_u64(r);
+	}
 
 	struct ox_decoder *dec = NULL;
 	ox_snap_expect(r, "ORDS");

@@ -28,7 +28,9 @@
 	X(ticks, "ordex_wall_ticks_total", "Wall-clock ticks logged to advance event time.")         \
 	X(cases_updated, "ordex_case_changes_total", "Case changes written to the case store.")        \
 	X(segments_removed, "ordex_log_segments_removed_total",                                       \
-	  "Log segments removed by compaction (their kept orders' records archived).")
+	  "Log segments removed by compaction (their kept orders' records archived).")              \
+	X(orders_retired, "ordex_orders_retired_total",                                              \
+	  "Orders retention let go of, finished or idle long enough (their cases stay).")
 
 /* X(field, metric name, help) */
 #define OX_METRICS_GAUGES(X)                                                                         \
@@ -36,6 +38,7 @@
 	X(queue_requests, "ordex_queue_requests", "Requests waiting for the writer.")                  \
 	X(durable_seq, "ordex_log_durable_seq", "Sequence number of the last durable log record.")     \
 	X(orders, "ordex_orders", "Orders known to the engine.")                                       \
+	X(event_id_bytes, "ordex_event_id_bytes", "Memory of the accepted event ids remembered for duplicates.") \
 	X(cases_open, "ordex_cases_open", "Cases open in the engine.")                                 \
 	X(deadlines_pending, "ordex_deadlines_pending", "Deadlines waiting in the engine's queue.")   \
 	X(event_clock_ms, "ordex_event_clock_ms", "The engine's clock (event time), ms since the epoch.") \

@@ -27,7 +27,7 @@ struct oxi_order *oxi_order_get(struct ox_engine *e, struct ox_str id, bool crea
 	o->p = &e->p->order;
 	o->ship_by = o->deliver_by = OX_TIME_NONE;
 	o->first_failure = o->first_success = o->first_paid_status = o->first_shipped = OX_TIME_NONE;
-	o->became_paid = o->latest_status_ts = OX_TIME_NONE;
+	o->became_paid = o->latest_status_ts = o->last_event = OX_TIME_NONE;
 	o->dl_failed = o->dl_settle = o->dl_reconcile = o->dl_ship = o->dl_deliver = o->dl_sync = OX_TIME_NONE;
 	ox_hmap_put(&e->orders, h, o);
 	e->n_orders++;

@@ -74,6 +74,10 @@ void ox_params_init(struct ox_params *p)
 	p->sla_due_soon_pct = 25;
 	p->escalation_repeat = 30 * OX_MS_MINUTE;
 
+	p->retention_finished = 30 * OX_MS_DAY;
+	p->retention_idle = 90 * OX_MS_DAY;
+	p->retention_event_ids = 30 * OX_MS_DAY;
+
 	for (int r = 0; r < OX_R__COUNT; r++) {
 		const struct ox_rule_info *ri = ox_rule_info((enum ox_rule)r);
 		p->rules[r].enabled = true;

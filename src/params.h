@@ -107,6 +107,13 @@ struct ox_params {
 	int sla_due_soon_pct;       /* sla.due_soon_pct 25: "due soon" when less remains */
 	int64_t escalation_repeat;  /* escalation.repeat_interval 30m: notify an unmet level again */
 
+	/* retention (docs/retention.md): what the engine stops remembering,
+	 * measured on the event clock; at least a day, 3650d keeps it all */
+	int64_t retention_finished;  /* retention.finished 30d: an order completed, closed,
+				      * cancelled or refunded, after its last event */
+	int64_t retention_idle;      /* retention.idle 90d: any order, after its last event */
+	int64_t retention_event_ids; /* retention.event_ids 30d: an accepted event's id */
+
 	struct ox_rule_setting rules[OX_R__COUNT];
 };
 

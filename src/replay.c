@@ -310,9 +310,9 @@ int ox_cmd_replay(int argc, char **argv)
 		getrusage(RUSAGE_SELF, &ru);
 		size_t lines = counts.accepted + counts.duplicates + counts.rejected;
 		fprintf(stderr,
-			"replay: %zu lines, %zu accepted, %zu duplicates, %zu rejected, %zu orders, %zu skus, "
-			"%zu cases (%zu open), %.3f s, %.0f lines/s, peak rss %ld KiB\n",
-			lines, counts.accepted, counts.duplicates, counts.rejected, st.orders, st.skus,
+			"replay: %zu lines, %zu accepted, %zu duplicates, %zu rejected, %zu orders (%zu retired), "
+			"%zu skus, %zu cases (%zu open), %.3f s, %.0f lines/s, peak rss %ld KiB\n",
+			lines, counts.accepted, counts.duplicates, counts.rejected, st.orders, st.orders_retired, st.skus,
 			ox_engine_case_count(e), st.cases_open, secs, secs > 0 ? (double)lines / secs : 0.0,
 			ru.ru_maxrss);
 	}

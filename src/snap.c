@@ -281,7 +281,7 @@ int ox_snap_r_open(struct ox_snap_r *r, const char *dir, uint64_t seq, char *err
 	const char *why = NULL;
 	if (n < HEADER + TRAILER || memcmp(r->data, MAGIC, 8) != 0)
 		why = "not a snapshot";
-	else if (ox_get_le(r->data + 8, 4) != OX_SNAP_VERSION)
+	else if (ox_get_le(r->data + 8, 4) < OX_SNAP_VERSION_MIN || ox_get_le(r->data + 8, 4) > OX_SNAP_VERSION)
 		why = "written by another version of ordex";
 	else if (ox_get_le(r->data + 12, 8) != seq)
 		why = "its seq is not its name";
@@ -296,6 +296,7 @@ int ox_snap_r_open(struct ox_snap_r *r, const char *dir, uint64_t seq, char *err
 		return -1;
 	}
 	r->seq = seq;
+	r->version = (uint32_t)ox_get_le(r->data + 8, 4);
 	r->p = r->data + HEADER;
 	r->end = r->data + n - TRAILER;
 	return 0;

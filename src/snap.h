@@ -29,7 +29,10 @@
 
 #include "syncfile.h"
 
-#define OX_SNAP_VERSION 2
+/* Written: 3. Read: 2 too (its missing fields are derived), so an upgrade
+ * starts from a compacted data directory, whose log is gone. */
+#define OX_SNAP_VERSION 3
+#define OX_SNAP_VERSION_MIN 2
 #define OX_SNAP_ERRSZ 256
 
 struct ox_snap_w {
@@ -70,6 +73,7 @@ struct ox_snap_r {
 	unsigned char *data;
 	const unsigned char *p, *end;
 	uint64_t seq;
+	uint32_t version; /* the file's format */
 	bool bad;
 	char why[160];
 };

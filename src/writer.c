@@ -740,6 +740,14 @@ static void maybe_tick(struct ox_writer *w)
 		OX_METRIC_ADD(w->o.metrics, ticks, 1);
 }
 
+/* The engine let go of an order (retention): its records are no longer
+ * shown, so compaction stops archiving them. */
+static void order_retired(void *ctx, const char *order_id, size_t len)
+{
+	struct ox_writer *w = ctx;
+	ox_orderidx_remove(w->orders, order_id, len);
+}
+
 /* The order's log seqs, for the flusher to read once they are durable. */
 static void order_seqs(struct ox_writer *w, struct ox_job *job)
 {
@@ -764,6 +772,8 @@ static void publish(struct ox_writer *w)
 	OX_METRIC_SET(m, log_bytes, ox_evlog_disk_bytes(w->log));
 	OX_METRIC_SET(m, archive_bytes, ox_archives_bytes(&w->arch));
 	OX_METRIC_SET(m, orders, st.orders);
+	OX_METRIC_SET(m, orders_retired, st.orders_retired);
+	OX_METRIC_SET(m, event_id_bytes, st.id_set_bytes);
 	OX_METRIC_SET(m, cases_open, st.cases_open);
 	OX_METRIC_SET(m, deadlines_pending, st.deadlines_pending);
 	ox_time clock = ox_engine_clock(w->engine);
@@ -1484,7 +1494,8 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	w->sink = (struct ox_store_sink){ .store = w->store, .params = w->o.params };
 	w->store_listener = ox_store_sink_listener(&w->sink);
 	ox_engine_set_listener(w->engine, (struct ox_case_listener){ .changed = case_changed, .ctx = w,
-								     .clock = clock_moved });
+								     .clock = clock_moved,
+								     .order_retired = order_retired });
 
 	uint64_t t0 = mono_us();
 	snprintf(w->snap_dir, sizeof w->snap_dir, "%s/snapshots", w->o.data_dir);

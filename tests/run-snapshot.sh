@@ -49,5 +49,22 @@ done
 compare "$tmp/sim.ndjson" 9973 50000 200000
 # with the automation on: cases carry calls, the desk its switch and window
 CONFIG=$root/tests/snapshot/actions.yaml compare "$tmp/sim.ndjson" 50000
+# Ten days of a shop with retention at its shortest: orders are retired and
+# event ids forgotten as the days pass, in round trips as straight through,
+# and no case changes (no event of this shop comes a day after its order
+# finished, nor a resend two days after its first sending).
+"$bin" sim --orders 20000 --hours 240 --seed 3 >"$tmp/days.ndjson" 2>/dev/null
+"$bin" replay "$tmp/days.ndjson" >"$tmp/keep-all" 2>/dev/null
+CONFIG=$root/tests/snapshot/retention.yaml compare "$tmp/days.ndjson" 9973 200000
+if ! cmp -s "$tmp/straight" "$tmp/keep-all"; then
+	echo "FAIL retention changed the cases of a ten-day shop"
+	fail=1
+fi
+retired=$("$bin" replay --stats --config "$root/tests/snapshot/retention.yaml" "$tmp/days.ndjson" 2>&1 >/dev/null |
+	sed -n 's/.* orders (\([0-9]*\) retired).*/\1/p')
+if [ "${retired:-0}" -lt 10000 ]; then
+	echo "FAIL retention retired ${retired:-no} orders of 20000 over ten days"
+	fail=1
+fi
 echo "snapshots: $runs round-trip runs, $([ $fail -eq 0 ] && echo "all equal" || echo "DIFFERENCES")"
 exit $fail
