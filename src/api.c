@@ -437,6 +437,47 @@ static enum ox_http_step order_start(void *ctx, struct ox_http_req *r)
 	return OX_HTTP_SUSPENDED;
 }
 
+/* The order's cases from the store, as a JSON array after what out holds.
+ * false when the store failed (the answer is then its error). */
+static bool order_cases(struct ox_api *a, struct ox_http_req *r, struct ox_buf *out)
+{
+	struct kit *k = api_kit_take(a);
+	struct ox_store *s = reader(a, k, r);
+	bool ok = s != NULL;
+	if (s) {
+		struct ox_case_filter f = { .order_id = r->param, .limit = "1000" };
+		char err[OX_STORE_ERRSZ];
+		int rc = ox_store_query_cases(s, &f, out, err);
+		if (rc) {
+			store_error(r, s, rc, NULL);
+			ok = false;
+		}
+	}
+	api_kit_give(a, k);
+	return ok;
+}
+
+/* No record of the order is kept. When it has cases, retention retired it
+ * (docs/retention.md): 404 with its cases, which stay; otherwise it is
+ * unknown. */
+static void order_gone(struct ox_api *a, struct ox_http_req *r)
+{
+	struct ox_buf cases;
+	ox_buf_init(&cases, SIZE_MAX);
+	if (order_cases(a, r, &cases)) {
+		if (cases.len > 2) {
+			ox_http_error(r, 404, "order retired", r->param);
+			r->out.len--;
+			ox_buf_addz(&r->out, ",\"retired\":true,\"cases\":");
+			ox_buf_add(&r->out, cases.data, cases.len);
+			ox_buf_addz(&r->out, "}");
+		} else {
+			ox_http_error(r, 404, "order not found", r->param);
+		}
+	}
+	ox_buf_release(&cases);
+}
+
 static void order_finish(void *ctx, struct ox_http_req *r)
 {
 	struct ox_api *a = ctx;
@@ -447,7 +488,7 @@ static void order_finish(void *ctx, struct ox_http_req *r)
 		return;
 	}
 	if (j->n_records == 0) {
-		ox_http_error(r, 404, "order not found", r->param);
+		order_gone(a, r);
 		return;
 	}
 	struct ox_str *lines = ox_xcalloc(j->n_records, sizeof *lines);
@@ -460,22 +501,12 @@ static void order_finish(void *ctx, struct ox_http_req *r)
 			   &r->out);
 	free(lines);
 	/* Splice the cases in before the view's closing brace. */
-	struct kit *k = api_kit_take(a);
-	struct ox_store *s = reader(a, k, r);
-	if (s) {
-		r->out.len--;
-		ox_buf_addz(&r->out, ",\"cases\":");
-		struct ox_case_filter f = { .order_id = r->param, .limit = "1000" };
-		char err[OX_STORE_ERRSZ];
-		int rc = ox_store_query_cases(s, &f, &r->out, err);
-		if (rc)
-			store_error(r, s, rc, NULL);
-		else if (audit_unmasked(a, r, r->param)) {
-			ox_buf_addz(&r->out, "}");
-			r->status = 200;
-		}
+	r->out.len--;
+	ox_buf_addz(&r->out, ",\"cases\":");
+	if (order_cases(a, r, &r->out) && audit_unmasked(a, r, r->param)) {
+		ox_buf_addz(&r->out, "}");
+		r->status = 200;
 	}
-	api_kit_give(a, k);
 }
 
 /* ---- service endpoints ---------------------------------------------------------- */

@@ -1,0 +1,90 @@
+// retention.test.mjs - orders retention retires (docs/retention.md), seen
+// through the daemon: the order picture of a retired order answers 404 with
+// its cases, a late event of it opens nothing, /metrics counts it, and all of
+// it holds after a clean restart and after kill -9. Answers are checked
+// against docs/openapi.json.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { startDaemon } from "./lib.mjs";
+import { checkHttp } from "./openapi.mjs";
+
+const TMP = mkdtempSync(join(tmpdir(), "ordex-http-retention-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+const CONFIG = join(TMP, "retention.yaml");
+writeFileSync(CONFIG, "retention:\n  finished: 1d\n  idle: 6d\n  event_ids: 2d\n");
+
+const start = (opts = {}) => startDaemon({ check: process.env.NOCHECK ? null : checkHttp, args: ["--config", CONFIG], ...opts });
+
+const ev = (id, type, ts, fields) => JSON.stringify({ id, type, ts, order_id: "R1", ...fields });
+const created = ev("r-2", "order.created", "2026-11-11T10:01:00.000+08:00", {
+	channel: "tmall",
+	customer: { id: "c1", phone: "13812345678", address: { province: "浙江省", city: "杭州市", district: "西湖区", detail: "文三路100号" } },
+	items: [{ sku: "S1", qty: 1, price: "99.00" }],
+	total: "99.00",
+});
+const tick = (id, ts) => JSON.stringify({ id, type: "tick", ts });
+
+function metric(text, name) {
+	const m = new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text);
+	assert.ok(m, `metric ${name} not found`);
+	return Number(m[1]);
+}
+
+async function expectRetired(d) {
+	const r = await d.get("/api/v1/orders/R1");
+	assert.equal(r.status, 404);
+	assert.equal(r.json.error, "order retired");
+	assert.equal(r.json.detail, "R1");
+	assert.equal(r.json.retired, true);
+	assert.deepEqual(r.json.cases.map((c) => [c.rule, c.status]), [["SYS_CREATE_FAILED", "auto_resolved"]]);
+	const m = (await d.get("/metrics")).text;
+	assert.equal(metric(m, "ordex_orders_retired_total"), 1);
+	assert.equal(metric(m, "ordex_orders"), 0);
+}
+
+test("a retired order: 404 with its cases, late events left out, across restarts", async () => {
+	let d = await start();
+	try {
+		const r = await d.postEvents([
+			ev("r-1", "order.create_failed", "2026-11-11T10:00:00.000+08:00", { error: { code: "E_TIMEOUT", message: "upstream timeout" } }),
+			created,
+			ev("r-3", "order.status", "2026-11-11T10:02:00.000+08:00", { status: "cancelled" }),
+			tick("t-1", "2026-11-12T09:00:00.000+08:00"),
+		]);
+		assert.equal(r.json.accepted, 4, JSON.stringify(r.json));
+		// within the day: the whole picture
+		const kept = await d.get("/api/v1/orders/R1");
+		assert.equal(kept.status, 200);
+		assert.equal(kept.json.events.length, 3);
+
+		await d.postEvents([tick("t-2", "2026-11-12T11:00:00.000+08:00")]);
+		await expectRetired(d);
+		const unknown = await d.get("/api/v1/orders/NEVER");
+		assert.equal(unknown.status, 404);
+		assert.equal(unknown.json.error, "order not found");
+		assert.equal(unknown.json.retired, undefined);
+
+		// money on a cancelled order: PAY_ON_CLOSED, had R1 been kept; retired, it opens nothing
+		const late = await d.postEvents([
+			ev("r-4", "payment.succeeded", "2026-11-12T12:00:00.000+08:00", { payment_id: "P1", amount: "99.00", method: "alipay" }),
+			tick("t-3", "2026-11-12T13:00:00.000+08:00"),
+		]);
+		assert.equal(late.json.accepted, 2);
+		await expectRetired(d);
+		// a resend within the two days is a duplicate still
+		assert.equal((await d.postEvents([created])).json.duplicates, 1);
+
+		await d.stop({ keepData: true });
+		d = await start({ dataDir: d.dataDir });
+		await expectRetired(d);
+		await d.kill9();
+		d = await start({ dataDir: d.dataDir });
+		await expectRetired(d);
+		assert.equal((await d.get("/api/v1/cases?order_id=R1")).json.cases.length, 1);
+	} finally {
+		await d.stop();
+	}
+});
