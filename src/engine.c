@@ -144,6 +144,7 @@ struct ox_engine *ox_engine_new(const struct ox_params *p, const struct ox_black
 	ox_hmap_init(&e->skus);
 	ox_hmap_init(&e->names);
 	ox_hmap_init(&e->open_cases);
+	ox_hmap_init(&e->calendar);
 	ox_deadlines_init(&e->deadlines);
 	ox_buf_init(&e->scratch, 1 << 20);
 	*OXI_PUSH(e->name_list) = "";
@@ -176,6 +177,7 @@ void ox_engine_free(struct ox_engine *e)
 		free(e->burst[r].recent.v);
 	free(e->attempts.v);
 	oxi_fraud_free(e->fraud);
+	oxi_retention_free(e);
 	oxi_counts_free(e->counts);
 	ox_idset_release(&e->ids);
 	ox_idset_release(&e->retired);
@@ -232,6 +234,7 @@ void ox_engine_params_changed(struct ox_engine *e)
 		struct oxi_order *o = e->orders.slots[i].val;
 		const char *ch = (o->flags & OXI_O_CREATED) ? oxi_name(e, o->channel) : "";
 		o->p = ox_params_for_channel(e->p, ch, strlen(ch));
+		oxi_retention_touch(e, o); /* retention may have changed */
 	}
 	/* the orders with a pending deadline, in the heap's order: a replay or
 	 * a restart from a snapshot has the same heap and pushes alike */
@@ -271,19 +274,8 @@ static void to_families(struct ox_engine *e, struct oxi_order *o, const struct o
 			families[i]->on_change(e, o, &before, &after, ev);
 }
 
-static void apply_order_event(struct ox_engine *e, const struct ox_event *ev)
+static void apply_to_order(struct ox_engine *e, struct oxi_order *o, const struct ox_event *ev)
 {
-	struct oxi_order *o = NULL;
-	/* SKU events: an order_id they may carry makes no order */
-	if (ev->type != OX_EV_INVENTORY_LEVEL && ev->type != OX_EV_INVENTORY_LOW_STOCK) {
-		o = oxi_order_get(e, ev->order_id, false);
-		if (!o && oxi_retired_event(e, ev))
-			return;
-		if (!o)
-			o = oxi_order_get(e, ev->order_id, true);
-	}
-	if (o && ev->ts > o->last_event)
-		o->last_event = ev->ts;
 	/* An update before its order exists waits for the order.created. */
 	if (ev->type == OX_EV_ORDER_UPDATED && !(o->flags & OXI_O_CREATED)) {
 		oxi_order_stash_update(o, ev);
@@ -302,6 +294,24 @@ static void apply_order_event(struct ox_engine *e, const struct ox_event *ev)
 	}
 }
 
+static void apply_order_event(struct ox_engine *e, const struct ox_event *ev)
+{
+	/* SKU events: an order_id they may carry makes no order */
+	if (ev->type == OX_EV_INVENTORY_LEVEL || ev->type == OX_EV_INVENTORY_LOW_STOCK) {
+		to_families(e, NULL, ev);
+		return;
+	}
+	struct oxi_order *o = oxi_order_get(e, ev->order_id, false);
+	if (!o && oxi_retired_event(e, ev))
+		return;
+	if (!o)
+		o = oxi_order_get(e, ev->order_id, true);
+	if (ev->ts > o->last_event)
+		o->last_event = ev->ts;
+	apply_to_order(e, o, ev);
+	oxi_retention_touch(e, o);
+}
+
 void oxi_case_opened_hooks(struct ox_engine *e, struct ox_case *c)
 {
 	for (size_t i = 0; i < OX_ARRAY_LEN(families); i++)
@@ -309,9 +319,9 @@ void oxi_case_opened_hooks(struct ox_engine *e, struct ox_case *c)
 			families[i]->on_case_opened(e, c);
 }
 
-static void clock_moved(struct ox_engine *e, ox_time before)
+static void clock_moved(struct ox_engine *e)
 {
-	oxi_retention_tick(e, before);
+	oxi_retention_tick(e);
 	for (size_t i = 0; i < OX_ARRAY_LEN(families); i++)
 		if (families[i]->on_clock)
 			families[i]->on_clock(e);
@@ -339,7 +349,6 @@ enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev)
 		return OX_DUPLICATE;
 	}
 	e->n_events++;
-	ox_time before = e->clock;
 	if (e->clock == OX_TIME_NONE || ev->ts > e->clock)
 		fire_deadlines(e, ev->ts, false);
 	if (ev->type != OX_EV_TICK)
@@ -347,7 +356,7 @@ enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev)
 	if (e->clock == OX_TIME_NONE || ev->ts > e->clock)
 		e->clock = ev->ts;
 	fire_deadlines(e, e->clock, true);
-	clock_moved(e, before);
+	clock_moved(e);
 	return OX_APPLIED;
 }
 
@@ -355,11 +364,10 @@ void ox_engine_advance(struct ox_engine *e, ox_time t)
 {
 	if (e->clock != OX_TIME_NONE && t <= e->clock)
 		return;
-	ox_time before = e->clock;
 	fire_deadlines(e, t, false);
 	e->clock = t;
 	fire_deadlines(e, t, true);
-	clock_moved(e, before);
+	clock_moved(e);
 }
 
 const char *oxi_fmt_time(ox_time t, char buf[OX_TIME_BUFSZ])

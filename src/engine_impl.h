@@ -99,6 +99,8 @@ struct oxi_order {
 	ox_time first_failure, first_success, first_paid_status, first_shipped;
 	ox_time became_paid; /* NONE until paid */
 	ox_time last_event;  /* the greatest ts of its events: retention counts from it */
+	uint32_t retire_day; /* the day retention looks at it (retention.c); 0: none */
+	uint32_t cal_index;  /* its place among that day's orders */
 	/* Cached "now" answers, so most events never walk the lists. */
 	ox_money net_paid;        /* oxi_net_paid(o, OXI_NOW) */
 	ox_time latest_status_ts; /* the latest order.status by ts (ties: last applied) */
@@ -188,6 +190,8 @@ struct ox_engine {
 
 	struct ox_idset ids;
 	struct ox_idset retired; /* the ids of orders retention let go of (retention.c) */
+	struct ox_hmap calendar; /* retention's days: day -> the orders to look at then */
+	uint32_t swept_day;      /* the last day retention looked at; 0: none yet */
 	struct ox_hmap orders, skus, names, open_cases;
 	size_t n_orders, n_skus;
 	OXI_VEC(const char *) name_list; /* interned names by id; [0] = "" */
@@ -220,14 +224,19 @@ void oxi_schedule_once(struct ox_engine *e, ox_time *slot, ox_time due, enum oxi
 		       void *target, uint32_t aux);
 const char *oxi_fmt_time(ox_time t, char buf[OX_TIME_BUFSZ]);
 
-/* retention.c: called whenever the clock may have moved from before; on
- * each new hour of event time it lets go of the orders retention no longer
- * keeps, and tells the id set the day. */
-void oxi_retention_tick(struct ox_engine *e, ox_time before);
+/* retention.c: called whenever the clock may have moved; on each new day
+ * it retires the orders retention no longer keeps. */
+void oxi_retention_tick(struct ox_engine *e);
+/* An event of the order was applied: the day to look at it may move. */
+void oxi_retention_touch(struct ox_engine *e, struct oxi_order *o);
+/* Put every order of a loaded snapshot on its day. */
+void oxi_retention_loaded(struct ox_engine *e);
+void oxi_retention_free(struct ox_engine *e);
 /* Before an event's id is added: the day it is accepted on (now: the
  * clock the event brings) and how long ids are remembered. */
 void oxi_retention_day(struct ox_engine *e, ox_time now);
-/* Days since 1970 of an event time (0 for NONE). */
+/* The day of an event time, days starting at 04:00 Beijing time, the
+ * quietest hour of a shop (0 for NONE). */
 uint32_t oxi_day(ox_time t);
 /* An event for an order retention let go of: true when it was, and the
  * event is then left out of detection (its history is gone). */

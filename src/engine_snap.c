@@ -70,6 +70,7 @@ static void put_order(struct ox_snap_w *w, const struct oxi_order *o)
 	for (size_t i = 0; i < OX_ARRAY_LEN(times); i++)
 		ox_snap_i64(w, times[i]);
 	ox_snap_u8(w, o->latest_status);
+	ox_snap_u32(w, o->retire_day);
 	const uint32_t names[] = { o->channel, o->shop, o->province, o->city, o->customer, o->pay_method };
 	for (size_t i = 0; i < OX_ARRAY_LEN(names); i++)
 		ox_snap_u32(w, names[i]);
@@ -254,6 +255,7 @@ void ox_engine_save(const struct ox_engine *e, struct ox_snap_w *w)
 	ox_snap_u64(w, e->n_events);
 	ox_snap_u64(w, e->n_duplicates);
 	ox_snap_u64(w, e->n_retired);
+	ox_snap_u32(w, e->swept_day);
 	ox_snap_u64(w, e->name_list.n);
 	for (uint32_t i = 1; i < e->name_list.n; i++)
 		ox_snap_str(w, e->name_list.v[i]);
@@ -394,6 +396,8 @@ static void get_order(struct ox_snap_r *r, struct ox_engine *e, struct ox_decode
 	if (r->version < 3)
 		o->last_event = e->clock;
 	o->latest_status = ox_snap_get_u8(r);
+	if (r->version >= 3)
+		o->retire_day = ox_snap_get_u32(r);
 	uint32_t *names[] = { &o->channel, &o->shop, &o->province, &o->city, &o->customer, &o->pay_method };
 	for (size_t i = 0; i < OX_ARRAY_LEN(names); i++)
 		*names[i] = get_name(r, e);
@@ -675,8 +679,10 @@ int ox_engine_load(struct ox_engine *e, struct ox_snap_r *r)
 	e->clock = ox_snap_get_i64(r);
 	e->n_events = ox_snap_get_u64(r);
 	e->n_duplicates = ox_snap_get_u64(r);
-	if (r->version >= 3)
+	if (r->version >= 3) {
 		e->n_retired = ox_snap_get_u64(r);
+		e->swept_day = ox_snap_get_u32(r);
+	}
 	uint64_t n_names = ox_snap_get_count(r, 4);
 	for (uint64_t i = 1; i < n_names && ox_snap_r_ok(r); i++) {
 		size_t len;
@@ -698,6 +704,8 @@ int ox_engine_load(struct ox_engine *e, struct ox_snap_r *r)
 	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++)
 		get_order(r, e, &dec);
 	ox_decoder_free(dec);
+	if (ox_snap_r_ok(r))
+		oxi_retention_loaded(e);
 	ox_snap_expect(r, "SKUS");
 	n = ox_snap_get_count(r, 16);
 	for (uint64_t i = 0; i < n && ox_snap_r_ok(r); i++)

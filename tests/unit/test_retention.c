@@ -123,18 +123,20 @@ static size_t orders(struct fx *f)
 	return st.orders;
 }
 
-/* A cancelled order is retired a day after its last event, and only it;
- * one waiting for payment three days after. */
+/* A cancelled order is retired at the first daily sweep (04:00 Beijing) a
+ * day after its last event, and only it; one waiting for payment at the
+ * first three days after. */
 static void test_finished_order_retired(void **state)
 {
 	struct fx *f = *state;
 	created(f, "A", 0, 10, "13812345678");
 	status(f, "A", 0, 11, "cancelled");
 	created(f, "B", 0, 12, "13812345679"); /* waiting for payment */
-	tick(f, 1, 10);
+	tick(f, 1, 12);
+	tick(f, 2, 3); /* a day has passed, the day's sweep has not */
 	assert_int_equal(orders(f), 2);
 	assert_int_equal(f->n_retired, 0);
-	tick(f, 1, 12); /* the first sweep a day after A's last event */
+	tick(f, 2, 4); /* the first sweep a day after A's last event */
 	assert_int_equal(orders(f), 1);
 	assert_int_equal(f->n_retired, 1);
 	assert_string_equal(f->retired[0], "A");
@@ -143,7 +145,9 @@ static void test_finished_order_retired(void **state)
 	assert_int_equal(st.orders_retired, 1);
 	assert_int_equal(ox_engine_case_count(f->e), 0);
 	/* B, silent for three days: retired as idle */
-	tick(f, 3, 13);
+	tick(f, 4, 3);
+	assert_int_equal(orders(f), 1);
+	tick(f, 4, 5);
 	assert_int_equal(orders(f), 0);
 	assert_int_equal(f->n_retired, 2);
 	assert_string_equal(f->retired[1], "B");
@@ -162,7 +166,7 @@ static void test_open_case_keeps_the_order(void **state)
 	assert_int_equal(f->n_retired, 0);
 	struct ox_case *c = ox_engine_case_by_id(f->e, ox_engine_case(f->e, 0)->id);
 	ox_engine_release_case(f->e, c);
-	tick(f, 9, 11);
+	tick(f, 10, 5); /* the next day's sweep */
 	assert_int_equal(orders(f), 0);
 }
 
@@ -232,7 +236,7 @@ static void test_stale_deadline_taken_out(void **state)
 	created(f, "E", 0, 14, "13812345678");
 	struct ox_engine_stats before;
 	ox_engine_stats(f->e, &before);
-	tick(f, 1, 21); /* D retired; its first ship_by entry (48h) was still queued */
+	tick(f, 2, 5); /* D retired; its first ship_by entry (48h) was still queued */
 	assert_int_equal(orders(f), 1);
 	struct ox_engine_stats after;
 	ox_engine_stats(f->e, &after);
