@@ -230,6 +230,7 @@ void oxi_retention_tick(struct ox_engine *e)
 	uint32_t today = oxi_day(e->clock);
 	if (today <= e->swept_day)
 		return;
+	oxi_retention_day(e, e->clock); /* ticks move the clock without an id */
 	if (!e->swept_day) /* the first clock: nothing is due before it */
 		e->swept_day = today - 1;
 	struct oxi_order **gone = NULL;
