@@ -390,7 +390,7 @@ static int cmp_u64(const void *a, const void *b)
 
 /* The segments' first seqs, sorted; removes the temporary file of a rollover
  * that a crash interrupted (it was never renamed, so it holds no record). */
-static int list_segments(struct ox_evlog *log, uint64_t **bases, size_t *count)
+static int list_segments(struct ox_evlog *log, bool tidy, uint64_t **bases, size_t *count)
 {
 	int fd = dup(log->dirfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL; /* shares dirfd's offset: rewound below */
@@ -407,7 +407,7 @@ static int list_segments(struct ox_evlog *log, uint64_t **bases, size_t *count)
 	while ((errno = 0, e = readdir(d)) != NULL) {
 		uint64_t base;
 		enum name_kind k = parse_name(e->d_name, &base);
-		if (k == NAME_TMP && unlinkat(log->dirfd, e->d_name, 0) != 0) {
+		if (tidy && k == NAME_TMP && unlinkat(log->dirfd, e->d_name, 0) != 0) {
 			rc = fail_sys(log, "unlink", e->d_name);
 			break;
 		}
@@ -708,7 +708,7 @@ int ox_evlog_open(struct ox_evlog **out, const char *dir, const struct ox_evlog_
 		goto out;
 	}
 	if ((rc = resolve_opts(log, opts)) || (rc = open_dir(log, dir)) ||
-	    (rc = list_segments(log, &bases, &n)))
+	    (rc = list_segments(log, true, &bases, &n)))
 		goto out;
 	if (n == 0) {
 		rc = roll(log, 1);
@@ -1018,9 +1018,12 @@ uint64_t ox_evlog_keep_from(const struct ox_evlog *log, uint64_t seq)
 	return log->segs[k].base;
 }
 
-/* One segment file mapped read-only: these are whole and never change (only
- * the last segment is written or cut, and it is never scanned here). */
-static int scan_mapped(struct ox_evlog *log, uint64_t base, ox_evlog_replay_fn *fn, void *ctx)
+/* The records after..upto of one segment file mapped read-only: the
+ * segments before the active one are whole and never change, and so are
+ * the active segment's records up to a durable seq (only what follows them
+ * is written or cut). */
+static int scan_mapped(struct ox_evlog *log, uint64_t base, uint64_t after, uint64_t upto, ox_evlog_replay_fn *fn,
+		       void *ctx)
 {
 	char name[NAME_SIZE];
 	seg_name(name, base, false);
@@ -1044,7 +1047,7 @@ static int scan_mapped(struct ox_evlog *log, uint64_t base, ox_evlog_replay_fn *
 	madvise(m, size, MADV_SEQUENTIAL);
 	int rc = 0;
 	uint64_t seq = base;
-	for (size_t off = HDR_SIZE; off < size && !rc; seq++) {
+	for (size_t off = HDR_SIZE; off < size && !rc && seq <= upto; seq++) {
 		uint32_t len = size - off >= REC_HDR ? (uint32_t)ox_get_le(m + off + 4, 4) : 0;
 		if (len == 0 || len > size - off - REC_HDR || ox_get_le(m + off + 8, 8) != seq ||
 		    (uint32_t)ox_get_le(m + off, 4) != ox_evlog_crc32c(0, m + off + 4, REC_HDR - 4 + len)) {
@@ -1052,7 +1055,7 @@ static int scan_mapped(struct ox_evlog *log, uint64_t base, ox_evlog_replay_fn *
 				  (unsigned long long)seq, off);
 			break;
 		}
-		if (fn(ctx, seq, (const char *)m + off + REC_HDR, len))
+		if (seq > after && fn(ctx, seq, (const char *)m + off + REC_HDR, len))
 			rc = fail(log, OX_EVLOG_EREPLAY, "scan callback failed at seq %llu", (unsigned long long)seq);
 		off += REC_HDR + len;
 	}
@@ -1064,7 +1067,50 @@ int ox_evlog_scan_before(struct ox_evlog *log, uint64_t keep_from, ox_evlog_repl
 {
 	int rc = 0;
 	for (size_t i = 0; i + 1 < log->nsegs && log->segs[i + 1].base <= keep_from && !rc; i++)
-		rc = scan_mapped(log, log->segs[i].base, fn, ctx);
+		rc = scan_mapped(log, log->segs[i].base, 0, UINT64_MAX, fn, ctx);
+	return rc;
+}
+
+/* ---- a reader beside the writer -------------------------------------------- */
+
+int ox_evlog_open_readonly(struct ox_evlog **out, const char *dir, char *err, size_t errsz)
+{
+	*out = NULL;
+	struct ox_evlog *log = ox_xcalloc(1, sizeof *log);
+	log->lockfd = log->fd = -1;
+	for (size_t i = 0; i < READ_FDS; i++)
+		log->rfd[i].fd = -1;
+	uint64_t *bases = NULL;
+	size_t n = 0;
+	int rc = 0;
+	log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (log->dirfd < 0)
+		rc = fail_sys(log, "open", dir);
+	else if (!(rc = list_segments(log, false, &bases, &n)) && n == 0)
+		rc = fail(log, OX_EVLOG_ENOTFOUND, "no segment");
+	for (size_t i = 0; i < n && !rc; i++)
+		seg_add(log, bases[i]);
+	free(bases);
+	if (rc) {
+		snprintf(err, errsz, "%s: %s", dir, log->msg);
+		evlog_free(log);
+		return rc;
+	}
+	*out = log;
+	return 0;
+}
+
+int ox_evlog_read_range(struct ox_evlog *log, uint64_t after, uint64_t upto, ox_evlog_replay_fn *fn, void *ctx)
+{
+	if (after >= upto)
+		return 0;
+	if (log->segs[0].base > after + 1)
+		return fail(log, OX_EVLOG_ENOTFOUND, "record %llu is no longer in the log (it starts at %llu)",
+			    (unsigned long long)(after + 1), (unsigned long long)log->segs[0].base);
+	int rc = 0;
+	for (size_t i = 0; i < log->nsegs && log->segs[i].base <= upto && !rc; i++)
+		if (i + 1 == log->nsegs || log->segs[i + 1].base > after + 1)
+			rc = scan_mapped(log, log->segs[i].base, after, upto, fn, ctx);
 	return rc;
 }
 

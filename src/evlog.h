@@ -169,6 +169,19 @@ int ox_evlog_scan_before(struct ox_evlog *log, uint64_t keep_from, ox_evlog_repl
  * went. Reads of their records answer OX_EVLOG_ENOTFOUND afterwards. */
 int ox_evlog_drop_before(struct ox_evlog *log, uint64_t keep_from, uint64_t *segments);
 
+/* ---- a reader beside the writer ----
+ * Another process (the snapshot builder, docs/retention.md) reads the
+ * records a running daemon made durable: no lock is taken, nothing is
+ * recovered, written or removed. The segments are those on disk at open;
+ * ox_evlog_scan_before, ox_evlog_keep_from and ox_evlog_errmsg work on it. */
+int ox_evlog_open_readonly(struct ox_evlog **out, const char *dir, char *err, size_t errsz);
+/* Call fn for the records after+1..upto in order; upto must be durable (a
+ * record past it may be half written). OX_EVLOG_ENOTFOUND when after+1 was
+ * compacted away, OX_EVLOG_ECORRUPT when a record up to upto is not whole,
+ * OX_EVLOG_EREPLAY when fn returned non-zero. The log may end before upto:
+ * the caller checks the last seq fn saw. */
+int ox_evlog_read_range(struct ox_evlog *log, uint64_t after, uint64_t upto, ox_evlog_replay_fn *fn, void *ctx);
+
 /* In a child forked while the log is open: close the child's copy of the
  * lock's descriptor. The parent keeps the lock, and it goes with the parent
  * alone: a restart after the parent died need not wait for the child. */

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "call.h"
@@ -49,11 +52,19 @@ static const char usage[] =
 	"  --segment-max BYTES log segment size (67108864); segments wholly before a snapshot\n"
 	"                      are removed once its order archive is written (docs/retention.md)\n"
 	"  --bootstrap-token T an admin API token made on first start (or env ORDEX_BOOTSTRAP_TOKEN);\n"
-	"                      users and tokens: ordex user ..., ordex token ... (docs/auth.md)\n";
+	"                      users and tokens: ordex user ..., ordex token ... (docs/auth.md)\n"
+	"  --snapshot-builder on|off  on: snapshots are rebuilt from the log by a process of\n"
+	"                      their own; off: written by a forked copy of the daemon (on)\n"
+	"  The daemon runs its snapshot builder as `ordex serve ... --build-snapshot SEQ`\n"
+	"  (with --build-keep, --build-parent, --build-check); not for use by hand.\n";
 
 struct serve_opts {
 	const char *data, *listen, *config, *blacklist, *bootstrap;
-	bool wall_clock, nosync;
+	bool wall_clock, nosync, no_builder;
+	/* the snapshot builder's own (docs/retention.md): the record, the first
+	 * log segment kept (0: no archive), the daemon, its config's hash */
+	size_t build_seq, build_keep, build_parent;
+	const char *build_check;
 	unsigned threads;
 	size_t max_body, queue_max, snapshot_every, snapshot_min_s, segment_max;
 	double rate_limit;
@@ -117,6 +128,16 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			ok = parse_size(v, &o->segment_max) == 0 && o->segment_max >= 4096;
 		else if (strcmp(a, "--rate-limit") == 0)
 			ok = parse_size(v, &n) == 0 && ((o->rate_limit = (double)n), true);
+		else if (strcmp(a, "--snapshot-builder") == 0)
+			ok = (o->no_builder = strcmp(v, "off") == 0) || strcmp(v, "on") == 0;
+		else if (strcmp(a, "--build-snapshot") == 0)
+			ok = parse_size(v, &o->build_seq) == 0 && o->build_seq > 0;
+		else if (strcmp(a, "--build-keep") == 0)
+			ok = parse_size(v, &o->build_keep) == 0;
+		else if (strcmp(a, "--build-parent") == 0)
+			ok = parse_size(v, &o->build_parent) == 0 && o->build_parent > 1;
+		else if (strcmp(a, "--build-check") == 0)
+			o->build_check = v;
 		else {
 			fprintf(stderr, "ordex serve: unknown option '%s'\n%s", a, usage);
 			return -1;
@@ -263,11 +284,87 @@ static void free_parts(struct parts *p)
 	ox_params_release(&p->params);
 }
 
+/* What the config and the blacklist files hold, as a hash: the snapshot
+ * builder reads them again, and must read what the daemon read. */
+static void files_hash(const struct serve_opts *o, char out[17])
+{
+	uint64_t h = 0;
+	const char *files[] = { o->config, o->blacklist };
+	for (size_t i = 0; i < OX_ARRAY_LEN(files); i++) {
+		FILE *f = files[i] ? fopen(files[i], "rb") : NULL;
+		char buf[65536];
+		size_t n;
+		while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+			h = ox_hash64(buf, n) ^ (h * 0x9E3779B97F4A7C15u);
+		if (f)
+			fclose(f);
+		h = h * 31 + i; /* which file ended where */
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The snapshot builder (ox_writer_build): the parts the writer needs from
+ * the config, nothing of the data directory but its log and snapshots. */
+static int build_snapshot(const struct serve_opts *o, struct ox_writer_opts *wo)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if ((size_t)getppid() != o->build_parent)
+		return OX_BUILD_FAILED; /* the daemon is gone already */
+	setpriority(PRIO_PROCESS, 0, 19); /* the daemon's threads first */
+	char hash[17];
+	files_hash(o, hash);
+	if (!o->build_check || strcmp(hash, o->build_check) != 0)
+		return OX_BUILD_STALE;
+	struct parts p = { 0 };
+	char err[1024];
+	ox_params_init(&p.params);
+	p.bl = ox_blacklist_new();
+	int rc = OX_BUILD_FAILED;
+	if (!(p.live = ox_live_new(o->config, &p.params, err, sizeof err)) ||
+	    (o->blacklist && ox_blacklist_load(p.bl, o->blacklist, err, sizeof err) < 0) ||
+	    ox_policy_load(o->config, &p.params, &p.policy, err, sizeof err) < 0 ||
+	    ox_playbooks_load(o->config, &p.playbooks, err, sizeof err) < 0 ||
+	    ox_alert_config_load(o->config, &p.alert_cfg, err, sizeof err) < 0 ||
+	    ox_call_config_load(o->config, &p.call_cfg, err, sizeof err) < 0)
+		fprintf(stderr, "ordex serve: snapshot builder: %s\n", err);
+	else {
+		wo->params = &p.params;
+		wo->live = p.live;
+		wo->blacklist = p.bl;
+		wo->policy = p.policy;
+		wo->playbooks = p.playbooks;
+		wo->calls = p.call_cfg;
+		wo->notify = p.alert_cfg->n_channels > 0;
+		rc = ox_writer_build(wo, o->build_seq, o->build_keep);
+	}
+	free_parts(&p);
+	return rc;
+}
+
+/* The daemon's command line for its snapshot builder: this one, and the
+ * hash of what the config files held at the start. */
+static char **builder_argv(int argc, char **argv, const struct serve_opts *o, char hash[17])
+{
+	static char exe[] = "ordex", check[] = "--build-check";
+	char **v = ox_xcalloc((size_t)argc + 4, sizeof *v);
+	v[0] = exe;
+	memcpy(v + 1, argv, (size_t)argc * sizeof *v);
+	files_hash(o, hash);
+	v[argc + 1] = check;
+	v[argc + 2] = hash;
+	return v;
+}
+
 int ox_cmd_serve(int argc, char **argv)
 {
 	struct serve_opts o;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	struct ox_writer_opts wo = { .data_dir = o.data, .snapshot_every = o.snapshot_every,
+				     .segment_max = o.segment_max,
+				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC };
+	if (o.build_seq)
+		return build_snapshot(&o, &wo);
 	/* Signals go to the main thread only: block them before any thread
 	 * starts (the alert delivery starts with the parts). */
 	sigset_t set;
@@ -288,15 +385,18 @@ int ox_cmd_serve(int argc, char **argv)
 	rc = 1;
 
 	static struct ox_metrics metrics;
-	struct ox_writer_opts wo = { .data_dir = o.data, .params = &parts.params, .live = parts.live, .blacklist = parts.bl,
-				     .policy = parts.policy, .playbooks = parts.playbooks, .alerts = parts.alerts,
-				     .calls = parts.call_cfg, .executor = parts.executor,
-				     .notify = parts.alert_cfg->n_channels > 0,
-				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
-				     .snapshot_every = o.snapshot_every,
-				     .snapshot_min_interval_s = (unsigned)o.snapshot_min_s,
-				     .segment_max = o.segment_max,
-				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics };
+	char hash[17];
+	char **bargv = o.no_builder ? NULL : builder_argv(argc, argv, &o, hash);
+	wo = (struct ox_writer_opts){ .data_dir = o.data, .params = &parts.params, .live = parts.live, .blacklist = parts.bl,
+				      .policy = parts.policy, .playbooks = parts.playbooks, .alerts = parts.alerts,
+				      .calls = parts.call_cfg, .executor = parts.executor,
+				      .notify = parts.alert_cfg->n_channels > 0,
+				      .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
+				      .snapshot_every = o.snapshot_every,
+				      .snapshot_min_interval_s = (unsigned)o.snapshot_min_s,
+				      .segment_max = o.segment_max,
+				      .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics,
+				      .builder_argv = bargv };
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);
 	if (!w) {
 		fprintf(stderr, "ordex serve: %s\n", err);
@@ -347,5 +447,6 @@ int ox_cmd_serve(int argc, char **argv)
 	rc = sig && wrc == 0 ? 0 : 1;
 out:
 	free_parts(&parts);
+	free(bargv);
 	return rc;
 }

@@ -1,6 +1,8 @@
 /* writer.c - see writer.h. */
 #include "writer.h"
 
+extern char **environ;
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -160,6 +163,7 @@ struct ox_writer {
 	 * stays once the child's snapshot and archive are written. */
 	struct ox_archives arch;
 	uint64_t snap_child_keep; /* 0: the child writes no archive */
+	bool builder_off;         /* the builder found the config changed: fork */
 
 	/* The checkpointer: copies the store's WAL back into cases.db once a
 	 * second on a connection of its own, so that no commit of the flusher
@@ -972,8 +976,6 @@ static int load_newest_snapshot(struct ox_writer *w, char *err, size_t errsz)
 	return 0;
 }
 
-/* How the snapshot's child ends. */
-enum { CHILD_DONE = 0, CHILD_FAILED = 1, CHILD_NO_ARCHIVE = 3 };
 
 /* The order archive of snapshot seq is durable: the log segments before
  * keep go (docs/retention.md). The flusher reads both, so it must be
@@ -999,6 +1001,57 @@ static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
 		seq, segments, (double)(mono_us() - t0) / 1e6, w->arch.n, ox_archives_bytes(&w->arch));
 }
 
+/* After the snapshot at seq: the order archive of the log segments before
+ * keep (0: none to write), in the snapshot's child or builder. Allocates
+ * nothing (ox_compact_archive). The exit status. */
+static int write_archive(struct ox_writer *w, uint64_t seq, uint64_t keep)
+{
+	if (!keep)
+		return OX_BUILD_DONE;
+	char err[OX_SNAP_ERRSZ];
+	struct ox_compact_stats cs;
+	uint64_t t0 = mono_us();
+	if (ox_compact_archive(w->orders, w->log, keep, w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, &cs, err,
+			       sizeof err)) {
+		fprintf(stderr, "ordex serve: no order archive, no compaction: %s\n", err);
+		return OX_BUILD_NO_ARCHIVE;
+	}
+	fprintf(stderr, "ordex serve: order archive at record %" PRIu64 ": %" PRIu64 " of %" PRIu64
+			" records of kept orders, %" PRIu64 " bytes, in %.2f s\n",
+		seq, cs.written, cs.wanted, cs.bytes, (double)(mono_us() - t0) / 1e6);
+	return OX_BUILD_DONE;
+}
+
+/* Run the snapshot builder for seq (ox_writer_build, in a process of its
+ * own): the daemon's memory is not copied, so its pages are not faulted
+ * and copied while the snapshot is written. 0, or -1 when it did not start. */
+static int spawn_builder(struct ox_writer *w, uint64_t seq, uint64_t keep)
+{
+	size_t n = 0;
+	while (w->o.builder_argv[n])
+		n++;
+	char s_seq[24], s_keep[24], s_parent[24];
+	snprintf(s_seq, sizeof s_seq, "%" PRIu64, seq);
+	snprintf(s_keep, sizeof s_keep, "%" PRIu64, keep);
+	snprintf(s_parent, sizeof s_parent, "%ld", (long)getpid());
+	char **argv = ox_xcalloc(n + 7, sizeof *argv);
+	memcpy(argv, w->o.builder_argv, n * sizeof *argv);
+	static char f_seq[] = "--build-snapshot", f_keep[] = "--build-keep", f_parent[] = "--build-parent";
+	char *extra[] = { f_seq, s_seq, f_keep, s_keep, f_parent, s_parent };
+	memcpy(argv + n, extra, sizeof extra);
+	pid_t pid;
+	int rc = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ);
+	free(argv);
+	if (rc) {
+		fprintf(stderr, "ordex serve: no snapshot builder: %s\n", strerror(rc));
+		return -1;
+	}
+	w->snap_pid = pid;
+	w->snap_child_seq = seq;
+	w->snap_child_keep = keep;
+	return 0;
+}
+
 /* The child's end: a snapshot written, or why not. */
 static void reap_snapshot(struct ox_writer *w, bool wait)
 {
@@ -1009,16 +1062,20 @@ static void reap_snapshot(struct ox_writer *w, bool wait)
 	if (p == 0 || (p < 0 && errno == EINTR))
 		return;
 	w->snap_pid = 0;
-	int code = p > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : CHILD_FAILED;
-	if (code == CHILD_DONE || code == CHILD_NO_ARCHIVE) {
+	int code = p > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : OX_BUILD_FAILED;
+	if (code == OX_BUILD_DONE || code == OX_BUILD_NO_ARCHIVE) {
 		uint64_t prev = w->snap_seq;
 		w->snap_seq = w->snap_child_seq;
 		fprintf(stderr, "ordex serve: snapshot at record %" PRIu64 " written in %.2f s\n", w->snap_seq,
 			(double)(mono_us() - w->snap_started) / 1e6);
-		if (code == CHILD_DONE && w->snap_child_keep)
+		if (code == OX_BUILD_DONE && w->snap_child_keep)
 			compact_log(w, w->snap_seq, w->snap_child_keep);
 		else
 			ox_snap_prune(w->snap_dir, prev ? prev : w->snap_seq); /* the one before stays, just in case */
+	} else if (code == OX_BUILD_STALE) {
+		w->builder_off = true;
+		fprintf(stderr, "ordex serve: the config changed since the start: snapshots are written by a "
+				"forked child until a restart\n");
 	} else {
 		fprintf(stderr, "ordex serve: the snapshot at record %" PRIu64 " failed; the next is tried %" PRIu64
 				" records later\n", w->snap_child_seq, w->o.snapshot_every);
@@ -1026,8 +1083,10 @@ static void reap_snapshot(struct ox_writer *w, bool wait)
 }
 
 /* Every snapshot_every records, once everything appended is durable and
- * stored, a child process writes the snapshot from its copy of memory
- * (copy-on-write), so the writer goes on at once. */
+ * stored, the snapshot builder rebuilds the state at that record in a
+ * process of its own from the last snapshot and the log, and writes it;
+ * without a builder, a forked child writes it from its copy of memory
+ * (copy-on-write). Either way the writer goes on at once. */
 static void maybe_snapshot(struct ox_writer *w)
 {
 	reap_snapshot(w, false);
@@ -1047,13 +1106,15 @@ static void maybe_snapshot(struct ox_writer *w)
 	 * of the orders kept are archived */
 	uint64_t keep = ox_evlog_keep_from(w->log, seq);
 	w->snap_child_keep = keep > ox_evlog_first_seq(w->log) ? keep : 0;
+	w->snap_started = mono_us();
+	if (w->o.builder_argv && !w->builder_off && spawn_builder(w, seq, w->snap_child_keep) == 0)
+		return;
 	char err[OX_SNAP_ERRSZ];
 	struct ox_snap_w sw;
 	if (ox_snap_w_open(&sw, w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, err, sizeof err) < 0) {
 		fprintf(stderr, "ordex serve: no snapshot: %s\n", err);
 		return;
 	}
-	w->snap_started = mono_us();
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -1062,27 +1123,15 @@ static void maybe_snapshot(struct ox_writer *w)
 		 * that came before the prctl) */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
-			_exit(CHILD_FAILED);
+			_exit(OX_BUILD_FAILED);
 		ox_evlog_forget_lock(w->log);
 		setpriority(PRIO_PROCESS, 0, 19); /* the writer and the HTTP threads first */
 		snapshot_write(w, &sw);
 		if (ox_snap_w_commit(&sw, err, sizeof err)) {
 			fprintf(stderr, "ordex serve: %s\n", err);
-			_exit(CHILD_FAILED);
+			_exit(OX_BUILD_FAILED);
 		}
-		if (!w->snap_child_keep)
-			_exit(CHILD_DONE);
-		struct ox_compact_stats cs;
-		uint64_t t0 = mono_us();
-		if (ox_compact_archive(w->orders, w->log, w->snap_child_keep,
-				       w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, &cs, err, sizeof err)) {
-			fprintf(stderr, "ordex serve: no order archive, no compaction: %s\n", err);
-			_exit(CHILD_NO_ARCHIVE);
-		}
-		fprintf(stderr, "ordex serve: order archive at record %" PRIu64 ": %" PRIu64 " of %" PRIu64
-				" records of kept orders, %" PRIu64 " bytes, in %.2f s\n",
-			seq, cs.written, cs.wanted, cs.bytes, (double)(mono_us() - t0) / 1e6);
-		_exit(CHILD_DONE);
+		_exit(write_archive(w, seq, w->snap_child_keep));
 	}
 	if (pid < 0) {
 		fprintf(stderr, "ordex serve: no snapshot: fork: %s\n", strerror(errno));
@@ -1470,6 +1519,13 @@ static void close_parts(struct ox_writer *w)
 	free(w);
 }
 
+static void listen_to_engine(struct ox_writer *w)
+{
+	ox_engine_set_listener(w->engine, (struct ox_case_listener){ .changed = case_changed, .ctx = w,
+								     .clock = clock_moved,
+								     .order_retired = order_retired });
+}
+
 static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 {
 	char path[4096];
@@ -1493,12 +1549,9 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 		return -1;
 	w->sink = (struct ox_store_sink){ .store = w->store, .params = w->o.params };
 	w->store_listener = ox_store_sink_listener(&w->sink);
-	ox_engine_set_listener(w->engine, (struct ox_case_listener){ .changed = case_changed, .ctx = w,
-								     .clock = clock_moved,
-								     .order_retired = order_retired });
+	listen_to_engine(w);
 
 	uint64_t t0 = mono_us();
-	snprintf(w->snap_dir, sizeof w->snap_dir, "%s/snapshots", w->o.data_dir);
 	if (load_newest_snapshot(w, err, errsz) < 0)
 		return -1;
 	double snap_secs = (double)(mono_us() - t0) / 1e6;
@@ -1647,7 +1700,8 @@ static void stop_flusher(struct ox_writer *w)
 	pthread_join(w->flusher, NULL);
 }
 
-struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, size_t errsz)
+/* The writer's parts, nothing opened yet. */
+static struct ox_writer *writer_new(const struct ox_writer_opts *o)
 {
 	struct ox_writer *w = ox_xcalloc(1, sizeof *w);
 	w->o = *o;
@@ -1682,6 +1736,13 @@ struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, siz
 	pthread_cond_init(&w->fcv, NULL);
 	pthread_mutex_init(&w->ck_mu, NULL);
 	pthread_cond_init(&w->ck_cv, NULL);
+	snprintf(w->snap_dir, sizeof w->snap_dir, "%s/snapshots", w->o.data_dir);
+	return w;
+}
+
+struct ox_writer *ox_writer_start(const struct ox_writer_opts *o, char *err, size_t errsz)
+{
+	struct ox_writer *w = writer_new(o);
 	if (open_parts(w, err, errsz) < 0) {
 		close_parts(w);
 		return NULL;
@@ -1717,4 +1778,43 @@ int ox_writer_stop(struct ox_writer *w)
 	int rc = ox_writer_failed(w) ? -1 : 0;
 	close_parts(w);
 	return rc;
+}
+
+int ox_writer_build(const struct ox_writer_opts *o, uint64_t upto, uint64_t keep)
+{
+	struct ox_writer *w = writer_new(o);
+	w->applied_seq = INT64_MAX; /* the replay stores nothing: the daemon has */
+	listen_to_engine(w);
+	char err[1024], path[4096];
+	snprintf(path, sizeof path, "%s/events", o->data_dir);
+	int code = OX_BUILD_FAILED;
+	uint64_t t0 = mono_us();
+	if (load_newest_snapshot(w, err, sizeof err) < 0 || ox_evlog_open_readonly(&w->log, path, err, sizeof err))
+		goto out;
+	w->pending = -1;
+	w->last_seq = w->snap_seq;
+	int rc = ox_evlog_read_range(w->log, w->snap_seq, upto, replay_record, w);
+	replay_apply_pending(w);
+	if (rc) {
+		snprintf(err, sizeof err, "%s", w->msg[0] ? w->msg : ox_evlog_errmsg(w->log));
+		goto out;
+	}
+	if (w->last_seq != upto) {
+		snprintf(err, sizeof err, "the log ends at record %" PRIu64 ", before %" PRIu64, w->last_seq, upto);
+		goto out;
+	}
+	struct ox_snap_w sw;
+	if (ox_snap_w_open(&sw, w->snap_dir, upto, w->snap_buf, OX_SNAP_BUFSZ, err, sizeof err) < 0)
+		goto out;
+	snapshot_write(w, &sw);
+	if (ox_snap_w_commit(&sw, err, sizeof err) < 0)
+		goto out;
+	fprintf(stderr, "ordex serve: snapshot builder: records %" PRIu64 "..%" PRIu64 " on snapshot %" PRIu64
+			" in %.2f s\n", w->snap_seq + 1, upto, w->snap_seq, (double)(mono_us() - t0) / 1e6);
+	code = write_archive(w, upto, keep);
+out:
+	if (code == OX_BUILD_FAILED)
+		fprintf(stderr, "ordex serve: snapshot builder at record %" PRIu64 ": %s\n", upto, err);
+	close_parts(w);
+	return code;
 }

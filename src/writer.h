@@ -144,7 +144,28 @@ struct ox_writer_opts {
 	unsigned snapshot_min_interval_s; /* and at least this long between two */
 	uint64_t segment_max;       /* log segment size; 0: the log's default */
 	struct ox_metrics *metrics; /* may be NULL */
+	/* The command line of a snapshot builder (docs/retention.md), which
+	 * the writer runs with --build-snapshot SEQ --build-keep SEQ
+	 * --build-parent PID added; NULL: a forked child writes snapshots. */
+	char *const *builder_argv;
 };
+
+/* How a snapshot builder (ox_writer_build) or a snapshot's forked child
+ * ends: its exit status. */
+enum {
+	OX_BUILD_DONE = 0,
+	OX_BUILD_FAILED = 1,
+	OX_BUILD_NO_ARCHIVE = 3, /* the snapshot stands; no compaction */
+	OX_BUILD_STALE = 4,      /* the config changed since the daemon started */
+};
+
+/* The snapshot builder, in a process of its own beside a running daemon:
+ * read the newest snapshot of o->data_dir and the log records after it up
+ * to upto (durable), write the snapshot at upto and, keep not 0, the order
+ * archive of the log segments before keep. The daemon's state at upto,
+ * rebuilt as a restart would, without copying the daemon's memory. Returns
+ * the exit status. */
+int ox_writer_build(const struct ox_writer_opts *o, uint64_t upto, uint64_t keep);
 
 struct ox_writer;
 

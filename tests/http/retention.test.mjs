@@ -14,7 +14,7 @@ import { checkHttp } from "./openapi.mjs";
 const TMP = mkdtempSync(join(tmpdir(), "ordex-http-retention-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 const CONFIG = join(TMP, "retention.yaml");
-writeFileSync(CONFIG, "retention:\n  finished: 1d\n  idle: 6d\n  event_ids: 2d\n");
+writeFileSync(CONFIG, "retention:\n  finished: 1d\n  idle: 6d\n  event_ids: 3d\n");
 
 const start = (opts = {}) => startDaemon({ check: process.env.NOCHECK ? null : checkHttp, args: ["--config", CONFIG], ...opts });
 
@@ -52,15 +52,15 @@ test("a retired order: 404 with its cases, late events left out, across restarts
 			ev("r-1", "order.create_failed", "2026-11-11T10:00:00.000+08:00", { error: { code: "E_TIMEOUT", message: "upstream timeout" } }),
 			created,
 			ev("r-3", "order.status", "2026-11-11T10:02:00.000+08:00", { status: "cancelled" }),
-			tick("t-1", "2026-11-12T09:00:00.000+08:00"),
+			tick("t-1", "2026-11-13T03:00:00.000+08:00"),
 		]);
 		assert.equal(r.json.accepted, 4, JSON.stringify(r.json));
-		// within the day: the whole picture
+		// a day has passed, the daily sweep (04:00) has not come: the whole picture
 		const kept = await d.get("/api/v1/orders/R1");
 		assert.equal(kept.status, 200);
 		assert.equal(kept.json.events.length, 3);
 
-		await d.postEvents([tick("t-2", "2026-11-12T11:00:00.000+08:00")]);
+		await d.postEvents([tick("t-2", "2026-11-13T04:30:00.000+08:00")]);
 		await expectRetired(d);
 		const unknown = await d.get("/api/v1/orders/NEVER");
 		assert.equal(unknown.status, 404);
@@ -69,12 +69,12 @@ test("a retired order: 404 with its cases, late events left out, across restarts
 
 		// money on a cancelled order: PAY_ON_CLOSED, had R1 been kept; retired, it opens nothing
 		const late = await d.postEvents([
-			ev("r-4", "payment.succeeded", "2026-11-12T12:00:00.000+08:00", { payment_id: "P1", amount: "99.00", method: "alipay" }),
-			tick("t-3", "2026-11-12T13:00:00.000+08:00"),
+			ev("r-4", "payment.succeeded", "2026-11-13T06:00:00.000+08:00", { payment_id: "P1", amount: "99.00", method: "alipay" }),
+			tick("t-3", "2026-11-13T07:00:00.000+08:00"),
 		]);
 		assert.equal(late.json.accepted, 2);
 		await expectRetired(d);
-		// a resend within the two days is a duplicate still
+		// a resend within the three days is a duplicate still
 		assert.equal((await d.postEvents([created])).json.duplicates, 1);
 
 		await d.stop({ keepData: true });
@@ -84,6 +84,44 @@ test("a retired order: 404 with its cases, late events left out, across restarts
 		d = await start({ dataDir: d.dataDir });
 		await expectRetired(d);
 		assert.equal((await d.get("/api/v1/cases?order_id=R1")).json.cases.length, 1);
+	} finally {
+		await d.stop();
+	}
+});
+
+// The snapshot builder reads the config file again: edited since the daemon
+// started, it would rebuild another state, so it refuses, and the daemon
+// writes its snapshots by a forked copy of itself until a restart.
+test("a snapshot builder that finds the config changed leaves snapshots to a fork", async () => {
+	const config = join(TMP, "edited.yaml");
+	writeFileSync(config, "retention:\n  finished: 2d\n");
+	const d = await start({ args: ["--config", config, "--snapshot-every", "200"] });
+	let n = 0;
+	const ticks = (k) => Array.from({ length: k }, () => tick(`e-${n}`, new Date(Date.UTC(2026, 10, 11, 2, 0, n++)).toISOString()));
+	// the writer learns that a snapshot is done at its next group
+	const waitFor = async (re, what) => {
+		for (let i = 0; i < 100 && !re.test(d.stderr); i++) {
+			await new Promise((r) => setTimeout(r, 50));
+			await d.postEvents(ticks(1));
+		}
+		assert.match(d.stderr, re, `no ${what} within 5 s`);
+	};
+	const written = () => (d.stderr.match(/snapshot at record \d+ written/g) ?? []).length;
+	try {
+		await d.postEvents(ticks(250));
+		await waitFor(/snapshot builder: records 1\.\.\d+ on snapshot 0/, "snapshot by the builder");
+		await waitFor(/snapshot at record \d+ written/, "snapshot written");
+		writeFileSync(config, "retention:\n  finished: 3d\n");
+		await d.postEvents(ticks(250));
+		await waitFor(/the config changed since the start/, "builder refusing");
+		assert.equal(written(), 1);
+		await d.postEvents(ticks(250));
+		for (let i = 0; i < 100 && written() < 2; i++) {
+			await new Promise((r) => setTimeout(r, 50));
+			await d.postEvents(ticks(1));
+		}
+		assert.equal(written(), 2, d.stderr);
+		assert.equal((d.stderr.match(/snapshot builder: records/g) ?? []).length, 1);
 	} finally {
 		await d.stop();
 	}
