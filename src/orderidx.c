@@ -132,6 +132,20 @@ void ox_orderidx_add(struct ox_orderidx *x, const char *id, size_t len, uint64_t
 	seqs_of(r)[r->n++] = seq;
 }
 
+bool ox_orderidx_remove(struct ox_orderidx *x, const char *id, size_t len)
+{
+	if (len == 0 || len > OX_ORDERIDX_ID_MAX)
+		return false;
+	uint64_t h = ox_hash64(id, len);
+	struct key k = { id, len };
+	struct rec *r = ox_hmap_get(&x->map, h, rec_eq, &k);
+	if (!r || !ox_hmap_del(&x->map, h, r))
+		return false;
+	x->rec_bytes -= chunk_bytes(rec_size(r->idlen, r->n));
+	free(r);
+	return true;
+}
+
 void ox_orderidx_prefetch(const struct ox_orderidx *x, const char *id, size_t len)
 {
 	ox_hmap_prefetch(&x->map, ox_hash64(id, len));

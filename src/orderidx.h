@@ -10,6 +10,7 @@
 #ifndef OX_ORDERIDX_H
 #define OX_ORDERIDX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,11 @@ void ox_orderidx_free(struct ox_orderidx *x);
  * never yields one). */
 void ox_orderidx_add(struct ox_orderidx *x, const char *id, size_t len, uint64_t seq);
 
+/* Forget order id and its seqs (the engine dropped the order: retention,
+ * docs/retention.md). true when it was there. Compaction then leaves its
+ * records out of the archives. */
+bool ox_orderidx_remove(struct ox_orderidx *x, const char *id, size_t len);
+
 /* Bring id's table slot into the cache ahead of an add (for a writer that
  * walks a batch: prefetch event i+1, add event i). A table of millions of
  * slots misses the cache on every add otherwise. */
@@ -35,7 +41,8 @@ void ox_orderidx_prefetch(const struct ox_orderidx *x, const char *id, size_t le
 
 /* The seqs of the order, oldest first, with *n set to their count; NULL and
  * *n = 0 for an unknown order. The array belongs to the index and stays
- * valid until the next ox_orderidx_add() or ox_orderidx_free(). */
+ * valid until the next ox_orderidx_add(), ox_orderidx_remove() or
+ * ox_orderidx_free(). */
 const uint64_t *ox_orderidx_get(const struct ox_orderidx *x, const char *id, size_t len, size_t *n);
 
 /* Call fn for every order with its seqs (oldest first), in no particular

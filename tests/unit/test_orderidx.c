@@ -1,5 +1,6 @@
 /* test_orderidx.c - the order -> log seqs index (src/orderidx.c): many
- * interleaved orders, one long order, unknown and edge-length ids, and the
+ * interleaved orders, one long order, unknown and edge-length ids, removal
+ * (the table stays right, the bytes go, a snapshot round trips), and the
  * memory it holds for 1M orders of 15 events. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,11 +9,13 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "orderidx.h"
+#include "snap.h"
 
 /* Order k's id: "O" and k in decimal (17 bytes, like O2026111100012345). */
 static size_t order_id(char *buf, size_t k)
@@ -118,6 +121,12 @@ static void test_growth(void **state)
 	ox_orderidx_free(x);
 }
 
+static void count_order(void *ctx, const char *id, size_t len, const uint64_t *seqs, size_t n)
+{
+	(void)id, (void)len, (void)seqs, (void)n;
+	(*(size_t *)ctx)++;
+}
+
 static void test_unknown_and_lengths(void **state)
 {
 	(void)state;
@@ -171,6 +180,94 @@ static void test_unknown_and_lengths(void **state)
 	ox_orderidx_free(x);
 }
 
+/* Seqs of order k: k + 1, then every ORDERS after. */
+static void check_order(struct ox_orderidx *x, size_t k, size_t per, size_t orders, bool there)
+{
+	char id[32];
+	size_t n = 99;
+	const uint64_t *s = ox_orderidx_get(x, id, order_id(id, k), &n);
+	if (!there) {
+		assert_null(s);
+		assert_int_equal(n, 0);
+		return;
+	}
+	assert_non_null(s);
+	assert_int_equal(n, per);
+	for (size_t r = 0; r < per; r++)
+		assert_int_equal(s[r], (uint64_t)r * orders + k + 1);
+}
+
+/* Orders removed in a scattered pattern (so the table's backward shifts
+ * run through probe chains): the rest answer exactly as before, the
+ * removed ones are unknown and can come back, the bytes go back to the
+ * table's, and a snapshot of what is left loads into the same answers. */
+static void test_remove(void **state)
+{
+	(void)state;
+	enum { ORDERS = 30000, PER = 5 };
+	struct ox_orderidx *x = ox_orderidx_new();
+	char id[32];
+	for (size_t r = 0; r < PER; r++)
+		for (size_t k = 0; k < ORDERS; k++)
+			ox_orderidx_add(x, id, order_id(id, k), (uint64_t)r * ORDERS + k + 1);
+	size_t full = ox_orderidx_bytes(x), gone = 0;
+	for (size_t k = 0; k < ORDERS; k++)
+		if (k % 3 == 0 || k % 7 == 2) {
+			assert_true(ox_orderidx_remove(x, id, order_id(id, k)));
+			gone++;
+		}
+	assert_false(ox_orderidx_remove(x, id, order_id(id, 0))); /* not there any more */
+	assert_false(ox_orderidx_remove(x, "nope", 4));
+	assert_false(ox_orderidx_remove(x, "", 0));
+	assert_int_equal(ox_orderidx_orders(x), ORDERS - gone);
+	assert_true(ox_orderidx_bytes(x) < full);
+	for (size_t k = 0; k < ORDERS; k++)
+		check_order(x, k, PER, ORDERS, !(k % 3 == 0 || k % 7 == 2));
+	size_t n = 0;
+	ox_orderidx_each(x, count_order, &n);
+	assert_int_equal(n, ORDERS - gone);
+
+	/* through a snapshot */
+	const char *tmp = getenv("TMPDIR");
+	char dir[256], err[OX_SNAP_ERRSZ];
+	snprintf(dir, sizeof dir, "%s/ordex-test-orderidx-XXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	static unsigned char buf[OX_SNAP_BUFSZ];
+	struct ox_snap_w w;
+	assert_int_equal(ox_snap_w_open(&w, dir, 9, buf, sizeof buf, err, sizeof err), 0);
+	ox_orderidx_save(x, &w);
+	assert_int_equal(ox_snap_w_commit(&w, err, sizeof err), 0);
+	struct ox_snap_r r;
+	assert_int_equal(ox_snap_r_open(&r, dir, 9, err, sizeof err), 0);
+	struct ox_orderidx *y = ox_orderidx_new();
+	assert_int_equal(ox_orderidx_load(y, &r), 0);
+	assert_true(ox_snap_r_done(&r));
+	ox_snap_r_close(&r);
+	assert_int_equal(ox_orderidx_orders(y), ORDERS - gone);
+	for (size_t k = 0; k < ORDERS; k++)
+		check_order(y, k, PER, ORDERS, !(k % 3 == 0 || k % 7 == 2));
+	ox_orderidx_free(y);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* a removed order comes back as a new one; all gone leaves the table */
+	ox_orderidx_add(x, id, order_id(id, 3), 7);
+	n = 0;
+	const uint64_t *s = ox_orderidx_get(x, id, order_id(id, 3), &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0], 7);
+	for (size_t k = 0; k < ORDERS; k++)
+		ox_orderidx_remove(x, id, order_id(id, k));
+	assert_int_equal(ox_orderidx_orders(x), 0);
+	struct ox_orderidx *e = ox_orderidx_new();
+	assert_int_equal(ox_orderidx_bytes(x) - ox_orderidx_bytes(e) > 0, 1); /* the table only */
+	size_t table = ox_orderidx_bytes(x) - ox_orderidx_bytes(e);
+	assert_true(table % 16 == 0 && (table & (table - 1)) == 0); /* 16-byte slots, a power of two */
+	ox_orderidx_free(e);
+	ox_orderidx_free(x);
+}
+
 /* 1M orders of 15 events: what /metrics will report. The seqs alone are 120
  * bytes an order. (Added one order after another: the memory is the same as
  * interleaved, which the tests above check, and the test stays fast.) */
@@ -209,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_exact_values),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_unknown_and_lengths),
+		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_bytes_per_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
