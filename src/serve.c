@@ -48,6 +48,7 @@ static const char usage[] =
 	"  --snapshot-min-interval S  and at least S seconds between two (300)\n"
 	"  --segment-max BYTES log segment size (67108864); segments wholly before a snapshot\n"
 	"                      are removed once its order archive is written (docs/retention.md)\n"
+	"  --archives-max N    order archives kept; a compaction merges neighbours beyond (16)\n"
 	"  --bootstrap-token T an admin API token made on first start (or env ORDEX_BOOTSTRAP_TOKEN);\n"
 	"                      users and tokens: ordex user ..., ordex token ... (docs/auth.md)\n";
 
@@ -55,7 +56,7 @@ struct serve_opts {
 	const char *data, *listen, *config, *blacklist, *bootstrap;
 	bool wall_clock, nosync;
 	unsigned threads;
-	size_t max_body, queue_max, snapshot_every, snapshot_min_s, segment_max;
+	size_t max_body, queue_max, snapshot_every, snapshot_min_s, segment_max, archives_max;
 	double rate_limit;
 };
 
@@ -115,6 +116,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			ok = parse_size(v, &o->snapshot_min_s) == 0 && o->snapshot_min_s <= 86400;
 		else if (strcmp(a, "--segment-max") == 0)
 			ok = parse_size(v, &o->segment_max) == 0 && o->segment_max >= 4096;
+		else if (strcmp(a, "--archives-max") == 0)
+			ok = parse_size(v, &o->archives_max) == 0 && o->archives_max >= 2 && o->archives_max <= 4096;
 		else if (strcmp(a, "--rate-limit") == 0)
 			ok = parse_size(v, &n) == 0 && ((o->rate_limit = (double)n), true);
 		else {
@@ -295,7 +298,7 @@ int ox_cmd_serve(int argc, char **argv)
 				     .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
 				     .snapshot_every = o.snapshot_every,
 				     .snapshot_min_interval_s = (unsigned)o.snapshot_min_s,
-				     .segment_max = o.segment_max,
+				     .segment_max = o.segment_max, .archives_max = o.archives_max,
 				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics };
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);
 	if (!w) {
