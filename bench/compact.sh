@@ -13,11 +13,14 @@
 # For each: the push's wall time (events/s), the log, the archives and the
 # snapshots on disk at the end (after SIGTERM's final snapshot), and the
 # compaction figures the daemon prints (archive written by the snapshot's
-# child, segments removed by the writer). WORK=DIR keeps the directories.
+# child, archives merged by it, segments removed by the writer).
+# ARCHIVES=N passes --archives-max N (default 16: with 4 compactions, no
+# merge). WORK=DIR keeps the directories.
 set -euo pipefail
 ordex=${1:?usage: bench/compact.sh BINARY [ORDERS]}
 orders=${2:-30000}
 snap=${SNAP:-100000}
+archives=${ARCHIVES:-16}
 token=ordex-bench-token-0123456789abcdef
 work=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/ordex-compact-bench.XXXXXX")}
 mkdir -p "$work"
@@ -30,7 +33,8 @@ run() { # NAME SEGMENT_MAX
 	local name=$1 seg=$2 data=$work/$1
 	rm -rf "$data"
 	"$ordex" serve --data "$data" --listen 127.0.0.1:0 --clock event --segment-max "$seg" \
-		--snapshot-every "$snap" --snapshot-min-interval 0 --bootstrap-token "$token" 2>"$work/$name.err" &
+		--snapshot-every "$snap" --snapshot-min-interval 0 --archives-max "$archives" \
+		--bootstrap-token "$token" 2>"$work/$name.err" &
 	local pid=$! url=
 	for _ in $(seq 100); do
 		url=$(grep -o 'http://[0-9.:]*' "$work/$name.err" || true)
@@ -53,7 +57,7 @@ run() { # NAME SEGMENT_MAX
 		"$( (du -k -c "$data"/snapshots/*.arch 2>/dev/null || echo 0) | tail -n1 | cut -f1)" \
 		"$(ls "$data"/snapshots/*.arch 2>/dev/null | wc -l)" \
 		"$(du -k -c "$data"/snapshots/*.snap | tail -n1 | cut -f1)"
-	grep -E 'order archive|compaction at|snapshot at' "$work/$name.err" | sed 's/^/    /'
+	grep -E 'order archive|archives merged|compaction at|snapshot at' "$work/$name.err" | sed 's/^/    /'
 }
 run compact 8388608
 run keep 1073741824

@@ -51,6 +51,7 @@ static const char usage[] =
 	"  --snapshot-min-interval S  and at least S seconds between two (300)\n"
 	"  --segment-max BYTES log segment size (67108864); segments wholly before a snapshot\n"
 	"                      are removed once its order archive is written (docs/retention.md)\n"
+	"  --archives-max N    order archives kept; a compaction merges neighbours beyond (16)\n"
 	"  --bootstrap-token T an admin API token made on first start (or env ORDEX_BOOTSTRAP_TOKEN);\n"
 	"                      users and tokens: ordex user ..., ordex token ... (docs/auth.md)\n"
 	"  --snapshot-builder on|off  on: snapshots are rebuilt from the log by a process of\n"
@@ -66,7 +67,7 @@ struct serve_opts {
 	size_t build_seq, build_keep, build_parent;
 	const char *build_check;
 	unsigned threads;
-	size_t max_body, queue_max, snapshot_every, snapshot_min_s, segment_max;
+	size_t max_body, queue_max, snapshot_every, snapshot_min_s, segment_max, archives_max;
 	double rate_limit;
 };
 
@@ -126,6 +127,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			ok = parse_size(v, &o->snapshot_min_s) == 0 && o->snapshot_min_s <= 86400;
 		else if (strcmp(a, "--segment-max") == 0)
 			ok = parse_size(v, &o->segment_max) == 0 && o->segment_max >= 4096;
+		else if (strcmp(a, "--archives-max") == 0)
+			ok = parse_size(v, &o->archives_max) == 0 && o->archives_max >= 2 && o->archives_max <= 4096;
 		else if (strcmp(a, "--rate-limit") == 0)
 			ok = parse_size(v, &n) == 0 && ((o->rate_limit = (double)n), true);
 		else if (strcmp(a, "--snapshot-builder") == 0)
@@ -361,7 +364,7 @@ int ox_cmd_serve(int argc, char **argv)
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	struct ox_writer_opts wo = { .data_dir = o.data, .snapshot_every = o.snapshot_every,
-				     .segment_max = o.segment_max,
+				     .segment_max = o.segment_max, .archives_max = o.archives_max,
 				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC };
 	if (o.build_seq)
 		return build_snapshot(&o, &wo);
@@ -394,7 +397,7 @@ int ox_cmd_serve(int argc, char **argv)
 				      .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
 				      .snapshot_every = o.snapshot_every,
 				      .snapshot_min_interval_s = (unsigned)o.snapshot_min_s,
-				      .segment_max = o.segment_max,
+				      .segment_max = o.segment_max, .archives_max = o.archives_max,
 				      .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics,
 				      .builder_argv = bargv };
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);

@@ -977,9 +977,9 @@ static int load_newest_snapshot(struct ox_writer *w, char *err, size_t errsz)
 }
 
 
-/* The order archive of snapshot seq is durable: the log segments before
- * keep go (docs/retention.md). The flusher reads both, so it must be
- * idle. */
+/* The order archive of snapshot seq (and the merges of older ones) are
+ * durable: take them in, then the log segments before keep go
+ * (docs/retention.md). The flusher reads both, so it must be idle. */
 static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
 {
 	char err[OX_ARCHIVE_ERRSZ];
@@ -987,7 +987,11 @@ static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
 	pthread_mutex_lock(&w->fmu);
 	while (w->busy)
 		pthread_cond_wait(&w->fcv, &w->fmu);
-	int rc = ox_archives_add(&w->arch, w->snap_dir, seq, err, sizeof err);
+	int rc = ox_archives_refresh(&w->arch, w->snap_dir, err, sizeof err);
+	if (rc == 0 && ox_archives_upto(&w->arch) + 1 < keep) {
+		snprintf(err, sizeof err, "the archive of the records before %" PRIu64 " is missing", keep);
+		rc = -1;
+	}
 	if (rc == 0 && (rc = ox_evlog_drop_before(w->log, keep, &segments)) != 0)
 		snprintf(err, sizeof err, "%s", ox_evlog_errmsg(w->log));
 	pthread_mutex_unlock(&w->fmu);
@@ -1011,7 +1015,7 @@ static int write_archive(struct ox_writer *w, uint64_t seq, uint64_t keep)
 	char err[OX_SNAP_ERRSZ];
 	struct ox_compact_stats cs;
 	uint64_t t0 = mono_us();
-	if (ox_compact_archive(w->orders, w->log, keep, w->snap_dir, seq, w->snap_buf, OX_SNAP_BUFSZ, &cs, err,
+	if (ox_compact_archive(w->orders, w->log, keep, w->snap_dir, w->snap_buf, OX_SNAP_BUFSZ, &cs, err,
 			       sizeof err)) {
 		fprintf(stderr, "ordex serve: no order archive, no compaction: %s\n", err);
 		return OX_BUILD_NO_ARCHIVE;
@@ -1019,6 +1023,19 @@ static int write_archive(struct ox_writer *w, uint64_t seq, uint64_t keep)
 	fprintf(stderr, "ordex serve: order archive at record %" PRIu64 ": %" PRIu64 " of %" PRIu64
 			" records of kept orders, %" PRIu64 " bytes, in %.2f s\n",
 		seq, cs.written, cs.wanted, cs.bytes, (double)(mono_us() - t0) / 1e6);
+	/* older archives without the orders retired since, and not too
+	 * many: a failure leaves them as they were */
+	struct ox_merge_stats ms;
+	t0 = mono_us();
+	size_t max = w->o.archives_max ? w->o.archives_max : OX_ARCHIVES_MAX;
+	if (ox_compact_merge(w->orders, &w->arch, max - 1, w->snap_dir, w->snap_buf, OX_SNAP_BUFSZ, &ms, err,
+			     sizeof err))
+		fprintf(stderr, "ordex serve: archive merge: %s\n", err);
+	if (ms.merges)
+		fprintf(stderr, "ordex serve: archives merged: %" PRIu64 " into %" PRIu64 ", %" PRIu64 " of %" PRIu64
+				" records kept, %" PRIu64 " of %" PRIu64 " bytes, in %.2f s\n",
+			ms.replaced, ms.merges, ms.records_out, ms.records_in, ms.bytes_out, ms.bytes_in,
+			(double)(mono_us() - t0) / 1e6);
 	return OX_BUILD_DONE;
 }
 
@@ -1239,12 +1256,9 @@ static void read_order(struct ox_writer *w, struct ox_job *job)
 		size_t from = job->text.len;
 		int rc = ox_evlog_read(w->log, job->seqs[i], &job->text);
 		if (rc == OX_EVLOG_ENOTFOUND) { /* its segment was compacted: the archive holds it */
-			const char *p;
-			size_t len;
-			int ar = ox_archives_get(&w->arch, job->seqs[i], &p, &len);
-			if (ar > 0)
+			rc = ox_archives_get(&w->arch, job->seqs[i], &job->text);
+			if (rc > 0)
 				continue;
-			rc = ar < 0 ? -1 : ox_buf_add(&job->text, p, len);
 		}
 		if (rc) {
 			job->status = 500;
@@ -1789,7 +1803,9 @@ int ox_writer_build(const struct ox_writer_opts *o, uint64_t upto, uint64_t keep
 	snprintf(path, sizeof path, "%s/events", o->data_dir);
 	int code = OX_BUILD_FAILED;
 	uint64_t t0 = mono_us();
-	if (load_newest_snapshot(w, err, sizeof err) < 0 || ox_evlog_open_readonly(&w->log, path, err, sizeof err))
+	/* the archives, to merge them after the new one */
+	if (load_newest_snapshot(w, err, sizeof err) < 0 || open_archives(w, err, sizeof err) < 0 ||
+	    ox_evlog_open_readonly(&w->log, path, err, sizeof err))
 		goto out;
 	w->pending = -1;
 	w->last_seq = w->snap_seq;

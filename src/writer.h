@@ -143,6 +143,7 @@ struct ox_writer_opts {
 	uint64_t snapshot_every;    /* records between snapshots (docs/retention.md); 0: none */
 	unsigned snapshot_min_interval_s; /* and at least this long between two */
 	uint64_t segment_max;       /* log segment size; 0: the log's default */
+	size_t archives_max;        /* order archives kept after a compaction; 0: OX_ARCHIVES_MAX */
 	struct ox_metrics *metrics; /* may be NULL */
 	/* The command line of a snapshot builder (docs/retention.md), which
 	 * the writer runs with --build-snapshot SEQ --build-keep SEQ

@@ -13,6 +13,8 @@
 //   - segments were removed: the oldest segment left starts after record 1,
 //     the log on disk is well under what the stream wrote, and /metrics
 //     counts the segments removed and shows the log's bytes;
+//   - with --archives-max 2, compactions merged archives and, after a
+//     restart, at most 2 are left;
 //   - GET /api/v1/orders/{id} of orders whose first records are long gone
 //     from the log (and of a sample of all orders) lists exactly the
 //     order's events of the stream, after the stream and again after a
@@ -28,6 +30,7 @@ const TOKEN = 'ordex-compact-test-token-0123456789';
 const BATCH = 250;
 const SNAPSHOT_EVERY = 4000;
 const SEGMENT = 65536;
+const ARCHIVES_MAX = 2; // from the third compaction on, each merges: kills land around merges
 const T0 = Date.now();
 
 const [ordex, streamPath, expectedPath, workdir, seedArg, blacklist] = process.argv.slice(2);
@@ -76,6 +79,7 @@ let d = null;
 function start() {
 	const proc = spawn(ordex, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--clock', 'event',
 		'--sync', 'none', '--segment-max', String(SEGMENT), '--snapshot-every', String(SNAPSHOT_EVERY),
+		'--archives-max', String(ARCHIVES_MAX),
 		'--snapshot-min-interval', '0', '--bootstrap-token', TOKEN, '--blacklist', blacklist],
 	{ stdio: ['ignore', 'ignore', 'pipe'] });
 	const dm = { proc, url: null, err: '', exited: null, killed: false };
@@ -225,6 +229,17 @@ const removed = await metric('ordex_log_segments_removed_total');
 if (!(removed > 0)) fail(`ordex_log_segments_removed_total is ${removed} (segments were removed since the last start?)`);
 if (mBytes !== bytes) fail(`ordex_log_bytes is ${mBytes}, the segment files hold ${bytes}`);
 if (!((await metric('ordex_archive_bytes')) > 0)) fail('ordex_archive_bytes is not above 0');
+// Merges: the last one's inputs go at the writer's next group, or at the
+// next start (counted after the final restart, below).
+function archivesMerged() {
+	const archives = fs.readdirSync(path.join(dataDir, 'snapshots')).filter((f) => f.endsWith('.arch'));
+	const text = fs.readFileSync(path.join(workdir, 'daemon.log'), 'utf8');
+	const merges = (text.match(/archives merged/g) || []).length;
+	const compactions = (text.match(/compaction at record \d+: removed [1-9]/g) || []).length;
+	log(`${compactions} compactions, ${merges} merges logged; ${archives.length} order archives on disk`);
+	if (archives.length > ARCHIVES_MAX) fail(`${archives.length} order archives, more than --archives-max ${ARCHIVES_MAX}`);
+	if (compactions >= 6 && !merges) fail('no compaction merged archives');
+}
 
 // Orders whose first event is in a removed segment, and a sample of all.
 async function checkOrders(label) {
@@ -279,6 +294,7 @@ await compareCases('after the stream');
 await kill9();
 await up();
 log('final kill -9 and restart');
+archivesMerged();
 await checkOrders('after the final restart');
 await compareCases('after the final restart');
 if (kills < 4) fail(`only ${kills} kills`);
