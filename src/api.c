@@ -457,15 +457,15 @@ static bool order_cases(struct ox_api *a, struct ox_http_req *r, struct ox_buf *
 	return ok;
 }
 
-/* No record of the order is kept. When it has cases, retention retired it
- * (docs/retention.md): 404 with its cases, which stay; otherwise it is
- * unknown. */
-static void order_gone(struct ox_api *a, struct ox_http_req *r)
+/* No record of the order is kept. When retention retired it (the engine
+ * remembers, or it has cases: docs/retention.md), 404 with its cases, which
+ * stay; otherwise it is unknown. */
+static void order_gone(struct ox_api *a, struct ox_http_req *r, bool retired)
 {
 	struct ox_buf cases;
 	ox_buf_init(&cases, SIZE_MAX);
 	if (order_cases(a, r, &cases)) {
-		if (cases.len > 2) {
+		if (retired || cases.len > 2) {
 			ox_http_error(r, 404, "order retired", r->param);
 			r->out.len--;
 			ox_buf_addz(&r->out, ",\"retired\":true,\"cases\":");
@@ -488,7 +488,7 @@ static void order_finish(void *ctx, struct ox_http_req *r)
 		return;
 	}
 	if (j->n_records == 0) {
-		order_gone(a, r);
+		order_gone(a, r, j->retired);
 		return;
 	}
 	struct ox_str *lines = ox_xcalloc(j->n_records, sizeof *lines);

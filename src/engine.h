@@ -41,6 +41,8 @@ enum ox_apply ox_engine_apply(struct ox_engine *e, const struct ox_event *ev);
 /* Was an event with this id applied already? (ox_engine_apply would call
  * it a duplicate.) Lets the daemon log only new events. */
 bool ox_engine_seen(const struct ox_engine *e, struct ox_str id);
+/* Did retention retire this order (and still remember it)? */
+bool ox_engine_order_retired(const struct ox_engine *e, struct ox_str order_id);
 /* Start fetching the memory ox_engine_apply(e, ev) will touch first (the
  * id set, the order), so a caller can overlap it with other work. */
 void ox_engine_prefetch(const struct ox_engine *e, const struct ox_event *ev);

@@ -48,9 +48,14 @@ void oxi_retention_day(struct ox_engine *e, ox_time now)
 	ox_idset_set_day(&e->retired, oxi_day(now), (uint32_t)(e->p->retention_idle / OX_MS_DAY));
 }
 
+bool ox_engine_order_retired(const struct ox_engine *e, struct ox_str order_id)
+{
+	return e->n_retired && ox_idset_has(&e->retired, order_id.s, order_id.len);
+}
+
 bool oxi_retired_event(struct ox_engine *e, const struct ox_event *ev)
 {
-	if (!e->n_retired || !ox_idset_has(&e->retired, ev->order_id.s, ev->order_id.len))
+	if (!ox_engine_order_retired(e, ev->order_id))
 		return false;
 	e->n_retired_events++;
 	if (e->listener.order_retired)

@@ -761,6 +761,7 @@ static void order_seqs(struct ox_writer *w, struct ox_job *job)
 	if (n)
 		memcpy(job->seqs, seqs, n * sizeof *seqs);
 	job->n_records = n;
+	job->retired = !n && ox_engine_order_retired(w->engine, job->order_id);
 }
 
 static void publish(struct ox_writer *w)
@@ -1457,6 +1458,9 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		if (stop) {
 			hand_over_applied(w, true);
+			/* a builder or child at work dies with this thread
+			 * (PR_SET_PDEATHSIG): let it finish first */
+			reap_snapshot(w, true);
 			return NULL;
 		}
 		run_group(w, jobs);

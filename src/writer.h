@@ -112,6 +112,7 @@ struct ox_job {
 	size_t *ends;        /* record i is text[ends[i-1] .. ends[i]) */
 	uint64_t *seqs;      /* and its log seq */
 	size_t n_records;
+	bool retired;            /* OX_JOB_ORDER: none kept, as retention retired it */
 	int desk_rc;             /* OX_JOB_ACTION: 0 or enum ox_desk_err ... */
 	char desk_err[256];      /* ... and why, for the person */
 

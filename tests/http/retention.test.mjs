@@ -1,14 +1,17 @@
 // retention.test.mjs - orders retention retires (docs/retention.md), seen
 // through the daemon: the order picture of a retired order answers 404 with
 // its cases, a late event of it opens nothing, /metrics counts it, and all of
-// it holds after a clean restart and after kill -9. Answers are checked
-// against docs/openapi.json.
+// it holds after a clean restart and after kill -9; over ten days of a
+// shop, the daemon retires what `ordex replay` retires, opens the same cases,
+// and its compactions leave the retired orders' records out of the order
+// archives. Answers are checked against docs/openapi.json.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { startDaemon } from "./lib.mjs";
+import { BIN, replayAsync, startDaemon } from "./lib.mjs";
 import { checkHttp } from "./openapi.mjs";
 
 const TMP = mkdtempSync(join(tmpdir(), "ordex-http-retention-"));
@@ -122,6 +125,63 @@ test("a snapshot builder that finds the config changed leaves snapshots to a for
 		}
 		assert.equal(written(), 2, d.stderr);
 		assert.equal((d.stderr.match(/snapshot builder: records/g) ?? []).length, 1);
+	} finally {
+		await d.stop();
+	}
+});
+
+test("ten days of a shop: the cases of replay, retired orders out of the archives, across a restart", async () => {
+	const config = join(TMP, "short.yaml");
+	writeFileSync(config, "retention:\n  finished: 1d\n  idle: 6d\n  event_ids: 2d\n");
+	const file = join(TMP, "days.ndjson");
+	const sim = spawnSync(BIN, ["sim", "--orders", "3000", "--hours", "240", "--seed", "11", "--out", file]);
+	assert.equal(sim.status, 0, String(sim.stderr));
+	// a week later, and enough records after it for a compaction
+	const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+	for (let i = 0; i < 5000; i++) lines.push(tick(`late-${i}`, new Date(Date.UTC(2026, 10, 28, 0, 0, i)).toISOString()));
+	writeFileSync(file, lines.join("\n") + "\n");
+	const want = await replayAsync(file, ["--config", config, "--stats"]);
+	assert.equal(want.status, 0, want.stderr);
+	const retired = Number(/orders \(([0-9]+) retired\)/.exec(want.stderr)[1]);
+	assert.ok(retired > 2500, `replay retired ${retired} of 3000`);
+
+	let d = await start({ args: ["--config", config, "--segment-max", "65536", "--snapshot-every", "4000", "--archives-max", "4"] });
+	try {
+		for (let i = 0; i < lines.length; i += 500) {
+			const r = await d.postEvents(lines.slice(i, i + 500));
+			assert.equal(r.status, 200, r.text);
+		}
+		// the writer learns of the last compaction at its next group
+		for (let i = 0; i < 100 && !/archives merged: .* of .* records kept/.test(d.stderr); i++) {
+			await new Promise((r) => setTimeout(r, 50));
+			await d.postEvents([tick(`poke-${i}`, "2026-11-28T08:00:00.000+08:00")]);
+		}
+		const merged = [...d.stderr.matchAll(/archives merged: \d+ into \d+, (\d+) of (\d+) records kept/g)];
+		assert.ok(merged.some(([, kept, of]) => Number(kept) * 2 < Number(of)), `no merge left retired records out:\n${d.stderr}`);
+		const check = async () => {
+			const got = await d.allCases();
+			const key = (cs) => cs.map((c) => [c.case_id, c.rule, c.status, c.resolved_at]).sort((x, y) => x[0].localeCompare(y[0]));
+			assert.deepEqual(key(got), key(want.cases));
+			const m = (await d.get("/metrics")).text;
+			assert.equal(metric(m, "ordex_orders_retired_total"), retired);
+			// the first orders of the stream were retired: 404 with their cases
+			const first = [...new Set(lines.slice(0, 1000).map((l) => JSON.parse(l).order_id).filter(Boolean))].slice(0, 40);
+			const views = await Promise.all(first.map((id) => d.get(`/api/v1/orders/${encodeURIComponent(id)}`)));
+			const gone = views.filter((v) => v.status === 404);
+			assert.ok(gone.length >= 10, `${gone.length} of the first 40 orders retired`);
+			// retired: its cases; once its id is forgotten too (retention.idle
+			// after), an order without cases is one never seen
+			for (const [i, v] of views.entries()) {
+				const cases = want.cases.filter((c) => c.order_id === first[i]).length;
+				if (v.status !== 404 || (!cases && !v.json.retired)) continue;
+				assert.equal(v.json.retired, true, first[i]);
+				assert.equal(v.json.cases.length, cases, first[i]);
+			}
+		};
+		await check();
+		await d.stop({ keepData: true });
+		d = await start({ dataDir: d.dataDir, args: ["--config", config] });
+		await check();
 	} finally {
 		await d.stop();
 	}
