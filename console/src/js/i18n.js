@@ -84,7 +84,7 @@ const MSG = {
 		cfg_unit_duration: "时长", cfg_unit_names: "名称列表",
 		cfg_sec_payment: "支付", cfg_sec_logistics: "物流", cfg_sec_sync: "系统同步", cfg_sec_inventory: "库存",
 		cfg_sec_fraud: "风控评分", cfg_sec_customer: "客户", cfg_sec_incident: "突发事件", cfg_sec_sla: "服务时限（SLA）",
-		cfg_sec_escalation: "升级",
+		cfg_sec_escalation: "升级", cfg_sec_retention: "数据保留",
 	},
 	en: {
 		app: "ordex order exceptions", skip: "Skip to content", loading: "Loading…", lang_switch: "中文", lang_label: "Switch language",
@@ -168,7 +168,7 @@ const MSG = {
 		cfg_unit_duration: "duration", cfg_unit_names: "names",
 		cfg_sec_payment: "Payment", cfg_sec_logistics: "Logistics", cfg_sec_sync: "System sync", cfg_sec_inventory: "Inventory",
 		cfg_sec_fraud: "Fraud scoring", cfg_sec_customer: "Customer", cfg_sec_incident: "Incidents", cfg_sec_sla: "Service levels (SLA)",
-		cfg_sec_escalation: "Escalation",
+		cfg_sec_escalation: "Escalation", cfg_sec_retention: "Retention",
 	},
 };
 
