@@ -10,6 +10,7 @@ extern char **environ;
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -1100,6 +1101,22 @@ static void reap_snapshot(struct ox_writer *w, bool wait)
 	}
 }
 
+/* The stop writes a snapshot of its own (final_snapshot): a builder or a
+ * child still at work goes (it would die with this thread anyway, by
+ * PR_SET_PDEATHSIG), and a stop does not wait for it. Its compaction comes
+ * with the next snapshot after the restart. */
+static void stop_snapshot(struct ox_writer *w)
+{
+	if (!w->snap_pid)
+		return;
+	kill(w->snap_pid, SIGKILL);
+	while (waitpid(w->snap_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	fprintf(stderr, "ordex serve: the snapshot at record %" PRIu64 " was stopped with the daemon\n",
+		w->snap_child_seq);
+	w->snap_pid = 0;
+}
+
 /* Every snapshot_every records, once everything appended is durable and
  * stored, the snapshot builder rebuilds the state at that record in a
  * process of its own from the last snapshot and the log, and writes it;
@@ -1458,9 +1475,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		if (stop) {
 			hand_over_applied(w, true);
-			/* a builder or child at work dies with this thread
-			 * (PR_SET_PDEATHSIG): let it finish first */
-			reap_snapshot(w, true);
+			stop_snapshot(w);
 			return NULL;
 		}
 		run_group(w, jobs);

@@ -101,13 +101,14 @@ test("a snapshot builder that finds the config changed leaves snapshots to a for
 	const d = await start({ args: ["--config", config, "--snapshot-every", "200"] });
 	let n = 0;
 	const ticks = (k) => Array.from({ length: k }, () => tick(`e-${n}`, new Date(Date.UTC(2026, 10, 11, 2, 0, n++)).toISOString()));
-	// the writer learns that a snapshot is done at its next group
+	// the writer learns that a snapshot is done at its next group (a
+	// builder at the lowest priority under ASan and a busy suite is slow)
 	const waitFor = async (re, what) => {
-		for (let i = 0; i < 100 && !re.test(d.stderr); i++) {
+		for (let i = 0; i < 1200 && !re.test(d.stderr); i++) {
 			await new Promise((r) => setTimeout(r, 50));
 			await d.postEvents(ticks(1));
 		}
-		assert.match(d.stderr, re, `no ${what} within 5 s`);
+		assert.match(d.stderr, re, `no ${what} within 60 s`);
 	};
 	const written = () => (d.stderr.match(/snapshot at record \d+ written/g) ?? []).length;
 	try {
@@ -119,7 +120,7 @@ test("a snapshot builder that finds the config changed leaves snapshots to a for
 		await waitFor(/the config changed since the start/, "builder refusing");
 		assert.equal(written(), 1);
 		await d.postEvents(ticks(250));
-		for (let i = 0; i < 100 && written() < 2; i++) {
+		for (let i = 0; i < 1200 && written() < 2; i++) {
 			await new Promise((r) => setTimeout(r, 50));
 			await d.postEvents(ticks(1));
 		}
@@ -151,13 +152,15 @@ test("ten days of a shop: the cases of replay, retired orders out of the archive
 			const r = await d.postEvents(lines.slice(i, i + 500));
 			assert.equal(r.status, 200, r.text);
 		}
-		// the writer learns of the last compaction at its next group
-		for (let i = 0; i < 100 && !/archives merged: .* of .* records kept/.test(d.stderr); i++) {
-			await new Promise((r) => setTimeout(r, 50));
-			await d.postEvents([tick(`poke-${i}`, "2026-11-28T08:00:00.000+08:00")]);
+		// a compaction after the orders were retired: more records after
+		// them until one comes (the writer learns of it at its next group)
+		const pruned = () =>
+			[...d.stderr.matchAll(/archives merged: \d+ into \d+, (\d+) of (\d+) records kept/g)].some(([, kept, of]) => Number(kept) * 2 < Number(of));
+		for (let i = 0; i < 600 && !pruned(); i++) {
+			await new Promise((r) => setTimeout(r, 200));
+			await d.postEvents(Array.from({ length: 50 }, (_, k) => tick(`poke-${i}-${k}`, "2026-11-28T08:00:00.000+08:00")));
 		}
-		const merged = [...d.stderr.matchAll(/archives merged: \d+ into \d+, (\d+) of (\d+) records kept/g)];
-		assert.ok(merged.some(([, kept, of]) => Number(kept) * 2 < Number(of)), `no merge left retired records out:\n${d.stderr}`);
+		assert.ok(pruned(), `no merge left retired records out within 2 minutes:\n${d.stderr}`);
 		const check = async () => {
 			const got = await d.allCases();
 			const key = (cs) => cs.map((c) => [c.case_id, c.rule, c.status, c.resolved_at]).sort((x, y) => x[0].localeCompare(y[0]));
