@@ -321,15 +321,18 @@ static void grown_to(struct ox_evlog *log, uint64_t end)
 	}
 }
 
-/* Write zeros from the file's end to end, at least half of o.prealloc at a
- * time, but not past segment_max: the caller's next sync makes them and
- * the new size durable. */
-static int write_ahead(struct ox_evlog *log)
+/* After a commit of n bytes, write zeros from the file's end to
+ * seg_size + o.prealloc, at least half of o.prealloc at a time, but not
+ * past segment_max: the caller's next sync makes them and the new size
+ * durable. Not after a large commit: its sync costs far more than a size
+ * change, and zeros would double the bytes a fast stream writes. */
+static int write_ahead(struct ox_evlog *log, size_t n)
 {
 	uint64_t want = log->seg_size + log->o.prealloc;
 	if (want > log->o.segment_max)
 		want = log->o.segment_max;
-	if (!log->o.prealloc || log->file_size >= want || want - log->file_size < log->o.prealloc / 2)
+	if (!log->o.prealloc || n > log->o.prealloc / 8 || log->file_size >= want ||
+	    want - log->file_size < log->o.prealloc / 2)
 		return 0;
 	if (!log->zeros)
 		log->zeros = ox_xcalloc(1, log->o.prealloc);
@@ -916,7 +919,7 @@ int ox_evlog_flush(struct ox_evlog *log)
 			p += n;
 			/* Zeros ahead for the commits to come, synced with
 			 * this one; none when a rollover follows. */
-			if (p == log->sealed_len && (rc = write_ahead(log)))
+			if (p == log->sealed_len && (rc = write_ahead(log, log->sealed_len)))
 				break;
 			/* Before a rollover too: only the last segment may have
 			 * a torn tail. */
