@@ -1309,6 +1309,7 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	free_changes(b->changes, b->n_changes);
 	free(b->counts);
 	free_calls(b->calls, b->n_calls);
+	bool calls = b->n_calls && w->o.executor;
 	if (w->o.metrics && logged && b->records) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
@@ -1328,6 +1329,8 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 		}
 		j->done(j);
 	}
+	if (calls) /* after the answers: they show the calls as requested */
+		ox_executor_wake(w->o.executor);
 }
 
 static void *flusher_main(void *arg)
