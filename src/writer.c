@@ -136,7 +136,7 @@ struct ox_writer {
 	struct ox_job *applied, **applied_tail;
 	size_t queued_events, queued_jobs;
 	bool stopping;
-	bool held; /* waiting for the busy flusher, which wakes it (ox_writer_submit) */
+	bool held; /* waiting for the flusher with jobs applied (ox_writer_submit) */
 	atomic_bool failed;
 	atomic_bool auto_on; /* the desk's kill switch, for readers */
 
@@ -1364,11 +1364,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->head && !w->stopping && !(unsent(w) && !flusher_busy(w))) {
-			/* While the flusher is busy, what arrives can wait for
-			 * it: it wakes the writer when done, and the writer
-			 * then applies all of it at once and hands it over
-			 * (one wake-up per commit, not one per request). */
-			w->held = unsent(w) || flusher_busy(w);
+			w->held = unsent(w);
 			if (!w->o.wall_clock) {
 				pthread_cond_wait(&w->cv, &w->mu);
 				continue;
@@ -1424,9 +1420,10 @@ int ox_writer_submit(struct ox_writer *w, struct ox_job *job)
 		OX_METRIC_SET(w->o.metrics, queue_events, w->queued_events);
 		OX_METRIC_SET(w->o.metrics, queue_requests, w->queued_jobs);
 	}
-	/* While the flusher is busy, it wakes the writer when done; a job
-	 * wakes it only when it cannot wait: a score is answered at once, and
-	 * many events are better applied during the flush than after it. */
+	/* While the writer holds jobs for the busy flusher, the flusher wakes
+	 * it when done; a job wakes it only when it cannot wait: a score is
+	 * answered at once, and many events are better applied during the
+	 * flush than after it. */
 	if (!w->held || job->kind == OX_JOB_RISK || w->queued_events >= WAKE_HELD_EVENTS)
 		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
