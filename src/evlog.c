@@ -331,7 +331,7 @@ static int write_ahead(struct ox_evlog *log, size_t n)
 	uint64_t want = log->seg_size + log->o.prealloc;
 	if (want > log->o.segment_max)
 		want = log->o.segment_max;
-	if (!log->o.prealloc || n > log->o.prealloc / 8 || log->file_size >= want ||
+	if (!log->o.prealloc || n > log->o.prealloc / 32 || log->file_size >= want ||
 	    want - log->file_size < log->o.prealloc / 2)
 		return 0;
 	if (!log->zeros)

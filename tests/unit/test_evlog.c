@@ -1396,6 +1396,36 @@ static void test_write_ahead(void **state)
 	ox_evlog_close(log);
 }
 
+/* In a large segment, small commits renew the zeros ahead as they use
+ * them up; a large commit writes none. */
+static void test_write_ahead_renewed(void **state)
+{
+	const char *dir = *state;
+	const struct ox_evlog_opts o = { .segment_max = 1 << 20, .prealloc = 4096 };
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, &o, &s);
+	char path[4096];
+	seg_path(path, sizeof path, dir, 1);
+	append_upto(log, 300, 1); /* commits of one record, at most 166 bytes */
+	size_t size;
+	unsigned char *bytes = read_file(path, &size);
+	size_t end = written_end(bytes, size);
+	free(bytes);
+	assert_true(end > HDR + 4096); /* past the zeros written with the header */
+	assert_true(size >= end + 2048 && size <= end + 4096);
+	assert_int_equal(ox_evlog_disk_bytes(log), dir_bytes(dir));
+	/* one commit of 100 records (over 4096 / 32 bytes): no zeros after it */
+	append_upto(log, 400, 100);
+	bytes = read_file(path, &size);
+	assert_true(written_end(bytes, size) + 2048 > size);
+	free(bytes);
+	ox_evlog_close(log);
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, 400);
+	assert_null(ox_evlog_recovery(log)->torn_reason);
+	ox_evlog_close(log);
+}
+
 /* A commit torn inside the zeros ahead is cut like any torn tail; a byte
  * that is not zero further than one commit after the last record is
  * damage, however many zeros lie between. */
@@ -1485,6 +1515,7 @@ int main(void)
 		T(test_seal_flush),
 		T(test_seal_flush_threads),
 		T(test_write_ahead),
+		T(test_write_ahead_renewed),
 		T(test_write_ahead_torn),
 #undef T
 	};
