@@ -62,7 +62,9 @@ struct ox_evlog {
 	uint32_t tail_max;      /* what this writer can leave unsynced: 0 = unbounded */
 	int dirfd, lockfd;
 	int fd;                 /* the active (last) segment */
-	uint64_t seg_size;      /* its length: where the next write goes */
+	uint64_t seg_size;      /* its records' end: where the next write goes */
+	uint64_t file_size;     /* its length on disk: zeros written ahead from seg_size on */
+	unsigned char *zeros;   /* o.prealloc zero bytes, for writing ahead */
 	char seg_name[NAME_SIZE];
 	/* The appending side (ox_evlog_append, ox_evlog_seal) and the writing
 	 * side (ox_evlog_flush, ox_evlog_read) may be two threads: they share
@@ -303,6 +305,57 @@ static int sync_dir(struct ox_evlog *log)
 	return fail_sys(log, "fsync", "directory");
 }
 
+/* ---- writing ahead -------------------------------------------------------- */
+
+/* Zeros written ahead of the records (o.prealloc): a commit that overwrites
+ * them changes no file size, so its fdatasync has no metadata to commit
+ * (PostgreSQL zero-fills its WAL segments for the same reason). Recovery
+ * reads zeros as unwritten space: a length of 0 is never a record. */
+
+/* The active segment's file grows to end (when shorter). */
+static void grown_to(struct ox_evlog *log, uint64_t end)
+{
+	if (end > log->file_size) {
+		log->disk_bytes += end - log->file_size;
+		log->file_size = end;
+	}
+}
+
+/* After a commit of n bytes, write zeros from the file's end to
+ * seg_size + o.prealloc, at least half of o.prealloc at a time, but not
+ * past segment_max: the caller's next sync makes them and the new size
+ * durable. Not after a large commit: its sync costs far more than a size
+ * change, and zeros would double the bytes a fast stream writes. */
+static int write_ahead(struct ox_evlog *log, size_t n)
+{
+	uint64_t want = log->seg_size + log->o.prealloc;
+	if (want > log->o.segment_max)
+		want = log->o.segment_max;
+	if (!log->o.prealloc || n > log->o.prealloc / 32 || log->file_size >= want ||
+	    want - log->file_size < log->o.prealloc / 2)
+		return 0;
+	if (!log->zeros)
+		log->zeros = ox_xcalloc(1, log->o.prealloc);
+	uint64_t from = log->file_size > log->seg_size ? log->file_size : log->seg_size;
+	if (pwrite_all(log->fd, log->zeros, (size_t)(want - from), from) != 0)
+		return fail_sys(log, "write", log->seg_name);
+	grown_to(log, want);
+	return 0;
+}
+
+/* Cut the zeros ahead of the active segment's records and sync: a segment
+ * that takes no more records ends at its last record. */
+static int cut_ahead(struct ox_evlog *log)
+{
+	if (log->file_size <= log->seg_size)
+		return 0;
+	if (ftruncate(log->fd, (off_t)log->seg_size) != 0)
+		return fail_sys(log, "truncate", log->seg_name);
+	log->disk_bytes -= log->file_size - log->seg_size;
+	log->file_size = log->seg_size;
+	return sync_file(log, log->fd, log->seg_name);
+}
+
 /* ---- opening ------------------------------------------------------------ */
 
 static int resolve_opts(struct ox_evlog *log, const struct ox_evlog_opts *opts)
@@ -322,6 +375,9 @@ static int resolve_opts(struct ox_evlog *log, const struct ox_evlog_opts *opts)
 		return fail(log, OX_EVLOG_EINVAL,
 			    "buffer_max %u must be between record_max + %u (%u) and %u", o.buffer_max,
 			    REC_HDR, o.record_max + REC_HDR, OX_EVLOG_BUFFER_LIMIT);
+	if (o.prealloc > OX_EVLOG_PREALLOC_LIMIT)
+		return fail(log, OX_EVLOG_EINVAL, "prealloc %u is over the limit of %u", o.prealloc,
+			    OX_EVLOG_PREALLOC_LIMIT);
 	if (o.sync != OX_EVLOG_FDATASYNC && o.sync != OX_EVLOG_NOSYNC)
 		return fail(log, OX_EVLOG_EINVAL, "unknown sync mode %d", (int)o.sync);
 	log->o = o;
@@ -468,6 +524,24 @@ struct replay {
 	size_t cap;
 };
 
+/* The end of the last byte of fd[pos, size) that is not zero (pos when all
+ * are), read backwards through rp's window. */
+static int written_end(struct ox_evlog *log, int fd, const char *name, struct replay *rp, uint64_t pos,
+		       uint64_t size, uint64_t *end)
+{
+	while (size > pos) {
+		size_t n = size - pos < rp->cap ? (size_t)(size - pos) : rp->cap;
+		if (pread_all(fd, rp->buf, n, size - n) != 0)
+			return fail_sys(log, "read", name);
+		while (n && rp->buf[n - 1] == 0)
+			n--, size--;
+		if (n)
+			break;
+	}
+	*end = size;
+	return 0;
+}
+
 /* Read the records of one segment, calling rp->fn for each. Expects its
  * first seq to be log->next_seq (unless it is the first segment) and leaves
  * log->next_seq after its last record. For the last segment, cuts a torn
@@ -589,25 +663,33 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 				  name, why, (unsigned long long)pos);
 			goto out;
 		}
+		/* Zeros are space written ahead (o.prealloc) or never written:
+		 * what counts is the last byte that is not zero. */
+		uint64_t written = size;
+		if ((rc = written_end(log, fd, name, rp, pos, size, &written)))
+			goto out;
 		/* A crash leaves at most one unsynced commit behind the last
 		 * durable record; more bytes after the damage means damage to
 		 * records that were acknowledged. */
-		if (hdr->tail_max && tail > hdr->tail_max) {
+		if (hdr->tail_max && written - pos > hdr->tail_max) {
 			rc = fail(log, OX_EVLOG_ECORRUPT,
 				  "%s: %s at offset %llu, %llu bytes before the end, more than one commit "
 				  "(%u bytes) can leave unsynced",
-				  name, why, (unsigned long long)pos, (unsigned long long)tail,
+				  name, why, (unsigned long long)pos, (unsigned long long)(written - pos),
 				  hdr->tail_max);
 			goto out;
 		}
+		/* Zeros ahead are cut too: the next commit writes them again. */
 		if (ftruncate(fd, (off_t)pos) != 0) {
 			rc = fail_sys(log, "truncate", name);
 			goto out;
 		}
-		log->rec.torn_bytes = tail;
-		log->rec.torn_segment = base;
-		log->rec.torn_offset = pos;
-		log->rec.torn_reason = why;
+		if (written > pos) {
+			log->rec.torn_bytes = tail;
+			log->rec.torn_segment = base;
+			log->rec.torn_offset = pos;
+			log->rec.torn_reason = why;
+		}
 	}
 	/* What was replayed may still be only in the page cache (a writer killed
 	 * before its fdatasync, or one without sync): make it durable before the
@@ -618,7 +700,7 @@ static int scan_segment(struct ox_evlog *log, struct replay *rp, uint64_t base, 
 		seg_done(sg);
 	if (!rc && last) {
 		log->fd = fd;
-		log->seg_size = pos;
+		log->seg_size = log->file_size = pos;
 		memcpy(log->seg_name, name, NAME_SIZE);
 		return 0;
 	}
@@ -634,6 +716,9 @@ out:
  * Renaming over an existing file only happens to an empty last segment. */
 static int roll(struct ox_evlog *log, uint64_t base)
 {
+	int rc = log->fd >= 0 ? cut_ahead(log) : 0;
+	if (rc)
+		return rc;
 	char name[NAME_SIZE], tmp[NAME_SIZE];
 	seg_name(name, base, false);
 	seg_name(tmp, base, true);
@@ -643,8 +728,12 @@ static int roll(struct ox_evlog *log, uint64_t base)
 	int fd = openat(log->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail_sys(log, "create", tmp);
-	int rc = 0;
-	if (pwrite_all(fd, h, HDR_SIZE, 0) != 0)
+	uint64_t ahead = log->o.segment_max > HDR_SIZE ? log->o.segment_max - HDR_SIZE : 0;
+	if (ahead > log->o.prealloc)
+		ahead = log->o.prealloc;
+	if (ahead && !log->zeros)
+		log->zeros = ox_xcalloc(1, log->o.prealloc);
+	if (pwrite_all(fd, h, HDR_SIZE, 0) != 0 || (ahead && pwrite_all(fd, log->zeros, ahead, HDR_SIZE) != 0))
 		rc = fail_sys(log, "write", tmp);
 	else if (!(rc = sync_file(log, fd, tmp)) && renameat(log->dirfd, tmp, log->dirfd, name) != 0)
 		rc = fail_sys(log, "rename", tmp);
@@ -658,6 +747,8 @@ static int roll(struct ox_evlog *log, uint64_t base)
 		close(log->fd);
 	log->fd = fd;
 	log->seg_size = HDR_SIZE;
+	log->file_size = HDR_SIZE + ahead;
+	log->disk_bytes += ahead;
 	memcpy(log->seg_name, name, NAME_SIZE);
 	/* An empty last segment replaced under its own name keeps its entry. */
 	if (!log->nsegs || log->segs[log->nsegs - 1].base != base) {
@@ -686,6 +777,7 @@ static void evlog_free(struct ox_evlog *log)
 	free(log->rbuf);
 	free(log->buf);
 	free(log->sealed);
+	free(log->zeros);
 	free(log);
 }
 
@@ -823,8 +915,12 @@ int ox_evlog_flush(struct ox_evlog *log)
 			for (size_t q = p; q < p + n; q += REC_HDR + (uint32_t)ox_get_le(log->sealed + q + 4, 4))
 				index_record(sg, ox_get_le(log->sealed + q + 8, 8), log->seg_size + (q - p));
 			log->seg_size += n;
-			log->disk_bytes += n;
+			grown_to(log, log->seg_size);
 			p += n;
+			/* Zeros ahead for the commits to come, synced with
+			 * this one; none when a rollover follows. */
+			if (p == log->sealed_len && (rc = write_ahead(log, log->sealed_len)))
+				break;
 			/* Before a rollover too: only the last segment may have
 			 * a torn tail. */
 			if ((rc = sync_file(log, log->fd, log->seg_name)))

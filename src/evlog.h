@@ -50,6 +50,8 @@ const char *ox_evlog_strerror(int err);
 /* Hard limits of the format (the header stores the two sizes as u32). */
 #define OX_EVLOG_RECORD_LIMIT (64u << 20)
 #define OX_EVLOG_BUFFER_LIMIT (1u << 30)
+/* The most zeros written ahead (ox_evlog_opts.prealloc). */
+#define OX_EVLOG_PREALLOC_LIMIT (64u << 20)
 /* Bytes of framing in front of each payload. */
 #define OX_EVLOG_RECORD_OVERHEAD 16u
 
@@ -66,6 +68,8 @@ struct ox_evlog_opts {
 			       * record_max + OX_EVLOG_RECORD_OVERHEAD, at most
 			       * OX_EVLOG_BUFFER_LIMIT (8 MiB) */
 	enum ox_evlog_sync sync;
+	uint32_t prealloc;    /* zeros kept written ahead of the active segment's records (0: none);
+			       * a commit that overwrites them syncs no change of the file's size */
 };
 
 /* What ox_evlog_open() found. A torn tail is the end of the last segment that

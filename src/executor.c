@@ -188,11 +188,17 @@ int ox_executor_enqueue(struct ox_executor *x, const struct ox_call_ready *calls
 		fprintf(stderr, "ordex actions: %s\n", x->db.err);
 	} else {
 		atomic_fetch_add(&x->pending, added);
-		x->wake = true;
-		pthread_cond_signal(&x->cv);
 	}
 	pthread_mutex_unlock(&x->mu);
 	return rc;
+}
+
+void ox_executor_wake(struct ox_executor *x)
+{
+	pthread_mutex_lock(&x->mu);
+	x->wake = true;
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
 }
 
 void ox_executor_reported(struct ox_executor *x, const char *call_id)

@@ -60,8 +60,14 @@ struct ox_executor *ox_executor_open(const struct ox_executor_opts *o, char *err
 /* Start the thread: calls left pending or unreported by a previous run go
  * first. -1 when the thread cannot start. */
 int ox_executor_start(struct ox_executor *x);
-/* Put calls into the outbox in one transaction (insert or ignore by id). */
+/* Put calls into the outbox in one transaction (insert or ignore by id).
+ * The thread finds them at its next wake-up: ox_executor_wake(), or its
+ * own timer. */
 int ox_executor_enqueue(struct ox_executor *x, const struct ox_call_ready *calls, size_t n);
+/* Send what is pending now. The writer's flusher calls it once it has
+ * answered the requests that made the calls, so that an answer shows a
+ * call as requested, not already running. */
+void ox_executor_wake(struct ox_executor *x);
 /* The writer logged the final outcome of call_id: it is done for good. */
 void ox_executor_reported(struct ox_executor *x, const char *call_id);
 /* Stop the thread (a request in flight is abandoned and sent again after

@@ -50,6 +50,8 @@ extern char **environ;
  * ox_live_change_write()'s JSON. */
 #define PARAMS_MARK 'P'
 #define APPLIED_SEQ "applied_seq"
+/* Bytes of zeros the event log keeps written ahead of its records. */
+#define LOG_WRITE_AHEAD (1u << 20)
 /* Events queued that wake a writer waiting for the busy flusher. */
 #define WAKE_HELD_EVENTS 256
 
@@ -1398,6 +1400,7 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	free_changes(b->changes, b->n_changes);
 	free(b->counts);
 	free_calls(b->calls, b->n_calls);
+	bool calls = b->n_calls && w->o.executor;
 	if (w->o.metrics && logged && b->records) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
@@ -1417,6 +1420,8 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 		}
 		j->done(j);
 	}
+	if (calls) /* after the answers: they show the calls as requested */
+		ox_executor_wake(w->o.executor);
 }
 
 static void *flusher_main(void *arg)
@@ -1591,7 +1596,10 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	snprintf(path, sizeof path, "%s/events", w->o.data_dir);
 	if (open_archives(w, err, errsz) < 0)
 		return -1;
-	struct ox_evlog_opts lo = { .sync = w->o.sync, .segment_max = w->o.segment_max };
+	/* Zeros written ahead: a commit's fdatasync then syncs no file size,
+	 * a quarter less per commit on ext4 (docs/evlog.md). */
+	struct ox_evlog_opts lo = { .sync = w->o.sync, .segment_max = w->o.segment_max,
+				    .prealloc = w->o.sync == OX_EVLOG_FDATASYNC ? LOG_WRITE_AHEAD : 0 };
 	w->msg[0] = '\0';
 	w->pending = -1;
 	int rc = ox_evlog_open(&w->log, path, &lo, replay_record, w, err, errsz);

@@ -31,7 +31,11 @@ acked=0
 torn=0
 for ((i = 1; i <= rounds && SECONDS < budget; i++)); do
 	out="$work/out"
-	"$w" write "$work/log" >"$out" 2>"$work/err" &
+	# Rounds 3, 4, 7, 8...: a writer that writes zeros ahead (as the
+	# daemon does), over what the others left and the other way round.
+	ahead=""
+	[ $((i / 2 % 2)) -eq 1 ] && ahead=$((64 << 10))
+	"$w" write "$work/log" $ahead >"$out" 2>"$work/err" &
 	pid=$!
 	ms=$((10 + RANDOM % 591))
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"

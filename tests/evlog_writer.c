@@ -1,8 +1,9 @@
 /* evlog_writer.c - the writer, verifier and benchmark behind
  * tests/evlog-crash.sh and the figures in docs/evlog.md.
  *
- *   evlog_writer write DIR          append forever in groups of 1..300 records,
- *                                   printing "durable SEQ" after each commit
+ *   evlog_writer write DIR [AHEAD]  append forever in groups of 1..300 records,
+ *                                   printing "durable SEQ" after each commit;
+ *                                   AHEAD: bytes of zeros written ahead (prealloc)
  *   evlog_writer tear DIR SEQ SEED  what a power cut may do to what was not
  *                                   synced: cut the last segment at a random point
  *                                   after record SEQ and zero a random range before
@@ -62,10 +63,12 @@ static int open_log(struct ox_evlog **log, const char *dir, const struct ox_evlo
 	return rc;
 }
 
-static int write_forever(const char *dir)
+static int write_forever(const char *dir, uint32_t ahead)
 {
 	struct ox_evlog *log;
-	if (open_log(&log, dir, &crash_opts, NULL, NULL))
+	struct ox_evlog_opts o = crash_opts;
+	o.prealloc = ahead;
+	if (open_log(&log, dir, &o, NULL, NULL))
 		return 1;
 	static char p[PAYLOAD_MAX];
 	for (;;) {
@@ -288,8 +291,8 @@ static int bench(const char *dir, uint64_t n, uint64_t group, enum ox_evlog_sync
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "write"))
-		return write_forever(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "write"))
+		return write_forever(argv[2], argc == 4 ? (uint32_t)strtoul(argv[3], NULL, 10) : 0);
 	if (argc == 5 && !strcmp(argv[1], "tear"))
 		return tear(argv[2], strtoull(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
 	if (argc == 4 && !strcmp(argv[1], "verify"))

@@ -578,8 +578,9 @@ static size_t append_raw(const char *path, uint32_t len, uint64_t seq, size_t ze
 }
 
 /* Lengths the writer never writes, even with a valid CRC: 0 (what a file
- * extended by a crash but never written reads as) and more than the
- * segment's record_max. */
+ * extended by a crash but never written, or zeros written ahead, read as)
+ * and more than the segment's record_max. Zeros are unwritten space, not
+ * a torn tail: nothing is reported, and the file ends at its last record. */
 static void test_bad_length_tail(void **state)
 {
 	const char *dir = *state;
@@ -597,8 +598,16 @@ static void test_bad_length_tail(void **state)
 		struct ox_evlog *log = open_ok(dir, &o, &s);
 		assert_int_equal(s.count, 20);
 		const struct ox_evlog_recovery *r = ox_evlog_recovery(log);
-		assert_int_equal(r->torn_offset, size);
-		assert_string_equal(r->torn_reason, "bad length");
+		if (cases[i].zeros) {
+			assert_int_equal(r->torn_bytes, 0);
+			assert_null(r->torn_reason);
+		} else {
+			assert_int_equal(r->torn_offset, size);
+			assert_string_equal(r->torn_reason, "bad length");
+		}
+		struct stat st;
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_size, size);
 		ox_evlog_close(log);
 	}
 	/* The largest valid length is fine. */
@@ -1316,6 +1325,164 @@ static void test_seal_flush_threads(void **state)
 	pthread_cond_destroy(&f.cv);
 }
 
+/* ---- zeros written ahead (prealloc) --------------------------------------- */
+
+/* The end of the last byte that is not zero. */
+static size_t written_end(const unsigned char *b, size_t size)
+{
+	while (size > 0 && b[size - 1] == 0)
+		size--;
+	return size;
+}
+
+/* The bytes of every segment file in dir. */
+static uint64_t dir_bytes(const char *dir)
+{
+	uint64_t b[4096], sum = 0;
+	size_t n = list_bases(dir, b, 4096);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		struct stat st;
+		seg_path(path, sizeof path, dir, b[i]);
+		assert_int_equal(stat(path, &st), 0);
+		sum += (uint64_t)st.st_size;
+	}
+	return sum;
+}
+
+/* Commits write zeros ahead of the active segment's records; a segment
+ * that is rolled over ends at its last record; reopening reads the zeros
+ * as unwritten space (nothing torn) and the log goes on; the bytes on disk
+ * are counted with the zeros. */
+static void test_write_ahead(void **state)
+{
+	const char *dir = *state;
+	/* zeros up to segment_max: every segment is full length until rolled */
+	const struct ox_evlog_opts o = { .segment_max = 4096, .prealloc = 4096 };
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, &o, &s);
+	append_upto(log, 3, 3);
+	char path[4096];
+	size_t size;
+	seg_path(path, sizeof path, dir, 1);
+	unsigned char *bytes = read_file(path, &size);
+	assert_int_equal(size, 4096); /* written with the header */
+	assert_true(written_end(bytes, size) <= HDR + 3 * (REC + 150));
+	free(bytes);
+	append_upto(log, 300, 3);
+	assert_int_equal(ox_evlog_disk_bytes(log), dir_bytes(dir));
+	ox_evlog_close(log);
+	uint64_t b[64];
+	size_t n = list_bases(dir, b, 64);
+	assert_true(n >= 3);
+	for (size_t i = 0; i < n; i++) {
+		seg_path(path, sizeof path, dir, b[i]);
+		bytes = read_file(path, &size);
+		assert_true(size <= 4096);
+		if (i + 1 < n) /* rolled over: no zeros after the last record */
+			assert_int_equal(written_end(bytes, size), size);
+		free(bytes);
+	}
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, 300);
+	assert_int_equal(ox_evlog_recovery(log)->torn_bytes, 0);
+	assert_null(ox_evlog_recovery(log)->torn_reason);
+	assert_int_equal(ox_evlog_disk_bytes(log), dir_bytes(dir));
+	append_upto(log, 400, 7);
+	assert_int_equal(ox_evlog_disk_bytes(log), dir_bytes(dir));
+	ox_evlog_close(log);
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, 400);
+	ox_evlog_close(log);
+}
+
+/* In a large segment, small commits renew the zeros ahead as they use
+ * them up; a large commit writes none. */
+static void test_write_ahead_renewed(void **state)
+{
+	const char *dir = *state;
+	const struct ox_evlog_opts o = { .segment_max = 1 << 20, .prealloc = 4096 };
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, &o, &s);
+	char path[4096];
+	seg_path(path, sizeof path, dir, 1);
+	append_upto(log, 300, 1); /* commits of one record, at most 166 bytes */
+	size_t size;
+	unsigned char *bytes = read_file(path, &size);
+	size_t end = written_end(bytes, size);
+	free(bytes);
+	assert_true(end > HDR + 4096); /* past the zeros written with the header */
+	assert_true(size >= end + 2048 && size <= end + 4096);
+	assert_int_equal(ox_evlog_disk_bytes(log), dir_bytes(dir));
+	/* one commit of 100 records (over 4096 / 32 bytes): no zeros after it */
+	append_upto(log, 400, 100);
+	bytes = read_file(path, &size);
+	assert_true(written_end(bytes, size) + 2048 > size);
+	free(bytes);
+	ox_evlog_close(log);
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, 400);
+	assert_null(ox_evlog_recovery(log)->torn_reason);
+	ox_evlog_close(log);
+}
+
+/* A commit torn inside the zeros ahead is cut like any torn tail; a byte
+ * that is not zero further than one commit after the last record is
+ * damage, however many zeros lie between. */
+static void test_write_ahead_torn(void **state)
+{
+	const char *dir = *state;
+	const struct ox_evlog_opts o = { .record_max = 300, .buffer_max = 1024, .prealloc = 8192 };
+	make_log(dir, &o, 20, 4);
+	char path[4096];
+	seg_path(path, sizeof path, dir, 1);
+	size_t size;
+	unsigned char *orig = read_file(path, &size);
+	size_t end = written_end(orig, size);
+	assert_true(end + 4096 <= size);
+	/* Half of a record whose CRC does not match, then zeros. */
+	unsigned char *torn = malloc(size);
+	memcpy(torn, orig, size);
+	memcpy(torn + end, orig + HDR, 60);
+	torn[end + 8] ^= 0x40; /* its seq: a wrong one */
+	write_file(path, torn, size);
+	struct seen s;
+	struct ox_evlog *log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, 20);
+	const struct ox_evlog_recovery *r = ox_evlog_recovery(log);
+	assert_non_null(r->torn_reason);
+	assert_int_equal(r->torn_offset, end);
+	assert_int_equal(r->torn_bytes, size - end);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, end);
+	append_upto(log, 30, 5);
+	ox_evlog_close(log);
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, 30);
+	ox_evlog_close(log);
+
+	/* Back to the first 20 records and their zeros, with one byte set
+	 * 2000 bytes on: more than a commit (1024) can leave unsynced. */
+	memcpy(torn, orig, size);
+	torn[end + 2000] = 1;
+	write_file(path, torn, size);
+	remove_after(dir, 1);
+	char err[512];
+	open_fails(dir, &o, OX_EVLOG_ECORRUPT, err, sizeof err);
+	assert_non_null(strstr(err, "more than one commit"));
+	/* 1000 bytes on, within one commit: a torn tail. */
+	torn[end + 2000] = 0;
+	torn[end + 1000] = 1;
+	write_file(path, torn, size);
+	log = open_ok(dir, &o, &s);
+	assert_int_equal(s.count, 20);
+	assert_int_equal(ox_evlog_recovery(log)->torn_offset, end);
+	ox_evlog_close(log);
+	free(torn);
+	free(orig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1347,6 +1514,9 @@ int main(void)
 		T(test_read_too_big),
 		T(test_seal_flush),
 		T(test_seal_flush_threads),
+		T(test_write_ahead),
+		T(test_write_ahead_renewed),
+		T(test_write_ahead_torn),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
