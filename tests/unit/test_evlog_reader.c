@@ -91,13 +91,14 @@ static struct seen read_range(struct ox_evlog *r, uint64_t after, uint64_t upto)
 }
 
 /* Ranges inside a segment, across several, ending in the active one, while
- * the writer holds its lock and appends more. */
-static void test_ranges_beside_the_writer(void **state)
+ * the writer holds its lock and appends more; prealloc: with zeros written
+ * ahead of the active segment's records, as the daemon's log has. */
+static void ranges_beside_the_writer(const char *dir, uint32_t prealloc)
 {
-	const char *dir = *state;
 	char err[256];
 	struct ox_evlog *w;
-	struct ox_evlog_opts o = { .sync = OX_EVLOG_NOSYNC, .segment_max = 4096 };
+	struct ox_evlog_opts o = { .sync = prealloc ? OX_EVLOG_FDATASYNC : OX_EVLOG_NOSYNC, .segment_max = 4096,
+				   .prealloc = prealloc };
 	assert_int_equal(ox_evlog_open(&w, dir, &o, NULL, NULL, err, sizeof err), 0);
 	append_n(w, 1, 1000); /* about 30 bytes a record: many segments */
 	assert_true(ox_evlog_segment_count(w) > 5);
@@ -124,12 +125,29 @@ static void test_ranges_beside_the_writer(void **state)
 
 	/* the writer is untouched: it appends and reads on */
 	append_n(w, 1501, 10);
+	/* up to the last record, in the active segment, whatever follows it
+	 * (zeros written ahead, with prealloc) */
+	assert_int_equal(ox_evlog_open_readonly(&r, dir, err, sizeof err), 0);
+	s = read_range(r, 1490, 1510);
+	assert_int_equal(s.n, 20);
+	assert_true(s.in_order && s.payload_ok && s.last == 1510);
+	ox_evlog_close(r);
 	ox_evlog_close(w);
 	struct seen all = { .in_order = true, .payload_ok = true };
 	assert_int_equal(ox_evlog_open(&w, dir, &o, collect, &all, err, sizeof err), 0);
 	assert_int_equal(all.n, 1510);
 	assert_true(all.in_order && all.payload_ok);
 	ox_evlog_close(w);
+}
+
+static void test_ranges_beside_the_writer(void **state)
+{
+	ranges_beside_the_writer(*state, 0);
+}
+
+static void test_ranges_with_zeros_ahead(void **state)
+{
+	ranges_beside_the_writer(*state, 2048);
 }
 
 /* Records the log no longer has (compacted away) are an error, not a
@@ -167,6 +185,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ranges_beside_the_writer, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_ranges_with_zeros_ahead, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_compacted_start_refused, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
