@@ -760,6 +760,16 @@ static int roll(struct ox_evlog *log, uint64_t base)
 	return 0;
 }
 
+/* A log with nothing open yet. */
+static struct ox_evlog *evlog_new(void)
+{
+	struct ox_evlog *log = ox_xcalloc(1, sizeof *log);
+	log->dirfd = log->lockfd = log->fd = -1;
+	for (size_t i = 0; i < READ_FDS; i++)
+		log->rfd[i].fd = -1;
+	return log;
+}
+
 static void evlog_free(struct ox_evlog *log)
 {
 	if (log->fd >= 0)
@@ -785,10 +795,7 @@ int ox_evlog_open(struct ox_evlog **out, const char *dir, const struct ox_evlog_
 		  ox_evlog_replay_fn *replay, void *ctx, char *err, size_t errsz)
 {
 	*out = NULL;
-	struct ox_evlog *log = ox_xcalloc(1, sizeof *log);
-	log->dirfd = log->lockfd = log->fd = -1;
-	for (size_t i = 0; i < READ_FDS; i++)
-		log->rfd[i].fd = -1;
+	struct ox_evlog *log = evlog_new();
 	log->next_seq = 1;
 	uint64_t *bases = NULL;
 	size_t n = 0;
@@ -1172,10 +1179,7 @@ int ox_evlog_scan_before(struct ox_evlog *log, uint64_t keep_from, ox_evlog_repl
 int ox_evlog_open_readonly(struct ox_evlog **out, const char *dir, char *err, size_t errsz)
 {
 	*out = NULL;
-	struct ox_evlog *log = ox_xcalloc(1, sizeof *log);
-	log->lockfd = log->fd = -1;
-	for (size_t i = 0; i < READ_FDS; i++)
-		log->rfd[i].fd = -1;
+	struct ox_evlog *log = evlog_new();
 	uint64_t *bases = NULL;
 	size_t n = 0;
 	int rc = 0;

@@ -244,9 +244,10 @@ static int report_call(void *ctx, const char *case_id, const char *call_id, enum
 	return 0;
 }
 
-static int load_parts(const struct serve_opts *o, struct parts *p, char *err, size_t errsz)
+/* What the config and the blacklist files say: the daemon's and its
+ * snapshot builder's alike. 0, or -1 with the reason in err. */
+static int load_config(const struct serve_opts *o, struct parts *p, char *err, size_t errsz)
 {
-	char path[4096];
 	ox_params_init(&p->params);
 	p->bl = ox_blacklist_new();
 	if (!(p->live = ox_live_new(o->config, &p->params, err, errsz)) ||
@@ -255,6 +256,14 @@ static int load_parts(const struct serve_opts *o, struct parts *p, char *err, si
 	    ox_playbooks_load(o->config, &p->playbooks, err, errsz) < 0 ||
 	    ox_alert_config_load(o->config, &p->alert_cfg, err, errsz) < 0 ||
 	    ox_call_config_load(o->config, &p->call_cfg, err, errsz) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_parts(const struct serve_opts *o, struct parts *p, char *err, size_t errsz)
+{
+	char path[4096];
+	if (load_config(o, p, err, errsz) < 0)
 		return 2;
 	if (mkdir(o->data, 0750) < 0 && errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", o->data, strerror(errno));
@@ -306,9 +315,24 @@ static void files_hash(const struct serve_opts *o, char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/* The writer's options from the command line and the parts (the alerts
+ * and the executor NULL in the snapshot builder, which has none). */
+static struct ox_writer_opts writer_opts(const struct serve_opts *o, const struct parts *p)
+{
+	return (struct ox_writer_opts){ .data_dir = o->data, .params = &p->params, .live = p->live, .blacklist = p->bl,
+					.policy = p->policy, .playbooks = p->playbooks, .alerts = p->alerts,
+					.calls = p->call_cfg, .executor = p->executor,
+					.notify = p->alert_cfg->n_channels > 0,
+					.wall_clock = o->wall_clock, .queue_max_events = o->queue_max,
+					.snapshot_every = o->snapshot_every,
+					.snapshot_min_interval_s = (unsigned)o->snapshot_min_s,
+					.segment_max = o->segment_max, .archives_max = o->archives_max,
+					.sync = o->nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC };
+}
+
 /* The snapshot builder (ox_writer_build): the parts the writer needs from
  * the config, nothing of the data directory but its log and snapshots. */
-static int build_snapshot(const struct serve_opts *o, struct ox_writer_opts *wo)
+static int build_snapshot(const struct serve_opts *o)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if ((size_t)getppid() != o->build_parent)
@@ -320,25 +344,12 @@ static int build_snapshot(const struct serve_opts *o, struct ox_writer_opts *wo)
 		return OX_BUILD_STALE;
 	struct parts p = { 0 };
 	char err[1024];
-	ox_params_init(&p.params);
-	p.bl = ox_blacklist_new();
 	int rc = OX_BUILD_FAILED;
-	if (!(p.live = ox_live_new(o->config, &p.params, err, sizeof err)) ||
-	    (o->blacklist && ox_blacklist_load(p.bl, o->blacklist, err, sizeof err) < 0) ||
-	    ox_policy_load(o->config, &p.params, &p.policy, err, sizeof err) < 0 ||
-	    ox_playbooks_load(o->config, &p.playbooks, err, sizeof err) < 0 ||
-	    ox_alert_config_load(o->config, &p.alert_cfg, err, sizeof err) < 0 ||
-	    ox_call_config_load(o->config, &p.call_cfg, err, sizeof err) < 0)
+	if (load_config(o, &p, err, sizeof err) < 0) {
 		fprintf(stderr, "ordex serve: snapshot builder: %s\n", err);
-	else {
-		wo->params = &p.params;
-		wo->live = p.live;
-		wo->blacklist = p.bl;
-		wo->policy = p.policy;
-		wo->playbooks = p.playbooks;
-		wo->calls = p.call_cfg;
-		wo->notify = p.alert_cfg->n_channels > 0;
-		rc = ox_writer_build(wo, o->build_seq, o->build_keep);
+	} else {
+		struct ox_writer_opts wo = writer_opts(o, &p);
+		rc = ox_writer_build(&wo, o->build_seq, o->build_keep);
 	}
 	free_parts(&p);
 	return rc;
@@ -363,11 +374,8 @@ int ox_cmd_serve(int argc, char **argv)
 	struct serve_opts o;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
-	struct ox_writer_opts wo = { .data_dir = o.data, .snapshot_every = o.snapshot_every,
-				     .segment_max = o.segment_max, .archives_max = o.archives_max,
-				     .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC };
 	if (o.build_seq)
-		return build_snapshot(&o, &wo);
+		return build_snapshot(&o);
 	/* Signals go to the main thread only: block them before any thread
 	 * starts (the alert delivery starts with the parts). */
 	sigset_t set;
@@ -390,16 +398,9 @@ int ox_cmd_serve(int argc, char **argv)
 	static struct ox_metrics metrics;
 	char hash[17];
 	char **bargv = o.no_builder ? NULL : builder_argv(argc, argv, &o, hash);
-	wo = (struct ox_writer_opts){ .data_dir = o.data, .params = &parts.params, .live = parts.live, .blacklist = parts.bl,
-				      .policy = parts.policy, .playbooks = parts.playbooks, .alerts = parts.alerts,
-				      .calls = parts.call_cfg, .executor = parts.executor,
-				      .notify = parts.alert_cfg->n_channels > 0,
-				      .wall_clock = o.wall_clock, .queue_max_events = o.queue_max,
-				      .snapshot_every = o.snapshot_every,
-				      .snapshot_min_interval_s = (unsigned)o.snapshot_min_s,
-				      .segment_max = o.segment_max, .archives_max = o.archives_max,
-				      .sync = o.nosync ? OX_EVLOG_NOSYNC : OX_EVLOG_FDATASYNC, .metrics = &metrics,
-				      .builder_argv = bargv };
+	struct ox_writer_opts wo = writer_opts(&o, &parts);
+	wo.metrics = &metrics;
+	wo.builder_argv = bargv;
 	struct ox_writer *w = ox_writer_start(&wo, err, sizeof err);
 	if (!w) {
 		fprintf(stderr, "ordex serve: %s\n", err);
