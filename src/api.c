@@ -323,7 +323,7 @@ enum ox_http_step api_submit_action(struct ox_api *a, struct ox_http_req *r, str
 	st->scope.teams = st->teams;
 	st->scope.n_teams = p->teams.n;
 	st->job = (struct ox_job){ .kind = OX_JOB_ACTION, .action = &st->action, .scope = &st->scope,
-				   .done = api_job_done, .ctx = r };
+				   .wakes_executor = st->answers_calls, .done = api_job_done, .ctx = r };
 	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;

@@ -26,6 +26,7 @@ static struct api_action_state *call_state_new(struct ox_http_req *r)
 	struct api_action_state *st = api_action_state_new(r);
 	st->action.kind = st->action.state = -1;
 	st->action.to = OX_CASE__NSTATUS;
+	st->answers_calls = true;
 	return st;
 }
 
@@ -147,11 +148,14 @@ void api_case_call_finish(void *ctx, struct ox_http_req *r)
 		dry_answer(a, r, st);
 		return;
 	}
-	/* the case as stored, its calls included: the group was flushed */
+	/* the case as stored, its calls included: the group was flushed, and
+	 * the executor waits for this answer (writer.h, wakes_executor) */
 	snprintf(r->param, sizeof r->param, "%s", st->action.case_id);
 	api_case_get(ctx, r);
 	if (r->status == 200 && st->action.op == OX_DESK_CALL)
 		r->status = 202; /* asked for; the executor does it */
+	if (a->o.executor)
+		ox_executor_wake(a->o.executor);
 }
 
 /* ---- POST /api/v1/cases/{id}/messages --------------------------------------------- */

@@ -83,6 +83,7 @@ struct api_action_state {
 	struct ox_desk_scope scope;
 	const char *teams[OX_AUTH_TEAMS_MAX];
 	struct ox_job job;
+	bool answers_calls; /* the route answers with the case's calls, then wakes the executor */
 };
 /* A new one as r's state (freed with the request). */
 struct api_action_state *api_action_state_new(struct ox_http_req *r);

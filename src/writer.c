@@ -1412,6 +1412,8 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	}
 	for (struct ox_job *j = b->jobs, *next; j; j = next) {
 		next = j->next;
+		if (j->wakes_executor)
+			calls = false; /* its route wakes it after its answer (the job is gone after done) */
 		if (j->kind == OX_JOB_ORDER) {
 			read_order(w, j);
 		} else if (w->o.metrics) {
@@ -1420,7 +1422,10 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 		}
 		j->done(j);
 	}
-	if (calls) /* after the answers: they show the calls as requested */
+	/* after the answers: they show the calls as requested; a route that
+	 * reads its answer from the store later wakes it itself, and the
+	 * executor's own timer sends what a lost answer left */
+	if (calls)
 		ox_executor_wake(w->o.executor);
 }
 

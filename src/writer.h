@@ -113,6 +113,11 @@ struct ox_job {
 	uint64_t *seqs;      /* and its log seq */
 	size_t n_records;
 	bool retired;            /* OX_JOB_ORDER: none kept, as retention retired it */
+	/* OX_JOB_ACTION: the route answers with the case read back from the
+	 * store, and wakes the executor itself once it has: woken by the
+	 * flusher, the executor could send a call, and its report be stored,
+	 * before the answer reads it ("running" where "requested" was made) */
+	bool wakes_executor;
 	int desk_rc;             /* OX_JOB_ACTION: 0 or enum ox_desk_err ... */
 	char desk_err[256];      /* ... and why, for the person */
 
