@@ -10,7 +10,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wimplicit-fallthrough -Wcast-qual -Wwrite-strings -Wnull-dereference
 ALLCFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN) \
             -Isrc -I$(BUILD)/gen -MMD -MP
-LDLIBS  := -lcurl -lmicrohttpd -lsodium -lsqlite3 -lyaml -lxxhash -lm -lpthread
+LDLIBS  := -lcurl -lsodium -lsqlite3 -lyaml -lxxhash -lm -lpthread
 
 SRC      := $(wildcard src/*.c src/rules/*.c)
 GEN_SRC  := $(BUILD)/gen/divisions_data.c $(BUILD)/gen/openapi_data.c $(BUILD)/gen/console_assets.c
