@@ -32,6 +32,8 @@ struct ox_http_head {
 	struct ox_http_field args[OX_HTTP_FIELDS_MAX];    /* the query, decoded ('+' is a space); "a" alone has value "" */
 	size_t n_args;
 	struct ox_http_field cookies[OX_HTTP_FIELDS_MAX]; /* of the Cookie headers, "n=v; n2=v2" */
+	/* (The cookies are cut out of the Cookie headers' values in place:
+	 * read them here, not in headers[].) */
 	size_t n_cookies;
 
 	/* The framing the head asks for. */
@@ -51,7 +53,9 @@ ssize_t ox_http_head_end(const char *buf, size_t len);
  * place: it is cut with NULs and decoded, and h points into it. Returns 0,
  * or the status to answer with the reason in *why (a constant string):
  * 400 (malformed; Content-Length and chunked together; two different
- * Content-Lengths; a NUL or control byte; a path not starting with '/'),
+ * Content-Lengths; a NUL or control byte, also as %00 in the path or the
+ * query; a path not starting with '/'; chunked in HTTP/1.0;
+ * no Host in HTTP/1.1, or several Hosts (RFC 9112 3.2)),
  * 431 (more than OX_HTTP_FIELDS_MAX headers, arguments or cookies),
  * 501 (a transfer coding other than chunked), 505 (not HTTP/1.0 or 1.1). */
 int ox_http_parse_head(char *buf, size_t n, struct ox_http_head *h, const char **why);
