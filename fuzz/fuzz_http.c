@@ -5,6 +5,8 @@
  *
  * Besides what ASan and UBSan catch (each parse works on a copy of exactly
  * its bytes, so a read past the end is caught), it checks:
+ *   - ox_http_head_scan over the input in two pieces finds what
+ *     ox_http_head_end finds over all of it;
  *   - ox_http_head_end returns 0 only below OX_HTTP_HEAD_MAX bytes, -1 only
  *     from there, and otherwise an end within both the input and the limit,
  *     just after an LF, found again at the same place in that prefix alone;
@@ -132,6 +134,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = copy(data, size);
 	ssize_t end = ox_http_head_end(buf, size);
+	/* scanned in two pieces, as bytes arrive: the same end */
+	struct ox_http_head_scan scan = { 0 };
+	size_t cut = size ? data[0] % (size + 1) : 0;
+	ssize_t first = ox_http_head_scan(&scan, buf, cut);
+	assert(first > 0 ? first == end : ox_http_head_scan(&scan, buf, size) == end);
 	free(buf);
 	if (end == 0)
 		assert(size < OX_HTTP_HEAD_MAX);

@@ -48,20 +48,27 @@ static size_t rtrim(const char *s, size_t n)
 	return n;
 }
 
-ssize_t ox_http_head_end(const char *buf, size_t len)
+ssize_t ox_http_head_scan(struct ox_http_head_scan *s, const char *buf, size_t len)
 {
-	size_t lim = len < OX_HTTP_HEAD_MAX ? len : OX_HTTP_HEAD_MAX, start = 0;
-	bool request_line = false;
-	for (size_t i = 0; i < lim; i++) {
+	size_t lim = len < OX_HTTP_HEAD_MAX ? len : OX_HTTP_HEAD_MAX;
+	for (size_t i = s->pos; i < lim; i++) {
 		if (buf[i] != '\n')
 			continue;
-		size_t n = i - start - (i > start && buf[i - 1] == '\r');
-		if (!n && request_line)
+		size_t n = i - s->line - (i > s->line && buf[i - 1] == '\r');
+		if (!n && s->request_line)
 			return (ssize_t)i + 1;
-		request_line |= n > 0; /* empty lines before it are skipped */
-		start = i + 1;
+		s->request_line |= n > 0; /* empty lines before it are skipped */
+		s->line = i + 1;
 	}
+	if (lim > s->pos)
+		s->pos = lim;
 	return len >= OX_HTTP_HEAD_MAX ? -1 : 0;
+}
+
+ssize_t ox_http_head_end(const char *buf, size_t len)
+{
+	struct ox_http_head_scan s = { 0 };
+	return ox_http_head_scan(&s, buf, len);
 }
 
 /* Percent-decode s in place, '+' as a space when plus; "%zz" stays as it

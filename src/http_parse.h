@@ -49,6 +49,17 @@ struct ox_http_head {
  * request line are part of the head (RFC 9112 2.2). */
 ssize_t ox_http_head_end(const char *buf, size_t len);
 
+/* The same, for a head arriving in pieces: each call goes on from where the
+ * last one stopped on the same bytes (with more after them), so a client
+ * that sends a byte at a time costs each byte one look, not a scan of all
+ * before it. Zero the state for each head. */
+struct ox_http_head_scan {
+	size_t pos;        /* bytes looked at */
+	size_t line;       /* where the line being read starts */
+	bool request_line; /* a line that is not empty was seen */
+};
+ssize_t ox_http_head_scan(struct ox_http_head_scan *s, const char *buf, size_t len);
+
 /* Parse the complete head buf[0..n) (n as ox_http_head_end found it) in
  * place: it is cut with NULs and decoded, and h points into it. Returns 0,
  * or the status to answer with the reason in *why (a constant string):

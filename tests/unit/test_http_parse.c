@@ -50,6 +50,35 @@ static void test_head_end(void **state)
 	free(big);
 }
 
+/* A head arriving a byte at a time: each byte looked at once, the end the
+ * same as found whole. */
+static void test_head_scan(void **state)
+{
+	(void)state;
+	static const char *const heads[] = {
+		"GET / HTTP/1.1\r\nHost: h\r\n\r\nbody", "\r\n\nGET / HTTP/1.1\n\r\n", "GET / HTTP/1.1\r\n\r\r\n",
+		"\r\n\r\n",
+	};
+	for (size_t i = 0; i < OX_ARRAY_LEN(heads); i++) {
+		size_t len = strlen(heads[i]);
+		struct ox_http_head_scan s = { 0 };
+		ssize_t end = 0;
+		for (size_t n = 0; n <= len && end == 0; n++) {
+			end = ox_http_head_scan(&s, heads[i], n);
+			assert_true(s.pos == n || end > 0);
+		}
+		assert_int_equal(end, head_end(heads[i]));
+	}
+	/* a head longer than the limit, a byte at a time: -1 at the limit */
+	char *big = malloc(OX_HTTP_HEAD_MAX + 1);
+	memset(big, 'a', OX_HTTP_HEAD_MAX + 1);
+	struct ox_http_head_scan s = { 0 };
+	for (size_t n = 0; n < OX_HTTP_HEAD_MAX; n++)
+		assert_int_equal(ox_http_head_scan(&s, big, n), 0);
+	assert_int_equal(ox_http_head_scan(&s, big, OX_HTTP_HEAD_MAX), -1);
+	free(big);
+}
+
 /* Parse the head at the start of s (with what follows); returns the
  * status, the reason in *why. The buffer is static: h points into it. */
 static int parse(const char *s, struct ox_http_head *h, const char **why)
@@ -499,7 +528,8 @@ static void test_chunks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_head_end),    cmocka_unit_test(test_request_line),
+		cmocka_unit_test(test_head_end),    cmocka_unit_test(test_head_scan),
+		cmocka_unit_test(test_request_line),
 		cmocka_unit_test(test_nul_bytes),   cmocka_unit_test(test_target),
 		cmocka_unit_test(test_query_limit), cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_cookies),     cmocka_unit_test(test_framing),
