@@ -55,6 +55,9 @@ $(BUILD)/gen/console_assets.c: console/build.mjs $(shell find console/src -type 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
+# The alert tests' webhook receiver is libmicrohttpd: ordex's client is
+# tested against a server that is not its own.
+$(BUILD)/tests/test_alert: LDLIBS += -lmicrohttpd
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
 	build-essential pkg-config
-	libyaml-dev libxxhash-dev libcmocka-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev curl
+	libyaml-dev libxxhash-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libsodium-dev curl
 	clang libclang-rt-14-dev
 	chromium fonts-wqy-microhei
 )

@@ -14,8 +14,10 @@
  * read only when the state needs more of them; a read that fills less than
  * the room it was given emptied the socket, and the next edge says when
  * more came (no read that only returns EAGAIN). Answers are written at
- * once; what the socket does not take waits for its EPOLLOUT edge, and a
- * connection with more than OUT_PAUSE unsent is not read until it drains.
+ * once; what the socket does not take waits for its EPOLLOUT edge (not
+ * while the connection is parked: its request belongs to another thread
+ * until resumed, and a failed send would close it), and a connection with
+ * more than OUT_PAUSE unsent is not read until it drains.
  */
 #define _GNU_SOURCE /* accept4, pthread_setname_np */
 #include "http.h"
@@ -50,6 +52,7 @@
 
 #define IN_CAP OX_HTTP_HEAD_MAX  /* bytes read ahead per connection: a head fits */
 #define OUT_PAUSE (256u << 10)   /* unsent answers before a connection is no longer read */
+#define OUT_KEEP (64u << 10)     /* output room a connection keeps between answers */
 #define EVENTS 64                /* epoll events per wait */
 
 struct bucket {
@@ -349,7 +352,10 @@ static bool flush(struct ox_http_conn *c)
 		conn_close(c);
 		return false;
 	}
-	ox_buf_reset(&c->out);
+	if (c->out.cap > OUT_KEEP)
+		ox_buf_release(&c->out); /* a large answer's room is not kept for the connection's life */
+	else
+		ox_buf_reset(&c->out);
 	c->out_sent = 0;
 	if (c->state == CONN_CLOSING) {
 		conn_close(c);
