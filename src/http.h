@@ -1,15 +1,19 @@
-/* http.h - the HTTP server of `ordex serve`: libmicrohttpd underneath, a
- * table of routes above.
+/* http.h - the HTTP server of `ordex serve`: HTTP/1.1 of ordex's own
+ * (http_parse.h reads the bytes), a table of routes above.
  *
- * Requests are served by a pool of threads (epoll). A route's start()
+ * Requests are served by a pool of threads, each an epoll loop over its
+ * share of the connections (keep-alive, pipelining, chunked bodies,
+ * 100-continue, idle timeout, connection limit). A route's start()
  * runs once the whole body has arrived (bodies are limited per route: a
  * larger one is answered 413 without reading it all). start() either writes
  * the response into the request (status, out) and returns OX_HTTP_DONE, or
  * parks the request with ox_http_suspend() and returns OX_HTTP_SUSPENDED,
  * handing work to another thread; that thread calls ox_http_resume() when
- * done, and finish() then writes the response on an HTTP thread. A parked
- * request costs no thread, so a slow writer never ties up the server and a
- * slow client never ties up the writer.
+ * done, and finish() then writes the response on the connection's loop. A
+ * parked request costs no thread, so a slow writer never ties up the server
+ * and a slow client never ties up the writer. Resuming costs the resuming
+ * thread a lock and, for the first request of a batch, one eventfd write:
+ * the loop answers every request resumed since it last looked in one pass.
  */
 #ifndef OX_HTTP_H
 #define OX_HTTP_H
@@ -19,7 +23,8 @@
 
 #include "util.h"
 
-struct MHD_Connection;
+struct ox_http_conn;
+struct ox_http_head;
 struct ox_http;
 struct ox_http_req;
 
@@ -37,7 +42,8 @@ struct ox_route {
 
 struct ox_http_req {
 	struct ox_http *server;
-	struct MHD_Connection *conn;
+	struct ox_http_conn *conn;
+	const struct ox_http_head *head;
 	const struct ox_route *route;
 	const char *method, *path;
 	char param[256];   /* the {param}: the rest of the (decoded) path */
@@ -63,8 +69,9 @@ struct ox_http_req {
 	size_t n_headers;
 
 	/* http.c's own */
-	int phase;
-	bool too_large;
+	bool too_large; /* the body is over the route's limit: read and dropped */
+	bool is_head;   /* HEAD: answered as GET, without the body */
+	struct ox_http_req *next_resumed; /* the loop's list of requests woken by other threads */
 };
 
 /* Query-string and header values (NULL when absent). */

@@ -45,6 +45,8 @@ static const char usage[] =
 	"  --max-body BYTES    largest POST /api/v1/events body (67108864)\n"
 	"  --queue-max N       events waiting for the writer before 503 (1000000)\n"
 	"  --rate-limit N      requests/s per client address, 0 = unlimited (0)\n"
+	"  --max-connections N open connections at most; more are closed at once (1024)\n"
+	"  --idle-timeout S    a connection with no request in progress for S seconds is closed (30)\n"
 	"  --sync fdatasync|none  none: no fsync (survives kill -9, not a power cut; for tests)\n"
 	"  --snapshot-every N  log records between snapshots of the state, 0 = none; a restart\n"
 	"                      reads the newest and replays only what came after (1000000)\n"
@@ -67,6 +69,7 @@ struct serve_opts {
 	size_t build_seq, build_keep, build_parent;
 	const char *build_check;
 	unsigned threads;
+	size_t max_connections, idle_timeout_s;
 	size_t max_body, queue_max, snapshot_every, snapshot_min_s, segment_max, archives_max;
 	double rate_limit;
 };
@@ -85,7 +88,7 @@ static int parse_size(const char *v, size_t *out)
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	*o = (struct serve_opts){ .data = "./data", .listen = "127.0.0.1:8080", .wall_clock = true,
-				  .threads = 2, .max_body = 64u << 20, .queue_max = 1000000,
+				  .threads = 2, .max_connections = 1024, .idle_timeout_s = 30, .max_body = 64u << 20, .queue_max = 1000000,
 				  .snapshot_every = 1000000, .snapshot_min_s = 300,
 				  .bootstrap = getenv("ORDEX_BOOTSTRAP_TOKEN") };
 	for (int i = 1; i < argc; i++) {
@@ -117,6 +120,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			ok = (o->nosync = strcmp(v, "none") == 0) || strcmp(v, "fdatasync") == 0;
 		else if (strcmp(a, "--threads") == 0)
 			ok = parse_size(v, &n) == 0 && n >= 1 && n <= 64 && (o->threads = (unsigned)n);
+		else if (strcmp(a, "--max-connections") == 0)
+			ok = parse_size(v, &o->max_connections) == 0 && o->max_connections >= 1 &&
+			     o->max_connections <= 1000000;
+		else if (strcmp(a, "--idle-timeout") == 0)
+			ok = parse_size(v, &o->idle_timeout_s) == 0 && o->idle_timeout_s >= 1 && o->idle_timeout_s <= 86400;
 		else if (strcmp(a, "--max-body") == 0)
 			ok = parse_size(v, &o->max_body) == 0 && o->max_body >= 1024;
 		else if (strcmp(a, "--queue-max") == 0)
@@ -423,6 +431,7 @@ int ox_cmd_serve(int argc, char **argv)
 		.alerts = parts.alerts, .calls = parts.call_cfg, .executor = parts.executor, .metrics = &metrics,
 		.max_body = o.max_body, .max_line = limits.max_line });
 	struct ox_http_opts ho = { .listen = o.listen, .threads = o.threads, .rate_limit = o.rate_limit,
+				   .max_connections = (unsigned)o.max_connections, .timeout_s = (unsigned)o.idle_timeout_s,
 				   .ctx = api, .authorize = ox_api_authorize, .metrics = &metrics };
 	ho.routes = ox_api_routes(api, &ho.n_routes);
 	struct ox_http *http = ox_http_start(&ho, err, sizeof err);
@@ -444,9 +453,7 @@ int ox_cmd_serve(int argc, char **argv)
 	ox_http_quiesce(http);
 	ox_executor_halt(parts.executor); /* it reports through the writer */
 	int wrc = ox_writer_stop(w);
-	struct timespec grace = { 0, 100 * 1000000L };
-	nanosleep(&grace, NULL); /* let the woken requests send their answers */
-	ox_http_stop(http);
+	ox_http_stop(http); /* answers the requests the writer woke, then closes */
 	ox_api_free(api);
 	rc = sig && wrc == 0 ? 0 : 1;
 out:
