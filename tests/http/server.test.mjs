@@ -3,6 +3,7 @@
 // chunked bodies in pieces, malformed heads, idle timeouts, the connection
 // limit, HEAD).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 
@@ -217,6 +218,67 @@ describe("the HTTP server", () => {
 		const b = await c.answer();
 		assert.equal(b.status, 200, b.body);
 		assert.deepEqual(JSON.parse(b.body).entries.map((e) => e.value), ["srv buyer+1"]);
+		c.end();
+	});
+
+	test("a client gone while its request is parked: the work is done, the server goes on", async () => {
+		const c = new Raw(d.port);
+		await c.write(post("/api/v1/inventory/reserve",
+			JSON.stringify({ order_id: "srv-gone", channel: "tmall", items: [{ sku: "srv-1", qty: 1 }], ttl: 900 })));
+		c.end(); // before the answer can have come
+		for (let i = 0; i < 50; i++) {
+			const r = await d.get("/api/v1/inventory/reservations/srv-gone");
+			if (r.status === 200) {
+				assert.equal(r.json.status, "held", r.text);
+				return;
+			}
+			await new Promise((res) => setTimeout(res, 20));
+		}
+		assert.fail("the reservation of a client that left was not made");
+	});
+
+	test("a client that half-closes after its request still reads the answer", async () => {
+		const c = new Raw(d.port);
+		await c.write(post("/api/v1/inventory/reserve",
+			JSON.stringify({ order_id: "srv-half", channel: "tmall", items: [{ sku: "srv-1", qty: 1 }], ttl: 900 })));
+		c.sock.end(); // FIN: nothing more to send
+		const a = await c.answer();
+		assert.equal(a.status, 200, a.body);
+		assert.equal(JSON.parse(a.body).order_id, "srv-half");
+		assert.ok(await c.closedByServer(), "then closed");
+	});
+
+	test("a body that is not read is dropped, and the connection serves the next request", async () => {
+		const c = new Raw(d.port);
+		const body = "x".repeat(20000);
+		// no such route (404) and no token (401): both answered after the body is read and dropped
+		await c.write(`POST /api/v1/nothing-here HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Length: ${body.length}\r\n\r\n${body}` +
+			`POST /api/v1/inventory/reserve HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+			"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+		assert.equal((await c.answer()).status, 404);
+		assert.equal((await c.answer()).status, 401);
+		const h = await c.answer();
+		assert.equal(h.status, 200, "the request after them");
+		assert.notEqual(h.headers.connection, "close");
+		c.end();
+	});
+
+	test("a client that does not read its answers is not read either, and others are served", async () => {
+		const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d.proc.pid}/status`, "utf8"))[1]);
+		const n = 100000; // about 17 MB of answers, if they were all made at once
+		const c = new Raw(d.port);
+		c.sock.pause(); // reads nothing
+		const before = rss();
+		c.sock.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(n));
+		await new Promise((res) => setTimeout(res, 1000));
+		const grown = rss() - before;
+		assert.ok(grown < 8192, `the server holds at most a few hundred KiB of answers for it, not all: grew ${grown} kB`);
+		const r = await d.get("/healthz");
+		assert.equal(r.status, 200, "another client is served meanwhile");
+		c.sock.resume();
+		let got = 0;
+		for (; got < n; got++) assert.equal((await c.answer()).status, 200);
+		assert.equal(got, n, "and every answer comes once it reads");
 		c.end();
 	});
 
