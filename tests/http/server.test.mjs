@@ -3,7 +3,6 @@
 // chunked bodies in pieces, malformed heads, idle timeouts, the connection
 // limit, HEAD).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 
@@ -264,21 +263,21 @@ describe("the HTTP server", () => {
 	});
 
 	test("a client that does not read its answers is not read either, and others are served", async () => {
-		const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d.proc.pid}/status`, "utf8"))[1]);
-		const n = 100000; // about 17 MB of answers, if they were all made at once
+		// 11 MB of pipelined requests, more than the kernel's buffers on
+		// both sides hold: a server that keeps reading (and keeps the
+		// answers in memory) takes them all; one that stops at a few
+		// hundred KiB of unsent answers leaves some on the client's side.
+		const n = 300000;
 		const c = new Raw(d.port);
+		await c.opened;
 		c.sock.pause(); // reads nothing
-		const before = rss();
 		c.sock.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(n));
-		await new Promise((res) => setTimeout(res, 1000));
-		const grown = rss() - before;
-		assert.ok(grown < 8192, `the server holds at most a few hundred KiB of answers for it, not all: grew ${grown} kB`);
+		await new Promise((res) => setTimeout(res, 2000));
+		assert.ok(c.sock.writableLength > 0, "the server stopped reading from a client that reads nothing");
 		const r = await d.get("/healthz");
 		assert.equal(r.status, 200, "another client is served meanwhile");
 		c.sock.resume();
-		let got = 0;
-		for (; got < n; got++) assert.equal((await c.answer()).status, 200);
-		assert.equal(got, n, "and every answer comes once it reads");
+		for (let i = 0; i < 1000; i++) assert.equal((await c.answer()).status, 200, "and the answers come once it reads");
 		c.end();
 	});
 
