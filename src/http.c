@@ -54,6 +54,7 @@
 #define OUT_PAUSE (256u << 10)   /* unsent answers before a connection is no longer read */
 #define OUT_KEEP (64u << 10)     /* output room a connection keeps between answers */
 #define EVENTS 64                /* epoll events per wait */
+#define ACCEPT_PAUSE 0.1         /* seconds without accepting when out of descriptors */
 
 struct bucket {
 	double tokens, at;
@@ -70,9 +71,10 @@ struct loop {
 	struct ox_http *h;
 	pthread_t thread;
 	int epfd, wakefd;
-	pthread_mutex_t mu;           /* guards resumed and stop */
+	pthread_mutex_t mu;           /* guards resumed, stop and quiesced */
 	struct ox_http_req *resumed;  /* woken by other threads, not yet answered (a stack) */
-	bool stop;
+	bool stop, quiesced;
+	double accept_again;          /* out of descriptors: accepting paused until then, 0: not */
 	struct conn_list active;      /* reading a request or writing answers */
 	struct conn_list parked;      /* a request handed to another thread */
 	struct ox_http_conn *dead;    /* closed in this pass, freed after it */
@@ -683,6 +685,14 @@ static void accept_all(struct loop *l)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		int fd = accept4(h->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+			/* The connection stays queued, and the socket readable: left
+			 * in the set, it would spin this loop until a descriptor is
+			 * free. Out of the set for a while instead. */
+			epoll_ctl(l->epfd, EPOLL_CTL_DEL, h->listen_fd, NULL);
+			l->accept_again = mono_now() + ACCEPT_PAUSE;
+			return;
+		}
 		if (fd < 0)
 			return; /* EAGAIN: another loop took it, or none left; or quiesced */
 		if (atomic_fetch_add(&h->n_conns, 1) >= h->o.max_connections) {
@@ -774,13 +784,26 @@ static void on_conn_event(struct ox_http_conn *c, uint32_t events)
 	conn_advance(c);
 }
 
+/* Accepting again after a pause, unless the server was quiesced meanwhile. */
+static void accept_again(struct loop *l, double now)
+{
+	if (!l->accept_again || now < l->accept_again)
+		return;
+	l->accept_again = 0;
+	struct epoll_event lis = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &tag_listen };
+	pthread_mutex_lock(&l->mu);
+	if (!l->quiesced)
+		epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->h->listen_fd, &lis);
+	pthread_mutex_unlock(&l->mu);
+}
+
 static void *loop_run(void *arg)
 {
 	struct loop *l = arg;
 	struct epoll_event evs[EVENTS];
 	bool stop = false;
 	while (!stop) {
-		int n = epoll_wait(l->epfd, evs, EVENTS, 1000);
+		int n = epoll_wait(l->epfd, evs, EVENTS, l->accept_again ? (int)(ACCEPT_PAUSE * 1000) : 1000);
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			if (p == &tag_listen)
@@ -790,7 +813,9 @@ static void *loop_run(void *arg)
 			else
 				on_conn_event(p, evs[i].events);
 		}
-		expire_idle(l, mono_now());
+		double now = mono_now();
+		expire_idle(l, now);
+		accept_again(l, now);
 		free_dead(l);
 	}
 	return NULL;
@@ -932,8 +957,13 @@ unsigned ox_http_port(struct ox_http *h)
 
 void ox_http_quiesce(struct ox_http *h)
 {
-	for (unsigned i = 0; i < h->o.threads; i++)
-		epoll_ctl(h->loops[i].epfd, EPOLL_CTL_DEL, h->listen_fd, NULL);
+	for (unsigned i = 0; i < h->o.threads; i++) {
+		struct loop *l = &h->loops[i];
+		pthread_mutex_lock(&l->mu);
+		l->quiesced = true;
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, h->listen_fd, NULL);
+		pthread_mutex_unlock(&l->mu);
+	}
 	/* New connections are refused from here; the descriptor is closed
 	 * with the server, when no loop can be accepting on it. */
 	shutdown(h->listen_fd, SHUT_RDWR);

@@ -3,6 +3,8 @@
 // chunked bodies in pieces, malformed heads, idle timeouts, the connection
 // limit, HEAD).
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 
@@ -317,5 +319,48 @@ describe("the HTTP server", () => {
 		await again.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 		assert.equal((await again.answer()).status, 200, "a freed slot is taken again");
 		for (const c of [...held.slice(1), again]) c.end();
+	});
+});
+
+describe("the HTTP server out of file descriptors", () => {
+	let d;
+	before(async () => (d = await startDaemon()));
+	after(() => d.stop());
+
+	// CPU seconds the daemon has used (utime + stime of /proc/PID/stat).
+	const cpu = () => {
+		const f = readFileSync(`/proc/${d.proc.pid}/stat`, "utf8").split(") ")[1].split(" ");
+		return (Number(f[11]) + Number(f[12])) / 100;
+	};
+
+	test("waits for a free descriptor without spinning, then serves the connections that waited", async () => {
+		const pid = String(d.proc.pid);
+		const soft = String(spawnSync("prlimit", ["--pid", pid, "--nofile", "--output=SOFT", "--noheadings"]).stdout).trim();
+		const open = readdirSync(`/proc/${pid}/fd`).length;
+		const limit = spawnSync("prlimit", ["--pid", pid, `--nofile=${open + 4}:`]);
+		assert.equal(limit.status, 0, String(limit.stderr));
+		const held = [];
+		for (let i = 0; i < 4; i++) {
+			const c = new Raw(d.port);
+			await c.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+			held.push(c);
+		}
+		// descriptors are used up (some by the daemon's own files): the rest wait in the backlog
+		const waiting = [];
+		for (let i = 0; i < 6; i++) {
+			const c = new Raw(d.port);
+			await c.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+			waiting.push(c);
+		}
+		await new Promise((res) => setTimeout(res, 300));
+		const t0 = cpu();
+		await new Promise((res) => setTimeout(res, 2000));
+		const used = cpu() - t0;
+		assert.ok(used < 0.5, `the daemon used ${used} s of CPU in 2 s while out of descriptors`);
+		for (const c of held) c.end();
+		const raised = spawnSync("prlimit", ["--pid", pid, `--nofile=${soft}:`]);
+		assert.equal(raised.status, 0, String(raised.stderr));
+		for (const c of waiting) assert.equal((await c.answer()).status, 200, "served once descriptors are free");
+		for (const c of waiting) c.end();
 	});
 });
