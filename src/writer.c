@@ -1431,6 +1431,7 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 
 static void *flusher_main(void *arg)
 {
+	prctl(PR_SET_NAME, "ordex-flusher"); /* as top -H and perf show it */
 	struct ox_writer *w = arg;
 	pthread_mutex_lock(&w->fmu);
 	for (;;) {
@@ -1456,6 +1457,7 @@ static void *flusher_main(void *arg)
 
 static void *writer_main(void *arg)
 {
+	prctl(PR_SET_NAME, "ordex-writer"); /* as top -H and perf show it */
 	struct ox_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -1686,6 +1688,7 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 
 static void *checkpointer_main(void *arg)
 {
+	prctl(PR_SET_NAME, "ordex-ckpt"); /* as top -H and perf show it */
 	struct ox_writer *w = arg;
 	pthread_mutex_lock(&w->ck_mu);
 	while (!w->ck_stop) {
