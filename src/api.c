@@ -67,6 +67,7 @@ static bool opened(int rc, struct ox_http_req *r, const char *what, const char *
 
 struct ox_store *api_kit_store(struct ox_api *a, struct kit *k, struct ox_http_req *r)
 {
+	ox_writer_wait_stored(a->o.writer); /* read what was answered */
 	char err[512];
 	if (!k->store &&
 	    !opened(ox_store_open(&k->store, a->o.db_path, err, sizeof err), r, "case store unavailable", err))

@@ -88,7 +88,8 @@ static int parse_size(const char *v, size_t *out)
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
 	*o = (struct serve_opts){ .data = "./data", .listen = "127.0.0.1:8080", .wall_clock = true,
-				  .threads = 2, .max_connections = 1024, .idle_timeout_s = 30, .max_body = 64u << 20, .queue_max = 1000000,
+				  .threads = 2, .max_connections = 1024, .idle_timeout_s = 30,
+				  .max_body = 64u << 20, .queue_max = 1000000,
 				  .snapshot_every = 1000000, .snapshot_min_s = 300,
 				  .bootstrap = getenv("ORDEX_BOOTSTRAP_TOKEN") };
 	for (int i = 1; i < argc; i++) {

@@ -152,6 +152,13 @@ struct ox_writer {
 	struct batch handed;
 	bool busy, flusher_stop;
 
+	/* A batch is answered once its log records are durable, before its
+	 * case changes are stored; a reader of the case store waits until the
+	 * store holds all that was answered (ox_writer_wait_stored). */
+	atomic_uint_least64_t answered_seq, stored_seq;
+	pthread_mutex_t smu; /* with scv: readers waiting for the store */
+	pthread_cond_t scv;
+
 	/* Snapshots (docs/retention.md): the newest on disk, and a child
 	 * process writing the next one from a copy of this one's memory. */
 	char snap_dir[4096];
@@ -212,6 +219,9 @@ static void fail(struct ox_writer *w, const char *part, const char *why)
 		snprintf(w->msg, sizeof w->msg, "%s: %s", part, why);
 		fprintf(stderr, "ordex serve: writer stopped: %s\n", w->msg);
 	}
+	pthread_mutex_lock(&w->smu); /* the store will not catch up: no reader waits for it */
+	pthread_cond_broadcast(&w->scv);
+	pthread_mutex_unlock(&w->smu);
 }
 
 struct ox_blacklist *ox_writer_blacklist(struct ox_writer *w)
@@ -227,6 +237,26 @@ bool ox_writer_auto_enabled(struct ox_writer *w)
 bool ox_writer_failed(struct ox_writer *w)
 {
 	return atomic_load(&w->failed);
+}
+
+void ox_writer_wait_stored(struct ox_writer *w)
+{
+	uint64_t fence = atomic_load(&w->answered_seq);
+	if (atomic_load(&w->stored_seq) >= fence)
+		return;
+	pthread_mutex_lock(&w->smu);
+	while (atomic_load(&w->stored_seq) < fence && !ox_writer_failed(w))
+		pthread_cond_wait(&w->scv, &w->smu);
+	pthread_mutex_unlock(&w->smu);
+}
+
+/* The store holds every case change up to seq: wake the readers waiting. */
+static void stored(struct ox_writer *w, uint64_t seq)
+{
+	pthread_mutex_lock(&w->smu);
+	atomic_store(&w->stored_seq, seq);
+	pthread_cond_broadcast(&w->scv);
+	pthread_mutex_unlock(&w->smu);
 }
 
 /* ---- applying records ------------------------------------------------------ */
@@ -1361,9 +1391,10 @@ static int audit_changes(struct ox_writer *w, const struct logged_change *c, siz
 	return rc;
 }
 
-/* What follows a durable log flush: the alerts and the audit log first (both
- * keyed, so a replay after a crash adds nothing twice), then the store's
- * case changes with applied_seq, which says that all of it is done. */
+/* What follows a durable log flush, before the answers: the alerts, the
+ * audit log and the call outbox (all keyed, so a replay after a crash adds
+ * nothing twice). The store's case changes come after the answers
+ * (flush_batch), with applied_seq, which says that all of it is done. */
 static void after_flush(struct ox_writer *w, struct batch *b)
 {
 	if (b->n_notices && w->o.alerts && ox_alerts_enqueue(w->o.alerts, b->notices, b->n_notices))
@@ -1374,8 +1405,6 @@ static void after_flush(struct ox_writer *w, struct batch *b)
 		fail(w, "audit log", ox_audit_errmsg(w->audit));
 	else if (b->n_calls && w->o.executor && ox_executor_enqueue(w->o.executor, b->calls, b->n_calls))
 		fail(w, "call outbox", "enqueue failed");
-	else if ((b->n_cases || b->n_counts) && store_cases(w, b) < 0)
-		fail(w, "case store", ox_store_errmsg(w->store));
 }
 
 /* Everything in a batch is durable once the log flush returns; the store
@@ -1392,6 +1421,39 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	}
 	if (logged)
 		after_flush(w, b);
+	uint64_t durable = ox_evlog_durable_seq(w->log);
+	bool calls = logged && b->n_calls && w->o.executor;
+	if (w->o.metrics && logged && b->records) {
+		OX_METRIC_ADD(w->o.metrics, commits, 1);
+		ox_metrics_commit(w->o.metrics, mono_us() - t0);
+		OX_METRIC_SET(w->o.metrics, durable_seq, durable);
+	}
+	if (logged) {
+		/* before the first answer: a reader that has seen one waits
+		 * for the store to hold its batch */
+		atomic_store(&w->answered_seq, durable);
+		for (struct ox_job *j = b->jobs, *next; j; j = next) {
+			next = j->next;
+			if (j->wakes_executor)
+				calls = false; /* its route wakes it after its answer (the job is gone after done) */
+			if (j->kind == OX_JOB_ORDER) {
+				read_order(w, j);
+			} else if (w->o.metrics) {
+				OX_METRIC_ADD(w->o.metrics, events_accepted, j->accepted);
+				OX_METRIC_ADD(w->o.metrics, events_duplicate, j->duplicates);
+			}
+			j->done(j);
+		}
+		/* the answers left before the cases are stored: a refused
+		 * reservation's case costs SQLite a dozen pages, which its answer
+		 * no longer waits for */
+		if (!ox_writer_failed(w) && (b->n_cases || b->n_counts) && store_cases(w, b) < 0)
+			fail(w, "case store", ox_store_errmsg(w->store));
+		else if (!ox_writer_failed(w))
+			stored(w, durable);
+	} else {
+		fail_jobs(b->jobs);
+	}
 	for (size_t i = 0; i < b->n_cases; i++)
 		ox_case_release(&b->cases[i]);
 	free(b->cases);
@@ -1400,28 +1462,6 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 	free_changes(b->changes, b->n_changes);
 	free(b->counts);
 	free_calls(b->calls, b->n_calls);
-	bool calls = b->n_calls && w->o.executor;
-	if (w->o.metrics && logged && b->records) {
-		OX_METRIC_ADD(w->o.metrics, commits, 1);
-		ox_metrics_commit(w->o.metrics, mono_us() - t0);
-		OX_METRIC_SET(w->o.metrics, durable_seq, ox_evlog_durable_seq(w->log));
-	}
-	if (!logged) {
-		fail_jobs(b->jobs);
-		return;
-	}
-	for (struct ox_job *j = b->jobs, *next; j; j = next) {
-		next = j->next;
-		if (j->wakes_executor)
-			calls = false; /* its route wakes it after its answer (the job is gone after done) */
-		if (j->kind == OX_JOB_ORDER) {
-			read_order(w, j);
-		} else if (w->o.metrics) {
-			OX_METRIC_ADD(w->o.metrics, events_accepted, j->accepted);
-			OX_METRIC_ADD(w->o.metrics, events_duplicate, j->duplicates);
-		}
-		j->done(j);
-	}
 	/* after the answers: they show the calls as requested; a route that
 	 * reads its answer from the store later wakes it itself, and the
 	 * executor's own timer sends what a lost answer left */
@@ -1561,6 +1601,8 @@ static void close_parts(struct ox_writer *w)
 	pthread_cond_destroy(&w->fcv);
 	pthread_mutex_destroy(&w->ck_mu);
 	pthread_cond_destroy(&w->ck_cv);
+	pthread_mutex_destroy(&w->smu);
+	pthread_cond_destroy(&w->scv);
 	free(w);
 }
 
@@ -1785,6 +1827,8 @@ static struct ox_writer *writer_new(const struct ox_writer_opts *o)
 	pthread_cond_init(&w->fcv, NULL);
 	pthread_mutex_init(&w->ck_mu, NULL);
 	pthread_cond_init(&w->ck_cv, NULL);
+	pthread_mutex_init(&w->smu, NULL);
+	pthread_cond_init(&w->scv, NULL);
 	snprintf(w->snap_dir, sizeof w->snap_dir, "%s/snapshots", w->o.data_dir);
 	return w;
 }

@@ -196,6 +196,14 @@ bool ox_writer_auto_enabled(struct ox_writer *w);
  * recovers from the log). */
 bool ox_writer_failed(struct ox_writer *w);
 
+/* Wait until the case store holds the case changes of every batch answered
+ * so far (answers leave once the log is durable, the store is written
+ * after them): what a client was told is in what it reads next. Returns at
+ * once when it does, which is nearly always; at most one store commit
+ * otherwise; and at once when the writer failed. For the store's readers
+ * (the HTTP threads), never the writer or the flusher. */
+void ox_writer_wait_stored(struct ox_writer *w);
+
 /* Stop taking jobs, finish (or fail with 503) the queued ones, stop the
  * thread, close everything. Returns 0, or -1 when the writer had failed. */
 int ox_writer_stop(struct ox_writer *w);

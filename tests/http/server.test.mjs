@@ -114,6 +114,27 @@ describe("the HTTP server", () => {
 		c.end();
 	});
 
+	test("a read pipelined right behind a refusal finds the refusal's case", async () => {
+		// The refusal is answered once the log is durable, before its case
+		// is stored; the next request on the connection starts right then,
+		// and reading the store it waits for the store to catch up.
+		const r = await d.request("PUT", "/api/v1/inventory/levels",
+			{ body: JSON.stringify({ levels: [{ sku: "srv-none", on_hand: 0 }] }) });
+		assert.equal(r.status, 200, r.text);
+		const c = new Raw(d.port);
+		for (let i = 0; i < 30; i++) {
+			const o = `srv-rw-${i}`;
+			await c.write(post("/api/v1/inventory/reserve",
+				JSON.stringify({ order_id: o, channel: "tmall", items: [{ sku: "srv-none", qty: 1 }], ttl: 900 })) +
+				`GET /api/v1/cases?order_id=${o}&rule=INV_RESERVE_FAILED HTTP/1.1\r\nHost: x\r\n${AUTH}\r\n`);
+			assert.equal((await c.answer()).status, 409);
+			const a = await c.answer();
+			assert.equal(a.status, 200, a.body);
+			assert.equal(JSON.parse(a.body).cases.length, 1, `the case of ${o}: ${a.body}`);
+		}
+		c.end();
+	});
+
 	test("HTTP/1.0: closed after the answer unless keep-alive is asked", async () => {
 		const c = new Raw(d.port);
 		await c.write("GET /healthz HTTP/1.0\r\n\r\n");
