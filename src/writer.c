@@ -1039,6 +1039,28 @@ static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
 		seq, segments, (double)(mono_us() - t0) / 1e6, w->arch.n, ox_archives_bytes(&w->arch));
 }
 
+static size_t archives_max(const struct ox_writer *w)
+{
+	return w->o.archives_max ? w->o.archives_max : OX_ARCHIVES_MAX;
+}
+
+/* Merge the open archives (w->arch) down to max, leaving out the orders
+ * retired since: the merged files are written here, and the inputs go at
+ * the next ox_archives_refresh. A failure leaves them as they were. */
+static void merge_archives(struct ox_writer *w, size_t max)
+{
+	char err[OX_SNAP_ERRSZ];
+	struct ox_merge_stats ms;
+	uint64_t t0 = mono_us();
+	if (ox_compact_merge(w->orders, &w->arch, max, w->snap_dir, w->snap_buf, OX_SNAP_BUFSZ, &ms, err, sizeof err))
+		fprintf(stderr, "ordex serve: archive merge: %s\n", err);
+	if (ms.merges)
+		fprintf(stderr, "ordex serve: archives merged: %" PRIu64 " into %" PRIu64 ", %" PRIu64 " of %" PRIu64
+				" records kept, %" PRIu64 " of %" PRIu64 " bytes, in %.2f s\n",
+			ms.replaced, ms.merges, ms.records_out, ms.records_in, ms.bytes_out, ms.bytes_in,
+			(double)(mono_us() - t0) / 1e6);
+}
+
 /* After the snapshot at seq: the order archive of the log segments before
  * keep (0: none to write), in the snapshot's child or builder. Allocates
  * nothing (ox_compact_archive). The exit status. */
@@ -1057,19 +1079,8 @@ static int write_archive(struct ox_writer *w, uint64_t seq, uint64_t keep)
 	fprintf(stderr, "ordex serve: order archive at record %" PRIu64 ": %" PRIu64 " of %" PRIu64
 			" records of kept orders, %" PRIu64 " bytes, in %.2f s\n",
 		seq, cs.written, cs.wanted, cs.bytes, (double)(mono_us() - t0) / 1e6);
-	/* older archives without the orders retired since, and not too
-	 * many: a failure leaves them as they were */
-	struct ox_merge_stats ms;
-	t0 = mono_us();
-	size_t max = w->o.archives_max ? w->o.archives_max : OX_ARCHIVES_MAX;
-	if (ox_compact_merge(w->orders, &w->arch, max - 1, w->snap_dir, w->snap_buf, OX_SNAP_BUFSZ, &ms, err,
-			     sizeof err))
-		fprintf(stderr, "ordex serve: archive merge: %s\n", err);
-	if (ms.merges)
-		fprintf(stderr, "ordex serve: archives merged: %" PRIu64 " into %" PRIu64 ", %" PRIu64 " of %" PRIu64
-				" records kept, %" PRIu64 " of %" PRIu64 " bytes, in %.2f s\n",
-			ms.replaced, ms.merges, ms.records_out, ms.records_in, ms.bytes_out, ms.bytes_in,
-			(double)(mono_us() - t0) / 1e6);
+	/* the older ones, with the new one beside them: at most max in all */
+	merge_archives(w, archives_max(w) - 1);
 	return OX_BUILD_DONE;
 }
 
@@ -1683,6 +1694,13 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	if (leftover)
 		fprintf(stderr, "ordex serve: removed %" PRIu64 " log segments an interrupted compaction left\n",
 			leftover);
+	/* a crash between an archive and the merge after it (both in the
+	 * snapshot builder) left one archive too many: merge them now */
+	if (w->arch.n > archives_max(w)) {
+		merge_archives(w, archives_max(w));
+		if (ox_archives_refresh(&w->arch, w->snap_dir, err, errsz))
+			return -1;
+	}
 	/* A store behind the snapshot (its commits are not synced: a power cut)
 	 * lacks changes the replay no longer makes: put every case again. */
 	if (w->applied_seq < (int64_t)w->snap_seq)

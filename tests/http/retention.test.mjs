@@ -7,7 +7,7 @@
 // archives. Answers are checked against docs/openapi.json.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -185,6 +185,36 @@ test("ten days of a shop: the cases of replay, retired orders out of the archive
 		await d.stop({ keepData: true });
 		d = await start({ dataDir: d.dataDir, args: ["--config", config] });
 		await check();
+	} finally {
+		await d.stop();
+	}
+});
+
+test("more archives than --archives-max at a start (a crash between an archive and its merge): merged then", async () => {
+	const file = join(TMP, "archives.ndjson");
+	const sim = spawnSync(BIN, ["sim", "--orders", "4000", "--seed", "7", "--out", file]);
+	assert.equal(sim.status, 0, String(sim.stderr));
+	const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+	const args = ["--segment-max", "65536", "--snapshot-every", "8000"];
+	let d = await startDaemon({ args: [...args, "--archives-max", "8"] });
+	try {
+		for (let i = 0; i < lines.length; i += 1000) {
+			const r = await d.postEvents(lines.slice(i, i + 1000));
+			assert.equal(r.status, 200, r.text);
+		}
+		await d.stop({ keepData: true });
+		const archives = () => readdirSync(join(d.dataDir, "snapshots")).filter((f) => f.endsWith(".arch")).length;
+		const before = archives();
+		assert.ok(before > 2, `${before} archives: the run should leave more than 2`);
+		d = await startDaemon({ dataDir: d.dataDir, args: [...args, "--archives-max", "2"] });
+		assert.ok(archives() <= 2, `${archives()} archives after a start with --archives-max 2 (${before} before)`);
+		assert.match(d.stderr, /archives merged: \d+ into \d+/);
+		// the first order's records are in the merged archives, all of them
+		const first = JSON.parse(lines.find((l) => JSON.parse(l).order_id)).order_id;
+		const v = await d.get(`/api/v1/orders/${encodeURIComponent(first)}`);
+		assert.equal(v.status, 200, v.text);
+		const ids = new Set(lines.map((l) => JSON.parse(l)).filter((e) => e.order_id === first).map((e) => e.id));
+		assert.deepEqual(new Set(v.json.events.map((e) => e.id)), ids);
 	} finally {
 		await d.stop();
 	}
