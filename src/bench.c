@@ -24,13 +24,6 @@ static const char usage[] = "usage: ordex bench FILE [--runs N]\n"
 			    "  Decodes FILE N times (default 3) alone, then decodes and detects N times,\n"
 			    "  and prints the median events/s of each, peak RSS and memory per order.\n";
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static char *slurp(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -107,17 +100,17 @@ int ox_cmd_bench(int argc, char **argv)
 	size_t events = 0, orders = 0, cases = 0;
 	size_t mem_bytes = 0, id_bytes = 0;
 	for (int r = 0; r < runs; r++) {
-		double t0 = now_seconds();
+		double t0 = ox_mono_seconds();
 		events = pass(buf, len, &limits, NULL);
-		decode_s[r] = now_seconds() - t0;
+		decode_s[r] = ox_mono_seconds() - t0;
 	}
 	for (int r = 0; r < runs; r++) {
 		struct mallinfo2 before = mallinfo2();
 		size_t tables_before = ox_table_bytes();
 		struct ox_engine *e = ox_engine_new(&params, bl);
-		double t0 = now_seconds();
+		double t0 = ox_mono_seconds();
 		pass(buf, len, &limits, e);
-		full_s[r] = now_seconds() - t0;
+		full_s[r] = ox_mono_seconds() - t0;
 		struct mallinfo2 after = mallinfo2();
 		struct ox_engine_stats st;
 		ox_engine_stats(e, &st);

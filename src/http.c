@@ -124,13 +124,6 @@ struct ox_http {
 /* Tags of the epoll events that are not connections. */
 static char tag_listen, tag_wake;
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- what the routes see ------------------------------------------------------ */
 
 const char *ox_http_query(struct ox_http_req *r, const char *key)
@@ -249,7 +242,7 @@ static bool rate_limited(struct ox_http *h, const struct sockaddr_storage *sa)
 	uint64_t key = sa->ss_family == AF_INET6
 			       ? ox_hash64(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16)
 			       : ox_hash64(&((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	double now = mono_now(), burst = 2 * h->o.rate_limit;
+	double now = ox_mono_seconds(), burst = 2 * h->o.rate_limit;
 	pthread_mutex_lock(&h->rate_mu);
 	struct bucket *b = &h->rate[key % RATE_SLOTS];
 	b->tokens = b->at == 0 ? burst : b->tokens + (now - b->at) * h->o.rate_limit;
@@ -298,7 +291,7 @@ static void list_append(struct conn_list *l, struct ox_http_conn *c)
  * idle order. */
 static void touch(struct ox_http_conn *c)
 {
-	c->active_at = mono_now();
+	c->active_at = ox_mono_seconds();
 	list_remove(&c->loop->active, c);
 	list_append(&c->loop->active, c);
 }
@@ -690,7 +683,7 @@ static void accept_all(struct loop *l)
 			 * in the set, it would spin this loop until a descriptor is
 			 * free. Out of the set for a while instead. */
 			epoll_ctl(l->epfd, EPOLL_CTL_DEL, h->listen_fd, NULL);
-			l->accept_again = mono_now() + ACCEPT_PAUSE;
+			l->accept_again = ox_mono_seconds() + ACCEPT_PAUSE;
 			return;
 		}
 		if (fd < 0)
@@ -708,7 +701,7 @@ static void accept_all(struct loop *l)
 		c->addr = ss;
 		ox_buf_init(&c->out, SIZE_MAX);
 		ox_buf_init(&c->scratch, SIZE_MAX);
-		c->active_at = mono_now();
+		c->active_at = ox_mono_seconds();
 		list_append(&l->active, c);
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -746,7 +739,7 @@ static bool take_resumed(struct loop *l)
 			r->route->finish(l->h->o.ctx, r);
 		list_remove(&l->parked, c);
 		list_append(&l->active, c);
-		c->active_at = mono_now();
+		c->active_at = ox_mono_seconds();
 		c->state = CONN_HEAD; /* answer() sets where it goes */
 		answer(c);
 		conn_advance(c);
@@ -813,7 +806,7 @@ static void *loop_run(void *arg)
 			else
 				on_conn_event(p, evs[i].events);
 		}
-		double now = mono_now();
+		double now = ox_mono_seconds();
 		expire_idle(l, now);
 		accept_again(l, now);
 		free_dead(l);

@@ -44,13 +44,6 @@ struct push {
 	struct ox_json json;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_s(double s)
 {
 	if (s <= 0)
@@ -237,7 +230,7 @@ int ox_cmd_push(int argc, char **argv)
 	size_t len, local_rejects = 0;
 	enum ox_line_result r;
 	int rc = 0;
-	double t0 = now_s();
+	double t0 = ox_mono_seconds();
 	ox_time first_ts = OX_TIME_NONE;
 	while (rc == 0 && (r = ox_lines_next(&lines, &line, &len)) != OX_LINE_EOF && r != OX_LINE_ERROR) {
 		if (r == OX_LINE_TOO_LONG) {
@@ -253,9 +246,9 @@ int ox_cmd_push(int argc, char **argv)
 			if (first_ts == OX_TIME_NONE)
 				first_ts = ev.ts;
 			double due = t0 + (double)(ev.ts - first_ts) / 1000.0 / p.speed;
-			if (due > now_s()) { /* send what is due, then wait for this one */
+			if (due > ox_mono_seconds()) { /* send what is due, then wait for this one */
 				rc = send_batch(&p);
-				sleep_s(due - now_s());
+				sleep_s(due - ox_mono_seconds());
 			}
 		}
 		if (rc == 0 && p.n_lines == p.batch_max)
@@ -272,7 +265,7 @@ int ox_cmd_push(int argc, char **argv)
 	}
 	p.rejected += local_rejects;
 	fprintf(stderr, "ordex push: accepted %zu, duplicates %zu, rejected %zu in %.1f s\n", p.accepted, p.duplicates,
-		p.rejected, now_s() - t0);
+		p.rejected, ox_mono_seconds() - t0);
 	ox_lines_release(&lines);
 	ox_decoder_free(dec);
 	ox_json_release(&p.json);

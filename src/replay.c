@@ -101,13 +101,6 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	return 0;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int ox_replay_stream(int fd, struct ox_engine *e, const struct ox_replay_hook *hook,
 		     struct ox_feed_counts *counts)
 {
@@ -283,7 +276,7 @@ int ox_cmd_replay(int argc, char **argv)
 	 * so that replay and `ordex serve --clock event` agree on every field. */
 	struct detection d = { .params = &params, .bl = bl, .policy = policy, .playbooks = playbooks, .calls = calls };
 	detection_new(&d);
-	double t0 = now_seconds();
+	double t0 = ox_mono_seconds();
 	struct ox_feed_counts counts;
 	struct ox_replay_hook hook = { o.snapshot_every, snapshot_round_trip, &d };
 	int rc = ox_replay_stream(fd, d.e, o.snapshot_every ? &hook : NULL, &counts);
@@ -292,7 +285,7 @@ int ox_cmd_replay(int argc, char **argv)
 	struct ox_engine *e = d.e;
 	if (o.until != OX_TIME_NONE)
 		ox_engine_advance(e, o.until);
-	double secs = now_seconds() - t0;
+	double secs = ox_mono_seconds() - t0;
 	if (fd != STDIN_FILENO)
 		close(fd);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -144,6 +145,13 @@ void ox_grow(void **items, size_t *cap, size_t need, size_t esize)
 		c *= 2;
 	*items = ox_xrealloc(*items, c * esize);
 	*cap = c;
+}
+
+double ox_mono_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 uint64_t ox_hash64(const void *p, size_t n)

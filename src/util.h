@@ -70,6 +70,9 @@ void ox_keep_until_exit(void *p);
 void ox_grow(void **items, size_t *cap, size_t need, size_t esize);
 #define OX_GROW(arr, cap, need) ox_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
+/* Seconds on the monotonic clock: for durations and timeouts. */
+double ox_mono_seconds(void);
+
 /* 64-bit and 128-bit hashes (XXH3). The 128-bit one identifies event ids:
  * a collision among 2^32 ids has probability ~2^-64. */
 uint64_t ox_hash64(const void *p, size_t n);
