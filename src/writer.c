@@ -1334,8 +1334,9 @@ static void read_order(struct ox_writer *w, struct ox_job *job)
 	}
 }
 
-/* Store the batch's case snapshots with applied_seq, in one transaction. */
-static int store_cases(struct ox_writer *w, struct batch *b)
+/* Store the batch's case snapshots with applied_seq (the batch's last log
+ * seq), in one transaction. */
+static int store_cases(struct ox_writer *w, struct batch *b, uint64_t applied)
 {
 	struct ox_store *s = w->store;
 	if (ox_store_begin(s))
@@ -1351,7 +1352,7 @@ static int store_cases(struct ox_writer *w, struct batch *b)
 		goto fail;
 	if (ox_store_add_counts(s, b->counts, b->n_counts))
 		goto fail;
-	if (ox_store_meta_set(s, APPLIED_SEQ, (int64_t)ox_evlog_durable_seq(w->log)) || ox_store_commit(s))
+	if (ox_store_meta_set(s, APPLIED_SEQ, (int64_t)applied) || ox_store_commit(s))
 		goto fail;
 	return 0;
 fail:
@@ -1458,10 +1459,12 @@ static void flush_batch(struct ox_writer *w, struct batch *b)
 		/* the answers left before the cases are stored: a refused
 		 * reservation's case costs SQLite a dozen pages, which its answer
 		 * no longer waits for */
-		if (!ox_writer_failed(w) && (b->n_cases || b->n_counts) && store_cases(w, b) < 0)
-			fail(w, "case store", ox_store_errmsg(w->store));
-		else if (!ox_writer_failed(w))
-			stored(w, durable);
+		if (!ox_writer_failed(w)) {
+			if ((b->n_cases || b->n_counts) && store_cases(w, b, durable) < 0)
+				fail(w, "case store", ox_store_errmsg(w->store));
+			else
+				stored(w, durable);
+		}
 	} else {
 		fail_jobs(b->jobs);
 	}
