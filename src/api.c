@@ -187,7 +187,6 @@ static enum ox_http_step events_start(void *ctx, struct ox_http_req *r)
 	}
 	st->job = (struct ox_job){ .kind = OX_JOB_EVENTS, .events = st->in.events, .n = st->in.n,
 				   .done = api_job_done, .ctx = r };
-	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);
@@ -325,7 +324,6 @@ enum ox_http_step api_submit_action(struct ox_api *a, struct ox_http_req *r, str
 	st->scope.n_teams = p->teams.n;
 	st->job = (struct ox_job){ .kind = OX_JOB_ACTION, .action = &st->action, .scope = &st->scope,
 				   .wakes_executor = st->answers_calls, .done = api_job_done, .ctx = r };
-	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);
@@ -430,7 +428,6 @@ static enum ox_http_step order_start(void *ctx, struct ox_http_req *r)
 	r->free_state = order_free;
 	st->job = (struct ox_job){ .kind = OX_JOB_ORDER, .order_id = { r->param, len }, .done = api_job_done,
 				   .ctx = r };
-	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);

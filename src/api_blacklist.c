@@ -176,7 +176,6 @@ static struct change_state *change_state(struct ox_http_req *r, enum change what
 static enum ox_http_step submit(struct ox_api *a, struct ox_http_req *r, struct change_state *st)
 {
 	st->job = (struct ox_job){ .kind = OX_JOB_BLACKLIST, .bl_op = &st->op, .done = api_job_done, .ctx = r };
-	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);

@@ -48,7 +48,6 @@ enum ox_http_step api_config_put(void *ctx, struct ox_http_req *r)
 	}
 	snprintf(st->c.actor, sizeof st->c.actor, "%s", api_who(r)->name);
 	st->job = (struct ox_job){ .kind = OX_JOB_PARAMS, .params = &st->c, .done = api_job_done, .ctx = r };
-	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);

@@ -35,7 +35,6 @@ static struct stock_state *stock_state(struct ox_http_req *r)
 static enum ox_http_step submit(struct ox_api *a, struct ox_http_req *r, struct stock_state *st)
 {
 	st->job = (struct ox_job){ .kind = OX_JOB_INVENTORY, .inv_op = &st->op, .done = api_job_done, .ctx = r };
-	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);

@@ -73,7 +73,6 @@ enum ox_http_step api_risk_score(void *ctx, struct ox_http_req *r)
 	}
 	st->job = (struct ox_job){ .kind = OX_JOB_RISK, .risk_ev = &st->order.ev, .risk = &st->risk,
 				   .done = api_job_done, .ctx = r };
-	ox_http_suspend(r);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);

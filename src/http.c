@@ -164,13 +164,6 @@ void ox_http_add_header(struct ox_http_req *r, const char *name, const char *val
 	snprintf(r->headers[r->n_headers++].value, sizeof r->headers[0].value, "%s", value);
 }
 
-/* The loop parks the connection once start() returns OX_HTTP_SUSPENDED;
- * nothing is needed before. */
-void ox_http_suspend(struct ox_http_req *r)
-{
-	(void)r;
-}
-
 void ox_http_resume(struct ox_http_req *r)
 {
 	struct loop *l = r->conn->loop;

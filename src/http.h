@@ -7,8 +7,8 @@
  * runs once the whole body has arrived (bodies are limited per route: a
  * larger one is answered 413 without reading it all). start() either writes
  * the response into the request (status, out) and returns OX_HTTP_DONE, or
- * parks the request with ox_http_suspend() and returns OX_HTTP_SUSPENDED,
- * handing work to another thread; that thread calls ox_http_resume() when
+ * hands work to another thread and returns OX_HTTP_SUSPENDED, which parks
+ * the request on its connection; that thread calls ox_http_resume() when
  * done, and finish() then writes the response on the connection's loop. A
  * parked request costs no thread, so a slow writer never ties up the server
  * and a slow client never ties up the writer. Resuming costs the resuming
@@ -86,9 +86,8 @@ void ox_http_add_header(struct ox_http_req *r, const char *name, const char *val
 /* Answer {"error":error,"detail":detail} (detail NULL: null). */
 void ox_http_error(struct ox_http_req *r, int status, const char *error, const char *detail);
 
-/* Park the request before handing it to another thread (call from start()),
- * and wake it from that thread when the work is done. */
-void ox_http_suspend(struct ox_http_req *r);
+/* Wake a request whose start() returned OX_HTTP_SUSPENDED, from the thread
+ * that did its work (or from start() itself, when handing it over failed). */
 void ox_http_resume(struct ox_http_req *r);
 
 struct ox_http_opts {
