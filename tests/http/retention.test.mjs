@@ -202,8 +202,16 @@ test("more archives than --archives-max at a start (a crash between an archive a
 			const r = await d.postEvents(lines.slice(i, i + 1000));
 			assert.equal(r.status, 200, r.text);
 		}
-		await d.stop({ keepData: true });
+		// archives come from snapshot builders working beside the daemon,
+		// which a busy machine slows: more records until more than 2 are on
+		// disk (a minute at most)
 		const archives = () => readdirSync(join(d.dataDir, "snapshots")).filter((f) => f.endsWith(".arch")).length;
+		for (let i = 0; i < 300 && archives() <= 2; i++) {
+			const r = await d.postEvents(Array.from({ length: 1000 }, (_, k) => tick(`arch-${i}-${k}`, "2026-11-22T00:00:00.000+08:00")));
+			assert.equal(r.status, 200, r.text);
+			await new Promise((res) => setTimeout(res, 200));
+		}
+		await d.stop({ keepData: true });
 		const before = archives();
 		assert.ok(before > 2, `${before} archives: the run should leave more than 2`);
 		d = await startDaemon({ dataDir: d.dataDir, args: [...args, "--archives-max", "2"] });
