@@ -350,6 +350,11 @@ void ox_case_release(struct ox_case *c)
 
 void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 {
+	ox_case_copy_since(dst, src, 0);
+}
+
+void ox_case_copy_since(struct ox_case *dst, const struct ox_case *src, size_t from)
+{
 	*dst = *src;
 	dst->key = dup_or_null(src->key);
 	dst->reasons = ox_xcalloc(src->n_reasons ? src->n_reasons : 1, sizeof *dst->reasons);
@@ -360,14 +365,19 @@ void ox_case_copy(struct ox_case *dst, const struct ox_case *src)
 	for (size_t i = 0; i < src->n_event_ids; i++)
 		dst->event_ids[i] = dup_or_null(src->event_ids[i]);
 	dst->cap_event_ids = src->n_event_ids;
-	dst->timeline = ox_xcalloc(src->n_timeline ? src->n_timeline : 1, sizeof *dst->timeline);
-	for (size_t i = 0; i < src->n_timeline; i++) {
-		dst->timeline[i] = src->timeline[i];
-		dst->timeline[i].event_id = dup_or_null(src->timeline[i].event_id);
-		dst->timeline[i].note = dup_or_null(src->timeline[i].note);
-		dst->timeline[i].actor = dup_or_null(src->timeline[i].actor);
+	if (from > src->n_timeline)
+		from = src->n_timeline;
+	const struct ox_timeline_entry *tl = src->timeline + from;
+	size_t n = src->n_timeline - from;
+	dst->timeline = ox_xcalloc(n ? n : 1, sizeof *dst->timeline);
+	for (size_t i = 0; i < n; i++) {
+		dst->timeline[i] = tl[i];
+		dst->timeline[i].event_id = dup_or_null(tl[i].event_id);
+		dst->timeline[i].note = dup_or_null(tl[i].note);
+		dst->timeline[i].actor = dup_or_null(tl[i].actor);
 	}
-	dst->cap_timeline = src->n_timeline;
+	dst->n_timeline = dst->cap_timeline = n;
+	dst->timeline_from = src->timeline_from + from;
 	/* most cases have no ticked item: no allocation for them on each copy */
 	dst->checked = src->n_checked ? ox_xcalloc(src->n_checked, sizeof *dst->checked) : NULL;
 	for (size_t i = 0; i < src->n_checked; i++)

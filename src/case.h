@@ -110,6 +110,11 @@ struct ox_case {
 	size_t n_event_ids, cap_event_ids;
 	struct ox_timeline_entry *timeline;
 	size_t n_timeline, cap_timeline;
+	/* Where timeline[0] stands in the whole timeline: 0, except in a copy
+	 * for the case store holding only the entries it has not had yet
+	 * (ox_case_copy_since): an incident links thousands of members. */
+	size_t timeline_from;
+	size_t timeline_handed; /* the writer's: entries handed to the store so far */
 
 	/* Handling (desk.c): who owns it, and its service level. */
 	char team[OX_NAME_MAX];     /* routed team ("" before routing) */
@@ -156,6 +161,10 @@ void ox_case_release(struct ox_case *c);
 /* Make dst a deep copy of src (release it with ox_case_release): a snapshot
  * that another thread may read while the engine changes the original. */
 void ox_case_copy(struct ox_case *dst, const struct ox_case *src);
+
+/* The same, but of the timeline only the entries from position from on
+ * (dst->timeline_from = from; none when from is past the end). */
+void ox_case_copy_since(struct ox_case *dst, const struct ox_case *src, size_t from);
 
 /* Append the case as one JSON object (no newline): the replay output format
  * of events.md plus team, assignee, escalation level, service level,

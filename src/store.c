@@ -244,7 +244,9 @@ enum { COL_DUE = COL__END }; /* selected after CASE_COLS by the sort=due list */
 	  " esc_level = excluded.esc_level"                                                         \
 	  DESK_TIMES(SET_EXCLUDED) PLAYBOOK_COLS(SET_EXCLUDED) CSAT_COLS(SET_EXCLUDED)              \
 	  " WHERE seq = excluded.seq") /* a different seq under the same id changes nothing */   \
-	X(TL_COUNT, "SELECT count(*) FROM case_timeline WHERE case_id = ?1")                      \
+	/* positions run 0, 1, ... without a gap: the last one + 1 is the count,  \
+	 * found in the primary key where count(*) reads an incident's every row */ \
+	X(TL_COUNT, "SELECT coalesce(max(n) + 1, 0) FROM case_timeline WHERE case_id = ?1")       \
 	X(TL_CUT, "DELETE FROM case_timeline WHERE case_id = ?1 AND n >= ?2")                     \
 	X(TL_INSERT,                                                                               \
 	  "INSERT INTO case_timeline (case_id, n, at, action, event_id, note, actor, st_from, st_to)" \
@@ -584,29 +586,35 @@ static int put_rows(struct ox_store *s, const struct ox_case *c, const char *tea
 	if ((rc = put_calls(s, c)))
 		return rc;
 
-	/* the timeline: entries the store has are the engine's first ones */
+	/* the timeline: entries the store has are the engine's first ones; a
+	 * copy may hold only the last ones (timeline_from), the rest stored */
 	if (!(q = ox_sqldb_stmt(&s->db, ST_TL_COUNT)))
 		return OX_STORE_EDB;
 	ox_sqldb_bind_text(q, 1, c->id);
 	rc = sqlite3_step(q);
-	sqlite3_int64 have = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	size_t have = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_ROW)
 		return ox_sqldb_dberr(&s->db, "put timeline");
-	if ((size_t)have > c->n_timeline) { /* the case is older than the store's: follow the case */
+	size_t from = c->timeline_from, end = from + c->n_timeline;
+	if (have < from)
+		return ox_sqldb_fail(&s->db, OX_STORE_EINVAL,
+				     "put case: \"%s\" brings timeline entries from %zu on, the store has %zu", c->id,
+				     from, have);
+	if (have > end) { /* the case is older than the store's: follow the case */
 		if (!(q = ox_sqldb_stmt(&s->db, ST_TL_CUT)))
 			return OX_STORE_EDB;
 		ox_sqldb_bind_text(q, 1, c->id);
-		sqlite3_bind_int64(q, 2, (sqlite3_int64)c->n_timeline);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)end);
 		if ((rc = ox_sqldb_run(&s->db, q, "put timeline")))
 			return rc;
-		have = (sqlite3_int64)c->n_timeline;
+		have = end;
 	}
 	if (!(q = ox_sqldb_stmt(&s->db, ST_TL_INSERT)))
 		return OX_STORE_EDB;
-	for (size_t i = (size_t)have; i < c->n_timeline; i++) {
-		const struct ox_timeline_entry *t = &c->timeline[i];
+	for (size_t i = have; i < end; i++) {
+		const struct ox_timeline_entry *t = &c->timeline[i - from];
 		ox_sqldb_bind_text(q, 1, c->id);
 		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
 		ox_sqldb_bind_time(q, 3, t->at);

@@ -685,8 +685,14 @@ static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 	take_notes(w, &b);
 	b.n_cases = b.cap_cases = w->n_dirty;
 	b.cases = b.n_cases ? ox_xcalloc(b.n_cases, sizeof *b.cases) : NULL;
-	for (size_t i = 0; i < b.n_cases; i++)
-		ox_case_copy(&b.cases[i], w->dirty_list[i]);
+	for (size_t i = 0; i < b.n_cases; i++) {
+		/* of the timeline only what the store has not been handed: an
+		 * incident's grows by a member each time */
+		struct ox_case *c = ox_engine_case_by_id(w->engine, w->dirty_list[i]->id);
+		ox_case_copy_since(&b.cases[i], w->dirty_list[i], c ? c->timeline_handed : 0);
+		if (c)
+			c->timeline_handed = c->n_timeline;
+	}
 	w->n_dirty = 0;
 	ox_hmap_release(&w->dirty);
 	ox_hmap_init(&w->dirty);

@@ -670,6 +670,55 @@ static void test_reput_and_resolution(void **state)
 	ox_buf_release(&want);
 }
 
+/* A copy with only the last timeline entries (ox_case_copy_since, as the
+ * writer hands an incident's growing timeline over) adds them after those
+ * stored and comes back whole; one that starts past what the store has is
+ * refused, as its first entries would be missing. */
+static void test_timeline_tail(void **state)
+{
+	struct fx *f = *state;
+	struct ox_buf got, want;
+	ox_buf_init(&got, SIZE_MAX);
+	ox_buf_init(&want, SIZE_MAX);
+	order(f, "P51", "", "S1", 0);
+	const struct ox_case *c = ox_engine_case(f->e, 0);
+	assert_int_equal(c->n_timeline, 1);
+	struct ox_case part;
+	ox_case_copy_since(&part, c, 1);
+	assert_int_equal(part.timeline_from, 1);
+	assert_int_equal(part.n_timeline, 0);
+	assert_int_equal(ox_store_put_case(f->s, &part, team_of(f, c)), OX_STORE_EINVAL);
+	assert_non_null(strstr(ox_store_errmsg(f->s), "timeline entries from 1 on, the store has 0"));
+	ox_case_release(&part);
+	assert_int_equal(ox_store_put_case(f->s, c, team_of(f, c)), 0);
+
+	phone(f, "P51", "1391234", 5);
+	phone(f, "P51", "13912345678", 10); /* auto-resolved */
+	assert_int_equal(c->n_timeline, 3);
+	ox_case_copy_since(&part, c, 1);
+	assert_int_equal(part.timeline_from, 1);
+	assert_int_equal(part.n_timeline, 2);
+	assert_int_equal(part.timeline[1].action, c->timeline[2].action);
+	assert_int_equal(ox_store_put_case(f->s, &part, team_of(f, c)), 0);
+	assert_int_equal(ox_store_put_case(f->s, &part, team_of(f, c)), 0); /* again: nothing new */
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM case_timeline"), 3);
+	assert_int_equal(ox_store_get(f->s, c->id, &got), 0);
+	expected_json(f, c, false, &want);
+	assert_string_equal(got.data, want.data);
+
+	/* a copy of a copy counts from the whole timeline's start */
+	struct ox_case last;
+	ox_case_copy_since(&last, &part, 1);
+	assert_int_equal(last.timeline_from, 2);
+	assert_int_equal(last.n_timeline, 1);
+	assert_int_equal(ox_store_put_case(f->s, &last, team_of(f, c)), 0);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM case_timeline"), 3);
+	ox_case_release(&last);
+	ox_case_release(&part);
+	ox_buf_release(&got);
+	ox_buf_release(&want);
+}
+
 /* The playbook's columns (migration 4): the checked items in their order,
  * the resolution and its root cause, back as the case had them, in the
  * case, the list and ox_store_get_case; NULL (a row of before) is none. */
@@ -1054,6 +1103,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sort_due, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_json_equals_case_json, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reput_and_resolution, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_timeline_tail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_playbook_columns, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pagination_stable, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, fx_setup, fx_teardown),
