@@ -150,7 +150,7 @@ for conns in $connections; do
 done
 # Sold out: less stock than requests on the hot SKU, one run each.
 for target in $targets; do
-	tagged 16 soldout "$target" 1 1000 5000
+	tagged 16 soldout "$target" 1 1000 "$requests"
 done
 load1=$(cut -d' ' -f1 /proc/loadavg)
 
