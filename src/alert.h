@@ -7,7 +7,7 @@
  *	struct ox_alert_config *cfg;            // ox_alert_config_load(config file)
  *	struct ox_alerts_opts o = { .db_path = "DATA/outbox.db", .config = cfg };
  *	struct ox_alerts *a = ox_alerts_start(&o, err, sizeof err);
- *	ox_alerts_enqueue(a, notices, n);       // the flusher, after its commit
+ *	ox_alerts_enqueue(a, notices, n);       // the flusher, after the log commit
  *	...
  *	ox_alerts_stop(a);                      // after the last enqueue
  *	ox_alert_config_free(cfg);

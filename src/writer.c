@@ -52,8 +52,6 @@ extern char **environ;
 #define APPLIED_SEQ "applied_seq"
 /* Bytes of zeros the event log keeps written ahead of its records. */
 #define LOG_WRITE_AHEAD (1u << 20)
-/* Events queued that wake a writer waiting for the busy flusher. */
-#define WAKE_HELD_EVENTS 256
 
 /* A person's action, with the seq of its log record (the audit's key). */
 struct logged_action {
@@ -76,8 +74,9 @@ struct logged_change {
  * records are durable, the notices and actions to pass on then, and the
  * jobs to answer. */
 struct batch {
-	struct ox_job *jobs; /* NULL for a seal in the middle of a group */
-	size_t records;      /* log records sealed */
+	struct ox_job *jobs; /* NULL for a commit in the middle of a group */
+	size_t records;      /* log records committed */
+	uint64_t durable;    /* the log's durable seq after them */
 	struct ox_case *cases;
 	size_t n_cases, cap_cases;
 	struct ox_notice *notices; /* for the alerts, once durable */
@@ -94,7 +93,7 @@ struct batch {
 
 struct ox_writer {
 	struct ox_writer_opts o;
-	struct ox_evlog *log;     /* append/seal: writer; flush/read: flusher */
+	struct ox_evlog *log;     /* the writer's */
 	struct ox_store *store;   /* the writer's during the start-up replay, then the flusher's */
 	struct ox_audit *audit;   /* the flusher's: people's actions, once durable */
 	struct ox_engine *engine; /* the writer's */
@@ -134,18 +133,14 @@ struct ox_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct ox_job *head, *tail; /* the queue, under mu */
-	/* Jobs applied while the flusher was busy (writer only): they go with
-	 * the next hand-over, so that all that arrived during one flush is in
-	 * the next one, not split over two more. */
-	struct ox_job *applied, **applied_tail;
 	size_t queued_events, queued_jobs;
 	bool stopping;
-	bool held; /* waiting for the flusher with jobs applied (ox_writer_submit) */
 	atomic_bool failed;
 	atomic_bool auto_on; /* the desk's kill switch, for readers */
 
-	/* The hand-over to the flusher, under fmu: at most one batch waits or
-	 * is being flushed, while the writer builds the next one. */
+	/* The hand-over to the flusher, under fmu: the durable batches it has
+	 * not taken yet, merged into one (the writer never waits for it to
+	 * commit the next), and whether it works on one. */
 	pthread_t flusher;
 	pthread_mutex_t fmu;
 	pthread_cond_t fcv;
@@ -168,9 +163,8 @@ struct ox_writer {
 	uint64_t snap_child_seq;
 	uint64_t snap_started; /* mono_us() when the last one was started, 0: never */
 	unsigned char *snap_buf; /* the child's write buffer, allocated here */
-	/* Compaction: the order archives (read by the flusher, added to by
-	 * the writer while the flusher is idle), and the first log seq that
-	 * stays once the child's snapshot and archive are written. */
+	/* Compaction: the order archives (the writer's), and the first log
+	 * seq that stays once the child's snapshot and archive are written. */
 	struct ox_archives arch;
 	uint64_t snap_child_keep; /* 0: the child writes no archive */
 	bool builder_off;         /* the builder found the config changed: fork */
@@ -669,10 +663,164 @@ static void free_calls(struct ox_call_ready *c, size_t n)
 	free(c);
 }
 
-/* Hand what was appended since the last hand-over to the flusher, with the
- * snapshots of the cases it changed and the jobs to answer after it. Waits
- * while the flusher still works on the previous batch: that wait is the
- * only back-pressure between the two. */
+/* Free what the batch holds, its jobs aside (they are answered). */
+static void batch_release(struct batch *b)
+{
+	for (size_t i = 0; i < b->n_cases; i++)
+		ox_case_release(&b->cases[i]);
+	free(b->cases);
+	free(b->notices);
+	free(b->actions);
+	free_changes(b->changes, b->n_changes);
+	free(b->counts);
+	free_calls(b->calls, b->n_calls);
+}
+
+static void fail_jobs(struct ox_job *jobs)
+{
+	for (struct ox_job *j = jobs, *next; j; j = next) {
+		next = j->next;
+		j->status = 503;
+		j->accepted = j->duplicates = 0;
+		j->done(j);
+	}
+}
+
+/* Read the records of an order job (durable by now: its batch was committed). */
+static void read_order(struct ox_writer *w, struct ox_job *job)
+{
+	size_t n = job->n_records;
+	ox_buf_init(&job->text, SIZE_MAX);
+	job->ends = ox_xcalloc(n ? n : 1, sizeof *job->ends);
+	job->n_records = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t from = job->text.len;
+		int rc = ox_evlog_read(w->log, job->seqs[i], &job->text);
+		if (rc == OX_EVLOG_ENOTFOUND) { /* its segment was compacted: the archive holds it */
+			rc = ox_archives_get(&w->arch, job->seqs[i], &job->text);
+			if (rc > 0)
+				continue;
+		}
+		if (rc) {
+			job->status = 500;
+			return;
+		}
+		if (job->text.len > from && job->text.data[from] == MADE_MARK) { /* an event like the others */
+			memmove(job->text.data + from, job->text.data + from + 1, job->text.len - from - 1);
+			job->text.len--;
+		}
+		job->seqs[job->n_records] = job->seqs[i];
+		job->ends[job->n_records++] = job->text.len;
+	}
+}
+
+/* Make the records appended since the last commit durable: one write and
+ * one fdatasync for the group (and whatever the log buffer held). Then the
+ * records that order jobs read back: the log is the writer's alone. False
+ * when the writer failed, now or before. */
+static bool commit_log(struct ox_writer *w, struct batch *b)
+{
+	uint64_t t0 = mono_us();
+	if (ox_writer_failed(w))
+		return false;
+	if (ox_evlog_commit(w->log)) {
+		fail(w, "event log", ox_evlog_errmsg(w->log));
+		return false;
+	}
+	b->durable = ox_evlog_durable_seq(w->log);
+	if (w->o.metrics && b->records) {
+		OX_METRIC_ADD(w->o.metrics, commits, 1);
+		ox_metrics_commit(w->o.metrics, mono_us() - t0);
+		OX_METRIC_SET(w->o.metrics, durable_seq, b->durable);
+	}
+	for (struct ox_job *j = b->jobs; j; j = j->next)
+		if (j->kind == OX_JOB_ORDER)
+			read_order(w, j);
+	return true;
+}
+
+/* Move src's arrays to the end of dst's (n items of size each there). */
+static void *concat(void *dst, size_t n, void *src, size_t m, size_t size)
+{
+	if (!m) {
+		free(src);
+		return dst;
+	}
+	if (!n) {
+		free(dst);
+		return src;
+	}
+	dst = ox_xrealloc(dst, (n + m) * size);
+	memcpy((char *)dst + n * size, src, m * size);
+	free(src);
+	return dst;
+}
+
+/* src after dst, as one batch (src is emptied): the cases' copies go in
+ * their order, so a later copy of a case is stored after an earlier one
+ * and adds the timeline entries after it. */
+static void batch_merge(struct batch *dst, struct batch *src)
+{
+	struct ox_job **tail = &dst->jobs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = src->jobs;
+	dst->records += src->records;
+	dst->durable = src->durable;
+	dst->cases = concat(dst->cases, dst->n_cases, src->cases, src->n_cases, sizeof *src->cases);
+	dst->n_cases = dst->cap_cases = dst->n_cases + src->n_cases;
+	dst->notices = concat(dst->notices, dst->n_notices, src->notices, src->n_notices, sizeof *src->notices);
+	dst->n_notices += src->n_notices;
+	dst->actions = concat(dst->actions, dst->n_actions, src->actions, src->n_actions, sizeof *src->actions);
+	dst->n_actions += src->n_actions;
+	dst->changes = concat(dst->changes, dst->n_changes, src->changes, src->n_changes, sizeof *src->changes);
+	dst->n_changes += src->n_changes;
+	dst->counts = concat(dst->counts, dst->n_counts, src->counts, src->n_counts, sizeof *src->counts);
+	dst->n_counts += src->n_counts;
+	dst->calls = concat(dst->calls, dst->n_calls, src->calls, src->n_calls, sizeof *src->calls);
+	dst->n_calls += src->n_calls;
+	*src = (struct batch){ 0 };
+}
+
+/* Has the batch anything for the flusher? */
+static bool batch_has(const struct batch *b)
+{
+	return b->jobs || b->records || b->n_cases || b->n_notices || b->n_actions || b->n_changes || b->n_counts ||
+	       b->n_calls;
+}
+
+/* Answer the jobs of a durable batch. False when one of them wakes the
+ * executor itself (its route does, after its answer: the job is gone
+ * after done). */
+static bool answer_jobs(struct ox_writer *w, struct ox_job *jobs, uint64_t durable)
+{
+	/* before the first answer: a reader that has seen one waits for the
+	 * store to hold its batch. Never back: the flusher may answer an older
+	 * batch after the writer a newer one. */
+	uint64_t seq = atomic_load(&w->answered_seq);
+	while (seq < durable && !atomic_compare_exchange_weak(&w->answered_seq, &seq, durable))
+		;
+	bool wake = true;
+	for (struct ox_job *j = jobs, *next; j; j = next) {
+		next = j->next;
+		if (j->wakes_executor)
+			wake = false;
+		if (j->kind != OX_JOB_ORDER && w->o.metrics) {
+			OX_METRIC_ADD(w->o.metrics, events_accepted, j->accepted);
+			OX_METRIC_ADD(w->o.metrics, events_duplicate, j->duplicates);
+		}
+		j->done(j);
+	}
+	return wake;
+}
+
+/* Commit what was appended since the last hand-over, here: new jobs queue
+ * meanwhile and are the next group, with no other thread to wake between
+ * two commits. Then hand it to the flusher, with the snapshots of the cases
+ * it changed and the jobs to answer: added to what the flusher has not
+ * taken yet, so that the writer does not wait for it (its SQLite commit
+ * may take longer than the next fdatasync), unless that holds as many
+ * records as the queue may (the back-pressure between the two). */
 static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 {
 	size_t n_notices, n_calls;
@@ -697,13 +845,30 @@ static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 	ox_hmap_release(&w->dirty);
 	ox_hmap_init(&w->dirty);
 
+	if (!commit_log(w, &b)) { /* nothing of it is stored or told */
+		fail_jobs(b.jobs);
+		b.jobs = NULL;
+		batch_release(&b);
+		return;
+	}
+	/* Nothing for an outbox, which must have it before the answers: they
+	 * leave now, without a wake-up of the flusher on their way. */
+	if (!b.n_notices && !b.n_actions && !b.n_changes && !b.n_calls) {
+		answer_jobs(w, b.jobs, b.durable);
+		b.jobs = NULL;
+	}
 	pthread_mutex_lock(&w->fmu);
-	while (w->busy)
+	if (!b.n_cases && !b.n_counts && !b.jobs && !w->busy && !batch_has(&w->handed)) {
+		/* nothing to store, and the store has all before: it is up to
+		 * date (under fmu: the flusher tells nothing older after this) */
+		stored(w, b.durable);
+		pthread_mutex_unlock(&w->fmu);
+		batch_release(&b);
+		return;
+	}
+	while (w->handed.records >= w->o.queue_max_events && !ox_writer_failed(w))
 		pthread_cond_wait(&w->fcv, &w->fmu);
-	if (ox_evlog_seal(w->log))
-		fail(w, "event log", "seal refused"); /* broken by a failed flush */
-	w->handed = b;
-	w->busy = true;
+	batch_merge(&w->handed, &b);
 	pthread_cond_signal(&w->fcv);
 	pthread_mutex_unlock(&w->fmu);
 }
@@ -822,16 +987,6 @@ static void publish(struct ox_writer *w)
 	OX_METRIC_SET(m, deadlines_pending, st.deadlines_pending);
 	ox_time clock = ox_engine_clock(w->engine);
 	OX_METRIC_SET(m, event_clock_ms, clock == OX_TIME_NONE ? 0 : clock);
-}
-
-static void fail_jobs(struct ox_job *jobs)
-{
-	for (struct ox_job *j = jobs, *next; j; j = next) {
-		next = j->next;
-		j->status = 503;
-		j->accepted = j->duplicates = 0;
-		j->done(j);
-	}
 }
 
 /* A person's action: applied if the case and the scope allow it, then
@@ -1016,17 +1171,13 @@ static int load_newest_snapshot(struct ox_writer *w, char *err, size_t errsz)
 	return 0;
 }
 
-
 /* The order archive of snapshot seq (and the merges of older ones) are
  * durable: take them in, then the log segments before keep go
- * (docs/retention.md). The flusher reads both, so it must be idle. */
+ * (docs/retention.md). Both are the writer's: nothing else reads them. */
 static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
 {
 	char err[OX_ARCHIVE_ERRSZ];
 	uint64_t t0 = mono_us(), segments = 0;
-	pthread_mutex_lock(&w->fmu);
-	while (w->busy)
-		pthread_cond_wait(&w->fcv, &w->fmu);
 	int rc = ox_archives_refresh(&w->arch, w->snap_dir, err, sizeof err);
 	if (rc == 0 && ox_archives_upto(&w->arch) + 1 < keep) {
 		snprintf(err, sizeof err, "the archive of the records before %" PRIu64 " is missing", keep);
@@ -1034,7 +1185,6 @@ static void compact_log(struct ox_writer *w, uint64_t seq, uint64_t keep)
 	}
 	if (rc == 0 && (rc = ox_evlog_drop_before(w->log, keep, &segments)) != 0)
 		snprintf(err, sizeof err, "%s", ox_evlog_errmsg(w->log));
-	pthread_mutex_unlock(&w->fmu);
 	ox_snap_prune(w->snap_dir, seq); /* an older snapshot's records after it are gone */
 	if (rc)
 		fprintf(stderr, "ordex serve: compaction: %s\n", err);
@@ -1178,8 +1328,8 @@ static void maybe_snapshot(struct ox_writer *w)
 	    w->last_seq < w->snap_tried + w->o.snapshot_every ||
 	    (w->snap_started && mono_us() - w->snap_started < (uint64_t)w->o.snapshot_min_interval_s * 1000000u))
 		return;
-	pthread_mutex_lock(&w->fmu); /* the state must be that of the durable records */
-	while (w->busy)
+	pthread_mutex_lock(&w->fmu); /* the store not behind the snapshot */
+	while (w->busy || batch_has(&w->handed))
 		pthread_cond_wait(&w->fcv, &w->fmu);
 	pthread_mutex_unlock(&w->fmu);
 	uint64_t seq = ox_evlog_durable_seq(w->log);
@@ -1250,38 +1400,10 @@ static void final_snapshot(struct ox_writer *w)
 	fprintf(stderr, "ordex serve: no snapshot at the stop: %s\n", err);
 }
 
-static bool flusher_busy(struct ox_writer *w)
-{
-	pthread_mutex_lock(&w->fmu);
-	bool busy = w->busy;
-	pthread_mutex_unlock(&w->fmu);
-	return busy;
-}
-
-/* Hand what was applied to the flusher, unless it is busy (force: wait for
- * it). Returns whether it was handed. */
-static bool hand_over_applied(struct ox_writer *w, bool force)
-{
-	if (!force && flusher_busy(w))
-		return false;
-	struct ox_job *jobs = w->applied;
-	w->applied = NULL;
-	w->applied_tail = &w->applied;
-	hand_over(w, jobs);
-	return true;
-}
-
-/* Is there anything to hand over? */
-static bool unsent(const struct ox_writer *w)
-{
-	return w->applied || w->appended || w->n_dirty;
-}
-
 static void run_group(struct ox_writer *w, struct ox_job *jobs)
 {
 	if (ox_writer_failed(w)) {
 		fail_jobs(jobs);
-		hand_over_applied(w, true); /* the flusher fails them */
 		return;
 	}
 	/* Risk scores leave the group: they have nothing to commit. */
@@ -1300,45 +1422,11 @@ static void run_group(struct ox_writer *w, struct ox_job *jobs)
 	if (!ox_writer_failed(w))
 		maybe_tick(w);
 	publish(w);
-	if (jobs) {
-		*w->applied_tail = jobs;
-		while (jobs->next)
-			jobs = jobs->next;
-		w->applied_tail = &jobs->next;
-	}
-	if (hand_over_applied(w, false))
-		maybe_snapshot(w);
+	hand_over(w, jobs);
+	maybe_snapshot(w);
 }
 
 /* ---- the flusher ------------------------------------------------------------ */
-
-/* Read the records of an order job (durable by now: its batch was flushed). */
-static void read_order(struct ox_writer *w, struct ox_job *job)
-{
-	size_t n = job->n_records;
-	ox_buf_init(&job->text, SIZE_MAX);
-	job->ends = ox_xcalloc(n ? n : 1, sizeof *job->ends);
-	job->n_records = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t from = job->text.len;
-		int rc = ox_evlog_read(w->log, job->seqs[i], &job->text);
-		if (rc == OX_EVLOG_ENOTFOUND) { /* its segment was compacted: the archive holds it */
-			rc = ox_archives_get(&w->arch, job->seqs[i], &job->text);
-			if (rc > 0)
-				continue;
-		}
-		if (rc) {
-			job->status = 500;
-			return;
-		}
-		if (job->text.len > from && job->text.data[from] == MADE_MARK) { /* an event like the others */
-			memmove(job->text.data + from, job->text.data + from + 1, job->text.len - from - 1);
-			job->text.len--;
-		}
-		job->seqs[job->n_records] = job->seqs[i];
-		job->ends[job->n_records++] = job->text.len;
-	}
-}
 
 /* Store the batch's case snapshots with applied_seq (the batch's last log
  * seq), in one transaction. */
@@ -1425,63 +1513,24 @@ static void after_flush(struct ox_writer *w, struct batch *b)
 		fail(w, "call outbox", "enqueue failed");
 }
 
-/* Everything in a batch is durable once the log flush returns; the store
- * commit after it only records the case changes (a restart redoes them from
- * the log if it fails), so a flushed batch is acknowledged even when the
- * store then fails. */
-static void flush_batch(struct ox_writer *w, struct batch *b)
+/* A durable batch (the writer committed it): its notices, actions and
+ * calls to their outboxes, its answers, then its case snapshots to the
+ * store. The store commit only records the case changes (a restart redoes
+ * them from the log if it fails), so the answers do not wait for it: a
+ * refused reservation's case costs SQLite a dozen pages. */
+static void finish_batch(struct ox_writer *w, struct batch *b)
 {
-	uint64_t t0 = mono_us();
-	bool logged = !ox_writer_failed(w);
-	if (logged && ox_evlog_flush(w->log)) {
-		fail(w, "event log", ox_evlog_errmsg(w->log));
-		logged = false;
+	after_flush(w, b);
+	bool calls = b->n_calls && w->o.executor;
+	if (b->jobs && !answer_jobs(w, b->jobs, b->durable))
+		calls = false;
+	if (!ox_writer_failed(w)) {
+		if ((b->n_cases || b->n_counts) && store_cases(w, b, b->durable) < 0)
+			fail(w, "case store", ox_store_errmsg(w->store));
+		else
+			stored(w, b->durable);
 	}
-	if (logged)
-		after_flush(w, b);
-	uint64_t durable = ox_evlog_durable_seq(w->log);
-	bool calls = logged && b->n_calls && w->o.executor;
-	if (w->o.metrics && logged && b->records) {
-		OX_METRIC_ADD(w->o.metrics, commits, 1);
-		ox_metrics_commit(w->o.metrics, mono_us() - t0);
-		OX_METRIC_SET(w->o.metrics, durable_seq, durable);
-	}
-	if (logged) {
-		/* before the first answer: a reader that has seen one waits
-		 * for the store to hold its batch */
-		atomic_store(&w->answered_seq, durable);
-		for (struct ox_job *j = b->jobs, *next; j; j = next) {
-			next = j->next;
-			if (j->wakes_executor)
-				calls = false; /* its route wakes it after its answer (the job is gone after done) */
-			if (j->kind == OX_JOB_ORDER) {
-				read_order(w, j);
-			} else if (w->o.metrics) {
-				OX_METRIC_ADD(w->o.metrics, events_accepted, j->accepted);
-				OX_METRIC_ADD(w->o.metrics, events_duplicate, j->duplicates);
-			}
-			j->done(j);
-		}
-		/* the answers left before the cases are stored: a refused
-		 * reservation's case costs SQLite a dozen pages, which its answer
-		 * no longer waits for */
-		if (!ox_writer_failed(w)) {
-			if ((b->n_cases || b->n_counts) && store_cases(w, b, durable) < 0)
-				fail(w, "case store", ox_store_errmsg(w->store));
-			else
-				stored(w, durable);
-		}
-	} else {
-		fail_jobs(b->jobs);
-	}
-	for (size_t i = 0; i < b->n_cases; i++)
-		ox_case_release(&b->cases[i]);
-	free(b->cases);
-	free(b->notices);
-	free(b->actions);
-	free_changes(b->changes, b->n_changes);
-	free(b->counts);
-	free_calls(b->calls, b->n_calls);
+	batch_release(b);
 	/* after the answers: they show the calls as requested; a route that
 	 * reads its answer from the store later wakes it itself, and the
 	 * executor's own timer sends what a lost answer left */
@@ -1495,21 +1544,19 @@ static void *flusher_main(void *arg)
 	struct ox_writer *w = arg;
 	pthread_mutex_lock(&w->fmu);
 	for (;;) {
-		while (!w->busy && !w->flusher_stop)
+		while (!batch_has(&w->handed) && !w->flusher_stop)
 			pthread_cond_wait(&w->fcv, &w->fmu);
-		if (!w->busy)
+		if (!batch_has(&w->handed))
 			break;
 		struct batch b = w->handed;
+		w->handed = (struct batch){ 0 };
+		w->busy = true;
+		pthread_cond_broadcast(&w->fcv); /* the writer may wait for room */
 		pthread_mutex_unlock(&w->fmu);
-		flush_batch(w, &b);
+		finish_batch(w, &b);
 		pthread_mutex_lock(&w->fmu);
 		w->busy = false;
-		pthread_cond_signal(&w->fcv);
-		pthread_mutex_unlock(&w->fmu);
-		pthread_mutex_lock(&w->mu); /* the writer may wait to hand over */
-		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_mutex_lock(&w->fmu);
+		pthread_cond_broadcast(&w->fcv); /* a snapshot waits for an idle flusher */
 	}
 	pthread_mutex_unlock(&w->fmu);
 	return NULL;
@@ -1521,8 +1568,7 @@ static void *writer_main(void *arg)
 	struct ox_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->head && !w->stopping && !(unsent(w) && !flusher_busy(w))) {
-			w->held = unsent(w);
+		while (!w->head && !w->stopping) {
 			if (!w->o.wall_clock) {
 				pthread_cond_wait(&w->cv, &w->mu);
 				continue;
@@ -1535,7 +1581,6 @@ static void *writer_main(void *arg)
 			if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT)
 				break;
 		}
-		w->held = false;
 		struct ox_job *jobs = w->head;
 		bool stop = w->stopping && !jobs;
 		w->head = w->tail = NULL;
@@ -1546,7 +1591,7 @@ static void *writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mu);
 		if (stop) {
-			hand_over_applied(w, true);
+			hand_over(w, NULL);
 			stop_snapshot(w);
 			return NULL;
 		}
@@ -1579,12 +1624,9 @@ int ox_writer_submit(struct ox_writer *w, struct ox_job *job)
 		OX_METRIC_SET(w->o.metrics, queue_events, w->queued_events);
 		OX_METRIC_SET(w->o.metrics, queue_requests, w->queued_jobs);
 	}
-	/* While the writer holds jobs for the busy flusher, the flusher wakes
-	 * it when done; a job wakes it only when it cannot wait: a score is
-	 * answered at once, and many events are better applied during the
-	 * flush than after it. */
-	if (!w->held || job->kind == OX_JOB_RISK || w->queued_events >= WAKE_HELD_EVENTS)
-		pthread_cond_signal(&w->cv);
+	/* no system call while the writer is busy (no waiter): the jobs
+	 * queued during its commit are its next group */
+	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -1847,7 +1889,6 @@ static struct ox_writer *writer_new(const struct ox_writer_opts *o)
 	w->snap_buf = ox_xmalloc(OX_SNAP_BUFSZ);
 	w->last_tick = INT64_MIN / 2;
 	ox_hmap_init(&w->dirty);
-	w->applied_tail = &w->applied;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_mutex_init(&w->fmu, NULL);

@@ -1,12 +1,13 @@
 /* writer.h - the single writer of `ordex serve`: the one thread that owns the
- * event log, the engine and the case store's write connection.
+ * event log and the engine, with its flusher thread, which owns the case
+ * store's write connection.
  *
  * HTTP threads submit jobs and are called back when a job is done. The writer
  * takes every job waiting at once and handles them as one group: the events
  * of all of them are checked for duplicates, appended to the log and applied
- * to the engine; then one log commit (one fdatasync) makes them durable, one
- * store transaction records the case changes, and only then is every job of
- * the group completed (acknowledged). See docs/serve.md.
+ * to the engine; then one log commit (one fdatasync) makes them durable, and
+ * only then is every job of the group completed (acknowledged); the flusher
+ * records the case changes in one store transaction. See docs/serve.md.
  *
  * On start the log is replayed into a fresh engine (and the case changes the
  * store lacks are written), so after a crash or kill -9 the engine is where
