@@ -66,17 +66,10 @@ struct ox_evlog {
 	uint64_t file_size;     /* its length on disk: zeros written ahead from seg_size on */
 	unsigned char *zeros;   /* o.prealloc zero bytes, for writing ahead */
 	char seg_name[NAME_SIZE];
-	/* The appending side (ox_evlog_append, ox_evlog_seal) and the writing
-	 * side (ox_evlog_flush, ox_evlog_read) may be two threads: they share
-	 * only what is atomic here, and seal swaps the buffers while no flush
-	 * runs (the caller's promise). */
 	uint64_t next_seq;
-	_Atomic uint64_t durable_seq;
-	unsigned char *buf; /* records appended since the last seal */
+	_Atomic uint64_t durable_seq; /* atomics: /metrics reads them from other threads */
+	unsigned char *buf; /* records appended since the last commit */
 	size_t buf_len, buf_cap;
-	unsigned char *sealed; /* records sealed, to be written by the next flush */
-	size_t sealed_len, sealed_cap;
-	uint64_t sealed_last; /* seq of the last sealed record */
 	atomic_bool broken;
 	_Atomic uint64_t disk_bytes; /* of every segment file, headers included */
 	struct seg *segs; /* oldest first; the last one is the active segment */
@@ -786,7 +779,6 @@ static void evlog_free(struct ox_evlog *log)
 	free(log->segs);
 	free(log->rbuf);
 	free(log->buf);
-	free(log->sealed);
 	free(log->zeros);
 	free(log);
 }
@@ -850,7 +842,7 @@ int ox_evlog_append(struct ox_evlog *log, const char *payload, size_t len, uint6
 			    log->o.record_max);
 	size_t need = REC_HDR + len;
 	if (need > log->o.buffer_max - log->buf_len)
-		return OX_EVLOG_EFULL; /* normal flow: no message, a flush may be writing one */
+		return OX_EVLOG_EFULL; /* normal flow: commit, then append again; no message */
 	OX_GROW(log->buf, log->buf_cap, log->buf_len + need);
 	unsigned char *r = log->buf + log->buf_len;
 	ox_put_le(r + 4, (uint32_t)len, 4);
@@ -869,86 +861,62 @@ int ox_evlog_append(struct ox_evlog *log, const char *payload, size_t len, uint6
 static size_t fit(const struct ox_evlog *log, size_t p)
 {
 	uint64_t room = log->seg_size < log->o.segment_max ? log->o.segment_max - log->seg_size : 0;
-	if (log->sealed_len - p <= room)
-		return log->sealed_len - p;
+	if (log->buf_len - p <= room)
+		return log->buf_len - p;
 	size_t q = p;
-	while (q < log->sealed_len) {
-		size_t r = REC_HDR + (uint32_t)ox_get_le(log->sealed + q + 4, 4);
+	while (q < log->buf_len) {
+		size_t r = REC_HDR + (uint32_t)ox_get_le(log->buf + q + 4, 4);
 		if (q - p + r > room)
 			break;
 		q += r;
 	}
 	if (q == p && log->seg_size == HDR_SIZE)
-		q += REC_HDR + (uint32_t)ox_get_le(log->sealed + q + 4, 4);
+		q += REC_HDR + (uint32_t)ox_get_le(log->buf + q + 4, 4);
 	return q - p;
 }
 
-int ox_evlog_seal(struct ox_evlog *log)
+int ox_evlog_commit(struct ox_evlog *log)
 {
 	if (log->broken)
 		return OX_EVLOG_EBROKEN;
-	if (log->sealed_len)
-		return fail(log, OX_EVLOG_EINVAL, "seal: the last sealed records were not flushed");
-	unsigned char *b = log->sealed;
-	size_t cap = log->sealed_cap;
-	log->sealed = log->buf;
-	log->sealed_cap = log->buf_cap;
-	log->sealed_len = log->buf_len;
-	log->sealed_last = log->next_seq - 1;
-	log->buf = b;
-	log->buf_cap = cap;
-	log->buf_len = 0;
-	return 0;
-}
-
-int ox_evlog_flush(struct ox_evlog *log)
-{
-	if (log->broken)
-		return OX_EVLOG_EBROKEN;
-	if (log->sealed_len == 0)
+	if (log->buf_len == 0)
 		return 0;
 	int rc = 0;
 	size_t p = 0;
 	for (;;) {
 		size_t n = fit(log, p);
 		if (n) {
-			if (pwrite_all(log->fd, log->sealed + p, n, log->seg_size) != 0) {
+			if (pwrite_all(log->fd, log->buf + p, n, log->seg_size) != 0) {
 				rc = fail_sys(log, "write", log->seg_name);
 				break;
 			}
 			/* Index the records just written, before a rollover
 			 * moves on to the next segment's entry. */
 			struct seg *sg = &log->segs[log->nsegs - 1];
-			for (size_t q = p; q < p + n; q += REC_HDR + (uint32_t)ox_get_le(log->sealed + q + 4, 4))
-				index_record(sg, ox_get_le(log->sealed + q + 8, 8), log->seg_size + (q - p));
+			for (size_t q = p; q < p + n; q += REC_HDR + (uint32_t)ox_get_le(log->buf + q + 4, 4))
+				index_record(sg, ox_get_le(log->buf + q + 8, 8), log->seg_size + (q - p));
 			log->seg_size += n;
 			grown_to(log, log->seg_size);
 			p += n;
 			/* Zeros ahead for the commits to come, synced with
 			 * this one; none when a rollover follows. */
-			if (p == log->sealed_len && (rc = write_ahead(log, log->sealed_len)))
+			if (p == log->buf_len && (rc = write_ahead(log, log->buf_len)))
 				break;
 			/* Before a rollover too: only the last segment may have
 			 * a torn tail. */
 			if ((rc = sync_file(log, log->fd, log->seg_name)))
 				break;
 		}
-		if (p == log->sealed_len || (rc = roll(log, ox_get_le(log->sealed + p + 8, 8))))
+		if (p == log->buf_len || (rc = roll(log, ox_get_le(log->buf + p + 8, 8))))
 			break;
 	}
 	if (rc) {
 		log->broken = true;
 		return rc;
 	}
-	log->sealed_len = 0;
-	log->durable_seq = log->sealed_last;
+	log->buf_len = 0;
+	log->durable_seq = log->next_seq - 1;
 	return 0;
-}
-
-int ox_evlog_commit(struct ox_evlog *log)
-{
-	int rc = ox_evlog_seal(log);
-	return rc ? rc : ox_evlog_flush(log);
 }
 
 uint64_t ox_evlog_durable_seq(const struct ox_evlog *log)

@@ -114,20 +114,8 @@ int ox_evlog_append(struct ox_evlog *log, const char *payload, size_t len, uint6
 
 /* Make every buffered record durable: one write and one fdatasync per
  * segment touched (two files when the commit crosses a rollover). 0 when
- * nothing is buffered. OX_EVLOG_EIO leaves the log broken. The same as
- * ox_evlog_seal() then ox_evlog_flush(). */
+ * nothing is buffered. OX_EVLOG_EIO leaves the log broken. */
 int ox_evlog_commit(struct ox_evlog *log);
-
-/* A commit in two steps, so that appending can go on while the disk works
- * (the daemon's writer and flusher threads). ox_evlog_seal() sets aside
- * everything appended so far, for the next flush, and starts an empty
- * buffer (OX_EVLOG_EINVAL when the records sealed before were not flushed
- * yet). ox_evlog_flush() writes and syncs the sealed records, as commit
- * does. Threads: append and seal on one thread, flush and read on another
- * is allowed, provided seal never runs while a flush does (the caller
- * orders them); everything else is for one thread. */
-int ox_evlog_seal(struct ox_evlog *log);
-int ox_evlog_flush(struct ox_evlog *log);
 
 /* The last durable sequence number (0 when the log is empty). */
 uint64_t ox_evlog_durable_seq(const struct ox_evlog *log);
@@ -149,8 +137,7 @@ const struct ox_evlog_recovery *ox_evlog_recovery(const struct ox_evlog *log);
 
 /* ---- compaction (docs/retention.md) ----
  * Segments wholly at or before a snapshot's seq can go once what must stay
- * of them is archived. Same thread as append, and only while no flush or
- * read runs (the daemon's writer, with its flusher idle). */
+ * of them is archived. Same thread as append (the daemon's writer). */
 
 /* Segment files, the first seq of the oldest (1 for a log never compacted),
  * and the bytes of all segment files (for /metrics; readable from any

@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1219,112 +1218,6 @@ static void test_read_too_big(void **state)
 	ox_evlog_close(log);
 }
 
-/* Seal and flush: appends after a seal wait for the next flush, a second
- * seal before the flush is refused, and only flushed records are durable. */
-static void test_seal_flush(void **state)
-{
-	const char *dir = *state;
-	const struct ox_evlog_opts o = { .segment_max = 4096 };
-	struct seen s;
-	struct ox_evlog *log = open_ok(dir, &o, &s);
-	char p[200];
-	for (uint64_t q = 1; q <= 30; q++)
-		assert_int_equal(ox_evlog_append(log, p, payload_for(q, p), NULL), 0);
-	assert_int_equal(ox_evlog_seal(log), 0);
-	for (uint64_t q = 31; q <= 40; q++)
-		assert_int_equal(ox_evlog_append(log, p, payload_for(q, p), NULL), 0);
-	assert_int_equal(ox_evlog_durable_seq(log), 0);
-	assert_int_equal(ox_evlog_seal(log), OX_EVLOG_EINVAL);
-	assert_int_equal(ox_evlog_flush(log), 0);
-	assert_int_equal(ox_evlog_durable_seq(log), 30);
-	read_ok(log, 30);
-	read_fails(log, 31, OX_EVLOG_ENOTFOUND);
-	assert_int_equal(ox_evlog_flush(log), 0); /* nothing sealed: nothing to do */
-	assert_int_equal(ox_evlog_durable_seq(log), 30);
-	assert_int_equal(ox_evlog_commit(log), 0);
-	assert_int_equal(ox_evlog_durable_seq(log), 40);
-	ox_evlog_close(log);
-	log = open_ok(dir, &o, &s);
-	assert_int_equal(s.count, 40);
-	assert_int_equal(s.bad, 0);
-	ox_evlog_close(log);
-}
-
-/* The daemon's split: one thread appends and seals, another flushes, many
- * rounds across segment rollovers; everything comes back in order. */
-struct flusher {
-	struct ox_evlog *log;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool sealed, done;
-	int rc;
-};
-
-static void *flush_main(void *arg)
-{
-	struct flusher *f = arg;
-	pthread_mutex_lock(&f->mu);
-	for (;;) {
-		while (!f->sealed && !f->done)
-			pthread_cond_wait(&f->cv, &f->mu);
-		if (!f->sealed)
-			break;
-		pthread_mutex_unlock(&f->mu);
-		int rc = ox_evlog_flush(f->log);
-		pthread_mutex_lock(&f->mu);
-		f->rc |= rc;
-		f->sealed = false;
-		pthread_cond_broadcast(&f->cv);
-	}
-	pthread_mutex_unlock(&f->mu);
-	return NULL;
-}
-
-static void test_seal_flush_threads(void **state)
-{
-	const char *dir = *state;
-	const struct ox_evlog_opts o = { .segment_max = 16384 };
-	struct seen s;
-	struct flusher f = { .log = open_ok(dir, &o, &s) };
-	pthread_mutex_init(&f.mu, NULL);
-	pthread_cond_init(&f.cv, NULL);
-	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, flush_main, &f), 0);
-	char p[200];
-	uint64_t q = 0;
-	for (int round = 0; round < 300; round++) {
-		for (int i = 0; i < 1 + round % 17; i++) {
-			uint64_t seq;
-			q++;
-			assert_int_equal(ox_evlog_append(f.log, p, payload_for(q, p), &seq), 0);
-			assert_int_equal(seq, q);
-		}
-		pthread_mutex_lock(&f.mu);
-		while (f.sealed) /* the last flush must be over before a seal */
-			pthread_cond_wait(&f.cv, &f.mu);
-		assert_int_equal(ox_evlog_seal(f.log), 0);
-		f.sealed = true;
-		pthread_cond_broadcast(&f.cv);
-		pthread_mutex_unlock(&f.mu);
-	}
-	pthread_mutex_lock(&f.mu);
-	f.done = true;
-	pthread_cond_broadcast(&f.cv);
-	pthread_mutex_unlock(&f.mu);
-	pthread_join(t, NULL);
-	assert_int_equal(f.rc, 0);
-	assert_int_equal(ox_evlog_durable_seq(f.log), q);
-	for (uint64_t r = 1; r <= q; r += 97)
-		read_ok(f.log, r);
-	ox_evlog_close(f.log);
-	f.log = open_ok(dir, &o, &s);
-	assert_int_equal(s.count, q);
-	assert_int_equal(s.bad, 0);
-	ox_evlog_close(f.log);
-	pthread_mutex_destroy(&f.mu);
-	pthread_cond_destroy(&f.cv);
-}
-
 /* ---- zeros written ahead (prealloc) --------------------------------------- */
 
 /* The end of the last byte that is not zero. */
@@ -1512,8 +1405,6 @@ int main(void)
 		T(test_read_not_found),
 		T(test_read_corrupt),
 		T(test_read_too_big),
-		T(test_seal_flush),
-		T(test_seal_flush_threads),
 		T(test_write_ahead),
 		T(test_write_ahead_renewed),
 		T(test_write_ahead_torn),

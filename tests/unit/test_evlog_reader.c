@@ -79,8 +79,7 @@ static void append_n(struct ox_evlog *log, uint64_t from, uint64_t n)
 		assert_int_equal(ox_evlog_append(log, p, (size_t)len, &seq), 0);
 		assert_int_equal(seq, i);
 	}
-	assert_int_equal(ox_evlog_seal(log), 0);
-	assert_int_equal(ox_evlog_flush(log), 0);
+	assert_int_equal(ox_evlog_commit(log), 0);
 }
 
 static struct seen read_range(struct ox_evlog *r, uint64_t after, uint64_t upto)
