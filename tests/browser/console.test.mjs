@@ -382,7 +382,9 @@ describe("roles", () => {
 		await shot(page, "09-users");
 
 		await page.getByRole("link", { name: "告警" }).click();
-		await page.getByLabel("团队").selectOption("cs");
+		// the alerts page, not the users page still on screen with its own team fields
+		await page.getByRole("button", { name: "创建静默" }).waitFor();
+		await page.getByLabel("团队", { exact: true }).selectOption("cs");
 		await page.getByLabel("说明").fill("维护");
 		await page.getByRole("button", { name: "创建静默" }).click();
 		await page.locator("table.grid", { hasText: "维护" }).waitFor();
