@@ -113,6 +113,10 @@ static void check_same(const struct ox_desk_action *a, const struct ox_desk_acti
 		assert(a->state == b->state && !strcmp(a->outcome, b->outcome));
 	if (a->op == OX_DESK_AUTO)
 		assert(a->enabled == b->enabled);
+	if (a->op == OX_DESK_CSAT)
+		assert(a->score == b->score);
+	if (a->op == OX_DESK_CALL || a->op == OX_DESK_APPROVE)
+		assert(a->limited == b->limited && (!a->limited || a->limit == b->limit));
 }
 
 /* The decimal integer t (JSON's grammar: no '+', no leading zeros) if it
@@ -137,8 +141,8 @@ static bool int_value(const struct ox_json_tok *t, int64_t *out)
 static void check_fields(struct ox_json *j, const char *json, size_t len, const struct ox_desk_action *a)
 {
 	static const char *const known[] = { "op", "case", "by", "at", "to", "cascade", "assignee", "team", "note",
-					     "resolution", "root_cause", "item", "done", "kind", "call", "params",
-					     "state", "outcome", "enabled" };
+					     "resolution", "root_cause", "item", "done", "score", "comment", "kind",
+					     "call", "params", "state", "outcome", "enabled", "limit" };
 	assert(ox_json_parse(j, json, len) == 0);
 	assert(j->toks[0].type == OX_JSON_OBJECT);
 	const struct ox_json_tok *at = NULL;
