@@ -74,7 +74,7 @@ struct logged_change {
  * records are durable, the notices and actions to pass on then, and the
  * jobs to answer. */
 struct batch {
-	struct ox_job *jobs; /* NULL for a commit in the middle of a group */
+	struct ox_job *jobs; /* the jobs to answer (none for a tick or the stop) */
 	size_t records;      /* log records committed */
 	uint64_t durable;    /* the log's durable seq after them */
 	struct ox_case *cases;
@@ -714,28 +714,24 @@ static void read_order(struct ox_writer *w, struct ox_job *job)
 	}
 }
 
-/* Make the records appended since the last commit durable: one write and
- * one fdatasync for the group (and whatever the log buffer held). Then the
- * records that order jobs read back: the log is the writer's alone. False
- * when the writer failed, now or before. */
-static bool commit_log(struct ox_writer *w, struct batch *b)
+/* Make every record appended so far durable: one write and one fdatasync
+ * (two across a segment rollover). False when the writer failed, now or
+ * before. */
+static bool commit_log(struct ox_writer *w)
 {
-	uint64_t t0 = mono_us();
 	if (ox_writer_failed(w))
 		return false;
+	uint64_t t0 = mono_us(), before = ox_evlog_durable_seq(w->log);
 	if (ox_evlog_commit(w->log)) {
 		fail(w, "event log", ox_evlog_errmsg(w->log));
 		return false;
 	}
-	b->durable = ox_evlog_durable_seq(w->log);
-	if (w->o.metrics && b->records) {
+	uint64_t durable = ox_evlog_durable_seq(w->log);
+	if (w->o.metrics && durable != before) {
 		OX_METRIC_ADD(w->o.metrics, commits, 1);
 		ox_metrics_commit(w->o.metrics, mono_us() - t0);
-		OX_METRIC_SET(w->o.metrics, durable_seq, b->durable);
+		OX_METRIC_SET(w->o.metrics, durable_seq, durable);
 	}
-	for (struct ox_job *j = b->jobs; j; j = j->next)
-		if (j->kind == OX_JOB_ORDER)
-			read_order(w, j);
 	return true;
 }
 
@@ -845,20 +841,25 @@ static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 	ox_hmap_release(&w->dirty);
 	ox_hmap_init(&w->dirty);
 
-	if (!commit_log(w, &b)) { /* nothing of it is stored or told */
+	if (!commit_log(w)) { /* nothing of it is stored or told */
 		fail_jobs(b.jobs);
 		b.jobs = NULL;
 		batch_release(&b);
 		return;
 	}
+	b.durable = ox_evlog_durable_seq(w->log);
+	for (struct ox_job *j = b.jobs; j; j = j->next)
+		if (j->kind == OX_JOB_ORDER)
+			read_order(w, j); /* the log is the writer's alone */
 	/* Nothing for an outbox, which must have it before the answers: they
 	 * leave now, without a wake-up of the flusher on their way. */
-	if (!b.n_notices && !b.n_actions && !b.n_changes && !b.n_calls) {
+	bool outboxes = b.n_notices || b.n_actions || b.n_changes || b.n_calls;
+	if (!outboxes) {
 		answer_jobs(w, b.jobs, b.durable);
 		b.jobs = NULL;
 	}
 	pthread_mutex_lock(&w->fmu);
-	if (!b.n_cases && !b.n_counts && !b.jobs && !w->busy && !batch_has(&w->handed)) {
+	if (!outboxes && !b.n_cases && !b.n_counts && !w->busy && !batch_has(&w->handed)) {
 		/* nothing to store, and the store has all before: it is up to
 		 * date (under fmu: the flusher tells nothing older after this) */
 		stored(w, b.durable);
@@ -876,10 +877,10 @@ static void hand_over(struct ox_writer *w, struct ox_job *jobs)
 static int append(struct ox_writer *w, const char *p, size_t len, uint64_t *seq)
 {
 	int rc = ox_evlog_append(w->log, p, len, seq);
-	if (rc == OX_EVLOG_EFULL) { /* the buffer is full: flush it and go on */
-		hand_over(w, NULL);
+	/* the buffer is full: commit it and go on; the group's cases, outbox
+	 * entries and jobs go over with its end */
+	if (rc == OX_EVLOG_EFULL && commit_log(w))
 		rc = ox_evlog_append(w->log, p, len, seq);
-	}
 	if (rc) {
 		fail(w, "event log", ox_evlog_strerror(rc));
 	} else {
