@@ -163,7 +163,8 @@ void ox_case_release(struct ox_case *c);
 void ox_case_copy(struct ox_case *dst, const struct ox_case *src);
 
 /* The same, but of the timeline only the entries from position from on
- * (dst->timeline_from = from; none when from is past the end). */
+ * (none when from is past the end); dst->timeline_from is then where they
+ * stand in the whole timeline (src->timeline_from + from). */
 void ox_case_copy_since(struct ox_case *dst, const struct ox_case *src, size_t from);
 
 /* Append the case as one JSON object (no newline): the replay output format
