@@ -389,6 +389,13 @@ int ox_store_set_synchronous(struct ox_store *s, bool full)
 	return ox_sqldb_exec(&s->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
+int ox_store_set_bulk_writes(struct ox_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db.conn))
+		return ox_sqldb_fail(&s->db, OX_STORE_ESTATE, "bulk writes: inside a transaction");
+	return ox_sqldb_exec(&s->db, "PRAGMA temp_store = MEMORY");
+}
+
 int ox_store_set_autocheckpoint(struct ox_store *s, bool on)
 {
 	if (!sqlite3_get_autocommit(s->db.conn))

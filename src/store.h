@@ -68,6 +68,12 @@ const char *ox_store_errmsg(const struct ox_store *s);
  * NORMAL (false: survives a crash of ordex, may lose the last commits on a
  * power cut). Not inside a transaction. */
 int ox_store_set_synchronous(struct ox_store *s, bool full);
+/* For a connection whose transactions put many cases: statement journals
+ * in memory. Each statement that may fail halfway (an upsert) journals the
+ * pages it changes (a case's: one in each index), and past 64 KiB SQLite
+ * moved the journal to a temporary file for the rest of the transaction,
+ * one write a page. Not inside a transaction. */
+int ox_store_set_bulk_writes(struct ox_store *s);
 /* Whether a commit that grows the WAL past 1000 pages copies it back into
  * the database itself (SQLite's default) or leaves that to
  * ox_store_checkpoint() on another connection (false), so that no commit

@@ -1689,7 +1689,8 @@ static int open_parts(struct ox_writer *w, char *err, size_t errsz)
 	/* The log is the record of truth; the store is redone from it after a
 	 * crash, so it need not fsync every commit (NORMAL survives a crash of
 	 * ordex and stays consistent after a power cut). */
-	if (ox_store_set_synchronous(w->store, false) || ox_store_meta_get(w->store, APPLIED_SEQ, &w->applied_seq) ||
+	if (ox_store_set_synchronous(w->store, false) || ox_store_set_bulk_writes(w->store) ||
+	    ox_store_meta_get(w->store, APPLIED_SEQ, &w->applied_seq) ||
 	    ox_store_begin(w->store)) {
 		snprintf(err, errsz, "%s: %s", path, ox_store_errmsg(w->store));
 		return -1;

@@ -2,6 +2,7 @@
  * engine from small event streams, put into a temporary database, read back
  * through every filter, paged, reopened, and compared byte for byte with
  * ox_case_to_json(). */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -310,6 +311,64 @@ static void test_checkpoint_elsewhere(void **state)
 	assert_int_equal(v, 1999);
 	ox_store_close(ck);
 	assert_int_equal(ox_store_set_autocheckpoint(f->s, true), 0);
+}
+
+/* Files this process has open that are gone from their directory: SQLite's
+ * temporary files, such as a statement journal that outgrew memory. */
+static int deleted_files_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char link[300], target[512];
+		snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+		ssize_t len = readlink(link, target, sizeof target - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		n += strstr(target, " (deleted)") != NULL;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Puts the cases of 500 orders with a bad phone (from the engine's case
+ * first on) in one transaction; returns the temporary files open before
+ * its commit. */
+static int put_bad_phones(struct fx *f, int first_order, size_t first_case)
+{
+	char id[32];
+	for (int i = 0; i < 500; i++) {
+		snprintf(id, sizeof id, "bulk%05d", first_order + i);
+		order(f, id, "12345", "SKU-1", i / 100);
+	}
+	assert_int_equal(ox_store_begin(f->s), 0);
+	for (size_t i = first_case; i < ox_engine_case_count(f->e); i++) {
+		const struct ox_case *c = ox_engine_case(f->e, i);
+		assert_int_equal(ox_store_put_case(f->s, c, team_of(f, c)), 0);
+	}
+	int temp = deleted_files_open();
+	assert_int_equal(ox_store_commit(f->s), 0);
+	return temp;
+}
+
+/* Putting hundreds of cases in one transaction journals more than SQLite
+ * keeps in memory by default: the statement journal goes to a temporary
+ * file (a write a page). With bulk writes it stays in memory. Not inside a
+ * transaction. */
+static void test_bulk_writes(void **state)
+{
+	struct fx *f = *state;
+	assert_true(put_bad_phones(f, 0, 0) > 0);
+	size_t first = ox_engine_case_count(f->e);
+	assert_int_equal(ox_store_begin(f->s), 0);
+	assert_int_not_equal(ox_store_set_bulk_writes(f->s), 0);
+	assert_int_equal(ox_store_commit(f->s), 0);
+	assert_int_equal(ox_store_set_bulk_writes(f->s), 0);
+	assert_int_equal(put_bad_phones(f, 500, first), 0);
+	assert_true(ox_engine_case_count(f->e) >= first + 500);
 }
 
 static void test_open_creates_schema(void **state)
@@ -1098,6 +1157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_schema, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_elsewhere, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_writes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_count_status, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sort_due, fx_setup, fx_teardown),
