@@ -318,6 +318,9 @@ static const struct ox_sqldb_opts db_opts = {
 	.n_migrations = OX_ARRAY_LEN(migrations),
 	.pragmas = pragmas,
 	.busy_ms = 5000,
+	/* a store (its statements, its scratch) is one thread's at a time:
+	 * SQLite's own locking of the connection would only cost */
+	.open_flags = SQLITE_OPEN_NOMUTEX,
 };
 
 struct ox_store {
