@@ -52,6 +52,13 @@ extern char **environ;
 #define APPLIED_SEQ "applied_seq"
 /* Bytes of zeros the event log keeps written ahead of its records. */
 #define LOG_WRITE_AHEAD (1u << 20)
+/* The flusher stores case changes at most this late (microseconds), or
+ * once this many are waiting, unless a reader asks sooner: one SQLite
+ * commit writes each page it changed once, and a commit of a few cases
+ * writes the same index pages as the next one (a refused reservation's case
+ * alone costs a dozen pages). */
+#define STORE_DELAY_US 50000
+#define STORE_MAX_CASES 4096
 
 /* A person's action, with the seq of its log record (the audit's key). */
 struct logged_action {
@@ -140,12 +147,20 @@ struct ox_writer {
 
 	/* The hand-over to the flusher, under fmu: the durable batches it has
 	 * not taken yet, merged into one (the writer never waits for it to
-	 * commit the next), and whether it works on one. */
+	 * commit the next), and whether it is busy: working on one, or holding
+	 * case changes it has not stored yet. store_now: a reader of the store
+	 * or a snapshot waits for it to be up to date (fcv runs on the
+	 * monotonic clock). */
 	pthread_t flusher;
 	pthread_mutex_t fmu;
 	pthread_cond_t fcv;
 	struct batch handed;
-	bool busy, flusher_stop;
+	bool busy, flusher_stop, store_now;
+	/* The flusher's: the case changes and counts of the batches it
+	 * answered and has not stored yet, merged, up to unstored.durable, and
+	 * when the oldest of them came (mono_us; 0: none). */
+	struct batch unstored;
+	uint64_t unstored_since;
 
 	/* A batch is answered once its log records are durable, before its
 	 * case changes are stored; a reader of the case store waits until the
@@ -238,6 +253,10 @@ void ox_writer_wait_stored(struct ox_writer *w)
 	uint64_t fence = atomic_load(&w->answered_seq);
 	if (atomic_load(&w->stored_seq) >= fence)
 		return;
+	pthread_mutex_lock(&w->fmu); /* the flusher stores at once */
+	w->store_now = true;
+	pthread_cond_signal(&w->fcv);
+	pthread_mutex_unlock(&w->fmu);
 	pthread_mutex_lock(&w->smu);
 	while (atomic_load(&w->stored_seq) < fence && !ox_writer_failed(w))
 		pthread_cond_wait(&w->scv, &w->smu);
@@ -1330,6 +1349,8 @@ static void maybe_snapshot(struct ox_writer *w)
 	    (w->snap_started && mono_us() - w->snap_started < (uint64_t)w->o.snapshot_min_interval_s * 1000000u))
 		return;
 	pthread_mutex_lock(&w->fmu); /* the store not behind the snapshot */
+	w->store_now = true;
+	pthread_cond_signal(&w->fcv);
 	while (w->busy || batch_has(&w->handed))
 		pthread_cond_wait(&w->fcv, &w->fmu);
 	pthread_mutex_unlock(&w->fmu);
@@ -1514,24 +1535,57 @@ static void after_flush(struct ox_writer *w, struct batch *b)
 		fail(w, "call outbox", "enqueue failed");
 }
 
+/* Store what the flusher holds unstored, in one transaction. */
+static void store_unstored(struct ox_writer *w)
+{
+	struct batch *u = &w->unstored;
+	if (!ox_writer_failed(w)) {
+		if ((u->n_cases || u->n_counts) && store_cases(w, u, u->durable) < 0)
+			fail(w, "case store", ox_store_errmsg(w->store));
+		else
+			stored(w, u->durable);
+	}
+	batch_release(u);
+	*u = (struct batch){ 0 };
+	w->unstored_since = 0;
+}
+
+/* Is it time to store what is unstored? */
+static bool store_due(const struct ox_writer *w)
+{
+	return w->unstored_since &&
+	       (w->store_now || w->flusher_stop || w->unstored.n_cases >= STORE_MAX_CASES ||
+		mono_us() - w->unstored_since >= STORE_DELAY_US);
+}
+
 /* A durable batch (the writer committed it): its notices, actions and
- * calls to their outboxes, its answers, then its case snapshots to the
- * store. The store commit only records the case changes (a restart redoes
- * them from the log if it fails), so the answers do not wait for it: a
- * refused reservation's case costs SQLite a dozen pages. */
+ * calls to their outboxes, its answers, then its case snapshots to what is
+ * unstored. The store commit only records the case changes (a restart
+ * redoes them from the log if it fails), so the answers do not wait for it.
+ * A batch with nothing to store while nothing is unstored is stored at
+ * once. */
 static void finish_batch(struct ox_writer *w, struct batch *b)
 {
 	after_flush(w, b);
 	bool calls = b->n_calls && w->o.executor;
 	if (b->jobs && !answer_jobs(w, b->jobs, b->durable))
 		calls = false;
-	if (!ox_writer_failed(w)) {
-		if ((b->n_cases || b->n_counts) && store_cases(w, b, b->durable) < 0)
-			fail(w, "case store", ox_store_errmsg(w->store));
-		else
-			stored(w, b->durable);
-	}
+	b->jobs = NULL;
+	struct batch keep = { .durable = b->durable, .cases = b->cases, .n_cases = b->n_cases,
+			      .cap_cases = b->cap_cases, .counts = b->counts, .n_counts = b->n_counts };
+	b->cases = NULL;
+	b->counts = NULL;
+	b->n_cases = b->n_counts = 0;
 	batch_release(b);
+	if (!keep.n_cases && !keep.n_counts && !w->unstored_since) {
+		if (!ox_writer_failed(w))
+			stored(w, keep.durable);
+		batch_release(&keep);
+	} else {
+		if (!w->unstored_since)
+			w->unstored_since = mono_us();
+		batch_merge(&w->unstored, &keep);
+	}
 	/* after the answers: they show the calls as requested; a route that
 	 * reads its answer from the store later wakes it itself, and the
 	 * executor's own timer sends what a lost answer left */
@@ -1545,18 +1599,33 @@ static void *flusher_main(void *arg)
 	struct ox_writer *w = arg;
 	pthread_mutex_lock(&w->fmu);
 	for (;;) {
-		while (!batch_has(&w->handed) && !w->flusher_stop)
-			pthread_cond_wait(&w->fcv, &w->fmu);
-		if (!batch_has(&w->handed))
+		while (!batch_has(&w->handed) && !store_due(w) && !w->flusher_stop) {
+			if (!w->unstored_since) {
+				pthread_cond_wait(&w->fcv, &w->fmu);
+				continue;
+			}
+			uint64_t due = w->unstored_since + STORE_DELAY_US;
+			struct timespec until = { .tv_sec = (time_t)(due / 1000000u),
+						  .tv_nsec = (long)(due % 1000000u) * 1000 };
+			pthread_cond_timedwait(&w->fcv, &w->fmu, &until);
+		}
+		if (!batch_has(&w->handed) && !w->unstored_since && w->flusher_stop)
 			break;
 		struct batch b = w->handed;
 		w->handed = (struct batch){ 0 };
 		w->busy = true;
 		pthread_cond_broadcast(&w->fcv); /* the writer may wait for room */
 		pthread_mutex_unlock(&w->fmu);
-		finish_batch(w, &b);
+		if (batch_has(&b))
+			finish_batch(w, &b);
 		pthread_mutex_lock(&w->fmu);
-		w->busy = false;
+		if (store_due(w)) {
+			w->store_now = false;
+			pthread_mutex_unlock(&w->fmu);
+			store_unstored(w);
+			pthread_mutex_lock(&w->fmu);
+		}
+		w->busy = w->unstored_since != 0;
 		pthread_cond_broadcast(&w->fcv); /* a snapshot waits for an idle flusher */
 	}
 	pthread_mutex_unlock(&w->fmu);
@@ -1894,7 +1963,11 @@ static struct ox_writer *writer_new(const struct ox_writer_opts *o)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_mutex_init(&w->fmu, NULL);
-	pthread_cond_init(&w->fcv, NULL);
+	pthread_condattr_t mono;
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->fcv, &mono);
+	pthread_condattr_destroy(&mono);
 	pthread_mutex_init(&w->ck_mu, NULL);
 	pthread_cond_init(&w->ck_cv, NULL);
 	pthread_mutex_init(&w->smu, NULL);
