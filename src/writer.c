@@ -56,9 +56,10 @@ extern char **environ;
  * once this many are waiting, unless a reader asks sooner: one SQLite
  * commit writes each page it changed once, and a commit of a few cases
  * writes the same index pages as the next one (a refused reservation's case
- * alone costs a dozen pages). */
+ * alone costs a dozen pages). The count bounds what a reader that asks
+ * waits for (some 20 ms of commit); more gains little. */
 #define STORE_DELAY_US 50000
-#define STORE_MAX_CASES 4096
+#define STORE_MAX_CASES 1024
 
 /* A person's action, with the seq of its log record (the audit's key). */
 struct logged_action {
