@@ -1551,42 +1551,36 @@ static void store_unstored(struct ox_writer *w)
 	w->unstored_since = 0;
 }
 
-/* Is it time to store what is unstored? */
+/* Is it time to store what is unstored? At once when it is only a seq
+ * (nothing to gather: stored moves on). */
 static bool store_due(const struct ox_writer *w)
 {
+	const struct batch *u = &w->unstored;
 	return w->unstored_since &&
-	       (w->store_now || w->flusher_stop || w->unstored.n_cases >= STORE_MAX_CASES ||
+	       ((!u->n_cases && !u->n_counts) || w->store_now || w->flusher_stop || u->n_cases >= STORE_MAX_CASES ||
 		mono_us() - w->unstored_since >= STORE_DELAY_US);
 }
 
 /* A durable batch (the writer committed it): its notices, actions and
- * calls to their outboxes, its answers, then its case snapshots to what is
- * unstored. The store commit only records the case changes (a restart
- * redoes them from the log if it fails), so the answers do not wait for it.
- * A batch with nothing to store while nothing is unstored is stored at
- * once. */
+ * calls to their outboxes, its answers, then its case snapshots and counts
+ * to what is unstored. The store commit only records the case changes (a
+ * restart redoes them from the log if it fails), so the answers do not
+ * wait for it. */
 static void finish_batch(struct ox_writer *w, struct batch *b)
 {
 	after_flush(w, b);
 	bool calls = b->n_calls && w->o.executor;
 	if (b->jobs && !answer_jobs(w, b->jobs, b->durable))
 		calls = false;
-	b->jobs = NULL;
 	struct batch keep = { .durable = b->durable, .cases = b->cases, .n_cases = b->n_cases,
 			      .cap_cases = b->cap_cases, .counts = b->counts, .n_counts = b->n_counts };
 	b->cases = NULL;
 	b->counts = NULL;
 	b->n_cases = b->n_counts = 0;
 	batch_release(b);
-	if (!keep.n_cases && !keep.n_counts && !w->unstored_since) {
-		if (!ox_writer_failed(w))
-			stored(w, keep.durable);
-		batch_release(&keep);
-	} else {
-		if (!w->unstored_since)
-			w->unstored_since = mono_us();
-		batch_merge(&w->unstored, &keep);
-	}
+	if (!w->unstored_since)
+		w->unstored_since = mono_us();
+	batch_merge(&w->unstored, &keep);
 	/* after the answers: they show the calls as requested; a route that
 	 * reads its answer from the store later wakes it itself, and the
 	 * executor's own timer sends what a lost answer left */
