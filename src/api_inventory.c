@@ -11,6 +11,10 @@
 #include "inventory.h"
 #include "writer.h"
 
+/* Room for the writer's answer, made here (writer.h): a reservation of a
+ * few items fits. */
+#define ANSWER_ROOM 512
+
 struct stock_state {
 	struct ox_inv_op op;
 	struct ox_job job;
@@ -35,6 +39,8 @@ static struct stock_state *stock_state(struct ox_http_req *r)
 static enum ox_http_step submit(struct ox_api *a, struct ox_http_req *r, struct stock_state *st)
 {
 	st->job = (struct ox_job){ .kind = OX_JOB_INVENTORY, .inv_op = &st->op, .done = api_job_done, .ctx = r };
+	ox_buf_init(&st->job.text, SIZE_MAX);
+	ox_buf_reserve(&st->job.text, ANSWER_ROOM);
 	if (ox_writer_submit(a->o.writer, &st->job) < 0) {
 		st->job.status = 503;
 		ox_http_resume(r);

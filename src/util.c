@@ -194,7 +194,7 @@ void ox_buf_reset(struct ox_buf *b)
 }
 
 /* Keeps room for a terminating NUL so data is always a C string. */
-static int buf_reserve(struct ox_buf *b, size_t n)
+int ox_buf_reserve(struct ox_buf *b, size_t n)
 {
 	if (n > b->max || b->len > b->max - n)
 		return -1;
@@ -211,7 +211,7 @@ static int buf_reserve(struct ox_buf *b, size_t n)
 
 int ox_buf_add(struct ox_buf *b, const void *p, size_t n)
 {
-	if (buf_reserve(b, n) < 0)
+	if (ox_buf_reserve(b, n) < 0)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);
@@ -236,7 +236,7 @@ int ox_buf_addf(struct ox_buf *b, const char *fmt, ...)
 		return -1;
 	if ((size_t)n < sizeof tmp)
 		return ox_buf_add(b, tmp, (size_t)n);
-	if (buf_reserve(b, (size_t)n) < 0)
+	if (ox_buf_reserve(b, (size_t)n) < 0)
 		return -1;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

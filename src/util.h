@@ -125,6 +125,8 @@ int ox_buf_addf(struct ox_buf *b, const char *fmt, ...)
 /* Append s as a JSON string literal, quotes included. */
 int ox_buf_add_json_str(struct ox_buf *b, const char *s, size_t n);
 void ox_buf_reset(struct ox_buf *b);
+/* Room for n more bytes (and the NUL) without another allocation; -1 past max. */
+int ox_buf_reserve(struct ox_buf *b, size_t n);
 
 /* Length of the longest prefix of s (at most max bytes) that does not end
  * inside a UTF-8 sequence: for cutting text without breaking a character. */

@@ -1046,7 +1046,10 @@ static void stock(struct ox_writer *w, struct ox_job *job)
 	struct ox_inv_op *op = job->inv_op;
 	ox_time clock = ox_engine_clock(w->engine);
 	op->at = clock == OX_TIME_NONE ? wall_ms() : clock;
-	ox_buf_init(&job->text, SIZE_MAX);
+	if (job->text.max)
+		ox_buf_reset(&job->text); /* the submitter's room */
+	else
+		ox_buf_init(&job->text, SIZE_MAX);
 	ox_buf_reset(&w->made);
 	struct ox_inv_result res = { .body = &job->text };
 	ox_inventory_apply(w->inventory, op, &res, &w->made);

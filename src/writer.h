@@ -87,7 +87,13 @@ struct ox_job {
 	struct ox_event *risk_ev;
 	struct ox_risk *risk;
 	/* OX_JOB_INVENTORY: the operation (the writer sets op->at to the event
-	 * clock); the answer comes back as inv_status and its JSON in text. */
+	 * clock); the answer comes back as inv_status and its JSON in text.
+	 * The submitter may ox_buf_init text with room for the answer: the
+	 * writer then writes it without allocating, and the submitter frees
+	 * memory of its own thread's malloc arena. (A free into the writer's
+	 * arena takes that arena's lock, which the writer holds for each of
+	 * its own allocations: at 64 connections reserving, 0.18 futex calls
+	 * a reservation.) */
 	struct ox_inv_op *inv_op;
 	int inv_status;
 	/* OX_JOB_BLACKLIST: the change (the writer sets op->at to the event
