@@ -45,31 +45,56 @@ static int refuse(char err[256], const char *fmt, ...)
 	return -1;
 }
 
+/* Where a value sits, named in a refusal only (a reservation is parsed
+ * without formatting anything): "ttl", "items[2].qty", "levels[0].quotas"
+ * and "levels[0].quotas.tmall" (list "levels", n 0, member "quotas", key
+ * "tmall"). */
+struct place {
+	const char *list; /* NULL: a member of the operation itself */
+	size_t n;
+	const char *member, *key;
+};
+
+#define MEMBER(name) ((struct place){ .member = (name) })
+#define IN_LIST(l, i, name) ((struct place){ .list = (l), .n = (i), .member = (name) })
+#define PLACE_NAME_MAX (32 + OX_INV_CHANNEL_MAX)
+
+static const char *place_name(struct place at, char buf[PLACE_NAME_MAX])
+{
+	if (!at.list)
+		return at.member;
+	snprintf(buf, PLACE_NAME_MAX, "%s[%zu].%s%s%s", at.list, at.n, at.member, at.key ? "." : "",
+		 at.key ? at.key : "");
+	return buf;
+}
+
 /* A member's value as text of 1..max bytes, valid UTF-8 without control
  * characters, into out (max + 1 bytes). */
-static int take_text(const struct ox_json_tok *t, char *out, size_t max, const char *what, char err[256])
+static int take_text(const struct ox_json_tok *t, char *out, size_t max, struct place at, char err[256])
 {
+	char name[PLACE_NAME_MAX];
 	if (t->type != OX_JSON_STRING)
-		return refuse(err, "%s: expected a string", what);
+		return refuse(err, "%s: expected a string", place_name(at, name));
 	if (t->len == 0 || t->len > max || (t->flags & OX_JSON_F_NUL) || !ox_utf8_text_ok(t->s, t->len, true))
-		return refuse(err, "%s: expected 1..%zu bytes of text without control characters", what, max);
+		return refuse(err, "%s: expected 1..%zu bytes of text without control characters",
+			      place_name(at, name), max);
 	memcpy(out, t->s, t->len);
 	out[t->len] = '\0';
 	return 0;
 }
 
-static int take_int(const struct ox_json_tok *t, int64_t lo, int64_t hi, int64_t *out, const char *what,
+static int take_int(const struct ox_json_tok *t, int64_t lo, int64_t hi, int64_t *out, struct place at,
 		    char err[256])
 {
-	char buf[32];
+	char buf[32], name[PLACE_NAME_MAX];
 	if (t->type != OX_JSON_NUMBER || !(t->flags & OX_JSON_F_INT) || t->len >= sizeof buf)
-		return refuse(err, "%s: expected an integer %" PRId64 "..%" PRId64, what, lo, hi);
+		return refuse(err, "%s: expected an integer %" PRId64 "..%" PRId64, place_name(at, name), lo, hi);
 	memcpy(buf, t->s, t->len);
 	buf[t->len] = '\0';
 	errno = 0;
 	long long v = strtoll(buf, NULL, 10);
 	if (errno || v < lo || v > hi)
-		return refuse(err, "%s: expected an integer %" PRId64 "..%" PRId64, what, lo, hi);
+		return refuse(err, "%s: expected an integer %" PRId64 "..%" PRId64, place_name(at, name), lo, hi);
 	*out = v;
 	return 0;
 }
@@ -92,7 +117,6 @@ static int take_items(struct ox_inv_op *op, const struct ox_json *p, size_t at, 
 	size_t i = at + 1;
 	for (size_t n = 0; n < a->size; n++, i = p->toks[i].end) {
 		struct ox_inv_item *it = &op->items[n];
-		char what[64];
 		if (p->toks[i].type != OX_JSON_OBJECT)
 			return refuse(err, "items[%zu]: expected an object", n);
 		bool sku = false, qty = false;
@@ -100,13 +124,12 @@ static int take_items(struct ox_inv_op *op, const struct ox_json *p, size_t at, 
 			const struct ox_json_tok *k = &p->toks[m];
 			size_t v = m + 1;
 			if (key_is(k, "sku")) {
-				snprintf(what, sizeof what, "items[%zu].sku", n);
-				if (take_text(&p->toks[v], it->sku, OX_INV_SKU_MAX, what, err))
+				if (take_text(&p->toks[v], it->sku, OX_INV_SKU_MAX, IN_LIST("items", n, "sku"), err))
 					return -1;
 				sku = true;
 			} else if (key_is(k, "qty")) {
-				snprintf(what, sizeof what, "items[%zu].qty", n);
-				if (take_int(&p->toks[v], 1, OX_INV_QTY_MAX, &it->qty, what, err))
+				if (take_int(&p->toks[v], 1, OX_INV_QTY_MAX, &it->qty, IN_LIST("items", n, "qty"),
+					     err))
 					return -1;
 				qty = true;
 			}
@@ -131,12 +154,11 @@ static int take_quotas(struct ox_inv_level *l, const struct ox_json *p, size_t a
 	EACH_MEMBER(p, at, k, kn) {
 		size_t v = k + 1;
 		struct ox_inv_quota *q = &l->quotas[l->n_quotas];
-		char what[64];
-		snprintf(what, sizeof what, "levels[%zu].quotas", n);
-		if (take_text(&p->toks[k], q->channel, OX_INV_CHANNEL_MAX, what, err))
+		struct place where = IN_LIST("levels", n, "quotas");
+		if (take_text(&p->toks[k], q->channel, OX_INV_CHANNEL_MAX, where, err))
 			return -1;
-		snprintf(what, sizeof what, "levels[%zu].quotas.%s", n, q->channel);
-		if (take_int(&p->toks[v], 0, OX_INV_ON_HAND_MAX, &q->units, what, err))
+		where.key = q->channel;
+		if (take_int(&p->toks[v], 0, OX_INV_ON_HAND_MAX, &q->units, where, err))
 			return -1;
 		for (size_t m = 0; m < l->n_quotas; m++)
 			if (strcmp(l->quotas[m].channel, q->channel) == 0)
@@ -159,7 +181,6 @@ static int take_levels(struct ox_inv_op *op, const struct ox_json *p, size_t at,
 	size_t i = at + 1;
 	for (size_t n = 0; n < a->size; n++, i = p->toks[i].end) {
 		struct ox_inv_level *l = &op->levels[n];
-		char what[64];
 		l->low_stock = -1;
 		if (p->toks[i].type != OX_JSON_OBJECT)
 			return refuse(err, "levels[%zu]: expected an object", n);
@@ -169,19 +190,18 @@ static int take_levels(struct ox_inv_op *op, const struct ox_json *p, size_t at,
 			const struct ox_json_tok *k = &p->toks[m];
 			size_t v = m + 1;
 			if (key_is(k, "sku")) {
-				snprintf(what, sizeof what, "levels[%zu].sku", n);
-				if (take_text(&p->toks[v], l->sku, OX_INV_SKU_MAX, what, err))
+				if (take_text(&p->toks[v], l->sku, OX_INV_SKU_MAX, IN_LIST("levels", n, "sku"), err))
 					return -1;
 				sku = true;
 			} else if (key_is(k, "on_hand")) {
-				snprintf(what, sizeof what, "levels[%zu].on_hand", n);
-				if (take_int(&p->toks[v], 0, OX_INV_ON_HAND_MAX, &l->on_hand, what, err))
+				if (take_int(&p->toks[v], 0, OX_INV_ON_HAND_MAX, &l->on_hand,
+					     IN_LIST("levels", n, "on_hand"), err))
 					return -1;
 				on_hand = true;
 			} else if (key_is(k, "low_stock")) {
-				snprintf(what, sizeof what, "levels[%zu].low_stock", n);
 				if (p->toks[v].type != OX_JSON_NULL &&
-				    take_int(&p->toks[v], 0, OX_INV_ON_HAND_MAX, &l->low_stock, what, err))
+				    take_int(&p->toks[v], 0, OX_INV_ON_HAND_MAX, &l->low_stock,
+					     IN_LIST("levels", n, "low_stock"), err))
 					return -1;
 			} else if (key_is(k, "quotas")) {
 				quotas = v; /* checked against on_hand, which may come after */
@@ -242,13 +262,13 @@ static int take_member(struct ox_inv_op *op, enum member m, const struct ox_json
 			}
 		return refuse(err, "op: expected reserve, confirm, release or levels");
 	case M_AT:
-		return take_int(t, INT64_MIN / 4, INT64_MAX / 4, &op->at, "at", err);
+		return take_int(t, INT64_MIN / 4, INT64_MAX / 4, &op->at, MEMBER("at"), err);
 	case M_ORDER_ID:
-		return take_text(t, op->order_id, OX_INV_ORDER_MAX, "order_id", err);
+		return take_text(t, op->order_id, OX_INV_ORDER_MAX, MEMBER("order_id"), err);
 	case M_CHANNEL:
-		return take_text(t, op->channel, OX_INV_CHANNEL_MAX, "channel", err);
+		return take_text(t, op->channel, OX_INV_CHANNEL_MAX, MEMBER("channel"), err);
 	case M_TTL:
-		return take_int(t, 1, OX_INV_TTL_MAX, &op->ttl, "ttl", err);
+		return take_int(t, 1, OX_INV_TTL_MAX, &op->ttl, MEMBER("ttl"), err);
 	case M_ITEMS:
 		return op->items ? refuse(err, "items: twice") : take_items(op, p, v, err);
 	case M_LEVELS:
