@@ -448,14 +448,12 @@ static void add_field(struct ox_buf *o, const char *name, const char *value)
 	ox_buf_add(o, "\r\n", 2);
 }
 
-static void add_number_field(struct ox_buf *o, const char *name, size_t n)
+static void add_number_field(struct ox_buf *o, const char *name, int64_t n)
 {
-	char digits[24], *p = digits + sizeof digits;
-	*--p = '\0';
-	do
-		*--p = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
-	add_field(o, name, p);
+	ox_buf_addz(o, name);
+	ox_buf_add(o, ": ", 2);
+	ox_buf_add_int(o, n);
+	ox_buf_add(o, "\r\n", 2);
 }
 
 /* Queue the request's answer, free it and go on to the next. The head is
@@ -486,7 +484,7 @@ static void answer(struct ox_http_conn *c)
 	if (r->status == 405)
 		add_field(o, "Allow", r->allow);
 	if (!no_body)
-		add_number_field(o, "Content-Length", r->out.len);
+		add_number_field(o, "Content-Length", (int64_t)r->out.len);
 	if (!c->keep_alive)
 		add_field(o, "Connection", "close");
 	else if (r->head->minor == 0)

@@ -228,5 +228,10 @@ int ox_time_json(struct ox_buf *b, ox_time t)
 	char tb[OX_TIME_BUFSZ];
 	if (t == OX_TIME_NONE)
 		return ox_buf_addz(b, "null");
-	return ox_buf_addf(b, "\"%s\"", ox_time_format(t, OX_TZ_CST, tb));
+	size_t n = strlen(ox_time_format(t, OX_TZ_CST, tb));
+	if (ox_buf_reserve(b, n + 2) < 0)
+		return -1; /* nothing added */
+	ox_buf_add(b, "\"", 1);
+	ox_buf_add(b, tb, n);
+	return ox_buf_add(b, "\"", 1);
 }

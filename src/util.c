@@ -245,6 +245,19 @@ int ox_buf_addf(struct ox_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int ox_buf_add_int(struct ox_buf *b, int64_t v)
+{
+	char digits[24], *p = digits + sizeof digits;
+	/* in unsigned arithmetic: -INT64_MIN does not fit an int64_t */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--p = '-';
+	return ox_buf_add(b, p, (size_t)(digits + sizeof digits - p));
+}
+
 int ox_buf_add_json_str(struct ox_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

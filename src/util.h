@@ -122,6 +122,8 @@ int ox_buf_add(struct ox_buf *b, const void *p, size_t n);
 int ox_buf_addz(struct ox_buf *b, const char *z);
 int ox_buf_addf(struct ox_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Append v in decimal (what printf's %lld writes, without printf). */
+int ox_buf_add_int(struct ox_buf *b, int64_t v);
 /* Append s as a JSON string literal, quotes included. */
 int ox_buf_add_json_str(struct ox_buf *b, const char *s, size_t n);
 void ox_buf_reset(struct ox_buf *b);
